@@ -1,0 +1,3 @@
+module github.com/v2gstack/iso15118
+
+go 1.26.8
