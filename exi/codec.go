@@ -1,0 +1,390 @@
+package exi
+
+import (
+	"encoding/xml"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Header is the EXI header of every ISO 15118 stream: distinguishing bits
+// 10, no options, final version 1 (§5).
+const Header byte = 0x80
+
+// second-level entries (EXI §8.5.4.4.1, with the ISO 15118 fidelity options).
+type level2 uint8
+
+const (
+	l2EE level2 = iota
+	l2XsiType
+	l2XsiNil
+	l2ATAny
+	l2ATUntyped
+	l2SEAny
+	l2CHUntyped
+)
+
+// secondLevel appends the second-level entries of st to dst.
+func secondLevel(dst []level2, st *State) []level2 {
+	hasEE := false
+	for _, p := range st.Prods {
+		if p.Kind == EvEE {
+			hasEE = true
+			break
+		}
+	}
+	if !hasEE {
+		dst = append(dst, l2EE)
+	}
+	if st.Class == ClassStart0 {
+		dst = append(dst, l2XsiType, l2XsiNil)
+	}
+	if st.Class != ClassContent {
+		dst = append(dst, l2ATAny, l2ATUntyped)
+	}
+	return append(dst, l2SEAny, l2CHUntyped)
+}
+
+// cursor tracks the position in one element's grammar.
+type cursor struct {
+	g     *Grammar
+	state int32
+	count int32
+}
+
+// advance moves along production p of the current state.
+func (c *cursor) advance(p Prod) {
+	if p.Next < 0 {
+		c.state = -1
+		return
+	}
+	cur := c.state
+	next := p.Next
+	ri := c.g.States[next].Rep
+	if ri < 0 {
+		c.state, c.count = next, 0
+		return
+	}
+	if cur >= 0 && c.g.States[cur].Rep == ri {
+		c.count++
+	} else {
+		c.count = 1
+	}
+	r := &c.g.Reps[ri]
+	switch {
+	case c.count < r.Min:
+		c.state = r.Low
+	case r.Max >= 0 && c.count >= r.Max:
+		c.state = r.High
+	default:
+		c.state = r.Mid
+	}
+}
+
+// Encoder ----------------------------------------------------------------
+
+type nodeEncoder struct {
+	s     *Schema
+	w     BitWriter
+	vt    valueTable
+	opt   Options
+	path  []string
+	l2buf []level2
+}
+
+func (e *nodeEncoder) fail(err error) error {
+	return &EncodeError{Path: "/" + strings.Join(e.path, "/"), Err: err}
+}
+
+// EncodeDocument appends the EXI document of root, header included, to dst.
+func (s *Schema) EncodeDocument(dst []byte, root *Node, opt Options) ([]byte, error) {
+	e := &nodeEncoder{s: s, opt: opt}
+	e.vt.reset(opt)
+	e.w.Reset(dst)
+	e.w.WriteBits(uint64(Header), 8)
+	q, ok := s.lookupQName(root.Name.Space, root.Name.Local)
+	idx := -1
+	if ok {
+		for i, el := range s.Doc {
+			if s.Elements[el].Name == q {
+				idx = i
+				break
+			}
+		}
+	}
+	if idx < 0 {
+		return nil, e.fail(fmt.Errorf("%w: %v is not a global element of %s", ErrUnexpected, root.Name, s.Name))
+	}
+	e.w.WriteBits(uint64(idx), bitsFor(len(s.Doc)+1))
+	if err := e.element(root, s.Doc[idx]); err != nil {
+		return nil, err
+	}
+	return e.w.Bytes(), nil
+}
+
+// EncodeFragment appends the EXI fragment of roots, header included, to dst.
+func (s *Schema) EncodeFragment(dst []byte, roots []*Node, opt Options) ([]byte, error) {
+	e := &nodeEncoder{s: s, opt: opt}
+	e.vt.reset(opt)
+	e.w.Reset(dst)
+	e.w.WriteBits(uint64(Header), 8)
+	width := bitsFor(len(s.Frag) + 2)
+	for _, root := range roots {
+		q, ok := s.lookupQName(root.Name.Space, root.Name.Local)
+		idx := -1
+		if ok {
+			for i, el := range s.Frag {
+				if s.Elements[el].Name == q {
+					idx = i
+					break
+				}
+			}
+		}
+		if idx < 0 {
+			return nil, e.fail(fmt.Errorf("%w: %v is not an element of %s", ErrUnexpected, root.Name, s.Name))
+		}
+		e.w.WriteBits(uint64(idx), width)
+		if err := e.element(root, s.Frag[idx]); err != nil {
+			return nil, err
+		}
+	}
+	e.w.WriteBits(uint64(len(s.Frag)+1), width) // ED
+	return e.w.Bytes(), nil
+}
+
+func (e *nodeEncoder) code(st *State, i int) {
+	e.w.WriteBits(uint64(i), bitsFor(len(st.Prods)+1))
+}
+
+func (e *nodeEncoder) code2(st *State, ev level2) error {
+	e.l2buf = secondLevel(e.l2buf[:0], st)
+	for i, x := range e.l2buf {
+		if x == ev {
+			e.w.WriteBits(uint64(len(st.Prods)), bitsFor(len(st.Prods)+1))
+			e.w.WriteBits(uint64(i), bitsFor(len(e.l2buf)))
+			return nil
+		}
+	}
+	return e.fail(ErrUnexpected)
+}
+
+func (e *nodeEncoder) element(n *Node, el int32) error {
+	decl := &e.s.Elements[el]
+	e.path = append(e.path, n.Name.Local)
+	defer func() { e.path = e.path[:len(e.path)-1] }()
+	if len(e.path) > e.opt.maxDepth() {
+		return e.fail(ErrDepth)
+	}
+	c := cursor{g: &e.s.Grammars[decl.Grammar]}
+	// Attributes in grammar order: by local name, then URI.
+	attrs := n.Attrs
+	if len(attrs) > 1 {
+		attrs = append([]xml.Attr(nil), attrs...)
+		sort.SliceStable(attrs, func(i, j int) bool {
+			if attrs[i].Name.Local != attrs[j].Name.Local {
+				return attrs[i].Name.Local < attrs[j].Name.Local
+			}
+			return attrs[i].Name.Space < attrs[j].Name.Space
+		})
+	}
+	for _, a := range attrs {
+		q, ok := e.s.lookupQName(a.Name.Space, a.Name.Local)
+		st := &c.g.States[c.state]
+		found := -1
+		if ok {
+			for i, p := range st.Prods {
+				if p.Kind == EvAT && e.s.Attributes[p.Ref].Name == q {
+					found = i
+					break
+				}
+			}
+		}
+		if found < 0 {
+			return e.fail(fmt.Errorf("%w: attribute %v", ErrUnexpected, a.Name))
+		}
+		p := st.Prods[found]
+		e.code(st, found)
+		if err := e.value(e.s.Attributes[p.Ref].Type, q, a.Value); err != nil {
+			return err
+		}
+		c.advance(p)
+	}
+	// Content.
+	st := &c.g.States[c.state]
+	chIdx := -1
+	for i, p := range st.Prods {
+		if p.Kind == EvCH {
+			chIdx = i
+			break
+		}
+	}
+	if chIdx >= 0 {
+		if len(n.Kids) > 0 {
+			return e.fail(fmt.Errorf("%w: child elements in simple content", ErrUnexpected))
+		}
+		p := st.Prods[chIdx]
+		if n.Text != "" {
+			e.code(st, chIdx)
+			if err := e.value(p.Ref, decl.Name, n.Text); err != nil {
+				return err
+			}
+			c.advance(p)
+		}
+	} else {
+		if n.Text != "" && strings.TrimSpace(n.Text) != "" {
+			return e.fail(fmt.Errorf("%w: character data in element-only content", ErrUnexpected))
+		}
+		for _, k := range n.Kids {
+			st := &c.g.States[c.state]
+			if k.IsText() {
+				found := -1
+				for i, p := range st.Prods {
+					if p.Kind == EvCHUntyped {
+						found = i
+					}
+				}
+				if found < 0 {
+					return e.fail(fmt.Errorf("%w: character data", ErrUnexpected))
+				}
+				e.code(st, found)
+				e.stringValue(decl.Name, k.Text)
+				c.advance(st.Prods[found])
+				continue
+			}
+			q, ok := e.s.lookupQName(k.Name.Space, k.Name.Local)
+			found := -1
+			if ok {
+				for i, p := range st.Prods {
+					if p.Kind == EvSE && e.s.Elements[p.Ref].Name == q {
+						found = i
+						break
+					}
+				}
+			}
+			if found < 0 {
+				return e.fail(fmt.Errorf("%w: element %v", ErrUnexpected, k.Name))
+			}
+			p := st.Prods[found]
+			e.code(st, found)
+			if err := e.element(k, p.Ref); err != nil {
+				return err
+			}
+			c.advance(p)
+		}
+	}
+	st = &c.g.States[c.state]
+	for i, p := range st.Prods {
+		if p.Kind == EvEE {
+			e.code(st, i)
+			return nil
+		}
+	}
+	return e.code2(st, l2EE)
+}
+
+func hasEE(st *State) bool {
+	for _, p := range st.Prods {
+		if p.Kind == EvEE {
+			return true
+		}
+	}
+	return false
+}
+
+// stringValue codes a String value through the string table (§7.3.3).
+func (e *nodeEncoder) stringValue(q QName, s string) {
+	vt := &e.vt
+	if vt.enabled() {
+		if p := vt.part(q, false); p != nil {
+			if id, ok := p.index[s]; ok {
+				e.w.WriteUint(0)
+				e.w.WriteBits(uint64(id), bitsFor(len(p.vals)))
+				return
+			}
+		}
+		if id, ok := vt.gindex[s]; ok {
+			e.w.WriteUint(1)
+			e.w.WriteBits(uint64(id), bitsFor(len(vt.global)))
+			return
+		}
+	}
+	n := utf8.RuneCountInString(s)
+	e.w.writeChars(s, n, 2)
+	vt.add(q, s, n)
+}
+
+func (e *nodeEncoder) value(ti int32, q QName, lex string) error {
+	dt := &e.s.Types[ti]
+	bad := func() error {
+		return e.fail(fmt.Errorf("%w: %q for %s", ErrValue, lex, dt.Name))
+	}
+	switch dt.Kind {
+	case TString:
+		e.stringValue(q, lex)
+	case TBoolean:
+		v, ok := parseBool(lex)
+		if !ok {
+			return bad()
+		}
+		e.w.WriteBit(v)
+	case THexBinary, TBase64:
+		b, ok := parseBinary(dt.Kind, lex)
+		if !ok {
+			return bad()
+		}
+		e.w.WriteUint(uint64(len(b)))
+		for _, x := range b {
+			e.w.WriteBits(uint64(x), 8)
+		}
+	case TInteger, TUnsigned, TNBit:
+		v, ok := parseInteger(lex)
+		if !ok {
+			return bad()
+		}
+		return e.integer(dt, v)
+	case TEnum:
+		s := lex
+		if dt.Base != TString {
+			s = strings.TrimSpace(s)
+		}
+		for i, x := range dt.Enum {
+			if x == s {
+				e.w.WriteBits(uint64(i), uint(dt.Bits))
+				return nil
+			}
+		}
+		return bad()
+	default:
+		return e.fail(ErrUnsupported)
+	}
+	return nil
+}
+
+func (e *nodeEncoder) integer(dt *Datatype, v *big.Int) error {
+	switch dt.Kind {
+	case TNBit:
+		off := new(big.Int).Sub(v, big.NewInt(dt.Min))
+		if off.Sign() < 0 || off.BitLen() > int(dt.Bits) || (dt.HasMax && v.Cmp(big.NewInt(dt.Max)) > 0) {
+			return e.fail(fmt.Errorf("%w: %v for %s", ErrOutOfRange, v, dt.Name))
+		}
+		e.w.WriteBits(off.Uint64(), uint(dt.Bits))
+	case TUnsigned:
+		if v.Sign() < 0 {
+			return e.fail(fmt.Errorf("%w: %v for %s", ErrOutOfRange, v, dt.Name))
+		}
+		e.w.writeBigUint(v)
+	default:
+		if v.Sign() < 0 {
+			e.w.WriteBit(true)
+			m := new(big.Int).Neg(v)
+			m.Sub(m, big.NewInt(1))
+			e.w.writeBigUint(m)
+		} else {
+			e.w.WriteBit(false)
+			e.w.writeBigUint(v)
+		}
+	}
+	return nil
+}
