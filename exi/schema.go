@@ -103,13 +103,13 @@ const (
 // decoding.
 type Datatype struct {
 	Kind   TypeKind
-	Bits   uint8  // TNBit and TEnum: width in bits
-	Min    int64  // TNBit: offset; also the lower bound when HasMin
-	Max    int64  // upper bound when HasMax
-	HasMin bool   // Min is a facet (or the built-in type's bound)
-	HasMax bool   // Max is a facet
-	MaxLen int32  // maxLength/length facet, or -1: characters for strings, octets for binaries
-	MinLen int32  // minLength/length facet, or 0
+	Bits   uint8 // TNBit and TEnum: width in bits
+	Min    int64 // TNBit: offset; also the lower bound when HasMin
+	Max    int64 // upper bound when HasMax
+	HasMin bool  // Min is a facet (or the built-in type's bound)
+	HasMax bool  // Max is a facet
+	MaxLen int32 // maxLength/length facet, or -1: characters for strings, octets for binaries
+	MinLen int32 // minLength/length facet, or 0
 	Enum   []string
 	Base   TypeKind // TEnum: representation of the enumerated base type
 	Name   string   // schema type name, for messages

@@ -36,14 +36,14 @@ var XSDTypeNames = []string{
 }
 
 type builder struct {
-	set    *xsd.Set
-	out    *exi.Schema
-	uriID  map[string]int32
-	local  []map[string]int32
-	elems  map[*xsd.Element]int32
-	types  map[*xsd.Type]int32 // datatypes
-	gram   map[*xsd.Type]int32 // grammars of complex types and of simple types
-	attrs  map[attrKey]int32
+	set   *xsd.Set
+	out   *exi.Schema
+	uriID map[string]int32
+	local []map[string]int32
+	elems map[*xsd.Element]int32
+	types map[*xsd.Type]int32 // datatypes
+	gram  map[*xsd.Type]int32 // grammars of complex types and of simple types
+	attrs map[attrKey]int32
 }
 
 type attrKey struct {
