@@ -233,10 +233,13 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 			c.advance(p)
 		}
 	} else {
-		if n.Text != "" && strings.TrimSpace(n.Text) != "" {
-			return e.fail(fmt.Errorf("%w: character data in element-only content", ErrUnexpected))
+		kids := n.Kids
+		if n.Text != "" {
+			// Character data where the grammar has no typed CH: untyped
+			// (mixed content, or the relaxed fragment grammar).
+			kids = append([]*Node{{Text: n.Text}}, kids...)
 		}
-		for _, k := range n.Kids {
+		for _, k := range kids {
 			st := &c.g.States[c.state]
 			if k.IsText() {
 				found := -1

@@ -151,6 +151,7 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 				if hasText {
 					n.Text = text.String()
 				}
+				collapseText(n)
 				return n, nil
 			case EvSE:
 				k, err := d.element(p.Ref)
@@ -204,6 +205,7 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 			if hasText {
 				n.Text = text.String()
 			}
+			collapseText(n)
 			return n, nil
 		case l2XsiType:
 			q, err := d.qname()
@@ -570,4 +572,21 @@ func (t *nameTable) addLocal(uri int32, s string) int32 {
 	t.own()
 	t.locals[uri] = append(t.locals[uri], s)
 	return int32(len(t.locals[uri]) - 1)
+}
+
+// collapseText turns the text-only children of an element into its Text.
+func collapseText(n *Node) {
+	if len(n.Kids) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString(n.Text)
+	for _, k := range n.Kids {
+		if !k.IsText() {
+			return
+		}
+		b.WriteString(k.Text)
+	}
+	n.Text = b.String()
+	n.Kids = nil
 }

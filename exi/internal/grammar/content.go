@@ -383,8 +383,114 @@ func firstOf(xs ...int32) int32 {
 	return -1
 }
 
-// relaxed builds the ElementFragment grammar (§8.5.3) for a qname declared
-// with different types.
-func (b *builder) relaxed(q xsd.QName, decls []*xsd.Element) (int32, error) {
-	return b.elems[decls[0]], nil
+// relaxed returns the element used for a fragment qname declared with
+// different types: its content follows the ElementFragment grammar (§8.5.3).
+func (b *builder) relaxed(q xsd.QName, _ []*xsd.Element) (int32, error) {
+	g, err := b.elementFragmentGrammar()
+	if err != nil {
+		return 0, err
+	}
+	name, err := b.qname(q)
+	if err != nil {
+		return 0, err
+	}
+	id := int32(len(b.out.Elements))
+	b.out.Elements = append(b.out.Elements, exi.Element{Name: name, Grammar: g})
+	b.relaxedElems = append(b.relaxedElems, id)
+	return id, nil
+}
+
+// elementFragmentGrammar builds the relaxed ElementFragment grammar once.
+// Its SE(F_i) productions are filled in by finishRelaxed, when the fragment
+// element list is complete.
+func (b *builder) elementFragmentGrammar() (int32, error) {
+	if b.efGrammar >= 0 {
+		return b.efGrammar, nil
+	}
+	// Every attribute qname of the schema, once; typed when all its
+	// declarations share a type, else String.
+	type use struct {
+		name xsd.QName
+		typ  *xsd.Type
+		same bool
+	}
+	byName := map[xsd.QName]*use{}
+	var names []xsd.QName
+	var visit func(t *xsd.Type)
+	seenT := map[*xsd.Type]bool{}
+	visit = func(t *xsd.Type) {
+		if t == nil || seenT[t] || !t.Complex {
+			return
+		}
+		seenT[t] = true
+		for _, a := range t.Attrs {
+			u := byName[a.Name]
+			if u == nil {
+				byName[a.Name] = &use{name: a.Name, typ: a.Type, same: true}
+				names = append(names, a.Name)
+			} else if u.typ != a.Type && (u.typ.Name == (xsd.QName{}) || u.typ.Name != a.Type.Name) {
+				u.same = false
+			}
+		}
+	}
+	for _, e := range b.set.Elements {
+		visit(e.Type)
+	}
+	for _, t := range b.set.NamedTypes {
+		visit(t)
+	}
+	sort.SliceStable(names, func(i, j int) bool { return names[i].Less(names[j]) })
+	str := int32(-1)
+	var ats []exi.Prod
+	for _, n := range names {
+		u := byName[n]
+		var aid int32
+		var err error
+		if u.same {
+			aid, err = b.attribute(&xsd.AttrUse{Name: n, Type: u.typ})
+		} else {
+			if str < 0 {
+				str = int32(len(b.out.Types))
+				b.out.Types = append(b.out.Types, exi.Datatype{Kind: exi.TString, MaxLen: -1, Name: "string"})
+			}
+			qn, qerr := b.qname(n)
+			if qerr != nil {
+				return 0, qerr
+			}
+			aid = int32(len(b.out.Attributes))
+			b.out.Attributes = append(b.out.Attributes, exi.Attribute{Name: qn, Type: str})
+		}
+		if err != nil {
+			return 0, err
+		}
+		ats = append(ats, exi.Prod{Kind: exi.EvAT, Ref: aid, Next: 0})
+	}
+	id := int32(len(b.out.Grammars))
+	b.out.Grammars = append(b.out.Grammars, exi.Grammar{Simple: -1, Content: 1})
+	b.efGrammar = id
+	b.efAttrs = ats
+	return id, nil
+}
+
+// finishRelaxed completes the ElementFragment grammar with the fragment
+// element list.
+func (b *builder) finishRelaxed() {
+	if b.efGrammar < 0 {
+		return
+	}
+	var ses []exi.Prod
+	for _, el := range b.out.Frag {
+		ses = append(ses, exi.Prod{Kind: exi.EvSE, Ref: el, Next: 2})
+	}
+	tail := append(append(ses, exi.Prod{Kind: exi.EvSEAny, Ref: -1, Next: 2}, exi.Prod{Kind: exi.EvEE, Next: -1}),
+		exi.Prod{Kind: exi.EvCHUntyped, Next: 2})
+	ef0 := append(append(append([]exi.Prod(nil), b.efAttrs...), exi.Prod{Kind: exi.EvATAny, Ref: -1, Next: 0}), tail...)
+	g := &b.out.Grammars[b.efGrammar]
+	g.States = []exi.State{
+		{Prods: ef0, Class: exi.ClassStart0, Rep: -1},
+		{Prods: append([]exi.Prod(nil), tail...), Class: exi.ClassStart, Rep: -1},
+		{Prods: append([]exi.Prod(nil), tail...), Class: exi.ClassContent, Rep: -1},
+		{Prods: append([]exi.Prod(nil), tail...), Class: exi.ClassContent, Rep: -1},
+	}
+	g.Content, g.Content2 = 1, 3
 }

@@ -44,6 +44,10 @@ type builder struct {
 	types map[*xsd.Type]int32 // datatypes
 	gram  map[*xsd.Type]int32 // grammars of complex types and of simple types
 	attrs map[attrKey]int32
+
+	efGrammar    int32 // the ElementFragment grammar, or -1
+	efAttrs      []exi.Prod
+	relaxedElems []int32
 }
 
 type attrKey struct {
@@ -61,6 +65,8 @@ func Build(set *xsd.Set, name string) (*exi.Schema, error) {
 		types: map[*xsd.Type]int32{},
 		gram:  map[*xsd.Type]int32{},
 		attrs: map[attrKey]int32{},
+
+		efGrammar: -1,
 	}
 	b.stringTable()
 	for _, e := range set.Elements {
@@ -114,6 +120,7 @@ func Build(set *xsd.Set, name string) (*exi.Schema, error) {
 		}
 		b.out.Frag = append(b.out.Frag, id)
 	}
+	b.finishRelaxed()
 	for _, t := range set.NamedTypes {
 		g, err := b.grammar(t)
 		if err != nil {
