@@ -2,6 +2,7 @@ package exi
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -90,6 +91,7 @@ type nodeEncoder struct {
 	w     BitWriter
 	vt    valueTable
 	opt   Options
+	names nameTable
 	path  []string
 	l2buf []level2
 }
@@ -102,6 +104,7 @@ func (e *nodeEncoder) fail(err error) error {
 func (s *Schema) EncodeDocument(dst []byte, root *Node, opt Options) ([]byte, error) {
 	e := &nodeEncoder{s: s, opt: opt}
 	e.vt.reset(opt)
+	e.names.init(s)
 	e.w.Reset(dst)
 	e.w.WriteBits(uint64(Header), 8)
 	q, ok := s.lookupQName(root.Name.Space, root.Name.Local)
@@ -128,6 +131,7 @@ func (s *Schema) EncodeDocument(dst []byte, root *Node, opt Options) ([]byte, er
 func (s *Schema) EncodeFragment(dst []byte, roots []*Node, opt Options) ([]byte, error) {
 	e := &nodeEncoder{s: s, opt: opt}
 	e.vt.reset(opt)
+	e.names.init(s)
 	e.w.Reset(dst)
 	e.w.WriteBits(uint64(Header), 8)
 	width := bitsFor(len(s.Frag) + 2)
@@ -202,12 +206,43 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 			}
 		}
 		if found < 0 {
-			return e.fail(fmt.Errorf("%w: attribute %v", ErrUnexpected, a.Name))
+			// Undeclared attribute: AT(*) with an untyped value.
+			if a.Name.Space == e.s.URIs[URIXSI] {
+				if err := e.xsiAttr(st, a); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := e.code2(st, l2ATAny); err != nil {
+				return err
+			}
+			qa := e.writeQName(a.Name)
+			e.stringValue(qa, a.Value)
+			continue
 		}
 		p := st.Prods[found]
+		mark := e.w
 		e.code(st, found)
 		if err := e.value(e.s.Attributes[p.Ref].Type, q, a.Value); err != nil {
-			return err
+			if !errors.Is(err, ErrValue) && !errors.Is(err, ErrOutOfRange) {
+				return err
+			}
+			// Not representable by its datatype: AT(qname)[untyped value].
+			e.w = mark
+			if err := e.code2(st, l2ATUntyped); err != nil {
+				return err
+			}
+			k, nat := 0, 0
+			for i, pp := range st.Prods {
+				if pp.Kind == EvAT {
+					if i == found {
+						k = nat
+					}
+					nat++
+				}
+			}
+			e.w.WriteBits(uint64(k), bitsFor(nat+1))
+			e.stringValue(q, a.Value)
 		}
 		c.advance(p)
 	}
@@ -226,11 +261,26 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 		}
 		p := st.Prods[chIdx]
 		if n.Text != "" {
+			mark := e.w
 			e.code(st, chIdx)
 			if err := e.value(p.Ref, decl.Name, n.Text); err != nil {
-				return err
+				if !errors.Is(err, ErrValue) && !errors.Is(err, ErrOutOfRange) {
+					return err
+				}
+				// Not representable by its datatype: CH[untyped value].
+				e.w = mark
+				if err := e.code2(st, l2CHUntyped); err != nil {
+					return err
+				}
+				e.stringValue(decl.Name, n.Text)
+				if st.Class != ClassContent {
+					c.state, c.count = c.g.Content2, 0
+				}
+				// The typed CH was skipped: the element ends via EE below,
+				// from content2 or the state reached so far.
+			} else {
+				c.advance(p)
 			}
-			c.advance(p)
 		}
 	} else {
 		kids := n.Kids
@@ -249,7 +299,14 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 					}
 				}
 				if found < 0 {
-					return e.fail(fmt.Errorf("%w: character data", ErrUnexpected))
+					if err := e.code2(st, l2CHUntyped); err != nil {
+						return err
+					}
+					e.stringValue(decl.Name, k.Text)
+					if st.Class != ClassContent {
+						c.state, c.count = c.g.Content2, 0
+					}
+					continue
 				}
 				e.code(st, found)
 				e.stringValue(decl.Name, k.Text)
@@ -267,7 +324,29 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 				}
 			}
 			if found < 0 {
-				return e.fail(fmt.Errorf("%w: element %v", ErrUnexpected, k.Name))
+				// A wildcard of the schema, or an undeclared element: SE(*).
+				wild := -1
+				for i, p := range st.Prods {
+					if p.Kind == EvSEAny && p.Ref < 0 {
+						wild = i
+						break
+					}
+				}
+				if wild >= 0 {
+					e.code(st, wild)
+				} else if err := e.code2(st, l2SEAny); err != nil {
+					return err
+				}
+				if err := e.anyElement(k); err != nil {
+					return err
+				}
+				switch {
+				case wild >= 0:
+					c.advance(st.Prods[wild])
+				case st.Class != ClassContent:
+					c.state, c.count = c.g.Content2, 0
+				}
+				continue
 			}
 			p := st.Prods[found]
 			e.code(st, found)
@@ -389,5 +468,104 @@ func (e *nodeEncoder) integer(dt *Datatype, v *big.Int) error {
 			e.w.writeBigUint(v)
 		}
 	}
+	return nil
+}
+
+// xsiAttr codes xsi:nil="false"; other xsi attributes are not supported
+// on encode (an xsi:type value needs the prefixes EXI does not keep).
+func (e *nodeEncoder) xsiAttr(st *State, a xml.Attr) error {
+	if a.Name.Local == "nil" && st.Class == ClassStart0 {
+		v, ok := parseBool(a.Value)
+		if ok && !v {
+			if err := e.code2(st, l2XsiNil); err != nil {
+				return err
+			}
+			e.w.WriteBit(false)
+			return nil
+		}
+	}
+	return e.fail(fmt.Errorf("%w: attribute xsi:%s", ErrUnsupported, a.Name.Local))
+}
+
+// writeQName codes a qname through the URI and local-name partitions
+// (§7.1.7, §7.3.2), adding misses.
+func (e *nodeEncoder) writeQName(n xml.Name) QName {
+	t := &e.names
+	uri := int32(-1)
+	for i, u := range t.uris {
+		if u == n.Space {
+			uri = int32(i)
+			break
+		}
+	}
+	w := bitsFor(len(t.uris) + 1)
+	if uri < 0 {
+		e.w.WriteBits(0, w)
+		e.w.WriteStringLiteral(n.Space)
+		uri = t.addURI(n.Space)
+	} else {
+		e.w.WriteBits(uint64(uri)+1, w)
+	}
+	for i, l := range t.locals[uri] {
+		if l == n.Local {
+			e.w.WriteUint(0)
+			e.w.WriteBits(uint64(i), bitsFor(len(t.locals[uri])))
+			return QName{URI: uri, Local: int32(i)}
+		}
+	}
+	e.w.writeChars(n.Local, utf8.RuneCountInString(n.Local), 1)
+	return QName{URI: uri, Local: t.addLocal(uri, n.Local)}
+}
+
+// anyElement codes an element matched by SE(*): its qname, then its content
+// with the global declaration of that name or the built-in grammar.
+func (e *nodeEncoder) anyElement(n *Node) error {
+	q := e.writeQName(n.Name)
+	if el, ok := e.s.idx.globals[q]; ok {
+		return e.element(n, el)
+	}
+	e.path = append(e.path, n.Name.Local)
+	defer func() { e.path = e.path[:len(e.path)-1] }()
+	if len(e.path) > e.opt.maxDepth() {
+		return e.fail(ErrDepth)
+	}
+	// Built-in element grammar (§8.4.3) without learning: StartTagContent
+	// codes EE, AT(*), SE(*), CH in 2 bits; ElementContent codes EE as 0
+	// and SE(*), CH as 1.0 and 1.1.
+	for _, a := range n.Attrs {
+		e.w.WriteBits(1, 2)
+		qa := e.writeQName(a.Name)
+		e.stringValue(qa, a.Value)
+	}
+	startTag := true
+	emit := func(ev uint64) { // 0 EE, 2 SE, 3 CH
+		if startTag {
+			e.w.WriteBits(ev, 2)
+			return
+		}
+		if ev == 0 {
+			e.w.WriteBits(0, 1)
+			return
+		}
+		e.w.WriteBits(1, 1)
+		e.w.WriteBits(ev-2, 1)
+	}
+	kids := n.Kids
+	if n.Text != "" {
+		kids = append([]*Node{{Text: n.Text}}, kids...)
+	}
+	for _, k := range kids {
+		if k.IsText() {
+			emit(3)
+			e.stringValue(q, k.Text)
+		} else {
+			emit(2)
+			if err := e.anyElement(k); err != nil {
+				return err
+			}
+		}
+		startTag = false
+	}
+	emit(0)
 	return nil
 }

@@ -342,6 +342,7 @@ func (d *nodeDecoder) builtin(name QName) (*Node, error) {
 		}
 		switch ev {
 		case 0:
+			collapseText(n)
 			return n, nil
 		case 1:
 			q, err := d.qname()
