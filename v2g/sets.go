@@ -71,3 +71,34 @@ const (
 	NamespaceISO2        = "urn:iso:15118:2:2013:MsgDef"
 	NamespaceDIN         = "urn:din:70121:2012:MsgDef"
 )
+
+// Namespaces of the -20 Amendment 1 AC-DER sets and of SupportedAppProtocol.
+const (
+	NamespaceISO20ACDERIEC = "urn:iso:std:iso:15118:-20:AC-DER-IEC"
+	NamespaceISO20ACDERSAE = "urn:iso:std:iso:15118:-20:AC-DER-SAE"
+	NamespaceAppProtocol   = "urn:iso:15118:2:2010:AppProtocol"
+)
+
+// SchemaForNamespace returns the schema set whose grammar codes the messages
+// of a protocol namespace negotiated in SupportedAppProtocol. The same AC
+// message codes differently in the AC set and in the AC-DER sets, so the
+// grammar must follow the negotiated namespace, never the message's own.
+func SchemaForNamespace(ns string) (*exi.Schema, error) {
+	m := map[string]string{
+		NamespaceAppProtocol:   apphand.SetName,
+		NamespaceISO20Common:   iso20.SetName,
+		NamespaceISO20AC:       ac.SetName,
+		NamespaceISO20DC:       dc.SetName,
+		NamespaceISO20WPT:      wpt.SetName,
+		NamespaceISO20ACDP:     acdp.SetName,
+		NamespaceISO20ACDERIEC: acderiec.SetName,
+		NamespaceISO20ACDERSAE: acdersae.SetName,
+		NamespaceISO2:          iso2.SetName,
+		NamespaceDIN:           din.SetName,
+	}
+	name, ok := m[ns]
+	if !ok {
+		return nil, fmt.Errorf("%w: no schema set for namespace %q", ErrUnknownSet, ns)
+	}
+	return SchemaSet(name)
+}
