@@ -366,15 +366,6 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 	return e.code2(st, l2EE)
 }
 
-func hasEE(st *State) bool {
-	for _, p := range st.Prods {
-		if p.Kind == EvEE {
-			return true
-		}
-	}
-	return false
-}
-
 // stringValue codes a String value through the string table (§7.3.3).
 func (e *nodeEncoder) stringValue(q QName, s string) {
 	vt := &e.vt
