@@ -1,3 +1,5 @@
 module github.com/v2gstack/iso15118
 
 go 1.26.8
+
+require golang.org/x/sys v0.50.0
