@@ -146,11 +146,15 @@ func checkRevocation(path []*Certificate, opts VerifyOptions, now time.Time) err
 			_, err := VerifyOCSPResponse(opts.OCSP[i], c, issuer, now, opts.MaxOCSPValidity)
 			if err != nil {
 				var ve *ValidationError
-				r := ReasonRevocationUnknown
-				if errors.As(err, &ve) && ve.Reason == ReasonRevoked {
-					r = ReasonRevoked
+				if !errors.As(err, &ve) {
+					return &ValidationError{Reason: ReasonRevocationUnknown, Depth: i, Cert: c, Err: err}
 				}
-				return &ValidationError{Reason: r, Depth: i, Cert: c, Err: err}
+				if ve.Reason != ReasonRevoked && ve.Reason != ReasonRevocationUnknown {
+					ve.Err = fmt.Errorf("OCSP response %v: %w", ve.Reason, ve.Err)
+					ve.Reason = ReasonRevocationUnknown
+				}
+				ve.Depth, ve.Cert = i, c
+				return ve
 			}
 			continue
 		}

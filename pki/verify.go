@@ -372,7 +372,7 @@ func checkRole(path []*Certificate, opts VerifyOptions) error {
 		need |= x509.KeyUsageContentCommitment
 	}
 	if leaf.KeyUsage&need != need {
-		return bad(ReasonKeyUsage, "%v needs key usage %#x, has %#x", opts.Role, need, leaf.KeyUsage)
+		return bad(ReasonKeyUsage, "%v needs key usage %v, has %v", opts.Role, need, leaf.KeyUsage)
 	}
 	if leaf.KeyUsage&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != 0 {
 		return bad(ReasonKeyUsage, "leaf with keyCertSign or cRLSign")
