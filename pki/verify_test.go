@@ -269,7 +269,9 @@ func negativeCases() []negCase {
 		{"OCSP revoked", pki.ReasonRevoked, false, func(t *testing.T, p *testpki.PKI) ([]*pki.Certificate, pki.VerifyOptions) {
 			o := secc(p)
 			o.OCSP = staple(t, p, func(r *pki.OCSPResponder) {
-				r.Status = func(*big.Int) pki.OCSPStatus { return pki.OCSPStatus{Status: pki.OCSPRevoked, RevokedAt: t0.Add(-time.Minute), Reason: 1} }
+				r.Status = func(*big.Int) pki.OCSPStatus {
+					return pki.OCSPStatus{Status: pki.OCSPRevoked, RevokedAt: t0.Add(-time.Minute), Reason: 1}
+				}
 			})
 			return p.Chain(pki.RoleSECCLeaf), o
 		}},
