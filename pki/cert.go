@@ -358,5 +358,5 @@ func marshalKeyUsage(ku x509.KeyUsage) []byte {
 
 // Equal reports whether c and o are the same certificate (same DER).
 func (c *Certificate) Equal(o *Certificate) bool {
-	return c != nil && o != nil && bytes.Equal(c.Raw, o.Raw)
+	return c != nil && o != nil && c.Certificate != nil && o.Certificate != nil && bytes.Equal(c.Raw, o.Raw)
 }

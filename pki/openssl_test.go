@@ -1,6 +1,7 @@
 package pki_test
 
 import (
+	"encoding/pem"
 	"math/big"
 	"os"
 	"os/exec"
@@ -148,5 +149,45 @@ func TestOpenSSLVerifiesCRL(t *testing.T) {
 				t.Errorf("openssl crl rejected our %v CRL: %v\n%s", f, err, out)
 			}
 		})
+	}
+}
+
+// TestOpenSSLKeysParse reads keys that OpenSSL generated (PKCS#8) and
+// checks that our public-key encoding matches OpenSSL's.
+func TestOpenSSLKeysParse(t *testing.T) {
+	bin := needOpenSSL(t)
+	for f, args := range map[pki.Family][]string{
+		pki.FamilyEd448: {"-algorithm", "ed448"},
+		pki.FamilyP521:  {"-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"},
+		pki.FamilyP256:  {"-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"},
+	} {
+		keyFile := filepath.Join(t.TempDir(), "k.pem")
+		if out, err := runOpenSSL(t, bin, append(append([]string{"genpkey"}, args...), "-out", keyFile)...); err != nil {
+			t.Fatalf("%v: genpkey: %v\n%s", f, err, out)
+		}
+		pubPEM, err := runOpenSSL(t, bin, "pkey", "-in", keyFile, "-pubout")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(keyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk, _ := pem.Decode(data)
+		if blk == nil {
+			t.Fatalf("%v: no PEM", f)
+		}
+		k, err := pki.ParsePKCS8PrivateKey(blk.Bytes)
+		if err != nil {
+			t.Fatalf("%v: %v", f, err)
+		}
+		spki, err := pki.MarshalPKIXPublicKey(k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}))
+		if pki.FamilyOf(k) != f || ours != pubPEM {
+			t.Errorf("%v: public keys differ:\nours\n%s\nopenssl\n%s", f, ours, pubPEM)
+		}
 	}
 }
