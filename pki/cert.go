@@ -44,25 +44,25 @@ const MaxCertificateSize = 4096
 // [Verify] with ReasonKeyType.
 func ParseCertificate(der []byte) (*Certificate, error) {
 	if len(der) > MaxCertificateSize {
-		return nil, &ValidationError{Reason: ReasonMalformed, Err: fmt.Errorf("certificate of %d bytes exceeds %d", len(der), MaxCertificateSize)}
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: fmt.Errorf("certificate of %d bytes exceeds %d", len(der), MaxCertificateSize)}
 	}
 	xc, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, &ValidationError{Reason: ReasonMalformed, Err: err}
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: err}
 	}
 	c := &Certificate{Certificate: xc}
 	// Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signature }.
 	in := cryptobyte.String(xc.Raw)
 	var outer cryptobyte.String
 	if !in.ReadASN1(&outer, cbasn1.SEQUENCE) || !outer.SkipASN1(cbasn1.SEQUENCE) {
-		return nil, &ValidationError{Reason: ReasonMalformed, Err: errors.New("bad certificate structure")}
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("bad certificate structure")}
 	}
 	oid, params, ok := readAlgorithmIdentifier(&outer)
 	if !ok {
-		return nil, &ValidationError{Reason: ReasonMalformed, Err: errors.New("bad signature algorithm")}
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("bad signature algorithm")}
 	}
 	if params && oid.Equal(oidEd448) {
-		return nil, &ValidationError{Reason: ReasonMalformed, Err: errors.New("Ed448 signature algorithm with parameters")}
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("Ed448 signature algorithm with parameters")}
 	}
 	c.SignatureOID = oid
 	if xc.PublicKeyAlgorithm == x509.UnknownPublicKeyAlgorithm {
@@ -111,7 +111,7 @@ func ParsePEMCertificates(data []byte) ([]*Certificate, error) {
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, &ValidationError{Reason: ReasonMalformed, Err: errors.New("no CERTIFICATE block in PEM data")}
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("no CERTIFICATE block in PEM data")}
 	}
 	return out, nil
 }
@@ -257,14 +257,24 @@ func addExtension(b *cryptobyte.Builder, e pkix.Extension) {
 
 // subjectKeyID is RFC 5280 method 1: SHA-1 of the subjectPublicKey bits.
 func subjectKeyID(spki []byte) ([]byte, error) {
+	bits, err := publicKeyBits(spki)
+	if err != nil {
+		return nil, err
+	}
+	h := sha1.Sum(bits)
+	return h[:], nil
+}
+
+// publicKeyBits returns the subjectPublicKey BIT STRING contents of a DER
+// SubjectPublicKeyInfo, the input of key identifiers and OCSP key hashes.
+func publicKeyBits(spki []byte) ([]byte, error) {
 	in := cryptobyte.String(spki)
 	var s cryptobyte.String
 	var bits asn1.BitString
 	if !in.ReadASN1(&s, cbasn1.SEQUENCE) || !s.SkipASN1(cbasn1.SEQUENCE) || !s.ReadASN1BitString(&bits) {
 		return nil, errors.New("pki: malformed SubjectPublicKeyInfo")
 	}
-	h := sha1.Sum(bits.Bytes)
-	return h[:], nil
+	return bits.Bytes, nil
 }
 
 func (t *Template) extensions(skid, akid []byte) ([]pkix.Extension, error) {

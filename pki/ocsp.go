@@ -182,18 +182,16 @@ func CreateOCSPResponse(issuer *Certificate, key crypto.Signer, serial *big.Int,
 
 // issuerHashes returns the CertID issuerNameHash and issuerKeyHash.
 func issuerHashes(issuer *Certificate, h crypto.Hash) ([]byte, []byte, error) {
-	var bits asn1.BitString
-	in := cryptobyte.String(issuer.RawSubjectPublicKeyInfo)
-	var spki cryptobyte.String
-	if !in.ReadASN1(&spki, cbasn1.SEQUENCE) || !spki.SkipASN1(cbasn1.SEQUENCE) || !spki.ReadASN1BitString(&bits) {
-		return nil, nil, errors.New("pki: ocsp: malformed issuer key")
+	bits, err := publicKeyBits(issuer.RawSubjectPublicKeyInfo)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pki: ocsp: issuer key: %w", err)
 	}
 	switch h {
 	case crypto.SHA1:
-		n, k := sha1.Sum(issuer.RawSubject), sha1.Sum(bits.Bytes)
+		n, k := sha1.Sum(issuer.RawSubject), sha1.Sum(bits)
 		return n[:], k[:], nil
 	case crypto.SHA256:
-		n, k := sha256.Sum256(issuer.RawSubject), sha256.Sum256(bits.Bytes)
+		n, k := sha256.Sum256(issuer.RawSubject), sha256.Sum256(bits)
 		return n[:], k[:], nil
 	}
 	return nil, nil, fmt.Errorf("pki: ocsp: unsupported CertID hash %v", h)

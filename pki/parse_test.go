@@ -131,3 +131,19 @@ func TestOCSPResponderRequest(t *testing.T) {
 		}
 	}
 }
+
+// crypto/x509 parses Ed448 certificates structurally, with unknown key and
+// signature algorithms; ParseCertificate relies on that and adds the key.
+func TestX509ParsesEd448Structure(t *testing.T) {
+	c := genPKI(t, pki.FamilyEd448).Cert(pki.RoleSECCLeaf)
+	xc, err := x509.ParseCertificate(c.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if xc.PublicKeyAlgorithm != x509.UnknownPublicKeyAlgorithm || xc.SignatureAlgorithm != x509.UnknownSignatureAlgorithm || xc.PublicKey != nil {
+		t.Fatalf("crypto/x509 now knows Ed448 (%v, %v): revisit ParseCertificate", xc.PublicKeyAlgorithm, xc.SignatureAlgorithm)
+	}
+	if c.Family != pki.FamilyEd448 || !c.SignatureOID.Equal(pki.OIDEd448()) || c.PublicKey == nil {
+		t.Fatalf("ParseCertificate: family %v, sig %v", c.Family, c.SignatureOID)
+	}
+}

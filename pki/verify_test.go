@@ -179,9 +179,7 @@ func negativeCases() []negCase {
 			return []*pki.Certificate{leafUnder(t, p, sub2, nil), sub2.Cert, sub1.Cert}, o
 		}},
 		{"sub-CA 2 path length exceeded", pki.ReasonPathLen, false, func(t *testing.T, p *testpki.PKI) ([]*pki.Certificate, pki.VerifyOptions) {
-			// CPO Sub-CA 1 (pathLen 1) → extra CA (pathLen 0) → sub-CA 3 → leaf would be
-			// too long; instead hang a CA under CPO Sub-CA 2 (pathLen 0) directly below
-			// the root path: root → sub-CA1' (pathLen 0) → CA → leaf.
+			// root → sub-CA 1 with pathLen 0 → sub-CA 2 → leaf.
 			t1 := tmplFor(p, pki.RoleCPOSubCA1)
 			t1.MaxPathLen = 0
 			sub1 := issueUnder(t, p.Family, t1, p.Get(pki.RoleV2GRoot))
@@ -304,9 +302,14 @@ func negativeCases() []negCase {
 		}},
 		{"OCSP signed by another CA", pki.ReasonRevocationUnknown, false, func(t *testing.T, p *testpki.PKI) ([]*pki.Certificate, pki.VerifyOptions) {
 			o := secc(p)
-			o.OCSP = staple(t, p, func(r *pki.OCSPResponder) {
-				r.Issuer, r.Key = p.Cert(pki.RoleCPSSubCA2), p.Get(pki.RoleCPSSubCA2).Key
-			})
+			// CPS Sub-CA 2 answers for a serial of CPO Sub-CA 2.
+			other := p.Get(pki.RoleCPSSubCA2)
+			der, err := pki.CreateOCSPResponse(other.Cert, other.Key, p.Cert(pki.RoleSECCLeaf).SerialNumber,
+				pki.OCSPStatus{Status: pki.OCSPGood}, t0, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.OCSP = [][]byte{der}
 			return p.Chain(pki.RoleSECCLeaf), o
 		}},
 		{"garbage OCSP", pki.ReasonRevocationUnknown, false, func(t *testing.T, p *testpki.PKI) ([]*pki.Certificate, pki.VerifyOptions) {
@@ -317,33 +320,17 @@ func negativeCases() []negCase {
 	}
 }
 
-// staple builds the SECC leaf's OCSP response with a responder for CPO
-// Sub-CA 2 changed by mod. A responder for another CA answers for the
-// leaf's serial anyway, which must fail.
+// staple returns the SECC leaf's OCSP response from a responder for CPO
+// Sub-CA 2 changed by mod.
 func staple(t *testing.T, p *testpki.PKI, mod func(*pki.OCSPResponder)) [][]byte {
 	t.Helper()
 	r := p.Responder(pki.RoleCPOSubCA2, clock)
 	mod(r)
-	leaf := p.Cert(pki.RoleSECCLeaf)
-	der, err := pki.CreateOCSPResponse(r.Issuer, r.Key, leaf.SerialNumber, statusOf(r, leaf), r.Now(), r.Now().Add(validity(r)))
+	der, err := r.Respond(p.Cert(pki.RoleSECCLeaf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return [][]byte{der}
-}
-
-func statusOf(r *pki.OCSPResponder, c *pki.Certificate) pki.OCSPStatus {
-	if r.Status == nil {
-		return pki.OCSPStatus{Status: pki.OCSPGood}
-	}
-	return r.Status(c.SerialNumber)
-}
-
-func validity(r *pki.OCSPResponder) time.Duration {
-	if r.Validity == 0 {
-		return pki.DefaultMaxOCSPValidity
-	}
-	return r.Validity
 }
 
 func crlFor(t *testing.T, p *testpki.PKI, ca pki.Role, revoked ...*big.Int) *pki.RevocationList {
