@@ -37,7 +37,7 @@ func TestGeneratedChainsVerify(t *testing.T) {
 				if c.Family != f {
 					t.Errorf("%v: family %v", r, c.Family)
 				}
-				if ProfileOK := pki.ProfileFor(r); ProfileOK.IsCA != c.IsCA {
+				if pki.ProfileFor(r).IsCA != c.IsCA {
 					t.Errorf("%v: IsCA %v", r, c.IsCA)
 				}
 				if pki.ProfileFor(r).Issuer == pki.RoleUnspecified {
@@ -53,5 +53,22 @@ func TestGeneratedChainsVerify(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Certificates must fit the schema limits: 800 bytes DER in -2
+// ([V2G2-010]), 1600 bytes in -20.
+func TestCertificateSizes(t *testing.T) {
+	for _, f := range families {
+		limit := 1600
+		if f == pki.FamilyP256 {
+			limit = 800
+		}
+		p := genPKI(t, f)
+		for _, r := range pki.Roles() {
+			if n := len(p.Cert(r).Raw); n > limit {
+				t.Errorf("%v %v: %d bytes, limit %d", f, r, n, limit)
+			}
+		}
 	}
 }
