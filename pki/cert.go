@@ -51,20 +51,9 @@ func ParseCertificate(der []byte) (*Certificate, error) {
 		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: err}
 	}
 	c := &Certificate{Certificate: xc}
-	// Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signature }.
-	in := cryptobyte.String(xc.Raw)
-	var outer cryptobyte.String
-	if !in.ReadASN1(&outer, cbasn1.SEQUENCE) || !outer.SkipASN1(cbasn1.SEQUENCE) {
-		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("bad certificate structure")}
+	if c.SignatureOID, err = signatureOID(xc.Raw); err != nil {
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: err}
 	}
-	oid, params, ok := readAlgorithmIdentifier(&outer)
-	if !ok {
-		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("bad signature algorithm")}
-	}
-	if params && oid.Equal(oidEd448) {
-		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("Ed448 signature algorithm with parameters")}
-	}
-	c.SignatureOID = oid
 	if xc.PublicKeyAlgorithm == x509.UnknownPublicKeyAlgorithm {
 		if pub, err := ParsePKIXPublicKey(xc.RawSubjectPublicKeyInfo); err == nil {
 			xc.PublicKey = pub
@@ -213,6 +202,25 @@ func CreateCertificate(tmpl *Template, pub crypto.PublicKey, issuer *Certificate
 		return nil, fmt.Errorf("pki: encode certificate: %w", err)
 	}
 	return signed(tbs, fam, key)
+}
+
+// signatureOID returns the outer signatureAlgorithm of a signed structure
+// (certificate or CRL: SEQUENCE { tbs, signatureAlgorithm, signature }),
+// rejecting Ed448 with parameters (RFC 8410).
+func signatureOID(raw []byte) (asn1.ObjectIdentifier, error) {
+	in := cryptobyte.String(raw)
+	var outer cryptobyte.String
+	if !in.ReadASN1(&outer, cbasn1.SEQUENCE) || !outer.SkipASN1(cbasn1.SEQUENCE) {
+		return nil, errors.New("bad signed structure")
+	}
+	oid, params, ok := readAlgorithmIdentifier(&outer)
+	if !ok {
+		return nil, errors.New("bad signature algorithm")
+	}
+	if params && oid.Equal(oidEd448) {
+		return nil, errors.New("Ed448 signature algorithm with parameters")
+	}
+	return oid, nil
 }
 
 // signed wraps tbs as SEQUENCE { tbs, algorithm, BIT STRING signature }, the

@@ -99,14 +99,9 @@ func ParseRevocationList(der []byte) (*RevocationList, error) {
 	if err != nil {
 		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: err}
 	}
-	in := cryptobyte.String(rl.Raw)
-	var outer cryptobyte.String
-	if !in.ReadASN1(&outer, cbasn1.SEQUENCE) || !outer.SkipASN1(cbasn1.SEQUENCE) {
-		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("bad CRL structure")}
-	}
-	oid, _, ok := readAlgorithmIdentifier(&outer)
-	if !ok {
-		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: errors.New("bad CRL signature algorithm")}
+	oid, err := signatureOID(rl.Raw)
+	if err != nil {
+		return nil, &ValidationError{Reason: ReasonMalformed, Depth: -1, Err: fmt.Errorf("crl: %w", err)}
 	}
 	return &RevocationList{RevocationList: rl, SignatureOID: oid}, nil
 }

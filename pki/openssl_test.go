@@ -29,6 +29,16 @@ func needOpenSSL(t *testing.T) string {
 	return path
 }
 
+// writePKI writes p into a fresh temporary directory and returns it.
+func writePKI(t *testing.T, p *testpki.PKI) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := p.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func runOpenSSL(t *testing.T, bin string, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command(bin, args...).CombinedOutput()
@@ -42,10 +52,7 @@ func TestOpenSSLVerifiesChains(t *testing.T) {
 	for _, f := range families {
 		t.Run(f.String(), func(t *testing.T) {
 			p := genPKI(t, f)
-			dir := t.TempDir()
-			if err := p.WriteDir(dir); err != nil {
-				t.Fatal(err)
-			}
+			dir := writePKI(t, p)
 			for _, r := range testpki.Leaves() {
 				root := filepath.Join(dir, rootName(r))
 				out, err := runOpenSSL(t, bin, "verify", "-x509_strict", "-attime", strconv.FormatInt(t0.Unix(), 10),
@@ -91,10 +98,7 @@ func TestOpenSSLVerifiesOCSP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dir := t.TempDir()
-			if err := p.WriteDir(dir); err != nil {
-				t.Fatal(err)
-			}
+			dir := writePKI(t, p)
 			resp, err := p.Responder(pki.RoleCPOSubCA2, clk).Respond(p.Cert(pki.RoleSECCLeaf))
 			if err != nil {
 				t.Fatal(err)
@@ -129,10 +133,7 @@ func TestOpenSSLVerifiesCRL(t *testing.T) {
 	for _, f := range families {
 		t.Run(f.String(), func(t *testing.T) {
 			p := genPKI(t, f)
-			dir := t.TempDir()
-			if err := p.WriteDir(dir); err != nil {
-				t.Fatal(err)
-			}
+			dir := writePKI(t, p)
 			ca := p.Get(pki.RoleCPOSubCA2)
 			der, err := pki.CreateRevocationList(ca.Cert, ca.Key, big.NewInt(1), t0, t0.Add(7*24*time.Hour),
 				[]pki.RevokedEntry{{SerialNumber: p.Cert(pki.RoleSECCLeaf).SerialNumber, RevokedAt: t0}})
