@@ -2,4 +2,8 @@ module github.com/v2gstack/iso15118
 
 go 1.26.8
 
-require golang.org/x/sys v0.50.0
+require (
+	github.com/cloudflare/circl v1.6.5
+	golang.org/x/crypto v0.59.0
+	golang.org/x/sys v0.50.0
+)
