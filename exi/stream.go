@@ -517,11 +517,15 @@ func (e *Encoder) BoolElement(el int32, b bool) {
 	e.EndElement()
 }
 
-// BinaryElement writes element el with binary content.
+// BinaryElement writes element el with binary content. An empty value
+// is coded as an element without character data, as the Node encoder does
+// for empty text.
 func (e *Encoder) BinaryElement(el int32, b []byte) {
 	e.StartElement(el)
-	e.Characters()
-	e.Binary(b)
+	if len(b) > 0 {
+		e.Characters()
+		e.Binary(b)
+	}
 	e.EndElement()
 }
 

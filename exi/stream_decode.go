@@ -615,9 +615,13 @@ func (d *Decoder) ElementBool() bool {
 	return v
 }
 
-// ElementBinary reads binary content, appended to dst, and the EE.
+// ElementBinary reads binary content, appended to dst, and the EE. An
+// element without character data is an empty, non-nil value.
 func (d *Decoder) ElementBinary(dst []byte) []byte {
-	if !d.needText() {
+	if !d.text() {
+		if dst == nil {
+			dst = []byte{}
+		}
 		return dst
 	}
 	v := d.AppendBinary(dst)
