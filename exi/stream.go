@@ -19,6 +19,14 @@ type Message interface {
 	DecodeEXI(b []byte, opt Options) error
 }
 
+// Fragment is implemented by the generated types of elements that can be
+// the element of an EXI fragment (global elements and the local elements
+// the fragment grammar lists, such as signed parts of a message).
+type Fragment interface {
+	AppendEXIFragment(dst []byte, opt Options) ([]byte, error)
+	DecodeEXIFragment(b []byte, opt Options) error
+}
+
 // inlineFrames is the nesting depth the Encoder and Decoder track without
 // allocating.
 const inlineFrames = DefaultMaxDepth

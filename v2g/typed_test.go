@@ -22,9 +22,16 @@ import (
 	"github.com/v2gstack/iso15118/v2g/iso20/wpt"
 )
 
+// untypedFragments lists the fragment elements the typed API does not
+// cover: qnames declared with different types, which the fragment grammar
+// codes with the relaxed ElementFragment grammar (§8.5.3).
+var untypedFragments = map[string]bool{
+	"iso15118-2 eMAID": true,
+}
+
 type typedSet struct {
 	doc  func([]byte, exi.Options) (exi.Message, error)
-	frag func([]byte, exi.Options) (exi.Message, error)
+	frag func([]byte, exi.Options) (exi.Fragment, error)
 }
 
 var typedSets = map[string]typedSet{
@@ -41,11 +48,7 @@ var typedSets = map[string]typedSet{
 	din.SetName:      {din.DecodeDocument, din.DecodeFragment},
 }
 
-type fragmentMessage interface {
-	AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
-}
-
-func typedDecode(v *testvec.Vector, b []byte, opt exi.Options) (exi.Message, error) {
+func typedDecode(v *testvec.Vector, b []byte, opt exi.Options) (any, error) {
 	ts, ok := typedSets[v.Set]
 	if !ok {
 		return nil, fmt.Errorf("no typed API for set %s", v.Set)
@@ -56,15 +59,11 @@ func typedDecode(v *testvec.Vector, b []byte, opt exi.Options) (exi.Message, err
 	return ts.doc(b, opt)
 }
 
-func typedEncode(v *testvec.Vector, m exi.Message, opt exi.Options) ([]byte, error) {
+func typedEncode(v *testvec.Vector, m any, opt exi.Options) ([]byte, error) {
 	if v.Mode == "fragment" {
-		f, ok := m.(fragmentMessage)
-		if !ok {
-			return nil, fmt.Errorf("%T has no fragment encoder", m)
-		}
-		return f.AppendEXIFragment(nil, opt)
+		return m.(exi.Fragment).AppendEXIFragment(nil, opt)
 	}
-	return m.AppendEXI(nil, opt)
+	return m.(exi.Message).AppendEXI(nil, opt)
 }
 
 // TestTypedCorpus checks the generated typed API against every shared
@@ -77,7 +76,7 @@ func TestTypedCorpus(t *testing.T) {
 	var iso exi.Options
 	type count struct{ n, ok, iso int }
 	perSet := map[string]*count{}
-	failures := 0
+	failures, skipped := 0, 0
 	for i := range m.Vectors {
 		v := &m.Vectors[i]
 		c := perSet[v.Set]
@@ -86,13 +85,17 @@ func TestTypedCorpus(t *testing.T) {
 			perSet[v.Set] = c
 		}
 		c.n++
+		if v.Mode == "fragment" && untypedFragments[v.Set+" "+v.Element] {
+			skipped++
+			continue
+		}
 		eb, err := v.ReadEXI()
 		if err != nil {
 			t.Fatal(err)
 		}
 		fail := func(format string, args ...any) {
 			failures++
-			if failures <= 40 {
+			if failures <= 400 {
 				t.Errorf("%s: "+format, append([]any{v.Path}, args...)...)
 			}
 		}
@@ -154,7 +157,7 @@ func TestTypedCorpus(t *testing.T) {
 		total += c.n
 		ok += c.iso
 	}
-	t.Logf("all sets: %d/%d", ok, total)
+	t.Logf("all sets: %d/%d (%d relaxed-grammar fragments not typed)", ok, total, skipped)
 }
 
 func mustSet(t *testing.T, name string) *exi.Schema {

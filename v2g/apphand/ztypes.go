@@ -185,6 +185,182 @@ func (x *SupportedAppProtocolRes) decodeEXI(d *exi.Decoder) {
 	}
 }
 
+// Priority is the local element Priority as a fragment, of simple type priorityType.
+type Priority struct {
+	Value uint8 // character content
+}
+
+func (x *Priority) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *Priority) decodeEXI(d *exi.Decoder) {
+	*x = Priority{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ProtocolNamespace is the local element ProtocolNamespace as a fragment, of simple type protocolNamespaceType.
+type ProtocolNamespace struct {
+	Value string // character content
+}
+
+func (x *ProtocolNamespace) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *ProtocolNamespace) decodeEXI(d *exi.Decoder) {
+	*x = ProtocolNamespace{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ResponseCodeFragment is the local element ResponseCode as a fragment, of simple type responseCodeType.
+type ResponseCodeFragment struct {
+	Value ResponseCode // character content
+}
+
+func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
+	*x = ResponseCodeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ResponseCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SchemaID is the local element SchemaID as a fragment, of simple type idType.
+type SchemaID struct {
+	Value uint8 // character content
+}
+
+func (x *SchemaID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SchemaID) decodeEXI(d *exi.Decoder) {
+	*x = SchemaID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VersionNumberMajor is the local element VersionNumberMajor as a fragment, of simple type unsignedInt.
+type VersionNumberMajor struct {
+	Value uint32 // character content
+}
+
+func (x *VersionNumberMajor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *VersionNumberMajor) decodeEXI(d *exi.Decoder) {
+	*x = VersionNumberMajor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VersionNumberMinor is the local element VersionNumberMinor as a fragment, of simple type unsignedInt.
+type VersionNumberMinor struct {
+	Value uint32 // character content
+}
+
+func (x *VersionNumberMinor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *VersionNumberMinor) decodeEXI(d *exi.Decoder) {
+	*x = VersionNumberMinor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
 // AppendEXI appends the EXI document of x as element supportedAppProtocolReq, header included,
 // to dst and returns the extended buffer. At the ISO 15118 profile it does
 // not allocate when dst has enough capacity.
@@ -281,6 +457,167 @@ func (x *SupportedAppProtocolRes) DecodeEXIFragment(b []byte, opt exi.Options) e
 	return d.Finish()
 }
 
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AppProtocol, header included, to dst.
+func (x *AppProtocol) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(1)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AppProtocol.
+func (x *AppProtocol) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(1); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Priority, header included, to dst.
+func (x *Priority) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(6)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Priority.
+func (x *Priority) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(6); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ProtocolNamespace, header included, to dst.
+func (x *ProtocolNamespace) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(2)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ProtocolNamespace.
+func (x *ProtocolNamespace) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(2); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ResponseCode, header included, to dst.
+func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(8)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ResponseCode.
+func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(8); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SchemaID, header included, to dst.
+func (x *SchemaID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(5)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SchemaID.
+func (x *SchemaID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(5); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VersionNumberMajor, header included, to dst.
+func (x *VersionNumberMajor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(3)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VersionNumberMajor.
+func (x *VersionNumberMajor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(3); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VersionNumberMinor, header included, to dst.
+func (x *VersionNumberMinor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(4)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VersionNumberMinor.
+func (x *VersionNumberMinor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(4); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
 // DecodeDocument decodes an EXI document into the generated type of its
 // root element.
 func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
@@ -318,14 +655,14 @@ func present(b bool) int {
 
 // DecodeFragment decodes an EXI fragment of one element into the
 // generated type of that element.
-func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
+func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	var d exi.Decoder
 	d.ResetFragment(schema(), b, opt)
 	ev, err := d.Next()
 	if err != nil {
 		return nil, err
 	}
-	var m exi.Message
+	var m exi.Fragment
 	switch ev.Index {
 	case 0:
 		x := new(SupportedAppProtocolReq)
@@ -333,6 +670,34 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
 		m = x
 	case 7:
 		x := new(SupportedAppProtocolRes)
+		x.decodeEXI(&d)
+		m = x
+	case 1:
+		x := new(AppProtocol)
+		x.decodeEXI(&d)
+		m = x
+	case 6:
+		x := new(Priority)
+		x.decodeEXI(&d)
+		m = x
+	case 2:
+		x := new(ProtocolNamespace)
+		x.decodeEXI(&d)
+		m = x
+	case 8:
+		x := new(ResponseCodeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 5:
+		x := new(SchemaID)
+		x.decodeEXI(&d)
+		m = x
+	case 3:
+		x := new(VersionNumberMajor)
+		x.decodeEXI(&d)
+		m = x
+	case 4:
+		x := new(VersionNumberMinor)
 		x.decodeEXI(&d)
 		m = x
 	default:

@@ -7050,6 +7050,4265 @@ func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	}
 }
 
+// AckMaxDelay is the local element AckMaxDelay as a fragment, of simple type unsignedShort.
+type AckMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = AckMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AppliesMinimumMaximumCost is the local element AppliesMinimumMaximumCost as a fragment, of simple type boolean.
+type AppliesMinimumMaximumCost struct {
+	Value bool // character content
+}
+
+func (x *AppliesMinimumMaximumCost) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *AppliesMinimumMaximumCost) decodeEXI(d *exi.Decoder) {
+	*x = AppliesMinimumMaximumCost{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AppliesToEnergyFee is the local element AppliesToEnergyFee as a fragment, of simple type boolean.
+type AppliesToEnergyFee struct {
+	Value bool // character content
+}
+
+func (x *AppliesToEnergyFee) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *AppliesToEnergyFee) decodeEXI(d *exi.Decoder) {
+	*x = AppliesToEnergyFee{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AppliesToOverstayFee is the local element AppliesToOverstayFee as a fragment, of simple type boolean.
+type AppliesToOverstayFee struct {
+	Value bool // character content
+}
+
+func (x *AppliesToOverstayFee) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *AppliesToOverstayFee) decodeEXI(d *exi.Decoder) {
+	*x = AppliesToOverstayFee{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AppliesToParkingFee is the local element AppliesToParkingFee as a fragment, of simple type boolean.
+type AppliesToParkingFee struct {
+	Value bool // character content
+}
+
+func (x *AppliesToParkingFee) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *AppliesToParkingFee) decodeEXI(d *exi.Decoder) {
+	*x = AppliesToParkingFee{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AuthorizationServices is the local element AuthorizationServices as a fragment, of simple type authorizationType.
+type AuthorizationServices struct {
+	Value Authorization // character content
+}
+
+func (x *AuthorizationServices) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *AuthorizationServices) decodeEXI(d *exi.Decoder) {
+	*x = AuthorizationServices{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Authorization(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AvailableEnergy is the local element AvailableEnergy as a fragment, of type RationalNumber.
+type AvailableEnergy struct {
+	RationalNumber
+}
+
+func (x *AvailableEnergy) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *AvailableEnergy) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// BPTChannelSelection is the local element BPT_ChannelSelection as a fragment, of simple type channelSelectionType.
+type BPTChannelSelection struct {
+	Value ChannelSelection // character content
+}
+
+func (x *BPTChannelSelection) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *BPTChannelSelection) decodeEXI(d *exi.Decoder) {
+	*x = BPTChannelSelection{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ChannelSelection(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTDischargedEnergyReadingWh is the local element BPT_DischargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type BPTDischargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = BPTDischargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTInductiveEnergyReadingVARh is the local element BPT_InductiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type BPTInductiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = BPTInductiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BatteryEnergyCapacity is the local element BatteryEnergyCapacity as a fragment, of type RationalNumber.
+type BatteryEnergyCapacity struct {
+	RationalNumber
+}
+
+func (x *BatteryEnergyCapacity) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *BatteryEnergyCapacity) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// CapacitiveEnergyReadingVARh is the local element CapacitiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type CapacitiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = CapacitiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CarbonDioxideEmission is the local element CarbonDioxideEmission as a fragment, of simple type unsignedShort.
+type CarbonDioxideEmission struct {
+	Value uint16 // character content
+}
+
+func (x *CarbonDioxideEmission) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CarbonDioxideEmission) decodeEXI(d *exi.Decoder) {
+	*x = CarbonDioxideEmission{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Certificate is the local element Certificate as a fragment, of simple type certificateType.
+type Certificate struct {
+	Value []byte // character content
+}
+
+func (x *Certificate) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Certificate) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Certificate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CertificateInstallationService is the local element CertificateInstallationService as a fragment, of simple type boolean.
+type CertificateInstallationService struct {
+	Value bool // character content
+}
+
+func (x *CertificateInstallationService) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *CertificateInstallationService) decodeEXI(d *exi.Decoder) {
+	*x = CertificateInstallationService{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargeProgressFragment is the local element ChargeProgress as a fragment, of simple type chargeProgressType.
+type ChargeProgressFragment struct {
+	Value ChargeProgress // character content
+}
+
+func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
+	*x = ChargeProgressFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ChargeProgress(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargedEnergyReadingWh is the local element ChargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type ChargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = ChargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargingComplete is the local element ChargingComplete as a fragment, of simple type boolean.
+type ChargingComplete struct {
+	Value bool // character content
+}
+
+func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
+	*x = ChargingComplete{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargingSessionFragment is the local element ChargingSession as a fragment, of simple type chargingSessionType.
+type ChargingSessionFragment struct {
+	Value ChargingSession // character content
+}
+
+func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
+	*x = ChargingSessionFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ChargingSession(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CheckOutTime is the local element CheckOutTime as a fragment, of simple type unsignedLong.
+type CheckOutTime struct {
+	Value uint64 // character content
+}
+
+func (x *CheckOutTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CheckOutTime) decodeEXI(d *exi.Decoder) {
+	*x = CheckOutTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CostPerUnit is the local element CostPerUnit as a fragment, of type RationalNumber.
+type CostPerUnit struct {
+	RationalNumber
+}
+
+func (x *CostPerUnit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *CostPerUnit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// Currency is the local element Currency as a fragment, of simple type currencyType.
+type Currency struct {
+	Value string // character content
+}
+
+func (x *Currency) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *Currency) decodeEXI(d *exi.Decoder) {
+	*x = Currency{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DHPublicKey is the local element DHPublicKey as a fragment, of simple type dhPublicKeyType.
+type DHPublicKey struct {
+	Value []byte // character content
+}
+
+func (x *DHPublicKey) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *DHPublicKey) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = DHPublicKey{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DepartureTime is the local element DepartureTime as a fragment, of simple type unsignedInt.
+type DepartureTime struct {
+	Value uint32 // character content
+}
+
+func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
+	*x = DepartureTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DepartureTimeFragment is the local element DepartureTime as a fragment, of simple type unsignedInt.
+type DepartureTimeFragment struct {
+	Value uint32 // character content
+}
+
+func (x *DepartureTimeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DepartureTimeFragment) decodeEXI(d *exi.Decoder) {
+	*x = DepartureTimeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DeviceLocation is the local element DeviceLocation as a fragment, of simple type short.
+type DeviceLocation struct {
+	Value int16 // character content
+}
+
+func (x *DeviceLocation) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *DeviceLocation) decodeEXI(d *exi.Decoder) {
+	*x = DeviceLocation{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DeviceOffset is the local element DeviceOffset as a fragment, of simple type short.
+type DeviceOffset struct {
+	Value int16 // character content
+}
+
+func (x *DeviceOffset) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *DeviceOffset) decodeEXI(d *exi.Decoder) {
+	*x = DeviceOffset{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DischargingSchedule is the local element DischargingSchedule as a fragment, of type ChargingSchedule.
+type DischargingSchedule struct {
+	ChargingSchedule
+}
+
+func (x *DischargingSchedule) encodeEXI(e *exi.Encoder) {
+	x.ChargingSchedule.encodeEXI(e)
+}
+
+func (x *DischargingSchedule) decodeEXI(d *exi.Decoder) {
+	x.ChargingSchedule.decodeEXI(d)
+}
+
+// Duration is the local element Duration as a fragment, of simple type unsignedInt.
+type Duration struct {
+	Value uint32 // character content
+}
+
+func (x *Duration) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *Duration) decodeEXI(d *exi.Decoder) {
+	*x = Duration{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ECDHCurve is the local element ECDHCurve as a fragment, of simple type ecdhCurveType.
+type ECDHCurve struct {
+	Value EcdhCurve // character content
+}
+
+func (x *ECDHCurve) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ECDHCurve) decodeEXI(d *exi.Decoder) {
+	*x = ECDHCurve{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EcdhCurve(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EMAID is the local element EMAID as a fragment, of simple type identifierType.
+type EMAID struct {
+	Value string // character content
+}
+
+func (x *EMAID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EMAID) decodeEXI(d *exi.Decoder) {
+	*x = EMAID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVCCID is the local element EVCCID as a fragment, of simple type identifierType.
+type EVCCID struct {
+	Value string // character content
+}
+
+func (x *EVCCID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVCCID) decodeEXI(d *exi.Decoder) {
+	*x = EVCCID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVCheckInStatus is the local element EVCheckInStatus as a fragment, of simple type evCheckInStatusType.
+type EVCheckInStatus struct {
+	Value EvCheckInStatus // character content
+}
+
+func (x *EVCheckInStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVCheckInStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVCheckInStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvCheckInStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVCheckOutStatus is the local element EVCheckOutStatus as a fragment, of simple type evCheckOutStatusType.
+type EVCheckOutStatus struct {
+	Value EvCheckOutStatus // character content
+}
+
+func (x *EVCheckOutStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVCheckOutStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVCheckOutStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvCheckOutStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVMaximumEnergyRequest is the local element EVMaximumEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumEnergyRequestFragment is the local element EVMaximumEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumV2XEnergyRequest is the local element EVMaximumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumV2XEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumV2XEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumV2XEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumEnergyRequest is the local element EVMinimumEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumEnergyRequestFragment is the local element EVMinimumEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumV2XEnergyRequest is the local element EVMinimumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumV2XEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumV2XEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumV2XEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVProcessing is the local element EVProcessing as a fragment, of simple type processingType.
+type EVProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSECheckOutStatus is the local element EVSECheckOutStatus as a fragment, of simple type evseCheckOutStatusType.
+type EVSECheckOutStatus struct {
+	Value EvseCheckOutStatus // character content
+}
+
+func (x *EVSECheckOutStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSECheckOutStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVSECheckOutStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvseCheckOutStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEID is the local element EVSEID as a fragment, of simple type identifierType.
+type EVSEID struct {
+	Value string // character content
+}
+
+func (x *EVSEID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVSEID) decodeEXI(d *exi.Decoder) {
+	*x = EVSEID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSENotification is the local element EVSENotification as a fragment, of simple type evseNotificationType.
+type EVSENotification struct {
+	Value EvseNotification // character content
+}
+
+func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
+	*x = EVSENotification{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvseNotification(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEProcessing is the local element EVSEProcessing as a fragment, of simple type processingType.
+type EVSEProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVSEProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEStatusFragment is the local element EVSEStatus as a fragment, of type EVSEStatus.
+type EVSEStatusFragment struct {
+	EVSEStatus
+}
+
+func (x *EVSEStatusFragment) encodeEXI(e *exi.Encoder) {
+	x.EVSEStatus.encodeEXI(e)
+}
+
+func (x *EVSEStatusFragment) decodeEXI(d *exi.Decoder) {
+	x.EVSEStatus.decodeEXI(d)
+}
+
+// EVTargetEnergyRequest is the local element EVTargetEnergyRequest as a fragment, of type RationalNumber.
+type EVTargetEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVTargetEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVTargetEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVTargetEnergyRequestFragment is the local element EVTargetEnergyRequest as a fragment, of type RationalNumber.
+type EVTargetEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVTargetEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVTargetEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVTerminationCode is the local element EVTerminationCode as a fragment, of simple type nameType.
+type EVTerminationCode struct {
+	Value string // character content
+}
+
+func (x *EVTerminationCode) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVTerminationCode) decodeEXI(d *exi.Decoder) {
+	*x = EVTerminationCode{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVTerminationExplanation is the local element EVTerminationExplanation as a fragment, of simple type descriptionType.
+type EVTerminationExplanation struct {
+	Value string // character content
+}
+
+func (x *EVTerminationExplanation) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVTerminationExplanation) decodeEXI(d *exi.Decoder) {
+	*x = EVTerminationExplanation{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EnergyCosts is the local element EnergyCosts as a fragment, of type DetailedCost.
+type EnergyCosts struct {
+	DetailedCost
+}
+
+func (x *EnergyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *EnergyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// EnergyFee is the local element EnergyFee as a fragment, of type RationalNumber.
+type EnergyFee struct {
+	RationalNumber
+}
+
+func (x *EnergyFee) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnergyFee) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// Exponent is the local element Exponent as a fragment, of simple type CryptoBinary.
+type Exponent struct {
+	Value []byte // character content
+}
+
+func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Exponent) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Exponent{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ExponentFragment is the local element Exponent as a fragment, of simple type byte.
+type ExponentFragment struct {
+	Value int8 // character content
+}
+
+func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
+	*x = ExponentFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int8(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// FreeService is the local element FreeService as a fragment, of simple type boolean.
+type FreeService struct {
+	Value bool // character content
+}
+
+func (x *FreeService) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *FreeService) decodeEXI(d *exi.Decoder) {
+	*x = FreeService{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// G is the local element G as a fragment, of simple type CryptoBinary.
+type G struct {
+	Value []byte // character content
+}
+
+func (x *G) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *G) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = G{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// GenChallenge is the local element GenChallenge as a fragment, of simple type genChallengeType.
+type GenChallenge struct {
+	Value []byte // character content
+}
+
+func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *GenChallenge) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = GenChallenge{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// GoToPause is the local element GoToPause as a fragment, of simple type boolean.
+type GoToPause struct {
+	Value bool // character content
+}
+
+func (x *GoToPause) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *GoToPause) decodeEXI(d *exi.Decoder) {
+	*x = GoToPause{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// HMACOutputLength is the local element HMACOutputLength as a fragment, of simple type HMACOutputLengthType.
+type HMACOutputLength struct {
+	Value *big.Int // character content
+}
+
+func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
+	*x = HMACOutputLength{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// InletHot is the local element InletHot as a fragment, of simple type boolean.
+type InletHot struct {
+	Value bool // character content
+}
+
+func (x *InletHot) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *InletHot) decodeEXI(d *exi.Decoder) {
+	*x = InletHot{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J is the local element J as a fragment, of simple type CryptoBinary.
+type J struct {
+	Value []byte // character content
+}
+
+func (x *J) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *J) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = J{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Language is the local element Language as a fragment, of simple type languageType.
+type Language struct {
+	Value string // character content
+}
+
+func (x *Language) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *Language) decodeEXI(d *exi.Decoder) {
+	*x = Language{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumContractCertificateChains is the local element MaximumContractCertificateChains as a fragment, of simple type unsignedByte.
+type MaximumContractCertificateChains struct {
+	Value uint8 // character content
+}
+
+func (x *MaximumContractCertificateChains) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumContractCertificateChains) decodeEXI(d *exi.Decoder) {
+	*x = MaximumContractCertificateChains{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumCost is the local element MaximumCost as a fragment, of type RationalNumber.
+type MaximumCost struct {
+	RationalNumber
+}
+
+func (x *MaximumCost) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *MaximumCost) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// MaximumSOC is the local element MaximumSOC as a fragment, of simple type percentValueType.
+type MaximumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumSupportingPoints is the local element MaximumSupportingPoints as a fragment, of simple type maxSupportingPointsScheduleTupleType.
+type MaximumSupportingPoints struct {
+	Value uint16 // character content
+}
+
+func (x *MaximumSupportingPoints) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumSupportingPoints) decodeEXI(d *exi.Decoder) {
+	*x = MaximumSupportingPoints{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterID is the local element MeterID as a fragment, of simple type meterIDType.
+type MeterID struct {
+	Value string // character content
+}
+
+func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *MeterID) decodeEXI(d *exi.Decoder) {
+	*x = MeterID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterInfoFragment is the local element MeterInfo as a fragment, of type MeterInfo.
+type MeterInfoFragment struct {
+	MeterInfo
+}
+
+func (x *MeterInfoFragment) encodeEXI(e *exi.Encoder) {
+	x.MeterInfo.encodeEXI(e)
+}
+
+func (x *MeterInfoFragment) decodeEXI(d *exi.Decoder) {
+	x.MeterInfo.decodeEXI(d)
+}
+
+// MeterInfoRequested is the local element MeterInfoRequested as a fragment, of simple type boolean.
+type MeterInfoRequested struct {
+	Value bool // character content
+}
+
+func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
+	*x = MeterInfoRequested{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterSignature is the local element MeterSignature as a fragment, of simple type meterSignatureType.
+type MeterSignature struct {
+	Value []byte // character content
+}
+
+func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = MeterSignature{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterStatus is the local element MeterStatus as a fragment, of simple type short.
+type MeterStatus struct {
+	Value int16 // character content
+}
+
+func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
+	*x = MeterStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterTimestamp is the local element MeterTimestamp as a fragment, of simple type unsignedLong.
+type MeterTimestamp struct {
+	Value uint64 // character content
+}
+
+func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
+	*x = MeterTimestamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MinimumCost is the local element MinimumCost as a fragment, of type RationalNumber.
+type MinimumCost struct {
+	RationalNumber
+}
+
+func (x *MinimumCost) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *MinimumCost) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// MinimumSOC is the local element MinimumSOC as a fragment, of simple type percentValueType.
+type MinimumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MinimumSOCFragment is the local element MinimumSOC as a fragment, of simple type percentValueType.
+type MinimumSOCFragment struct {
+	Value uint8 // character content
+}
+
+func (x *MinimumSOCFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MinimumSOCFragment) decodeEXI(d *exi.Decoder) {
+	*x = MinimumSOCFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Modulus is the local element Modulus as a fragment, of simple type CryptoBinary.
+type Modulus struct {
+	Value []byte // character content
+}
+
+func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Modulus) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Modulus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NotificationMaxDelay is the local element NotificationMaxDelay as a fragment, of simple type unsignedShort.
+type NotificationMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = NotificationMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NumberOfPriceLevels is the local element NumberOfPriceLevels as a fragment, of simple type unsignedByte.
+type NumberOfPriceLevels struct {
+	Value uint8 // character content
+}
+
+func (x *NumberOfPriceLevels) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NumberOfPriceLevels) decodeEXI(d *exi.Decoder) {
+	*x = NumberOfPriceLevels{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OccupancyCosts is the local element OccupancyCosts as a fragment, of type DetailedCost.
+type OccupancyCosts struct {
+	DetailedCost
+}
+
+func (x *OccupancyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OccupancyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// OverstayCosts is the local element OverstayCosts as a fragment, of type DetailedCost.
+type OverstayCosts struct {
+	DetailedCost
+}
+
+func (x *OverstayCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OverstayCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// OverstayFee is the local element OverstayFee as a fragment, of type RationalNumber.
+type OverstayFee struct {
+	RationalNumber
+}
+
+func (x *OverstayFee) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *OverstayFee) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// OverstayFeePeriod is the local element OverstayFeePeriod as a fragment, of simple type unsignedInt.
+type OverstayFeePeriod struct {
+	Value uint32 // character content
+}
+
+func (x *OverstayFeePeriod) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *OverstayFeePeriod) decodeEXI(d *exi.Decoder) {
+	*x = OverstayFeePeriod{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OverstayPowerThreshold is the local element OverstayPowerThreshold as a fragment, of type RationalNumber.
+type OverstayPowerThreshold struct {
+	RationalNumber
+}
+
+func (x *OverstayPowerThreshold) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *OverstayPowerThreshold) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// OverstayRuleDescription is the local element OverstayRuleDescription as a fragment, of simple type descriptionType.
+type OverstayRuleDescription struct {
+	Value string // character content
+}
+
+func (x *OverstayRuleDescription) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *OverstayRuleDescription) decodeEXI(d *exi.Decoder) {
+	*x = OverstayRuleDescription{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OverstayTimeThreshold is the local element OverstayTimeThreshold as a fragment, of simple type unsignedInt.
+type OverstayTimeThreshold struct {
+	Value uint32 // character content
+}
+
+func (x *OverstayTimeThreshold) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *OverstayTimeThreshold) decodeEXI(d *exi.Decoder) {
+	*x = OverstayTimeThreshold{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// P is the local element P as a fragment, of simple type CryptoBinary.
+type P struct {
+	Value []byte // character content
+}
+
+func (x *P) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *P) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = P{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyID is the local element PGPKeyID as a fragment, of simple type base64Binary.
+type PGPKeyID struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyPacket is the local element PGPKeyPacket as a fragment, of simple type base64Binary.
+type PGPKeyPacket struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyPacket{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ParameterSetID is the local element ParameterSetID as a fragment, of simple type serviceIDType.
+type ParameterSetID struct {
+	Value uint16 // character content
+}
+
+func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
+	*x = ParameterSetID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ParkingFee is the local element ParkingFee as a fragment, of type RationalNumber.
+type ParkingFee struct {
+	RationalNumber
+}
+
+func (x *ParkingFee) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *ParkingFee) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// ParkingFeePeriod is the local element ParkingFeePeriod as a fragment, of simple type unsignedInt.
+type ParkingFeePeriod struct {
+	Value uint32 // character content
+}
+
+func (x *ParkingFeePeriod) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ParkingFeePeriod) decodeEXI(d *exi.Decoder) {
+	*x = ParkingFeePeriod{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ParkingMethodFragment is the local element ParkingMethod as a fragment, of simple type parkingMethodType.
+type ParkingMethodFragment struct {
+	Value ParkingMethod // character content
+}
+
+func (x *ParkingMethodFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ParkingMethodFragment) decodeEXI(d *exi.Decoder) {
+	*x = ParkingMethodFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ParkingMethod(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ParkingSpace is the local element ParkingSpace as a fragment, of simple type short.
+type ParkingSpace struct {
+	Value int16 // character content
+}
+
+func (x *ParkingSpace) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ParkingSpace) decodeEXI(d *exi.Decoder) {
+	*x = ParkingSpace{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PgenCounter is the local element PgenCounter as a fragment, of simple type CryptoBinary.
+type PgenCounter struct {
+	Value []byte // character content
+}
+
+func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PgenCounter{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Power is the local element Power as a fragment, of type RationalNumber.
+type Power struct {
+	RationalNumber
+}
+
+func (x *Power) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *Power) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerRangeStart is the local element PowerRangeStart as a fragment, of type RationalNumber.
+type PowerRangeStart struct {
+	RationalNumber
+}
+
+func (x *PowerRangeStart) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerRangeStart) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerScheduleEntryFragment is the local element PowerScheduleEntry as a fragment, of type PowerScheduleEntry.
+type PowerScheduleEntryFragment struct {
+	PowerScheduleEntry
+}
+
+func (x *PowerScheduleEntryFragment) encodeEXI(e *exi.Encoder) {
+	x.PowerScheduleEntry.encodeEXI(e)
+}
+
+func (x *PowerScheduleEntryFragment) decodeEXI(d *exi.Decoder) {
+	x.PowerScheduleEntry.decodeEXI(d)
+}
+
+// PowerTolerance is the local element PowerTolerance as a fragment, of type RationalNumber.
+type PowerTolerance struct {
+	RationalNumber
+}
+
+func (x *PowerTolerance) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerTolerance) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerToleranceAcceptanceFragment is the local element PowerToleranceAcceptance as a fragment, of simple type powerToleranceAcceptanceType.
+type PowerToleranceAcceptanceFragment struct {
+	Value PowerToleranceAcceptance // character content
+}
+
+func (x *PowerToleranceAcceptanceFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerToleranceAcceptanceFragment) decodeEXI(d *exi.Decoder) {
+	*x = PowerToleranceAcceptanceFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerToleranceAcceptance(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerL2 is the local element Power_L2 as a fragment, of type RationalNumber.
+type PowerL2 struct {
+	RationalNumber
+}
+
+func (x *PowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerL3 is the local element Power_L3 as a fragment, of type RationalNumber.
+type PowerL3 struct {
+	RationalNumber
+}
+
+func (x *PowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PresentSOC is the local element PresentSOC as a fragment, of simple type percentValueType.
+type PresentSOC struct {
+	Value uint8 // character content
+}
+
+func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
+	*x = PresentSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PriceAlgorithm is the local element PriceAlgorithm as a fragment, of simple type identifierType.
+type PriceAlgorithm struct {
+	Value string // character content
+}
+
+func (x *PriceAlgorithm) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *PriceAlgorithm) decodeEXI(d *exi.Decoder) {
+	*x = PriceAlgorithm{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PriceLevel is the local element PriceLevel as a fragment, of simple type unsignedByte.
+type PriceLevel struct {
+	Value uint8 // character content
+}
+
+func (x *PriceLevel) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PriceLevel) decodeEXI(d *exi.Decoder) {
+	*x = PriceLevel{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PriceScheduleDescription is the local element PriceScheduleDescription as a fragment, of simple type descriptionType.
+type PriceScheduleDescription struct {
+	Value string // character content
+}
+
+func (x *PriceScheduleDescription) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *PriceScheduleDescription) decodeEXI(d *exi.Decoder) {
+	*x = PriceScheduleDescription{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PriceScheduleID is the local element PriceScheduleID as a fragment, of simple type numericIDType.
+type PriceScheduleID struct {
+	Value uint32 // character content
+}
+
+func (x *PriceScheduleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PriceScheduleID) decodeEXI(d *exi.Decoder) {
+	*x = PriceScheduleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ProviderID is the local element ProviderID as a fragment, of simple type nameType.
+type ProviderID struct {
+	Value string // character content
+}
+
+func (x *ProviderID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *ProviderID) decodeEXI(d *exi.Decoder) {
+	*x = ProviderID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Q is the local element Q as a fragment, of simple type CryptoBinary.
+type Q struct {
+	Value []byte // character content
+}
+
+func (x *Q) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Q) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Q{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ReceiptFragment is the local element Receipt as a fragment, of type Receipt.
+type ReceiptFragment struct {
+	Receipt
+}
+
+func (x *ReceiptFragment) encodeEXI(e *exi.Encoder) {
+	x.Receipt.encodeEXI(e)
+}
+
+func (x *ReceiptFragment) decodeEXI(d *exi.Decoder) {
+	x.Receipt.decodeEXI(d)
+}
+
+// RemainingContractCertificateChains is the local element RemainingContractCertificateChains as a fragment, of simple type unsignedByte.
+type RemainingContractCertificateChains struct {
+	Value uint8 // character content
+}
+
+func (x *RemainingContractCertificateChains) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingContractCertificateChains) decodeEXI(d *exi.Decoder) {
+	*x = RemainingContractCertificateChains{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMaximumSOC is the local element RemainingTimeToMaximumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMaximumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMinimumSOC is the local element RemainingTimeToMinimumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMinimumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToTargetSOC is the local element RemainingTimeToTargetSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToTargetSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToTargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RenewableGenerationPercentage is the local element RenewableGenerationPercentage as a fragment, of simple type unsignedByte.
+type RenewableGenerationPercentage struct {
+	Value uint8 // character content
+}
+
+func (x *RenewableGenerationPercentage) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RenewableGenerationPercentage) decodeEXI(d *exi.Decoder) {
+	*x = RenewableGenerationPercentage{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ResponseCodeFragment is the local element ResponseCode as a fragment, of simple type responseCodeType.
+type ResponseCodeFragment struct {
+	Value ResponseCode // character content
+}
+
+func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
+	*x = ResponseCodeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ResponseCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SECP521EncryptedPrivateKey is the local element SECP521_EncryptedPrivateKey as a fragment, of simple type secp521_EncryptedPrivateKeyType.
+type SECP521EncryptedPrivateKey struct {
+	Value []byte // character content
+}
+
+func (x *SECP521EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SECP521EncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SECP521EncryptedPrivateKey{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SPKISexp is the local element SPKISexp as a fragment, of simple type base64Binary.
+type SPKISexp struct {
+	Value []byte // character content
+}
+
+func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SPKISexp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ScheduleTupleID is the local element ScheduleTupleID as a fragment, of simple type numericIDType.
+type ScheduleTupleID struct {
+	Value uint32 // character content
+}
+
+func (x *ScheduleTupleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ScheduleTupleID) decodeEXI(d *exi.Decoder) {
+	*x = ScheduleTupleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Seed is the local element Seed as a fragment, of simple type CryptoBinary.
+type Seed struct {
+	Value []byte // character content
+}
+
+func (x *Seed) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Seed) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Seed{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SelectedAuthorizationService is the local element SelectedAuthorizationService as a fragment, of simple type authorizationType.
+type SelectedAuthorizationService struct {
+	Value Authorization // character content
+}
+
+func (x *SelectedAuthorizationService) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *SelectedAuthorizationService) decodeEXI(d *exi.Decoder) {
+	*x = SelectedAuthorizationService{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Authorization(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SelectedScheduleTupleID is the local element SelectedScheduleTupleID as a fragment, of simple type numericIDType.
+type SelectedScheduleTupleID struct {
+	Value uint32 // character content
+}
+
+func (x *SelectedScheduleTupleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SelectedScheduleTupleID) decodeEXI(d *exi.Decoder) {
+	*x = SelectedScheduleTupleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SelectedServiceFragment is the local element SelectedService as a fragment, of type SelectedService.
+type SelectedServiceFragment struct {
+	SelectedService
+}
+
+func (x *SelectedServiceFragment) encodeEXI(e *exi.Encoder) {
+	x.SelectedService.encodeEXI(e)
+}
+
+func (x *SelectedServiceFragment) decodeEXI(d *exi.Decoder) {
+	x.SelectedService.decodeEXI(d)
+}
+
+// ServiceFee is the local element ServiceFee as a fragment, of type RationalNumber.
+type ServiceFee struct {
+	RationalNumber
+}
+
+func (x *ServiceFee) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *ServiceFee) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// ServiceID is the local element ServiceID as a fragment, of simple type serviceIDType.
+type ServiceID struct {
+	Value uint16 // character content
+}
+
+func (x *ServiceID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ServiceID) decodeEXI(d *exi.Decoder) {
+	*x = ServiceID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ServiceName is the local element ServiceName as a fragment, of simple type nameType.
+type ServiceName struct {
+	Value string // character content
+}
+
+func (x *ServiceName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *ServiceName) decodeEXI(d *exi.Decoder) {
+	*x = ServiceName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ServiceRenegotiationSupported is the local element ServiceRenegotiationSupported as a fragment, of simple type boolean.
+type ServiceRenegotiationSupported struct {
+	Value bool // character content
+}
+
+func (x *ServiceRenegotiationSupported) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *ServiceRenegotiationSupported) decodeEXI(d *exi.Decoder) {
+	*x = ServiceRenegotiationSupported{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SessionID is the local element SessionID as a fragment, of simple type sessionIDType.
+type SessionID struct {
+	Value []byte // character content
+}
+
+func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SessionID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SessionID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SessionIDFragment is the local element SessionID as a fragment, of simple type sessionIDType.
+type SessionIDFragment struct {
+	Value []byte // character content
+}
+
+func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SessionIDFragment) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SessionIDFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// StartTime is the local element StartTime as a fragment, of simple type unsignedInt.
+type StartTime struct {
+	Value uint32 // character content
+}
+
+func (x *StartTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *StartTime) decodeEXI(d *exi.Decoder) {
+	*x = StartTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TPMEncryptedPrivateKey is the local element TPM_EncryptedPrivateKey as a fragment, of simple type tpm_EncryptedPrivateKeyType.
+type TPMEncryptedPrivateKey struct {
+	Value []byte // character content
+}
+
+func (x *TPMEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *TPMEncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = TPMEncryptedPrivateKey{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetDistance is the local element TargetDistance as a fragment, of simple type short.
+type TargetDistance struct {
+	Value int16 // character content
+}
+
+func (x *TargetDistance) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *TargetDistance) decodeEXI(d *exi.Decoder) {
+	*x = TargetDistance{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetOffsetX is the local element TargetOffsetX as a fragment, of simple type unsignedShort.
+type TargetOffsetX struct {
+	Value uint16 // character content
+}
+
+func (x *TargetOffsetX) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetOffsetX) decodeEXI(d *exi.Decoder) {
+	*x = TargetOffsetX{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetOffsetY is the local element TargetOffsetY as a fragment, of simple type unsignedShort.
+type TargetOffsetY struct {
+	Value uint16 // character content
+}
+
+func (x *TargetOffsetY) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetOffsetY) decodeEXI(d *exi.Decoder) {
+	*x = TargetOffsetY{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetSOC is the local element TargetSOC as a fragment, of simple type percentValueType.
+type TargetSOC struct {
+	Value uint8 // character content
+}
+
+func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = TargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetSOCFragment is the local element TargetSOC as a fragment, of simple type percentValueType.
+type TargetSOCFragment struct {
+	Value uint8 // character content
+}
+
+func (x *TargetSOCFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetSOCFragment) decodeEXI(d *exi.Decoder) {
+	*x = TargetSOCFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxIncludedInPrice is the local element TaxIncludedInPrice as a fragment, of simple type boolean.
+type TaxIncludedInPrice struct {
+	Value bool // character content
+}
+
+func (x *TaxIncludedInPrice) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *TaxIncludedInPrice) decodeEXI(d *exi.Decoder) {
+	*x = TaxIncludedInPrice{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRate is the local element TaxRate as a fragment, of type RationalNumber.
+type TaxRate struct {
+	RationalNumber
+}
+
+func (x *TaxRate) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *TaxRate) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// TaxRuleID is the local element TaxRuleID as a fragment, of simple type numericIDType.
+type TaxRuleID struct {
+	Value uint32 // character content
+}
+
+func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRuleIDFragment is the local element TaxRuleID as a fragment, of simple type numericIDType.
+type TaxRuleIDFragment struct {
+	Value uint32 // character content
+}
+
+func (x *TaxRuleIDFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TaxRuleIDFragment) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleIDFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRuleName is the local element TaxRuleName as a fragment, of simple type nameType.
+type TaxRuleName struct {
+	Value string // character content
+}
+
+func (x *TaxRuleName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *TaxRuleName) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeAnchor is the local element TimeAnchor as a fragment, of simple type unsignedLong.
+type TimeAnchor struct {
+	Value uint64 // character content
+}
+
+func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
+	*x = TimeAnchor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeAnchorFragment is the local element TimeAnchor as a fragment, of simple type unsignedLong.
+type TimeAnchorFragment struct {
+	Value uint64 // character content
+}
+
+func (x *TimeAnchorFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeAnchorFragment) decodeEXI(d *exi.Decoder) {
+	*x = TimeAnchorFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeStamp is the local element TimeStamp as a fragment, of simple type unsignedLong.
+type TimeStamp struct {
+	Value uint64 // character content
+}
+
+func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
+	*x = TimeStamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VASList is the local element VASList as a fragment, of type ServiceList.
+type VASList struct {
+	ServiceList
+}
+
+func (x *VASList) encodeEXI(e *exi.Encoder) {
+	x.ServiceList.encodeEXI(e)
+}
+
+func (x *VASList) decodeEXI(d *exi.Decoder) {
+	x.ServiceList.decodeEXI(d)
+}
+
+// Value is the local element Value as a fragment, of simple type short.
+type Value struct {
+	Value int16 // character content
+}
+
+func (x *Value) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *Value) decodeEXI(d *exi.Decoder) {
+	*x = Value{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VehicleFrame is the local element VehicleFrame as a fragment, of simple type short.
+type VehicleFrame struct {
+	Value int16 // character content
+}
+
+func (x *VehicleFrame) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *VehicleFrame) decodeEXI(d *exi.Decoder) {
+	*x = VehicleFrame{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VehicleTravel is the local element VehicleTravel as a fragment, of simple type short.
+type VehicleTravel struct {
+	Value int16 // character content
+}
+
+func (x *VehicleTravel) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *VehicleTravel) decodeEXI(d *exi.Decoder) {
+	*x = VehicleTravel{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X448EncryptedPrivateKey is the local element X448_EncryptedPrivateKey as a fragment, of simple type x448_EncryptedPrivateKeyType.
+type X448EncryptedPrivateKey struct {
+	Value []byte // character content
+}
+
+func (x *X448EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X448EncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X448EncryptedPrivateKey{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509CRL is the local element X509CRL as a fragment, of simple type base64Binary.
+type X509CRL struct {
+	Value []byte // character content
+}
+
+func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509CRL) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509CRL{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509Certificate is the local element X509Certificate as a fragment, of simple type base64Binary.
+type X509Certificate struct {
+	Value []byte // character content
+}
+
+func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509Certificate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerName is the local element X509IssuerName as a fragment, of simple type string.
+type X509IssuerName struct {
+	Value string // character content
+}
+
+func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
+	*x = X509IssuerName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerSerialFragment is the local element X509IssuerSerial as a fragment, of type X509IssuerSerial.
+type X509IssuerSerialFragment struct {
+	X509IssuerSerial
+}
+
+func (x *X509IssuerSerialFragment) encodeEXI(e *exi.Encoder) {
+	x.X509IssuerSerial.encodeEXI(e)
+}
+
+func (x *X509IssuerSerialFragment) decodeEXI(d *exi.Decoder) {
+	x.X509IssuerSerial.decodeEXI(d)
+}
+
+// X509SKI is the local element X509SKI as a fragment, of simple type base64Binary.
+type X509SKI struct {
+	Value []byte // character content
+}
+
+func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509SKI) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509SKI{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SerialNumber is the local element X509SerialNumber as a fragment, of simple type integer.
+type X509SerialNumber struct {
+	Value *big.Int // character content
+}
+
+func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
+	*x = X509SerialNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SubjectName is the local element X509SubjectName as a fragment, of simple type string.
+type X509SubjectName struct {
+	Value string // character content
+}
+
+func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
+	*x = X509SubjectName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XPath is the local element XPath as a fragment, of simple type string.
+type XPath struct {
+	Value string // character content
+}
+
+func (x *XPath) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *XPath) decodeEXI(d *exi.Decoder) {
+	*x = XPath{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Y is the local element Y as a fragment, of simple type CryptoBinary.
+type Y struct {
+	Value []byte // character content
+}
+
+func (x *Y) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Y) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Y{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BoolValue is the local element boolValue as a fragment, of simple type boolean.
+type BoolValue struct {
+	Value bool // character content
+}
+
+func (x *BoolValue) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *BoolValue) decodeEXI(d *exi.Decoder) {
+	*x = BoolValue{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ByteValue is the local element byteValue as a fragment, of simple type byte.
+type ByteValue struct {
+	Value int8 // character content
+}
+
+func (x *ByteValue) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ByteValue) decodeEXI(d *exi.Decoder) {
+	*x = ByteValue{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int8(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// FiniteString is the local element finiteString as a fragment, of simple type nameType.
+type FiniteString struct {
+	Value string // character content
+}
+
+func (x *FiniteString) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *FiniteString) decodeEXI(d *exi.Decoder) {
+	*x = FiniteString{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// IntValue is the local element intValue as a fragment, of simple type int.
+type IntValue struct {
+	Value int32 // character content
+}
+
+func (x *IntValue) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *IntValue) decodeEXI(d *exi.Decoder) {
+	*x = IntValue{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int32(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RationalNumberFragment is the local element rationalNumber as a fragment, of type RationalNumber.
+type RationalNumberFragment struct {
+	RationalNumber
+}
+
+func (x *RationalNumberFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *RationalNumberFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// ShortValue is the local element shortValue as a fragment, of simple type short.
+type ShortValue struct {
+	Value int16 // character content
+}
+
+func (x *ShortValue) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ShortValue) decodeEXI(d *exi.Decoder) {
+	*x = ShortValue{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
 // AppendEXI appends the EXI document of x as element SessionSetupReq, header included,
 // to dst and returns the extended buffer. At the ISO 15118 profile it does
 // not allocate when dst has enough capacity.
@@ -9642,6 +13901,5227 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 	return d.Finish()
 }
 
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AbsolutePriceSchedule, header included, to dst.
+func (x *AbsolutePriceSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(144)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AbsolutePriceSchedule.
+func (x *AbsolutePriceSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(144); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AckMaxDelay, header included, to dst.
+func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(327)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AckMaxDelay.
+func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(327); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalSelectedServices, header included, to dst.
+func (x *AdditionalServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(181)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalSelectedServices.
+func (x *AdditionalServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(181); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalService, header included, to dst.
+func (x *AdditionalService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(182)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalService.
+func (x *AdditionalService) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(182); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalServicesCosts, header included, to dst.
+func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(242)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalServicesCosts.
+func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(242); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Amount, header included, to dst.
+func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(239)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Amount.
+func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(239); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AppliesMinimumMaximumCost, header included, to dst.
+func (x *AppliesMinimumMaximumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(162)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AppliesMinimumMaximumCost.
+func (x *AppliesMinimumMaximumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(162); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AppliesToEnergyFee, header included, to dst.
+func (x *AppliesToEnergyFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(159)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AppliesToEnergyFee.
+func (x *AppliesToEnergyFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(159); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AppliesToOverstayFee, header included, to dst.
+func (x *AppliesToOverstayFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(161)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AppliesToOverstayFee.
+func (x *AppliesToOverstayFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(161); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AppliesToParkingFee, header included, to dst.
+func (x *AppliesToParkingFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(160)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AppliesToParkingFee.
+func (x *AppliesToParkingFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(160); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AuthorizationServices, header included, to dst.
+func (x *AuthorizationServices) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(53)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AuthorizationServices.
+func (x *AuthorizationServices) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(53); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AvailableEnergy, header included, to dst.
+func (x *AvailableEnergy) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(197)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AvailableEnergy.
+func (x *AvailableEnergy) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(197); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_ChannelSelection, header included, to dst.
+func (x *BPTChannelSelection) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(219)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_ChannelSelection.
+func (x *BPTChannelSelection) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(219); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_DischargedEnergyReadingWh, header included, to dst.
+func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(230)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_DischargedEnergyReadingWh.
+func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(230); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_InductiveEnergyReadingVARh, header included, to dst.
+func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(232)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_InductiveEnergyReadingVARh.
+func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(232); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BatteryEnergyCapacity, header included, to dst.
+func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(311)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BatteryEnergyCapacity.
+func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(311); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CPSCertificateChain, header included, to dst.
+func (x *CertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(267)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CPSCertificateChain.
+func (x *CertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(267); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CapacitiveEnergyReadingVARh, header included, to dst.
+func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(231)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CapacitiveEnergyReadingVARh.
+func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(231); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CarbonDioxideEmission, header included, to dst.
+func (x *CarbonDioxideEmission) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(170)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CarbonDioxideEmission.
+func (x *CarbonDioxideEmission) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(170); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Certificate, header included, to dst.
+func (x *Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(66)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Certificate.
+func (x *Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(66); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CertificateInstallationService, header included, to dst.
+func (x *CertificateInstallationService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(54)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CertificateInstallationService.
+func (x *CertificateInstallationService) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(54); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargeProgress, header included, to dst.
+func (x *ChargeProgressFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(210)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargeProgress.
+func (x *ChargeProgressFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(210); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargedEnergyReadingWh, header included, to dst.
+func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(229)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargedEnergyReadingWh.
+func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(229); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingComplete, header included, to dst.
+func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(310)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingComplete.
+func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(310); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingSchedule, header included, to dst.
+func (x *ChargingSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(194)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingSchedule.
+func (x *ChargingSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(194); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingSession, header included, to dst.
+func (x *ChargingSessionFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(252)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingSession.
+func (x *ChargingSessionFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(252); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CheckOutTime, header included, to dst.
+func (x *CheckOutTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(290)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CheckOutTime.
+func (x *CheckOutTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(290); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ContractCertificateChain, header included, to dst.
+func (x *ContractCertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(65)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ContractCertificateChain.
+func (x *ContractCertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(65); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CostPerUnit, header included, to dst.
+func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(240)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CostPerUnit.
+func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(240); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Currency, header included, to dst.
+func (x *Currency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(129)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Currency.
+func (x *Currency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(129); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DHPublicKey, header included, to dst.
+func (x *DHPublicKey) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(273)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DHPublicKey.
+func (x *DHPublicKey) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(273); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DepartureTime, header included, to dst.
+func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(107)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DepartureTime.
+func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(107); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DepartureTime, header included, to dst.
+func (x *DepartureTimeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(320)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DepartureTime.
+func (x *DepartureTimeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(320); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DeviceLocation, header included, to dst.
+func (x *DeviceLocation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(286)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DeviceLocation.
+func (x *DeviceLocation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(286); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DeviceOffset, header included, to dst.
+func (x *DeviceOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(282)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DeviceOffset.
+func (x *DeviceOffset) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(282); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DischargingSchedule, header included, to dst.
+func (x *DischargingSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(207)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DischargingSchedule.
+func (x *DischargingSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(207); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DisplayParameters, header included, to dst.
+func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(302)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DisplayParameters.
+func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(302); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Duration, header included, to dst.
+func (x *Duration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(125)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Duration.
+func (x *Duration) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(125); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Dynamic_EVPPTControlMode, header included, to dst.
+func (x *DynamicEVPPTControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(213)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Dynamic_EVPPTControlMode.
+func (x *DynamicEVPPTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(213); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Dynamic_SEReqControlMode, header included, to dst.
+func (x *DynamicSEReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(106)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Dynamic_SEReqControlMode.
+func (x *DynamicSEReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(106); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Dynamic_SEResControlMode, header included, to dst.
+func (x *DynamicSEResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(140)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Dynamic_SEResControlMode.
+func (x *DynamicSEResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(140); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Dynamic_SMDTControlMode, header included, to dst.
+func (x *DynamicSMDTControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(247)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Dynamic_SMDTControlMode.
+func (x *DynamicSMDTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(247); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ECDHCurve, header included, to dst.
+func (x *ECDHCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(272)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ECDHCurve.
+func (x *ECDHCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(272); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EIM_AReqAuthorizationMode, header included, to dst.
+func (x *EIMAReqAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(62)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EIM_AReqAuthorizationMode.
+func (x *EIMAReqAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(62); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EIM_ASResAuthorizationMode, header included, to dst.
+func (x *EIMASResAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(55)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EIM_ASResAuthorizationMode.
+func (x *EIMASResAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(55); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EMAID, header included, to dst.
+func (x *EMAID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(264)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EMAID.
+func (x *EMAID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(264); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVAbsolutePriceSchedule, header included, to dst.
+func (x *EVAbsolutePriceSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(127)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVAbsolutePriceSchedule.
+func (x *EVAbsolutePriceSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(127); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVCCID, header included, to dst.
+func (x *EVCCID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(47)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVCCID.
+func (x *EVCCID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(47); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVCheckInStatus, header included, to dst.
+func (x *EVCheckInStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(279)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVCheckInStatus.
+func (x *EVCheckInStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(279); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVCheckOutStatus, header included, to dst.
+func (x *EVCheckOutStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(289)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVCheckOutStatus.
+func (x *EVCheckOutStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(289); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVEnergyOffer, header included, to dst.
+func (x *EVEnergyOffer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(120)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVEnergyOffer.
+func (x *EVEnergyOffer) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(120); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumEnergyRequest, header included, to dst.
+func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(111)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumEnergyRequest.
+func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(111); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumEnergyRequest, header included, to dst.
+func (x *EVMaximumEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(318)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumEnergyRequest.
+func (x *EVMaximumEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(318); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumV2XEnergyRequest, header included, to dst.
+func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(113)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumV2XEnergyRequest.
+func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(113); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumEnergyRequest, header included, to dst.
+func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(112)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumEnergyRequest.
+func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(112); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumEnergyRequest, header included, to dst.
+func (x *EVMinimumEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(319)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumEnergyRequest.
+func (x *EVMinimumEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(319); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumV2XEnergyRequest, header included, to dst.
+func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(114)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumV2XEnergyRequest.
+func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(114); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPowerProfile, header included, to dst.
+func (x *EVPowerProfile) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(211)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPowerProfile.
+func (x *EVPowerProfile) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(211); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPowerProfileEntries, header included, to dst.
+func (x *EVPowerProfileEntryList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(217)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPowerProfileEntries.
+func (x *EVPowerProfileEntryList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(217); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPowerProfileEntry, header included, to dst.
+func (x *PowerScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(218)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPowerProfileEntry.
+func (x *PowerScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(218); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPowerSchedule, header included, to dst.
+func (x *EVPowerSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(121)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPowerSchedule.
+func (x *EVPowerSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(121); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPowerScheduleEntries, header included, to dst.
+func (x *EVPowerScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(123)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPowerScheduleEntries.
+func (x *EVPowerScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(123); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPowerScheduleEntry, header included, to dst.
+func (x *EVPowerScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(124)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPowerScheduleEntry.
+func (x *EVPowerScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(124); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPriceRule, header included, to dst.
+func (x *EVPriceRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(134)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPriceRule.
+func (x *EVPriceRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(134); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPriceRuleStack, header included, to dst.
+func (x *EVPriceRuleStack) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(132)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPriceRuleStack.
+func (x *EVPriceRuleStack) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(132); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPriceRuleStacks, header included, to dst.
+func (x *EVPriceRuleStackList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(131)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPriceRuleStacks.
+func (x *EVPriceRuleStackList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(131); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVProcessing, header included, to dst.
+func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(209)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVProcessing.
+func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(209); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSECheckOutStatus, header included, to dst.
+func (x *EVSECheckOutStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(292)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSECheckOutStatus.
+func (x *EVSECheckOutStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(292); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEID, header included, to dst.
+func (x *EVSEID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(50)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEID.
+func (x *EVSEID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(50); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENotification, header included, to dst.
+func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(223)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENotification.
+func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(223); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEProcessing, header included, to dst.
+func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(70)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEProcessing.
+func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(70); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(221)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(221); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(314)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(314); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTargetEnergyRequest, header included, to dst.
+func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(110)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTargetEnergyRequest.
+func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(110); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTargetEnergyRequest, header included, to dst.
+func (x *EVTargetEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(317)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTargetEnergyRequest.
+func (x *EVTargetEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(317); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTerminationCode, header included, to dst.
+func (x *EVTerminationCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(253)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTerminationCode.
+func (x *EVTerminationCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(253); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTerminationExplanation, header included, to dst.
+func (x *EVTerminationExplanation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(254)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTerminationExplanation.
+func (x *EVTerminationExplanation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(254); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyCosts, header included, to dst.
+func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(238)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyCosts.
+func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(238); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyFee, header included, to dst.
+func (x *EnergyFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(135)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyFee.
+func (x *EnergyFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(135); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyTransferServiceList, header included, to dst.
+func (x *ServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(76)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyTransferServiceList.
+func (x *ServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(76); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(29)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(29); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(94)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(94); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// FreeService, header included, to dst.
+func (x *FreeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(79)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element FreeService.
+func (x *FreeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(79); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// G, header included, to dst.
+func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(21)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element G.
+func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(21); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GenChallenge, header included, to dst.
+func (x *GenChallenge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(57)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GenChallenge.
+func (x *GenChallenge) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(57); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GoToPause, header included, to dst.
+func (x *GoToPause) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(139)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GoToPause.
+func (x *GoToPause) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(139); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// HMACOutputLength, header included, to dst.
+func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(8)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element HMACOutputLength.
+func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(8); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Header, header included, to dst.
+func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(1)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Header.
+func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(1); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// InletHot, header included, to dst.
+func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(312)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element InletHot.
+func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(312); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J, header included, to dst.
+func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(24)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J.
+func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(24); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Language, header included, to dst.
+func (x *Language) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(149)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Language.
+func (x *Language) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(149); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ListOfRootCertificateIDs, header included, to dst.
+func (x *ListOfRootCertificateIDs) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(260)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ListOfRootCertificateIDs.
+func (x *ListOfRootCertificateIDs) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(260); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumContractCertificateChains, header included, to dst.
+func (x *MaximumContractCertificateChains) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(262)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumContractCertificateChains.
+func (x *MaximumContractCertificateChains) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(262); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumCost, header included, to dst.
+func (x *MaximumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(152)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumCost.
+func (x *MaximumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(152); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumSOC, header included, to dst.
+func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(306)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumSOC.
+func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(306); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumSupportingPoints, header included, to dst.
+func (x *MaximumSupportingPoints) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(105)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumSupportingPoints.
+func (x *MaximumSupportingPoints) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(105); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterID, header included, to dst.
+func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(228)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterID.
+func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(228); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfo, header included, to dst.
+func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(227)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfo.
+func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(227); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfo, header included, to dst.
+func (x *MeterInfoFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(315)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfo.
+func (x *MeterInfoFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(315); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfoRequested, header included, to dst.
+func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(313)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfoRequested.
+func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(313); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterSignature, header included, to dst.
+func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(233)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterSignature.
+func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(233); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterStatus, header included, to dst.
+func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(234)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterStatus.
+func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(234); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterTimestamp, header included, to dst.
+func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(235)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterTimestamp.
+func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(235); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumCost, header included, to dst.
+func (x *MinimumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(151)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumCost.
+func (x *MinimumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(151); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumSOC, header included, to dst.
+func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(108)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumSOC.
+func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(108); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumSOC, header included, to dst.
+func (x *MinimumSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(304)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumSOC.
+func (x *MinimumSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(304); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Modulus, header included, to dst.
+func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(28)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Modulus.
+func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(28); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NotificationMaxDelay, header included, to dst.
+func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(222)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NotificationMaxDelay.
+func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(222); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NumberOfPriceLevels, header included, to dst.
+func (x *NumberOfPriceLevels) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(186)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NumberOfPriceLevels.
+func (x *NumberOfPriceLevels) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(186); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OEMProvisioningCertificateChain, header included, to dst.
+func (x *SignedCertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(257)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OEMProvisioningCertificateChain.
+func (x *SignedCertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(257); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OccupancyCosts, header included, to dst.
+func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(241)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OccupancyCosts.
+func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(241); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayCosts, header included, to dst.
+func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(243)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayCosts.
+func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(243); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayFee, header included, to dst.
+func (x *OverstayFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(179)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayFee.
+func (x *OverstayFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(179); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayFeePeriod, header included, to dst.
+func (x *OverstayFeePeriod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(180)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayFeePeriod.
+func (x *OverstayFeePeriod) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(180); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayPowerThreshold, header included, to dst.
+func (x *OverstayPowerThreshold) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(175)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayPowerThreshold.
+func (x *OverstayPowerThreshold) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(175); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayRule, header included, to dst.
+func (x *OverstayRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(176)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayRule.
+func (x *OverstayRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(176); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayRuleDescription, header included, to dst.
+func (x *OverstayRuleDescription) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(177)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayRuleDescription.
+func (x *OverstayRuleDescription) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(177); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayRules, header included, to dst.
+func (x *OverstayRuleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(173)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayRules.
+func (x *OverstayRuleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(173); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayTimeThreshold, header included, to dst.
+func (x *OverstayTimeThreshold) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(174)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayTimeThreshold.
+func (x *OverstayTimeThreshold) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(174); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// P, header included, to dst.
+func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(20)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element P.
+func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(20); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyID, header included, to dst.
+func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(40)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyID.
+func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(40); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyPacket, header included, to dst.
+func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(42)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyPacket.
+func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(42); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Parameter, header included, to dst.
+func (x *Parameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(88)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Parameter.
+func (x *Parameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(88); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ParameterSet, header included, to dst.
+func (x *ParameterSet) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(86)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ParameterSet.
+func (x *ParameterSet) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(86); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ParameterSetID, header included, to dst.
+func (x *ParameterSetID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(87)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ParameterSetID.
+func (x *ParameterSetID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(87); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ParkingFee, header included, to dst.
+func (x *ParkingFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(168)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ParkingFee.
+func (x *ParkingFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(168); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ParkingFeePeriod, header included, to dst.
+func (x *ParkingFeePeriod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(169)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ParkingFeePeriod.
+func (x *ParkingFeePeriod) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(169); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ParkingMethod, header included, to dst.
+func (x *ParkingMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(280)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ParkingMethod.
+func (x *ParkingMethodFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(280); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ParkingSpace, header included, to dst.
+func (x *ParkingSpace) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(285)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ParkingSpace.
+func (x *ParkingSpace) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(285); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PgenCounter, header included, to dst.
+func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(26)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PgenCounter.
+func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(26); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PnC_AReqAuthorizationMode, header included, to dst.
+func (x *PnCAReqAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(63)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PnC_AReqAuthorizationMode.
+func (x *PnCAReqAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(63); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PnC_ASResAuthorizationMode, header included, to dst.
+func (x *PnCASResAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(56)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PnC_ASResAuthorizationMode.
+func (x *PnCASResAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(56); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Power, header included, to dst.
+func (x *Power) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(126)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Power.
+func (x *Power) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(126); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerRangeStart, header included, to dst.
+func (x *PowerRangeStart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(136)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerRangeStart.
+func (x *PowerRangeStart) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(136); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerSchedule, header included, to dst.
+func (x *PowerSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(195)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerSchedule.
+func (x *PowerSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(195); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerScheduleEntries, header included, to dst.
+func (x *PowerScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(199)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerScheduleEntries.
+func (x *PowerScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(199); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerScheduleEntry, header included, to dst.
+func (x *PowerScheduleEntryFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(200)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerScheduleEntry.
+func (x *PowerScheduleEntryFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(200); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerTolerance, header included, to dst.
+func (x *PowerTolerance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(198)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerTolerance.
+func (x *PowerTolerance) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(198); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerToleranceAcceptance, header included, to dst.
+func (x *PowerToleranceAcceptanceFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(216)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerToleranceAcceptance.
+func (x *PowerToleranceAcceptanceFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(216); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Power_L2, header included, to dst.
+func (x *PowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(203)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Power_L2.
+func (x *PowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(203); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Power_L3, header included, to dst.
+func (x *PowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(204)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Power_L3.
+func (x *PowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(204); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PresentSOC, header included, to dst.
+func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(303)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PresentSOC.
+func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(303); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceAlgorithm, header included, to dst.
+func (x *PriceAlgorithm) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(130)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceAlgorithm.
+func (x *PriceAlgorithm) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(130); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceLevel, header included, to dst.
+func (x *PriceLevel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(190)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceLevel.
+func (x *PriceLevel) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(190); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceLevelSchedule, header included, to dst.
+func (x *PriceLevelSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(185)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceLevelSchedule.
+func (x *PriceLevelSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(185); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceLevelScheduleEntries, header included, to dst.
+func (x *PriceLevelScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(187)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceLevelScheduleEntries.
+func (x *PriceLevelScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(187); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceLevelScheduleEntry, header included, to dst.
+func (x *PriceLevelScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(188)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceLevelScheduleEntry.
+func (x *PriceLevelScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(188); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceRule, header included, to dst.
+func (x *PriceRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(166)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceRule.
+func (x *PriceRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(166); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceRuleStack, header included, to dst.
+func (x *PriceRuleStack) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(164)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceRuleStack.
+func (x *PriceRuleStack) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(164); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceRuleStacks, header included, to dst.
+func (x *PriceRuleStackList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(163)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceRuleStacks.
+func (x *PriceRuleStackList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(163); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceScheduleDescription, header included, to dst.
+func (x *PriceScheduleDescription) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(147)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceScheduleDescription.
+func (x *PriceScheduleDescription) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(147); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PriceScheduleID, header included, to dst.
+func (x *PriceScheduleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(146)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PriceScheduleID.
+func (x *PriceScheduleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(146); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PrioritizedEMAIDs, header included, to dst.
+func (x *EMAIDList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(263)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PrioritizedEMAIDs.
+func (x *EMAIDList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(263); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ProviderID, header included, to dst.
+func (x *ProviderID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(59)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ProviderID.
+func (x *ProviderID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(59); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Q, header included, to dst.
+func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(23)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Q.
+func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(23); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Receipt, header included, to dst.
+func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(236)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Receipt.
+func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(236); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Receipt, header included, to dst.
+func (x *ReceiptFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(316)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Receipt.
+func (x *ReceiptFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(316); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingContractCertificateChains, header included, to dst.
+func (x *RemainingContractCertificateChains) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(277)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingContractCertificateChains.
+func (x *RemainingContractCertificateChains) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(277); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMaximumSOC, header included, to dst.
+func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(309)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMaximumSOC.
+func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(309); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMinimumSOC, header included, to dst.
+func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(307)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMinimumSOC.
+func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(307); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToTargetSOC, header included, to dst.
+func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(308)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToTargetSOC.
+func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(308); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RenewableGenerationPercentage, header included, to dst.
+func (x *RenewableGenerationPercentage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(171)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RenewableGenerationPercentage.
+func (x *RenewableGenerationPercentage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(171); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ResponseCode, header included, to dst.
+func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(49)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ResponseCode.
+func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(49); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RootCertificateID, header included, to dst.
+func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(261)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RootCertificateID.
+func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(261); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SECP521_EncryptedPrivateKey, header included, to dst.
+func (x *SECP521EncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(274)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SECP521_EncryptedPrivateKey.
+func (x *SECP521EncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(274); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPKISexp, header included, to dst.
+func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(44)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPKISexp.
+func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(44); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ScheduleTuple, header included, to dst.
+func (x *ScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(192)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ScheduleTuple.
+func (x *ScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(192); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ScheduleTupleID, header included, to dst.
+func (x *ScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(193)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ScheduleTupleID.
+func (x *ScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(193); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Scheduled_EVPPTControlMode, header included, to dst.
+func (x *ScheduledEVPPTControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(214)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Scheduled_EVPPTControlMode.
+func (x *ScheduledEVPPTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(214); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Scheduled_SEReqControlMode, header included, to dst.
+func (x *ScheduledSEReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(115)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Scheduled_SEReqControlMode.
+func (x *ScheduledSEReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(115); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Scheduled_SEResControlMode, header included, to dst.
+func (x *ScheduledSEResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(191)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Scheduled_SEResControlMode.
+func (x *ScheduledSEResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(191); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Scheduled_SMDTControlMode, header included, to dst.
+func (x *ScheduledSMDTControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(248)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Scheduled_SMDTControlMode.
+func (x *ScheduledSMDTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(248); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Seed, header included, to dst.
+func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(25)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Seed.
+func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(25); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SelectedAuthorizationService, header included, to dst.
+func (x *SelectedAuthorizationService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(61)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SelectedAuthorizationService.
+func (x *SelectedAuthorizationService) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(61); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SelectedEnergyTransferService, header included, to dst.
+func (x *SelectedService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(98)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SelectedEnergyTransferService.
+func (x *SelectedService) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(98); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SelectedScheduleTupleID, header included, to dst.
+func (x *SelectedScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(215)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SelectedScheduleTupleID.
+func (x *SelectedScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(215); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SelectedService, header included, to dst.
+func (x *SelectedServiceFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(102)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SelectedService.
+func (x *SelectedServiceFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(102); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SelectedVASList, header included, to dst.
+func (x *SelectedServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(101)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SelectedVASList.
+func (x *SelectedServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(101); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Service, header included, to dst.
+func (x *Service) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(77)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Service.
+func (x *Service) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(77); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ServiceFee, header included, to dst.
+func (x *ServiceFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(184)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ServiceFee.
+func (x *ServiceFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(184); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ServiceID, header included, to dst.
+func (x *ServiceID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(73)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ServiceID.
+func (x *ServiceID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(73); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ServiceName, header included, to dst.
+func (x *ServiceName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(183)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ServiceName.
+func (x *ServiceName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(183); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ServiceParameterList, header included, to dst.
+func (x *ServiceParameterList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(85)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ServiceParameterList.
+func (x *ServiceParameterList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(85); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ServiceRenegotiationSupported, header included, to dst.
+func (x *ServiceRenegotiationSupported) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(75)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ServiceRenegotiationSupported.
+func (x *ServiceRenegotiationSupported) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(75); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SessionID, header included, to dst.
+func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(226)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SessionID.
+func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(226); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SessionID, header included, to dst.
+func (x *SessionIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(2)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SessionID.
+func (x *SessionIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(2); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// StartTime, header included, to dst.
+func (x *StartTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(178)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element StartTime.
+func (x *StartTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(178); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SubCertificates, header included, to dst.
+func (x *SubCertificates) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(67)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SubCertificates.
+func (x *SubCertificates) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(67); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SupportedProviders, header included, to dst.
+func (x *SupportedProvidersList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(58)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SupportedProviders.
+func (x *SupportedProvidersList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(58); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SupportedServiceIDs, header included, to dst.
+func (x *ServiceIDList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(72)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SupportedServiceIDs.
+func (x *ServiceIDList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(72); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TPM_EncryptedPrivateKey, header included, to dst.
+func (x *TPMEncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(276)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TPM_EncryptedPrivateKey.
+func (x *TPMEncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(276); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetDistance, header included, to dst.
+func (x *TargetDistance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(287)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetDistance.
+func (x *TargetDistance) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(287); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetOffsetX, header included, to dst.
+func (x *TargetOffsetX) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(300)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetOffsetX.
+func (x *TargetOffsetX) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(300); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetOffsetY, header included, to dst.
+func (x *TargetOffsetY) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(301)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetOffsetY.
+func (x *TargetOffsetY) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(301); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetSOC, header included, to dst.
+func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(109)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetSOC.
+func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(109); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetSOC, header included, to dst.
+func (x *TargetSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(305)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetSOC.
+func (x *TargetSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(305); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxCosts, header included, to dst.
+func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(244)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxCosts.
+func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(244); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxIncludedInPrice, header included, to dst.
+func (x *TaxIncludedInPrice) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(158)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxIncludedInPrice.
+func (x *TaxIncludedInPrice) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(158); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRate, header included, to dst.
+func (x *TaxRate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(157)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRate.
+func (x *TaxRate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(157); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRule, header included, to dst.
+func (x *TaxRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(154)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRule.
+func (x *TaxRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(154); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleID, header included, to dst.
+func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(155)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleID.
+func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(155); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleID, header included, to dst.
+func (x *TaxRuleIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(245)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleID.
+func (x *TaxRuleIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(245); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleName, header included, to dst.
+func (x *TaxRuleName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(156)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleName.
+func (x *TaxRuleName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(156); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRules, header included, to dst.
+func (x *TaxRuleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(153)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRules.
+func (x *TaxRuleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(153); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeAnchor, header included, to dst.
+func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(122)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeAnchor.
+func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(122); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeAnchor, header included, to dst.
+func (x *TimeAnchorFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(237)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeAnchor.
+func (x *TimeAnchorFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(237); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeStamp, header included, to dst.
+func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(3)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeStamp.
+func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(3); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VASList, header included, to dst.
+func (x *VASList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(80)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VASList.
+func (x *VASList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(80); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Value, header included, to dst.
+func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(95)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Value.
+func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(95); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VehicleFrame, header included, to dst.
+func (x *VehicleFrame) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(281)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VehicleFrame.
+func (x *VehicleFrame) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(281); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VehicleTravel, header included, to dst.
+func (x *VehicleTravel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(283)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VehicleTravel.
+func (x *VehicleTravel) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(283); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X448_EncryptedPrivateKey, header included, to dst.
+func (x *X448EncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(275)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X448_EncryptedPrivateKey.
+func (x *X448EncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(275); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509CRL, header included, to dst.
+func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(38)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509CRL.
+func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(38); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509Certificate, header included, to dst.
+func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(37)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509Certificate.
+func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(37); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerName, header included, to dst.
+func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(33)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerName.
+func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(33); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerSerial, header included, to dst.
+func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(32)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerSerial.
+func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(32); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SKI, header included, to dst.
+func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(35)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SKI.
+func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(35); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SerialNumber, header included, to dst.
+func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(34)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SerialNumber.
+func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(34); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SubjectName, header included, to dst.
+func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(36)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SubjectName.
+func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(36); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// XPath, header included, to dst.
+func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(12)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element XPath.
+func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(12); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Y, header included, to dst.
+func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(22)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Y.
+func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(22); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// boolValue, header included, to dst.
+func (x *BoolValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(89)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element boolValue.
+func (x *BoolValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(89); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// byteValue, header included, to dst.
+func (x *ByteValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(90)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element byteValue.
+func (x *ByteValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(90); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// finiteString, header included, to dst.
+func (x *FiniteString) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(96)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element finiteString.
+func (x *FiniteString) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(96); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// intValue, header included, to dst.
+func (x *IntValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(92)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element intValue.
+func (x *IntValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(92); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// rationalNumber, header included, to dst.
+func (x *RationalNumberFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(93)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element rationalNumber.
+func (x *RationalNumberFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(93); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// shortValue, header included, to dst.
+func (x *ShortValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(91)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element shortValue.
+func (x *ShortValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(91); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
 // DecodeDocument decodes an EXI document into the generated type of its
 // root element.
 func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
@@ -9887,14 +19367,14 @@ func present(b bool) int {
 
 // DecodeFragment decodes an EXI fragment of one element into the
 // generated type of that element.
-func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
+func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	var d exi.Decoder
 	d.ResetFragment(schema(), b, opt)
 	ev, err := d.Next()
 	if err != nil {
 		return nil, err
 	}
-	var m exi.Message
+	var m exi.Fragment
 	switch ev.Index {
 	case 0:
 		x := new(SessionSetupReq)
@@ -10110,6 +19590,914 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
+		x.decodeEXI(&d)
+		m = x
+	case 144:
+		x := new(AbsolutePriceSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 327:
+		x := new(AckMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 181:
+		x := new(AdditionalServiceList)
+		x.decodeEXI(&d)
+		m = x
+	case 182:
+		x := new(AdditionalService)
+		x.decodeEXI(&d)
+		m = x
+	case 242:
+		x := new(DetailedCost)
+		x.decodeEXI(&d)
+		m = x
+	case 239:
+		x := new(RationalNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 162:
+		x := new(AppliesMinimumMaximumCost)
+		x.decodeEXI(&d)
+		m = x
+	case 159:
+		x := new(AppliesToEnergyFee)
+		x.decodeEXI(&d)
+		m = x
+	case 161:
+		x := new(AppliesToOverstayFee)
+		x.decodeEXI(&d)
+		m = x
+	case 160:
+		x := new(AppliesToParkingFee)
+		x.decodeEXI(&d)
+		m = x
+	case 53:
+		x := new(AuthorizationServices)
+		x.decodeEXI(&d)
+		m = x
+	case 197:
+		x := new(AvailableEnergy)
+		x.decodeEXI(&d)
+		m = x
+	case 219:
+		x := new(BPTChannelSelection)
+		x.decodeEXI(&d)
+		m = x
+	case 230:
+		x := new(BPTDischargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 232:
+		x := new(BPTInductiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 311:
+		x := new(BatteryEnergyCapacity)
+		x.decodeEXI(&d)
+		m = x
+	case 267:
+		x := new(CertificateChain)
+		x.decodeEXI(&d)
+		m = x
+	case 231:
+		x := new(CapacitiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 170:
+		x := new(CarbonDioxideEmission)
+		x.decodeEXI(&d)
+		m = x
+	case 66:
+		x := new(Certificate)
+		x.decodeEXI(&d)
+		m = x
+	case 54:
+		x := new(CertificateInstallationService)
+		x.decodeEXI(&d)
+		m = x
+	case 210:
+		x := new(ChargeProgressFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 229:
+		x := new(ChargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 310:
+		x := new(ChargingComplete)
+		x.decodeEXI(&d)
+		m = x
+	case 194:
+		x := new(ChargingSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 252:
+		x := new(ChargingSessionFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 290:
+		x := new(CheckOutTime)
+		x.decodeEXI(&d)
+		m = x
+	case 65:
+		x := new(ContractCertificateChain)
+		x.decodeEXI(&d)
+		m = x
+	case 240:
+		x := new(CostPerUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 129:
+		x := new(Currency)
+		x.decodeEXI(&d)
+		m = x
+	case 273:
+		x := new(DHPublicKey)
+		x.decodeEXI(&d)
+		m = x
+	case 107:
+		x := new(DepartureTime)
+		x.decodeEXI(&d)
+		m = x
+	case 320:
+		x := new(DepartureTimeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 286:
+		x := new(DeviceLocation)
+		x.decodeEXI(&d)
+		m = x
+	case 282:
+		x := new(DeviceOffset)
+		x.decodeEXI(&d)
+		m = x
+	case 207:
+		x := new(DischargingSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 302:
+		x := new(DisplayParameters)
+		x.decodeEXI(&d)
+		m = x
+	case 125:
+		x := new(Duration)
+		x.decodeEXI(&d)
+		m = x
+	case 213:
+		x := new(DynamicEVPPTControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 106:
+		x := new(DynamicSEReqControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 140:
+		x := new(DynamicSEResControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 247:
+		x := new(DynamicSMDTControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 272:
+		x := new(ECDHCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 62:
+		x := new(EIMAReqAuthorizationMode)
+		x.decodeEXI(&d)
+		m = x
+	case 55:
+		x := new(EIMASResAuthorizationMode)
+		x.decodeEXI(&d)
+		m = x
+	case 264:
+		x := new(EMAID)
+		x.decodeEXI(&d)
+		m = x
+	case 127:
+		x := new(EVAbsolutePriceSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 47:
+		x := new(EVCCID)
+		x.decodeEXI(&d)
+		m = x
+	case 279:
+		x := new(EVCheckInStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 289:
+		x := new(EVCheckOutStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 120:
+		x := new(EVEnergyOffer)
+		x.decodeEXI(&d)
+		m = x
+	case 111:
+		x := new(EVMaximumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 318:
+		x := new(EVMaximumEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 113:
+		x := new(EVMaximumV2XEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 112:
+		x := new(EVMinimumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 319:
+		x := new(EVMinimumEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 114:
+		x := new(EVMinimumV2XEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 211:
+		x := new(EVPowerProfile)
+		x.decodeEXI(&d)
+		m = x
+	case 217:
+		x := new(EVPowerProfileEntryList)
+		x.decodeEXI(&d)
+		m = x
+	case 218:
+		x := new(PowerScheduleEntry)
+		x.decodeEXI(&d)
+		m = x
+	case 121:
+		x := new(EVPowerSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 123:
+		x := new(EVPowerScheduleEntryList)
+		x.decodeEXI(&d)
+		m = x
+	case 124:
+		x := new(EVPowerScheduleEntry)
+		x.decodeEXI(&d)
+		m = x
+	case 134:
+		x := new(EVPriceRule)
+		x.decodeEXI(&d)
+		m = x
+	case 132:
+		x := new(EVPriceRuleStack)
+		x.decodeEXI(&d)
+		m = x
+	case 131:
+		x := new(EVPriceRuleStackList)
+		x.decodeEXI(&d)
+		m = x
+	case 209:
+		x := new(EVProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 292:
+		x := new(EVSECheckOutStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 50:
+		x := new(EVSEID)
+		x.decodeEXI(&d)
+		m = x
+	case 223:
+		x := new(EVSENotification)
+		x.decodeEXI(&d)
+		m = x
+	case 70:
+		x := new(EVSEProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 221:
+		x := new(EVSEStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 314:
+		x := new(EVSEStatusFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 110:
+		x := new(EVTargetEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 317:
+		x := new(EVTargetEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 253:
+		x := new(EVTerminationCode)
+		x.decodeEXI(&d)
+		m = x
+	case 254:
+		x := new(EVTerminationExplanation)
+		x.decodeEXI(&d)
+		m = x
+	case 238:
+		x := new(EnergyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 135:
+		x := new(EnergyFee)
+		x.decodeEXI(&d)
+		m = x
+	case 76:
+		x := new(ServiceList)
+		x.decodeEXI(&d)
+		m = x
+	case 29:
+		x := new(Exponent)
+		x.decodeEXI(&d)
+		m = x
+	case 94:
+		x := new(ExponentFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 79:
+		x := new(FreeService)
+		x.decodeEXI(&d)
+		m = x
+	case 21:
+		x := new(G)
+		x.decodeEXI(&d)
+		m = x
+	case 57:
+		x := new(GenChallenge)
+		x.decodeEXI(&d)
+		m = x
+	case 139:
+		x := new(GoToPause)
+		x.decodeEXI(&d)
+		m = x
+	case 8:
+		x := new(HMACOutputLength)
+		x.decodeEXI(&d)
+		m = x
+	case 1:
+		x := new(MessageHeader)
+		x.decodeEXI(&d)
+		m = x
+	case 312:
+		x := new(InletHot)
+		x.decodeEXI(&d)
+		m = x
+	case 24:
+		x := new(J)
+		x.decodeEXI(&d)
+		m = x
+	case 149:
+		x := new(Language)
+		x.decodeEXI(&d)
+		m = x
+	case 260:
+		x := new(ListOfRootCertificateIDs)
+		x.decodeEXI(&d)
+		m = x
+	case 262:
+		x := new(MaximumContractCertificateChains)
+		x.decodeEXI(&d)
+		m = x
+	case 152:
+		x := new(MaximumCost)
+		x.decodeEXI(&d)
+		m = x
+	case 306:
+		x := new(MaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 105:
+		x := new(MaximumSupportingPoints)
+		x.decodeEXI(&d)
+		m = x
+	case 228:
+		x := new(MeterID)
+		x.decodeEXI(&d)
+		m = x
+	case 227:
+		x := new(MeterInfo)
+		x.decodeEXI(&d)
+		m = x
+	case 315:
+		x := new(MeterInfoFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 313:
+		x := new(MeterInfoRequested)
+		x.decodeEXI(&d)
+		m = x
+	case 233:
+		x := new(MeterSignature)
+		x.decodeEXI(&d)
+		m = x
+	case 234:
+		x := new(MeterStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 235:
+		x := new(MeterTimestamp)
+		x.decodeEXI(&d)
+		m = x
+	case 151:
+		x := new(MinimumCost)
+		x.decodeEXI(&d)
+		m = x
+	case 108:
+		x := new(MinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 304:
+		x := new(MinimumSOCFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 28:
+		x := new(Modulus)
+		x.decodeEXI(&d)
+		m = x
+	case 222:
+		x := new(NotificationMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 186:
+		x := new(NumberOfPriceLevels)
+		x.decodeEXI(&d)
+		m = x
+	case 257:
+		x := new(SignedCertificateChain)
+		x.decodeEXI(&d)
+		m = x
+	case 241:
+		x := new(OccupancyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 243:
+		x := new(OverstayCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 179:
+		x := new(OverstayFee)
+		x.decodeEXI(&d)
+		m = x
+	case 180:
+		x := new(OverstayFeePeriod)
+		x.decodeEXI(&d)
+		m = x
+	case 175:
+		x := new(OverstayPowerThreshold)
+		x.decodeEXI(&d)
+		m = x
+	case 176:
+		x := new(OverstayRule)
+		x.decodeEXI(&d)
+		m = x
+	case 177:
+		x := new(OverstayRuleDescription)
+		x.decodeEXI(&d)
+		m = x
+	case 173:
+		x := new(OverstayRuleList)
+		x.decodeEXI(&d)
+		m = x
+	case 174:
+		x := new(OverstayTimeThreshold)
+		x.decodeEXI(&d)
+		m = x
+	case 20:
+		x := new(P)
+		x.decodeEXI(&d)
+		m = x
+	case 40:
+		x := new(PGPKeyID)
+		x.decodeEXI(&d)
+		m = x
+	case 42:
+		x := new(PGPKeyPacket)
+		x.decodeEXI(&d)
+		m = x
+	case 88:
+		x := new(Parameter)
+		x.decodeEXI(&d)
+		m = x
+	case 86:
+		x := new(ParameterSet)
+		x.decodeEXI(&d)
+		m = x
+	case 87:
+		x := new(ParameterSetID)
+		x.decodeEXI(&d)
+		m = x
+	case 168:
+		x := new(ParkingFee)
+		x.decodeEXI(&d)
+		m = x
+	case 169:
+		x := new(ParkingFeePeriod)
+		x.decodeEXI(&d)
+		m = x
+	case 280:
+		x := new(ParkingMethodFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 285:
+		x := new(ParkingSpace)
+		x.decodeEXI(&d)
+		m = x
+	case 26:
+		x := new(PgenCounter)
+		x.decodeEXI(&d)
+		m = x
+	case 63:
+		x := new(PnCAReqAuthorizationMode)
+		x.decodeEXI(&d)
+		m = x
+	case 56:
+		x := new(PnCASResAuthorizationMode)
+		x.decodeEXI(&d)
+		m = x
+	case 126:
+		x := new(Power)
+		x.decodeEXI(&d)
+		m = x
+	case 136:
+		x := new(PowerRangeStart)
+		x.decodeEXI(&d)
+		m = x
+	case 195:
+		x := new(PowerSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 199:
+		x := new(PowerScheduleEntryList)
+		x.decodeEXI(&d)
+		m = x
+	case 200:
+		x := new(PowerScheduleEntryFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 198:
+		x := new(PowerTolerance)
+		x.decodeEXI(&d)
+		m = x
+	case 216:
+		x := new(PowerToleranceAcceptanceFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 203:
+		x := new(PowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 204:
+		x := new(PowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 303:
+		x := new(PresentSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 130:
+		x := new(PriceAlgorithm)
+		x.decodeEXI(&d)
+		m = x
+	case 190:
+		x := new(PriceLevel)
+		x.decodeEXI(&d)
+		m = x
+	case 185:
+		x := new(PriceLevelSchedule)
+		x.decodeEXI(&d)
+		m = x
+	case 187:
+		x := new(PriceLevelScheduleEntryList)
+		x.decodeEXI(&d)
+		m = x
+	case 188:
+		x := new(PriceLevelScheduleEntry)
+		x.decodeEXI(&d)
+		m = x
+	case 166:
+		x := new(PriceRule)
+		x.decodeEXI(&d)
+		m = x
+	case 164:
+		x := new(PriceRuleStack)
+		x.decodeEXI(&d)
+		m = x
+	case 163:
+		x := new(PriceRuleStackList)
+		x.decodeEXI(&d)
+		m = x
+	case 147:
+		x := new(PriceScheduleDescription)
+		x.decodeEXI(&d)
+		m = x
+	case 146:
+		x := new(PriceScheduleID)
+		x.decodeEXI(&d)
+		m = x
+	case 263:
+		x := new(EMAIDList)
+		x.decodeEXI(&d)
+		m = x
+	case 59:
+		x := new(ProviderID)
+		x.decodeEXI(&d)
+		m = x
+	case 23:
+		x := new(Q)
+		x.decodeEXI(&d)
+		m = x
+	case 236:
+		x := new(Receipt)
+		x.decodeEXI(&d)
+		m = x
+	case 316:
+		x := new(ReceiptFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 277:
+		x := new(RemainingContractCertificateChains)
+		x.decodeEXI(&d)
+		m = x
+	case 309:
+		x := new(RemainingTimeToMaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 307:
+		x := new(RemainingTimeToMinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 308:
+		x := new(RemainingTimeToTargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 171:
+		x := new(RenewableGenerationPercentage)
+		x.decodeEXI(&d)
+		m = x
+	case 49:
+		x := new(ResponseCodeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 261:
+		x := new(X509IssuerSerial)
+		x.decodeEXI(&d)
+		m = x
+	case 274:
+		x := new(SECP521EncryptedPrivateKey)
+		x.decodeEXI(&d)
+		m = x
+	case 44:
+		x := new(SPKISexp)
+		x.decodeEXI(&d)
+		m = x
+	case 192:
+		x := new(ScheduleTuple)
+		x.decodeEXI(&d)
+		m = x
+	case 193:
+		x := new(ScheduleTupleID)
+		x.decodeEXI(&d)
+		m = x
+	case 214:
+		x := new(ScheduledEVPPTControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 115:
+		x := new(ScheduledSEReqControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 191:
+		x := new(ScheduledSEResControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 248:
+		x := new(ScheduledSMDTControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 25:
+		x := new(Seed)
+		x.decodeEXI(&d)
+		m = x
+	case 61:
+		x := new(SelectedAuthorizationService)
+		x.decodeEXI(&d)
+		m = x
+	case 98:
+		x := new(SelectedService)
+		x.decodeEXI(&d)
+		m = x
+	case 215:
+		x := new(SelectedScheduleTupleID)
+		x.decodeEXI(&d)
+		m = x
+	case 102:
+		x := new(SelectedServiceFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 101:
+		x := new(SelectedServiceList)
+		x.decodeEXI(&d)
+		m = x
+	case 77:
+		x := new(Service)
+		x.decodeEXI(&d)
+		m = x
+	case 184:
+		x := new(ServiceFee)
+		x.decodeEXI(&d)
+		m = x
+	case 73:
+		x := new(ServiceID)
+		x.decodeEXI(&d)
+		m = x
+	case 183:
+		x := new(ServiceName)
+		x.decodeEXI(&d)
+		m = x
+	case 85:
+		x := new(ServiceParameterList)
+		x.decodeEXI(&d)
+		m = x
+	case 75:
+		x := new(ServiceRenegotiationSupported)
+		x.decodeEXI(&d)
+		m = x
+	case 226:
+		x := new(SessionID)
+		x.decodeEXI(&d)
+		m = x
+	case 2:
+		x := new(SessionIDFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 178:
+		x := new(StartTime)
+		x.decodeEXI(&d)
+		m = x
+	case 67:
+		x := new(SubCertificates)
+		x.decodeEXI(&d)
+		m = x
+	case 58:
+		x := new(SupportedProvidersList)
+		x.decodeEXI(&d)
+		m = x
+	case 72:
+		x := new(ServiceIDList)
+		x.decodeEXI(&d)
+		m = x
+	case 276:
+		x := new(TPMEncryptedPrivateKey)
+		x.decodeEXI(&d)
+		m = x
+	case 287:
+		x := new(TargetDistance)
+		x.decodeEXI(&d)
+		m = x
+	case 300:
+		x := new(TargetOffsetX)
+		x.decodeEXI(&d)
+		m = x
+	case 301:
+		x := new(TargetOffsetY)
+		x.decodeEXI(&d)
+		m = x
+	case 109:
+		x := new(TargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 305:
+		x := new(TargetSOCFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 244:
+		x := new(DetailedTax)
+		x.decodeEXI(&d)
+		m = x
+	case 158:
+		x := new(TaxIncludedInPrice)
+		x.decodeEXI(&d)
+		m = x
+	case 157:
+		x := new(TaxRate)
+		x.decodeEXI(&d)
+		m = x
+	case 154:
+		x := new(TaxRule)
+		x.decodeEXI(&d)
+		m = x
+	case 155:
+		x := new(TaxRuleID)
+		x.decodeEXI(&d)
+		m = x
+	case 245:
+		x := new(TaxRuleIDFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 156:
+		x := new(TaxRuleName)
+		x.decodeEXI(&d)
+		m = x
+	case 153:
+		x := new(TaxRuleList)
+		x.decodeEXI(&d)
+		m = x
+	case 122:
+		x := new(TimeAnchor)
+		x.decodeEXI(&d)
+		m = x
+	case 237:
+		x := new(TimeAnchorFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 3:
+		x := new(TimeStamp)
+		x.decodeEXI(&d)
+		m = x
+	case 80:
+		x := new(VASList)
+		x.decodeEXI(&d)
+		m = x
+	case 95:
+		x := new(Value)
+		x.decodeEXI(&d)
+		m = x
+	case 281:
+		x := new(VehicleFrame)
+		x.decodeEXI(&d)
+		m = x
+	case 283:
+		x := new(VehicleTravel)
+		x.decodeEXI(&d)
+		m = x
+	case 275:
+		x := new(X448EncryptedPrivateKey)
+		x.decodeEXI(&d)
+		m = x
+	case 38:
+		x := new(X509CRL)
+		x.decodeEXI(&d)
+		m = x
+	case 37:
+		x := new(X509Certificate)
+		x.decodeEXI(&d)
+		m = x
+	case 33:
+		x := new(X509IssuerName)
+		x.decodeEXI(&d)
+		m = x
+	case 32:
+		x := new(X509IssuerSerialFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 35:
+		x := new(X509SKI)
+		x.decodeEXI(&d)
+		m = x
+	case 34:
+		x := new(X509SerialNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 36:
+		x := new(X509SubjectName)
+		x.decodeEXI(&d)
+		m = x
+	case 12:
+		x := new(XPath)
+		x.decodeEXI(&d)
+		m = x
+	case 22:
+		x := new(Y)
+		x.decodeEXI(&d)
+		m = x
+	case 89:
+		x := new(BoolValue)
+		x.decodeEXI(&d)
+		m = x
+	case 90:
+		x := new(ByteValue)
+		x.decodeEXI(&d)
+		m = x
+	case 96:
+		x := new(FiniteString)
+		x.decodeEXI(&d)
+		m = x
+	case 92:
+		x := new(IntValue)
+		x.decodeEXI(&d)
+		m = x
+	case 93:
+		x := new(RationalNumberFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 91:
+		x := new(ShortValue)
 		x.decodeEXI(&d)
 		m = x
 	default:

@@ -72,7 +72,8 @@ type rootInfo struct {
 	el   *xsd.Element
 	idx  int32
 	st   *structInfo
-	frag bool
+	doc  bool // global element: document methods
+	frag bool // in the fragment grammar: fragment methods
 }
 
 type typeGen struct {
@@ -192,7 +193,7 @@ func (g *typeGen) rootTypes(pre map[*xsd.Type]string) error {
 	}
 	for _, e := range globals {
 		idx := g.ix.Elements[e]
-		r := &rootInfo{el: e, idx: idx, frag: inFrag[idx]}
+		r := &rootInfo{el: e, idx: idx, doc: true, frag: inFrag[idx]}
 		switch {
 		case e.Type.Complex && users[e.Type] == 1:
 			r.st = g.structs[e.Type]
@@ -208,10 +209,54 @@ func (g *typeGen) rootTypes(pre map[*xsd.Type]string) error {
 			}
 			dt := g.ix.Datatypes[e.Type]
 			r.st = &structInfo{name: g.claim(goName(e.Name.Local), goName(e.Name.Local)+"Element"),
-				doc: fmt.Sprintf("is the global element %s, of simple type %s.", e.Name.Local, typeLabel(e.Type)),
+				doc:   fmt.Sprintf("is the global element %s, of simple type %s.", e.Name.Local, typeLabel(e.Type)),
 				value: &field{name: "Value", kind: kind, goType: goType, index: dt}}
 			g.order = append(g.order, r.st)
 		}
+		g.roots = append(g.roots, r)
+	}
+	// Local elements of the fragment grammar.
+	isRoot := map[int32]bool{}
+	rootStruct := map[*structInfo]bool{}
+	for _, r := range g.roots {
+		isRoot[r.idx] = true
+		rootStruct[r.st] = true
+	}
+	rev := map[int32]*xsd.Element{}
+	for _, e := range g.set.Elements {
+		if idx, ok := g.ix.Elements[e]; ok {
+			if _, dup := rev[idx]; !dup {
+				rev[idx] = e
+			}
+		}
+	}
+	for _, idx := range g.sc.Frag {
+		e := rev[idx]
+		if isRoot[idx] || e == nil {
+			continue
+		}
+		r := &rootInfo{el: e, idx: idx, frag: true}
+		base := goName(e.Name.Local)
+		if e.Type.Complex {
+			inner := g.structs[e.Type]
+			if !rootStruct[inner] {
+				r.st = inner
+			} else {
+				r.st = &structInfo{name: g.claim(base, base+"Fragment"),
+					doc: fmt.Sprintf("is the local element %s as a fragment, of type %s.", e.Name.Local, inner.name), embed: inner}
+				g.order = append(g.order, r.st)
+			}
+		} else {
+			kind, goType, err := g.simple(e.Type, base)
+			if err != nil {
+				return err
+			}
+			r.st = &structInfo{name: g.claim(base, base+"Fragment"),
+				doc:   fmt.Sprintf("is the local element %s as a fragment, of simple type %s.", e.Name.Local, typeLabel(e.Type)),
+				value: &field{name: "Value", kind: kind, goType: goType, index: g.ix.Datatypes[e.Type]}}
+			g.order = append(g.order, r.st)
+		}
+		rootStruct[r.st] = true
 		g.roots = append(g.roots, r)
 	}
 	return nil
@@ -877,15 +922,25 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 }
 
 func (g *typeGen) emitRoot(b *bytes.Buffer, r *rootInfo) {
-	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	n, el, name := r.st.name, r.idx, r.el.Name.Local
+	if r.doc {
+		g.emitDocRoot(b, n, el, name)
+	}
+	if r.frag {
+		g.emitFragRoot(b, n, el, name)
+	}
+}
+
+func (g *typeGen) emitDocRoot(b *bytes.Buffer, n string, el int32, name string) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("// AppendEXI appends the EXI document of x as element %s, header included,\n// to dst and returns the extended buffer. At the ISO 15118 profile it does\n// not allocate when dst has enough capacity.\n", name)
 	p("func (x *%s) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {\n\tvar e exi.Encoder\n\te.Reset(schema(), dst, opt)\n\te.StartElement(%d)\n\tx.encodeEXI(&e)\n\te.EndElement()\n\treturn e.Finish()\n}\n\n", n, el)
 	p("// DecodeEXI resets x and fills it from the EXI document b, whose root\n// must be element %s. Nothing in x aliases b; slices and pointers already in\n// x may be reused.\n", name)
 	p("func (x *%s) DecodeEXI(b []byte, opt exi.Options) error {\n\tvar d exi.Decoder\n\td.Reset(schema(), b, opt)\n\tif err := d.Root(%d); err != nil {\n\t\treturn err\n\t}\n\tx.decodeEXI(&d)\n\treturn d.Finish()\n}\n\n", n, el)
-	if !r.frag {
-		return
-	}
+}
+
+func (g *typeGen) emitFragRoot(b *bytes.Buffer, n string, el int32, name string) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("// AppendEXIFragment appends an EXI fragment holding x as its one element\n// %s, header included, to dst.\n", name)
 	p("func (x *%s) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {\n\tvar e exi.Encoder\n\te.ResetFragment(schema(), dst, opt)\n\te.StartElement(%d)\n\tx.encodeEXI(&e)\n\te.EndElement()\n\treturn e.Finish()\n}\n\n", n, el)
 	p("// DecodeEXIFragment resets x and fills it from the EXI fragment b, which\n// must hold exactly one element %s.\n", name)
@@ -895,13 +950,17 @@ func (g *typeGen) emitRoot(b *bytes.Buffer, r *rootInfo) {
 func (g *typeGen) emitDispatch(b *bytes.Buffer, frag bool) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	if frag {
-		p("// DecodeFragment decodes an EXI fragment of one element into the\n// generated type of that element.\nfunc DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {\n\tvar d exi.Decoder\n\td.ResetFragment(schema(), b, opt)\n")
+		p("// DecodeFragment decodes an EXI fragment of one element into the\n// generated type of that element.\nfunc DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {\n\tvar d exi.Decoder\n\td.ResetFragment(schema(), b, opt)\n")
 	} else {
 		p("// DecodeDocument decodes an EXI document into the generated type of its\n// root element.\nfunc DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {\n\tvar d exi.Decoder\n\td.Reset(schema(), b, opt)\n")
 	}
-	p("\tev, err := d.Next()\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tvar m exi.Message\n\tswitch ev.Index {\n")
+	iface := "exi.Message"
+	if frag {
+		iface = "exi.Fragment"
+	}
+	p("\tev, err := d.Next()\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tvar m %s\n\tswitch ev.Index {\n", iface)
 	for _, r := range g.roots {
-		if frag && !r.frag {
+		if (frag && !r.frag) || (!frag && !r.doc) {
 			continue
 		}
 		p("\tcase %d:\n\t\tx := new(%s)\n\t\tx.decodeEXI(&d)\n\t\tm = x\n", r.idx, r.st.name)

@@ -7706,6 +7706,3520 @@ func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	}
 }
 
+// AckMaxDelay is the local element AckMaxDelay as a fragment, of simple type unsignedShort.
+type AckMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = AckMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTDischargedEnergyReadingWh is the local element BPT_DischargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type BPTDischargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = BPTDischargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTInductiveEnergyReadingVARh is the local element BPT_InductiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type BPTInductiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = BPTInductiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BatteryEnergyCapacity is the local element BatteryEnergyCapacity as a fragment, of type RationalNumber.
+type BatteryEnergyCapacity struct {
+	RationalNumber
+}
+
+func (x *BatteryEnergyCapacity) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *BatteryEnergyCapacity) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// CapacitiveEnergyReadingVARh is the local element CapacitiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type CapacitiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = CapacitiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargedEnergyReadingWh is the local element ChargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type ChargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = ChargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargingComplete is the local element ChargingComplete as a fragment, of simple type boolean.
+type ChargingComplete struct {
+	Value bool // character content
+}
+
+func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
+	*x = ChargingComplete{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CostPerUnit is the local element CostPerUnit as a fragment, of type RationalNumber.
+type CostPerUnit struct {
+	RationalNumber
+}
+
+func (x *CostPerUnit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *CostPerUnit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOCosPhiSetpointValue is the local element DSOCosPhiSetpointValue as a fragment, of type RationalNumber.
+type DSOCosPhiSetpointValue struct {
+	RationalNumber
+}
+
+func (x *DSOCosPhiSetpointValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOCosPhiSetpointValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOCosPhiSetpointValueL2 is the local element DSOCosPhiSetpointValue_L2 as a fragment, of type RationalNumber.
+type DSOCosPhiSetpointValueL2 struct {
+	RationalNumber
+}
+
+func (x *DSOCosPhiSetpointValueL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOCosPhiSetpointValueL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOCosPhiSetpointValueL3 is the local element DSOCosPhiSetpointValue_L3 as a fragment, of type RationalNumber.
+type DSOCosPhiSetpointValueL3 struct {
+	RationalNumber
+}
+
+func (x *DSOCosPhiSetpointValueL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOCosPhiSetpointValueL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOMaximumDischargePower is the local element DSOMaximumDischargePower as a fragment, of type RationalNumber.
+type DSOMaximumDischargePower struct {
+	RationalNumber
+}
+
+func (x *DSOMaximumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOMaximumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOMaximumDischargePowerL2 is the local element DSOMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type DSOMaximumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *DSOMaximumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOMaximumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOMaximumDischargePowerL3 is the local element DSOMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type DSOMaximumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *DSOMaximumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOMaximumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOQSetpointValue is the local element DSOQSetpointValue as a fragment, of type RationalNumber.
+type DSOQSetpointValue struct {
+	RationalNumber
+}
+
+func (x *DSOQSetpointValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOQSetpointValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOQSetpointValueL2 is the local element DSOQSetpointValue_L2 as a fragment, of type RationalNumber.
+type DSOQSetpointValueL2 struct {
+	RationalNumber
+}
+
+func (x *DSOQSetpointValueL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOQSetpointValueL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DSOQSetpointValueL3 is the local element DSOQSetpointValue_L3 as a fragment, of type RationalNumber.
+type DSOQSetpointValueL3 struct {
+	RationalNumber
+}
+
+func (x *DSOQSetpointValueL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DSOQSetpointValueL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DeactivationTime is the local element DeactivationTime as a fragment, of simple type unsignedShort.
+type DeactivationTime struct {
+	Value uint16 // character content
+}
+
+func (x *DeactivationTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DeactivationTime) decodeEXI(d *exi.Decoder) {
+	*x = DeactivationTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DepartureTime is the local element DepartureTime as a fragment, of simple type unsignedInt.
+type DepartureTime struct {
+	Value uint32 // character content
+}
+
+func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
+	*x = DepartureTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVMaximumChargePower is the local element EVMaximumChargePower as a fragment, of type RationalNumber.
+type EVMaximumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargePowerL2 is the local element EVMaximumChargePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargePowerL3 is the local element EVMaximumChargePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargeReactivePower is the local element EVMaximumChargeReactivePower as a fragment, of type RationalNumber.
+type EVMaximumChargeReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargeReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargeReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargeReactivePowerL2 is the local element EVMaximumChargeReactivePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumChargeReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargeReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargeReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargeReactivePowerL3 is the local element EVMaximumChargeReactivePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumChargeReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargeReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargeReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePower is the local element EVMaximumDischargePower as a fragment, of type RationalNumber.
+type EVMaximumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerFragment is the local element EVMaximumDischargePower as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL2 is the local element EVMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL2Fragment is the local element EVMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL3 is the local element EVMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL3Fragment is the local element EVMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargeReactivePower is the local element EVMaximumDischargeReactivePower as a fragment, of type RationalNumber.
+type EVMaximumDischargeReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargeReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargeReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargeReactivePowerL2 is the local element EVMaximumDischargeReactivePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumDischargeReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargeReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargeReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargeReactivePowerL3 is the local element EVMaximumDischargeReactivePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumDischargeReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargeReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargeReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumEnergyRequest is the local element EVMaximumEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumV2XEnergyRequest is the local element EVMaximumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumV2XEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumV2XEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumV2XEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumV2XEnergyRequestFragment is the local element EVMaximumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumV2XEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumV2XEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumV2XEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargePower is the local element EVMinimumChargePower as a fragment, of type RationalNumber.
+type EVMinimumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargePowerL2 is the local element EVMinimumChargePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargePowerL3 is the local element EVMinimumChargePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargeReactivePower is the local element EVMinimumChargeReactivePower as a fragment, of type RationalNumber.
+type EVMinimumChargeReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargeReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargeReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargeReactivePowerL2 is the local element EVMinimumChargeReactivePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumChargeReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargeReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargeReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargeReactivePowerL3 is the local element EVMinimumChargeReactivePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumChargeReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargeReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargeReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePower is the local element EVMinimumDischargePower as a fragment, of type RationalNumber.
+type EVMinimumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerFragment is the local element EVMinimumDischargePower as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL2 is the local element EVMinimumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL2Fragment is the local element EVMinimumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL3 is the local element EVMinimumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL3Fragment is the local element EVMinimumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargeReactivePower is the local element EVMinimumDischargeReactivePower as a fragment, of type RationalNumber.
+type EVMinimumDischargeReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargeReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargeReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargeReactivePowerL2 is the local element EVMinimumDischargeReactivePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumDischargeReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargeReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargeReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargeReactivePowerL3 is the local element EVMinimumDischargeReactivePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumDischargeReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargeReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargeReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumEnergyRequest is the local element EVMinimumEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumV2XEnergyRequest is the local element EVMinimumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumV2XEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumV2XEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumV2XEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumV2XEnergyRequestFragment is the local element EVMinimumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumV2XEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumV2XEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumV2XEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVOperatingMode is the local element EVOperatingMode as a fragment, of simple type evOperatingModeType.
+type EVOperatingMode struct {
+	Value EvOperatingMode // character content
+}
+
+func (x *EVOperatingMode) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVOperatingMode) decodeEXI(d *exi.Decoder) {
+	*x = EVOperatingMode{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvOperatingMode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVPresentActivePower is the local element EVPresentActivePower as a fragment, of type RationalNumber.
+type EVPresentActivePower struct {
+	RationalNumber
+}
+
+func (x *EVPresentActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentActivePowerL2 is the local element EVPresentActivePower_L2 as a fragment, of type RationalNumber.
+type EVPresentActivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVPresentActivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentActivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentActivePowerL3 is the local element EVPresentActivePower_L3 as a fragment, of type RationalNumber.
+type EVPresentActivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVPresentActivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentActivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentReactivePower is the local element EVPresentReactivePower as a fragment, of type RationalNumber.
+type EVPresentReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVPresentReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentReactivePowerL2 is the local element EVPresentReactivePower_L2 as a fragment, of type RationalNumber.
+type EVPresentReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVPresentReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentReactivePowerL3 is the local element EVPresentReactivePower_L3 as a fragment, of type RationalNumber.
+type EVPresentReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVPresentReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVProcessing is the local element EVProcessing as a fragment, of simple type processingType.
+type EVProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEMaximumChargePower is the local element EVSEMaximumChargePower as a fragment, of type RationalNumber.
+type EVSEMaximumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerFragment is the local element EVSEMaximumChargePower as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL2 is the local element EVSEMaximumChargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL2Fragment is the local element EVSEMaximumChargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL3 is the local element EVSEMaximumChargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL3Fragment is the local element EVSEMaximumChargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePower is the local element EVSEMaximumDischargePower as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerFragment is the local element EVSEMaximumDischargePower as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL2 is the local element EVSEMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL2Fragment is the local element EVSEMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL3 is the local element EVSEMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL3Fragment is the local element EVSEMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumChargePower is the local element EVSEMinimumChargePower as a fragment, of type RationalNumber.
+type EVSEMinimumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumChargePowerL2 is the local element EVSEMinimumChargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMinimumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumChargePowerL3 is the local element EVSEMinimumChargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMinimumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumDischargePower is the local element EVSEMinimumDischargePower as a fragment, of type RationalNumber.
+type EVSEMinimumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumDischargePowerL2 is the local element EVSEMinimumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMinimumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumDischargePowerL3 is the local element EVSEMinimumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMinimumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalChargePower is the local element EVSENominalChargePower as a fragment, of type RationalNumber.
+type EVSENominalChargePower struct {
+	RationalNumber
+}
+
+func (x *EVSENominalChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalChargePowerL2 is the local element EVSENominalChargePower_L2 as a fragment, of type RationalNumber.
+type EVSENominalChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalChargePowerL3 is the local element EVSENominalChargePower_L3 as a fragment, of type RationalNumber.
+type EVSENominalChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalDischargePower is the local element EVSENominalDischargePower as a fragment, of type RationalNumber.
+type EVSENominalDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSENominalDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalDischargePowerL2 is the local element EVSENominalDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSENominalDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalDischargePowerL3 is the local element EVSENominalDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSENominalDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalFrequency is the local element EVSENominalFrequency as a fragment, of type RationalNumber.
+type EVSENominalFrequency struct {
+	RationalNumber
+}
+
+func (x *EVSENominalFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENotification is the local element EVSENotification as a fragment, of simple type evseNotificationType.
+type EVSENotification struct {
+	Value EvseNotification // character content
+}
+
+func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
+	*x = EVSENotification{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvseNotification(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEPowerRampLimitation is the local element EVSEPowerRampLimitation as a fragment, of type RationalNumber.
+type EVSEPowerRampLimitation struct {
+	RationalNumber
+}
+
+func (x *EVSEPowerRampLimitation) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPowerRampLimitation) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEPresentActivePower is the local element EVSEPresentActivePower as a fragment, of type RationalNumber.
+type EVSEPresentActivePower struct {
+	RationalNumber
+}
+
+func (x *EVSEPresentActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPresentActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEPresentActivePowerL2 is the local element EVSEPresentActivePower_L2 as a fragment, of type RationalNumber.
+type EVSEPresentActivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEPresentActivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPresentActivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEPresentActivePowerL3 is the local element EVSEPresentActivePower_L3 as a fragment, of type RationalNumber.
+type EVSEPresentActivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEPresentActivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPresentActivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetActivePower is the local element EVSETargetActivePower as a fragment, of type RationalNumber.
+type EVSETargetActivePower struct {
+	RationalNumber
+}
+
+func (x *EVSETargetActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetActivePowerL2 is the local element EVSETargetActivePower_L2 as a fragment, of type RationalNumber.
+type EVSETargetActivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetActivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetActivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetActivePowerL3 is the local element EVSETargetActivePower_L3 as a fragment, of type RationalNumber.
+type EVSETargetActivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetActivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetActivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetFrequency is the local element EVSETargetFrequency as a fragment, of type RationalNumber.
+type EVSETargetFrequency struct {
+	RationalNumber
+}
+
+func (x *EVSETargetFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetReactivePower is the local element EVSETargetReactivePower as a fragment, of type RationalNumber.
+type EVSETargetReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVSETargetReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetReactivePowerL2 is the local element EVSETargetReactivePower_L2 as a fragment, of type RationalNumber.
+type EVSETargetReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetReactivePowerL3 is the local element EVSETargetReactivePower_L3 as a fragment, of type RationalNumber.
+type EVSETargetReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSessionTotalDischargeEnergyAvailable is the local element EVSessionTotalDischargeEnergyAvailable as a fragment, of type RationalNumber.
+type EVSessionTotalDischargeEnergyAvailable struct {
+	RationalNumber
+}
+
+func (x *EVSessionTotalDischargeEnergyAvailable) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSessionTotalDischargeEnergyAvailable) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVTargetEnergyRequest is the local element EVTargetEnergyRequest as a fragment, of type RationalNumber.
+type EVTargetEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVTargetEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVTargetEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnergyCosts is the local element EnergyCosts as a fragment, of type DetailedCost.
+type EnergyCosts struct {
+	DetailedCost
+}
+
+func (x *EnergyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *EnergyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// Excitation is the local element Excitation as a fragment, of simple type powerFactorExcitationType.
+type Excitation struct {
+	Value PowerFactorExcitation // character content
+}
+
+func (x *Excitation) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *Excitation) decodeEXI(d *exi.Decoder) {
+	*x = Excitation{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerFactorExcitation(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Exponent is the local element Exponent as a fragment, of simple type CryptoBinary.
+type Exponent struct {
+	Value []byte // character content
+}
+
+func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Exponent) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Exponent{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ExponentFragment is the local element Exponent as a fragment, of simple type byte.
+type ExponentFragment struct {
+	Value int8 // character content
+}
+
+func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
+	*x = ExponentFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int8(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Fstart is the local element Fstart as a fragment, of type RationalNumber.
+type Fstart struct {
+	RationalNumber
+}
+
+func (x *Fstart) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *Fstart) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// Fstop is the local element Fstop as a fragment, of type RationalNumber.
+type Fstop struct {
+	RationalNumber
+}
+
+func (x *Fstop) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *Fstop) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// G is the local element G as a fragment, of simple type CryptoBinary.
+type G struct {
+	Value []byte // character content
+}
+
+func (x *G) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *G) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = G{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// GridConnectionModeFragment is the local element GridConnectionMode as a fragment, of simple type gridConnectionModeType.
+type GridConnectionModeFragment struct {
+	Value GridConnectionMode // character content
+}
+
+func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
+	*x = GridConnectionModeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = GridConnectionMode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// GridEventCondition is the local element GridEventCondition as a fragment, of simple type unsignedByte.
+type GridEventCondition struct {
+	Value uint8 // character content
+}
+
+func (x *GridEventCondition) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *GridEventCondition) decodeEXI(d *exi.Decoder) {
+	*x = GridEventCondition{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// HMACOutputLength is the local element HMACOutputLength as a fragment, of simple type HMACOutputLengthType.
+type HMACOutputLength struct {
+	Value *big.Int // character content
+}
+
+func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
+	*x = HMACOutputLength{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// HysteresisControl is the local element HysteresisControl as a fragment, of simple type boolean.
+type HysteresisControl struct {
+	Value bool // character content
+}
+
+func (x *HysteresisControl) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *HysteresisControl) decodeEXI(d *exi.Decoder) {
+	*x = HysteresisControl{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// InletHot is the local element InletHot as a fragment, of simple type boolean.
+type InletHot struct {
+	Value bool // character content
+}
+
+func (x *InletHot) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *InletHot) decodeEXI(d *exi.Decoder) {
+	*x = InletHot{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// IntentionalDelay is the local element IntentionalDelay as a fragment, of type RationalNumber.
+type IntentionalDelay struct {
+	RationalNumber
+}
+
+func (x *IntentionalDelay) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *IntentionalDelay) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// IntentionalDelayFstop is the local element IntentionalDelayFstop as a fragment, of simple type unsignedShort.
+type IntentionalDelayFstop struct {
+	Value uint16 // character content
+}
+
+func (x *IntentionalDelayFstop) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *IntentionalDelayFstop) decodeEXI(d *exi.Decoder) {
+	*x = IntentionalDelayFstop{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J is the local element J as a fragment, of simple type CryptoBinary.
+type J struct {
+	Value []byte // character content
+}
+
+func (x *J) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *J) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = J{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// LockInValue is the local element LockInValue as a fragment, of type RationalNumber.
+type LockInValue struct {
+	RationalNumber
+}
+
+func (x *LockInValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *LockInValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// LockOutValue is the local element LockOutValue as a fragment, of type RationalNumber.
+type LockOutValue struct {
+	RationalNumber
+}
+
+func (x *LockOutValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *LockOutValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// LockValueUnitFragment is the local element LockValueUnit as a fragment, of simple type lockValueUnitType.
+type LockValueUnitFragment struct {
+	Value LockValueUnit // character content
+}
+
+func (x *LockValueUnitFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *LockValueUnitFragment) decodeEXI(d *exi.Decoder) {
+	*x = LockValueUnitFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = LockValueUnit(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumLevelDCInjection is the local element MaximumLevelDCInjection as a fragment, of type RationalNumber.
+type MaximumLevelDCInjection struct {
+	RationalNumber
+}
+
+func (x *MaximumLevelDCInjection) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *MaximumLevelDCInjection) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// MaximumPowerAsymmetry is the local element MaximumPowerAsymmetry as a fragment, of type RationalNumber.
+type MaximumPowerAsymmetry struct {
+	RationalNumber
+}
+
+func (x *MaximumPowerAsymmetry) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *MaximumPowerAsymmetry) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// MaximumSOC is the local element MaximumSOC as a fragment, of simple type percentValueType.
+type MaximumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterID is the local element MeterID as a fragment, of simple type meterIDType.
+type MeterID struct {
+	Value string // character content
+}
+
+func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *MeterID) decodeEXI(d *exi.Decoder) {
+	*x = MeterID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterInfoRequested is the local element MeterInfoRequested as a fragment, of simple type boolean.
+type MeterInfoRequested struct {
+	Value bool // character content
+}
+
+func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
+	*x = MeterInfoRequested{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterSignature is the local element MeterSignature as a fragment, of simple type meterSignatureType.
+type MeterSignature struct {
+	Value []byte // character content
+}
+
+func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = MeterSignature{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterStatus is the local element MeterStatus as a fragment, of simple type short.
+type MeterStatus struct {
+	Value int16 // character content
+}
+
+func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
+	*x = MeterStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterTimestamp is the local element MeterTimestamp as a fragment, of simple type unsignedLong.
+type MeterTimestamp struct {
+	Value uint64 // character content
+}
+
+func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
+	*x = MeterTimestamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MinCosPhi is the local element MinCosPhi as a fragment, of type RationalNumber.
+type MinCosPhi struct {
+	RationalNumber
+}
+
+func (x *MinCosPhi) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *MinCosPhi) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// MinimumSOC is the local element MinimumSOC as a fragment, of simple type percentValueType.
+type MinimumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Modulus is the local element Modulus as a fragment, of simple type CryptoBinary.
+type Modulus struct {
+	Value []byte // character content
+}
+
+func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Modulus) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Modulus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NotificationMaxDelay is the local element NotificationMaxDelay as a fragment, of simple type unsignedShort.
+type NotificationMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = NotificationMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OccupancyCosts is the local element OccupancyCosts as a fragment, of type DetailedCost.
+type OccupancyCosts struct {
+	DetailedCost
+}
+
+func (x *OccupancyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OccupancyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// OverVoltageLimit is the local element OverVoltageLimit as a fragment, of type RationalNumber.
+type OverVoltageLimit struct {
+	RationalNumber
+}
+
+func (x *OverVoltageLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *OverVoltageLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// OverVoltageRecoveryLimit is the local element OverVoltageRecoveryLimit as a fragment, of type RationalNumber.
+type OverVoltageRecoveryLimit struct {
+	RationalNumber
+}
+
+func (x *OverVoltageRecoveryLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *OverVoltageRecoveryLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// OverstayCosts is the local element OverstayCosts as a fragment, of type DetailedCost.
+type OverstayCosts struct {
+	DetailedCost
+}
+
+func (x *OverstayCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OverstayCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// P is the local element P as a fragment, of simple type CryptoBinary.
+type P struct {
+	Value []byte // character content
+}
+
+func (x *P) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *P) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = P{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyID is the local element PGPKeyID as a fragment, of simple type base64Binary.
+type PGPKeyID struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyPacket is the local element PGPKeyPacket as a fragment, of simple type base64Binary.
+type PGPKeyPacket struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyPacket{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PT1ResponseActivePower is the local element PT1ResponseActivePower as a fragment, of simple type boolean.
+type PT1ResponseActivePower struct {
+	Value bool // character content
+}
+
+func (x *PT1ResponseActivePower) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *PT1ResponseActivePower) decodeEXI(d *exi.Decoder) {
+	*x = PT1ResponseActivePower{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PT1ResponseReactivePower is the local element PT1ResponseReactivePower as a fragment, of simple type boolean.
+type PT1ResponseReactivePower struct {
+	Value bool // character content
+}
+
+func (x *PT1ResponseReactivePower) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *PT1ResponseReactivePower) decodeEXI(d *exi.Decoder) {
+	*x = PT1ResponseReactivePower{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PgenCounter is the local element PgenCounter as a fragment, of simple type CryptoBinary.
+type PgenCounter struct {
+	Value []byte // character content
+}
+
+func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PgenCounter{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerReferenceFragment is the local element PowerReference as a fragment, of simple type powerReferenceType.
+type PowerReferenceFragment struct {
+	Value PowerReference // character content
+}
+
+func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
+	*x = PowerReferenceFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerReference(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerUpRamp is the local element PowerUpRamp as a fragment, of simple type unsignedShort.
+type PowerUpRamp struct {
+	Value uint16 // character content
+}
+
+func (x *PowerUpRamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PowerUpRamp) decodeEXI(d *exi.Decoder) {
+	*x = PowerUpRamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PresentSOC is the local element PresentSOC as a fragment, of simple type percentValueType.
+type PresentSOC struct {
+	Value uint8 // character content
+}
+
+func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
+	*x = PresentSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Q is the local element Q as a fragment, of simple type CryptoBinary.
+type Q struct {
+	Value []byte // character content
+}
+
+func (x *Q) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Q) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Q{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMaximumSOC is the local element RemainingTimeToMaximumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMaximumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMinimumSOC is the local element RemainingTimeToMinimumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMinimumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToTargetSOC is the local element RemainingTimeToTargetSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToTargetSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToTargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ResponseCodeFragment is the local element ResponseCode as a fragment, of simple type responseCodeType.
+type ResponseCodeFragment struct {
+	Value ResponseCode // character content
+}
+
+func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
+	*x = ResponseCodeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ResponseCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SPKISexp is the local element SPKISexp as a fragment, of simple type base64Binary.
+type SPKISexp struct {
+	Value []byte // character content
+}
+
+func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SPKISexp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Seed is the local element Seed as a fragment, of simple type CryptoBinary.
+type Seed struct {
+	Value []byte // character content
+}
+
+func (x *Seed) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Seed) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Seed{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SessionID is the local element SessionID as a fragment, of simple type sessionIDType.
+type SessionID struct {
+	Value []byte // character content
+}
+
+func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SessionID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SessionID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SetpointValue is the local element SetpointValue as a fragment, of type RationalNumber.
+type SetpointValue struct {
+	RationalNumber
+}
+
+func (x *SetpointValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SetpointValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// Slope is the local element Slope as a fragment, of type RationalNumber.
+type Slope struct {
+	RationalNumber
+}
+
+func (x *Slope) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *Slope) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// StepResponseTimeConstantActivePower is the local element StepResponseTimeConstantActivePower as a fragment, of type RationalNumber.
+type StepResponseTimeConstantActivePower struct {
+	RationalNumber
+}
+
+func (x *StepResponseTimeConstantActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *StepResponseTimeConstantActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// StepResponseTimeConstantReactivePower is the local element StepResponseTimeConstantReactivePower as a fragment, of type RationalNumber.
+type StepResponseTimeConstantReactivePower struct {
+	RationalNumber
+}
+
+func (x *StepResponseTimeConstantReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *StepResponseTimeConstantReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// TargetSOC is the local element TargetSOC as a fragment, of simple type percentValueType.
+type TargetSOC struct {
+	Value uint8 // character content
+}
+
+func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = TargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRuleID is the local element TaxRuleID as a fragment, of simple type numericIDType.
+type TaxRuleID struct {
+	Value uint32 // character content
+}
+
+func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeAnchor is the local element TimeAnchor as a fragment, of simple type unsignedLong.
+type TimeAnchor struct {
+	Value uint64 // character content
+}
+
+func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
+	*x = TimeAnchor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeStamp is the local element TimeStamp as a fragment, of simple type unsignedLong.
+type TimeStamp struct {
+	Value uint64 // character content
+}
+
+func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
+	*x = TimeStamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// UStart is the local element UStart as a fragment, of type RationalNumber.
+type UStart struct {
+	RationalNumber
+}
+
+func (x *UStart) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *UStart) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// UStop is the local element UStop as a fragment, of type RationalNumber.
+type UStop struct {
+	RationalNumber
+}
+
+func (x *UStop) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *UStop) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// UnderFrequencyWatt is the local element UnderFrequencyWatt as a fragment, of type FrequencyWatt.
+type UnderFrequencyWatt struct {
+	FrequencyWatt
+}
+
+func (x *UnderFrequencyWatt) encodeEXI(e *exi.Encoder) {
+	x.FrequencyWatt.encodeEXI(e)
+}
+
+func (x *UnderFrequencyWatt) decodeEXI(d *exi.Decoder) {
+	x.FrequencyWatt.decodeEXI(d)
+}
+
+// UnderVoltageLimit is the local element UnderVoltageLimit as a fragment, of type RationalNumber.
+type UnderVoltageLimit struct {
+	RationalNumber
+}
+
+func (x *UnderVoltageLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *UnderVoltageLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// UnderVoltageRecoveryLimit is the local element UnderVoltageRecoveryLimit as a fragment, of type RationalNumber.
+type UnderVoltageRecoveryLimit struct {
+	RationalNumber
+}
+
+func (x *UnderVoltageRecoveryLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *UnderVoltageRecoveryLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// UndervoltageFaultRideThrough is the local element UndervoltageFaultRideThrough as a fragment, of type FaultRideThrough.
+type UndervoltageFaultRideThrough struct {
+	FaultRideThrough
+}
+
+func (x *UndervoltageFaultRideThrough) encodeEXI(e *exi.Encoder) {
+	x.FaultRideThrough.encodeEXI(e)
+}
+
+func (x *UndervoltageFaultRideThrough) decodeEXI(d *exi.Decoder) {
+	x.FaultRideThrough.decodeEXI(d)
+}
+
+// Value is the local element Value as a fragment, of simple type short.
+type Value struct {
+	Value int16 // character content
+}
+
+func (x *Value) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *Value) decodeEXI(d *exi.Decoder) {
+	*x = Value{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VoltageLimitStartFRT is the local element VoltageLimitStartFRT as a fragment, of type RationalNumber.
+type VoltageLimitStartFRT struct {
+	RationalNumber
+}
+
+func (x *VoltageLimitStartFRT) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VoltageLimitStartFRT) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// VoltageLimitStopFRT is the local element VoltageLimitStopFRT as a fragment, of type RationalNumber.
+type VoltageLimitStopFRT struct {
+	RationalNumber
+}
+
+func (x *VoltageLimitStopFRT) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VoltageLimitStopFRT) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// VoltageRecoveryLimit is the local element VoltageRecoveryLimit as a fragment, of type RationalNumber.
+type VoltageRecoveryLimit struct {
+	RationalNumber
+}
+
+func (x *VoltageRecoveryLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VoltageRecoveryLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// VoltageRideThroughNegativeCurveKFactor is the local element VoltageRideThroughNegativeCurveKFactor as a fragment, of type RationalNumber.
+type VoltageRideThroughNegativeCurveKFactor struct {
+	RationalNumber
+}
+
+func (x *VoltageRideThroughNegativeCurveKFactor) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VoltageRideThroughNegativeCurveKFactor) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// VoltageRideThroughPositiveCurveKFactor is the local element VoltageRideThroughPositiveCurveKFactor as a fragment, of type RationalNumber.
+type VoltageRideThroughPositiveCurveKFactor struct {
+	RationalNumber
+}
+
+func (x *VoltageRideThroughPositiveCurveKFactor) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VoltageRideThroughPositiveCurveKFactor) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// WattCosPhi is the local element WattCosPhi as a fragment, of type DERCurve.
+type WattCosPhi struct {
+	DERCurve
+}
+
+func (x *WattCosPhi) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *WattCosPhi) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// WattVar is the local element WattVar as a fragment, of type DERCurve.
+type WattVar struct {
+	DERCurve
+}
+
+func (x *WattVar) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *WattVar) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// X509CRL is the local element X509CRL as a fragment, of simple type base64Binary.
+type X509CRL struct {
+	Value []byte // character content
+}
+
+func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509CRL) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509CRL{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509Certificate is the local element X509Certificate as a fragment, of simple type base64Binary.
+type X509Certificate struct {
+	Value []byte // character content
+}
+
+func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509Certificate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerName is the local element X509IssuerName as a fragment, of simple type string.
+type X509IssuerName struct {
+	Value string // character content
+}
+
+func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
+	*x = X509IssuerName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerSerialFragment is the local element X509IssuerSerial as a fragment, of type X509IssuerSerial.
+type X509IssuerSerialFragment struct {
+	X509IssuerSerial
+}
+
+func (x *X509IssuerSerialFragment) encodeEXI(e *exi.Encoder) {
+	x.X509IssuerSerial.encodeEXI(e)
+}
+
+func (x *X509IssuerSerialFragment) decodeEXI(d *exi.Decoder) {
+	x.X509IssuerSerial.decodeEXI(d)
+}
+
+// X509SKI is the local element X509SKI as a fragment, of simple type base64Binary.
+type X509SKI struct {
+	Value []byte // character content
+}
+
+func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509SKI) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509SKI{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SerialNumber is the local element X509SerialNumber as a fragment, of simple type integer.
+type X509SerialNumber struct {
+	Value *big.Int // character content
+}
+
+func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
+	*x = X509SerialNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SubjectName is the local element X509SubjectName as a fragment, of simple type string.
+type X509SubjectName struct {
+	Value string // character content
+}
+
+func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
+	*x = X509SubjectName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XPath is the local element XPath as a fragment, of simple type string.
+type XPath struct {
+	Value string // character content
+}
+
+func (x *XPath) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *XPath) decodeEXI(d *exi.Decoder) {
+	*x = XPath{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Y is the local element Y as a fragment, of simple type CryptoBinary.
+type Y struct {
+	Value []byte // character content
+}
+
+func (x *Y) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Y) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Y{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XUnit is the local element xUnit as a fragment, of simple type curveDataPointsUnitType.
+type XUnit struct {
+	Value CurveDataPointsUnit // character content
+}
+
+func (x *XUnit) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *XUnit) decodeEXI(d *exi.Decoder) {
+	*x = XUnit{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = CurveDataPointsUnit(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XValue is the local element xValue as a fragment, of type RationalNumber.
+type XValue struct {
+	RationalNumber
+}
+
+func (x *XValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *XValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// YUnit is the local element yUnit as a fragment, of simple type curveDataPointsUnitType.
+type YUnit struct {
+	Value CurveDataPointsUnit // character content
+}
+
+func (x *YUnit) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *YUnit) decodeEXI(d *exi.Decoder) {
+	*x = YUnit{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = CurveDataPointsUnit(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
 // AppendEXI appends the EXI document of x as element DER_AC_CPDReqEnergyTransferMode, header included,
 // to dst and returns the extended buffer. At the ISO 15118 profile it does
 // not allocate when dst has enough capacity.
@@ -10010,6 +13524,4836 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 	return d.Finish()
 }
 
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AckMaxDelay, header included, to dst.
+func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(153)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AckMaxDelay.
+func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(153); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ActivePowerSupport, header included, to dst.
+func (x *ActivePowerSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(94)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ActivePowerSupport.
+func (x *ActivePowerSupport) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(94); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalServicesCosts, header included, to dst.
+func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(355)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalServicesCosts.
+func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(355); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Amount, header included, to dst.
+func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(352)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Amount.
+func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(352); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_DischargedEnergyReadingWh, header included, to dst.
+func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(343)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_DischargedEnergyReadingWh.
+func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(343); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_InductiveEnergyReadingVARh, header included, to dst.
+func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(345)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_InductiveEnergyReadingVARh.
+func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(345); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BatteryEnergyCapacity, header included, to dst.
+func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(315)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BatteryEnergyCapacity.
+func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(315); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CapacitiveEnergyReadingVARh, header included, to dst.
+func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(344)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CapacitiveEnergyReadingVARh.
+func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(344); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargedEnergyReadingWh, header included, to dst.
+func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(342)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargedEnergyReadingWh.
+func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(342); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingComplete, header included, to dst.
+func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(314)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingComplete.
+func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(314); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CostPerUnit, header included, to dst.
+func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(353)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CostPerUnit.
+func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(353); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CurveDataPoint, header included, to dst.
+func (x *DataTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(80)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CurveDataPoint.
+func (x *DataTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(80); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CurveDataPoints, header included, to dst.
+func (x *CurveDataPointsList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(79)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CurveDataPoints.
+func (x *CurveDataPointsList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(79); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DERControl, header included, to dst.
+func (x *DERControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(54)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DERControl.
+func (x *DERControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(54); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOCosPhiSetpoint, header included, to dst.
+func (x *DSOCosPhiSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(178)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOCosPhiSetpoint.
+func (x *DSOCosPhiSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(178); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOCosPhiSetpointValue, header included, to dst.
+func (x *DSOCosPhiSetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(179)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOCosPhiSetpointValue.
+func (x *DSOCosPhiSetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(179); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOCosPhiSetpointValue_L2, header included, to dst.
+func (x *DSOCosPhiSetpointValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(180)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOCosPhiSetpointValue_L2.
+func (x *DSOCosPhiSetpointValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(180); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOCosPhiSetpointValue_L3, header included, to dst.
+func (x *DSOCosPhiSetpointValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(181)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOCosPhiSetpointValue_L3.
+func (x *DSOCosPhiSetpointValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(181); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOMaximumDischargePower, header included, to dst.
+func (x *DSOMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(169)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOMaximumDischargePower.
+func (x *DSOMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(169); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOMaximumDischargePower_L2, header included, to dst.
+func (x *DSOMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(170)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOMaximumDischargePower_L2.
+func (x *DSOMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(170); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOMaximumDischargePower_L3, header included, to dst.
+func (x *DSOMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(171)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOMaximumDischargePower_L3.
+func (x *DSOMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(171); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOQSetpoint, header included, to dst.
+func (x *DSOQSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(172)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOQSetpoint.
+func (x *DSOQSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(172); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOQSetpointValue, header included, to dst.
+func (x *DSOQSetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(173)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOQSetpointValue.
+func (x *DSOQSetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(173); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOQSetpointValue_L2, header included, to dst.
+func (x *DSOQSetpointValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(174)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOQSetpointValue_L2.
+func (x *DSOQSetpointValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(174); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DSOQSetpointValue_L3, header included, to dst.
+func (x *DSOQSetpointValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(175)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DSOQSetpointValue_L3.
+func (x *DSOQSetpointValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(175); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DeactivationTime, header included, to dst.
+func (x *DeactivationTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(100)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DeactivationTime.
+func (x *DeactivationTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(100); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DepartureTime, header included, to dst.
+func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(117)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DepartureTime.
+func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(117); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DisplayParameters, header included, to dst.
+func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(306)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DisplayParameters.
+func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(306); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargePower, header included, to dst.
+func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(1)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargePower.
+func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(1); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargePower_L2, header included, to dst.
+func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(4)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargePower_L2.
+func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(4); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargePower_L3, header included, to dst.
+func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(5)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargePower_L3.
+func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(5); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargeReactivePower, header included, to dst.
+func (x *EVMaximumChargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(18)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargeReactivePower.
+func (x *EVMaximumChargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(18); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargeReactivePower_L2, header included, to dst.
+func (x *EVMaximumChargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(19)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargeReactivePower_L2.
+func (x *EVMaximumChargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(19); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargeReactivePower_L3, header included, to dst.
+func (x *EVMaximumChargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(20)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargeReactivePower_L3.
+func (x *EVMaximumChargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(20); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower, header included, to dst.
+func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(289)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower.
+func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(289); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower, header included, to dst.
+func (x *EVMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(10)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower.
+func (x *EVMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(10); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L2, header included, to dst.
+func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(290)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L2.
+func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(290); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L2, header included, to dst.
+func (x *EVMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(11)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L2.
+func (x *EVMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(11); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L3, header included, to dst.
+func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(291)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L3.
+func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(291); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L3, header included, to dst.
+func (x *EVMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(12)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L3.
+func (x *EVMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(12); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargeReactivePower, header included, to dst.
+func (x *EVMaximumDischargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(24)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargeReactivePower.
+func (x *EVMaximumDischargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(24); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargeReactivePower_L2, header included, to dst.
+func (x *EVMaximumDischargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(25)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargeReactivePower_L2.
+func (x *EVMaximumDischargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(25); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargeReactivePower_L3, header included, to dst.
+func (x *EVMaximumDischargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(26)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargeReactivePower_L3.
+func (x *EVMaximumDischargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(26); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumEnergyRequest, header included, to dst.
+func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(119)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumEnergyRequest.
+func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(119); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumV2XEnergyRequest, header included, to dst.
+func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(325)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumV2XEnergyRequest.
+func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(325); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumV2XEnergyRequest, header included, to dst.
+func (x *EVMaximumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(146)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumV2XEnergyRequest.
+func (x *EVMaximumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(146); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargePower, header included, to dst.
+func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(6)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargePower.
+func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(6); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargePower_L2, header included, to dst.
+func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(7)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargePower_L2.
+func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(7); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargePower_L3, header included, to dst.
+func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(8)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargePower_L3.
+func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(8); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargeReactivePower, header included, to dst.
+func (x *EVMinimumChargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(21)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargeReactivePower.
+func (x *EVMinimumChargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(21); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargeReactivePower_L2, header included, to dst.
+func (x *EVMinimumChargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(22)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargeReactivePower_L2.
+func (x *EVMinimumChargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(22); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargeReactivePower_L3, header included, to dst.
+func (x *EVMinimumChargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(23)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargeReactivePower_L3.
+func (x *EVMinimumChargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(23); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower, header included, to dst.
+func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(292)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower.
+func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(292); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower, header included, to dst.
+func (x *EVMinimumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(13)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower.
+func (x *EVMinimumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(13); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L2, header included, to dst.
+func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(293)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L2.
+func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(293); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L2, header included, to dst.
+func (x *EVMinimumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(14)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L2.
+func (x *EVMinimumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(14); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L3, header included, to dst.
+func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(294)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L3.
+func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(294); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L3, header included, to dst.
+func (x *EVMinimumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(15)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L3.
+func (x *EVMinimumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(15); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargeReactivePower, header included, to dst.
+func (x *EVMinimumDischargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(27)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargeReactivePower.
+func (x *EVMinimumDischargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(27); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargeReactivePower_L2, header included, to dst.
+func (x *EVMinimumDischargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(28)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargeReactivePower_L2.
+func (x *EVMinimumDischargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(28); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargeReactivePower_L3, header included, to dst.
+func (x *EVMinimumDischargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(29)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargeReactivePower_L3.
+func (x *EVMinimumDischargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(29); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumEnergyRequest, header included, to dst.
+func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(120)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumEnergyRequest.
+func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(120); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumV2XEnergyRequest, header included, to dst.
+func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(326)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumV2XEnergyRequest.
+func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(326); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumV2XEnergyRequest, header included, to dst.
+func (x *EVMinimumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(147)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumV2XEnergyRequest.
+func (x *EVMinimumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(147); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVOperatingMode, header included, to dst.
+func (x *EVOperatingMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(52)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVOperatingMode.
+func (x *EVOperatingMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(52); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentActivePower, header included, to dst.
+func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(127)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentActivePower.
+func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(127); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentActivePower_L2, header included, to dst.
+func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(128)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentActivePower_L2.
+func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(128); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentActivePower_L3, header included, to dst.
+func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(129)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentActivePower_L3.
+func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(129); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentReactivePower, header included, to dst.
+func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(130)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentReactivePower.
+func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(130); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentReactivePower_L2, header included, to dst.
+func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(131)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentReactivePower_L2.
+func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(131); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentReactivePower_L3, header included, to dst.
+func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(132)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentReactivePower_L3.
+func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(132); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVProcessing, header included, to dst.
+func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(9)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVProcessing.
+func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(9); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReactivePowerLimits, header included, to dst.
+func (x *EVReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(17)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReactivePowerLimits.
+func (x *EVReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(17); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower, header included, to dst.
+func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(31)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower.
+func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(31); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower, header included, to dst.
+func (x *EVSEMaximumChargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(163)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower.
+func (x *EVSEMaximumChargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(163); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L2, header included, to dst.
+func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(32)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L2.
+func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(32); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L2, header included, to dst.
+func (x *EVSEMaximumChargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(164)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L2.
+func (x *EVSEMaximumChargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(164); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L3, header included, to dst.
+func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(33)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L3.
+func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(33); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L3, header included, to dst.
+func (x *EVSEMaximumChargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(165)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L3.
+func (x *EVSEMaximumChargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(165); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower, header included, to dst.
+func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(299)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower.
+func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(299); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower, header included, to dst.
+func (x *EVSEMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(49)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower.
+func (x *EVSEMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(49); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L2, header included, to dst.
+func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(300)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L2.
+func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(300); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L2, header included, to dst.
+func (x *EVSEMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(50)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L2.
+func (x *EVSEMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(50); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L3, header included, to dst.
+func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(301)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L3.
+func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(301); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L3, header included, to dst.
+func (x *EVSEMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(51)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L3.
+func (x *EVSEMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(51); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumChargePower, header included, to dst.
+func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(34)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumChargePower.
+func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(34); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumChargePower_L2, header included, to dst.
+func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(35)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumChargePower_L2.
+func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(35); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumChargePower_L3, header included, to dst.
+func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(36)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumChargePower_L3.
+func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(36); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumDischargePower, header included, to dst.
+func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(302)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumDischargePower.
+func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(302); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumDischargePower_L2, header included, to dst.
+func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(303)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumDischargePower_L2.
+func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(303); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumDischargePower_L3, header included, to dst.
+func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(304)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumDischargePower_L3.
+func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(304); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalChargePower, header included, to dst.
+func (x *EVSENominalChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(43)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalChargePower.
+func (x *EVSENominalChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(43); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalChargePower_L2, header included, to dst.
+func (x *EVSENominalChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(44)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalChargePower_L2.
+func (x *EVSENominalChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(44); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalChargePower_L3, header included, to dst.
+func (x *EVSENominalChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(45)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalChargePower_L3.
+func (x *EVSENominalChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(45); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalDischargePower, header included, to dst.
+func (x *EVSENominalDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(46)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalDischargePower.
+func (x *EVSENominalDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(46); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalDischargePower_L2, header included, to dst.
+func (x *EVSENominalDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(47)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalDischargePower_L2.
+func (x *EVSENominalDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(47); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalDischargePower_L3, header included, to dst.
+func (x *EVSENominalDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(48)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalDischargePower_L3.
+func (x *EVSENominalDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(48); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalFrequency, header included, to dst.
+func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(37)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalFrequency.
+func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(37); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENotification, header included, to dst.
+func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(339)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENotification.
+func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(339); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPowerRampLimitation, header included, to dst.
+func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(39)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPowerRampLimitation.
+func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(39); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPresentActivePower, header included, to dst.
+func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(40)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPresentActivePower.
+func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(40); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPresentActivePower_L2, header included, to dst.
+func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(41)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPresentActivePower_L2.
+func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(41); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPresentActivePower_L3, header included, to dst.
+func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(42)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPresentActivePower_L3.
+func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(42); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(337)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(337); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetActivePower, header included, to dst.
+func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(154)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetActivePower.
+func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(154); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetActivePower_L2, header included, to dst.
+func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(155)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetActivePower_L2.
+func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(155); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetActivePower_L3, header included, to dst.
+func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(156)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetActivePower_L3.
+func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(156); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetFrequency, header included, to dst.
+func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(360)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetFrequency.
+func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(360); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetReactivePower, header included, to dst.
+func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(157)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetReactivePower.
+func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(157); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetReactivePower_L2, header included, to dst.
+func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(158)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetReactivePower_L2.
+func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(158); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetReactivePower_L3, header included, to dst.
+func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(159)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetReactivePower_L3.
+func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(159); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSessionTotalDischargeEnergyAvailable, header included, to dst.
+func (x *EVSessionTotalDischargeEnergyAvailable) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(16)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSessionTotalDischargeEnergyAvailable.
+func (x *EVSessionTotalDischargeEnergyAvailable) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(16); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTargetEnergyRequest, header included, to dst.
+func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(118)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTargetEnergyRequest.
+func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(118); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyCosts, header included, to dst.
+func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(351)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyCosts.
+func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(351); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Excitation, header included, to dst.
+func (x *Excitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(84)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Excitation.
+func (x *Excitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(84); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(262)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(262); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(2)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(2); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Fstart, header included, to dst.
+func (x *Fstart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(96)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Fstart.
+func (x *Fstart) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(96); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Fstop, header included, to dst.
+func (x *Fstop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(97)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Fstop.
+func (x *Fstop) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(97); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// G, header included, to dst.
+func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(254)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element G.
+func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(254); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridConnectionMode, header included, to dst.
+func (x *GridConnectionModeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(53)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridConnectionMode.
+func (x *GridConnectionModeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(53); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridEventCondition, header included, to dst.
+func (x *GridEventCondition) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(145)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridEventCondition.
+func (x *GridEventCondition) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(145); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// HMACOutputLength, header included, to dst.
+func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(241)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element HMACOutputLength.
+func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(241); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Header, header included, to dst.
+func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(284)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Header.
+func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(284); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// HysteresisControl, header included, to dst.
+func (x *HysteresisControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(103)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element HysteresisControl.
+func (x *HysteresisControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(103); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// InletHot, header included, to dst.
+func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(316)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element InletHot.
+func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(316); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// IntentionalDelay, header included, to dst.
+func (x *IntentionalDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(91)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element IntentionalDelay.
+func (x *IntentionalDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(91); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// IntentionalDelayFstop, header included, to dst.
+func (x *IntentionalDelayFstop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(98)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element IntentionalDelayFstop.
+func (x *IntentionalDelayFstop) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(98); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J, header included, to dst.
+func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(257)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J.
+func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(257); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LockInValue, header included, to dst.
+func (x *LockInValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(87)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LockInValue.
+func (x *LockInValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(87); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LockOutValue, header included, to dst.
+func (x *LockOutValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(88)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LockOutValue.
+func (x *LockOutValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(88); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LockValueUnit, header included, to dst.
+func (x *LockValueUnitFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(86)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LockValueUnit.
+func (x *LockValueUnitFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(86); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumLevelDCInjection, header included, to dst.
+func (x *MaximumLevelDCInjection) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(115)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumLevelDCInjection.
+func (x *MaximumLevelDCInjection) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(115); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumPowerAsymmetry, header included, to dst.
+func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(38)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumPowerAsymmetry.
+func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(38); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumSOC, header included, to dst.
+func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(310)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumSOC.
+func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(310); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterID, header included, to dst.
+func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(341)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterID.
+func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(341); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfo, header included, to dst.
+func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(340)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfo.
+func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(340); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfoRequested, header included, to dst.
+func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(317)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfoRequested.
+func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(317); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterSignature, header included, to dst.
+func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(346)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterSignature.
+func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(346); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterStatus, header included, to dst.
+func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(347)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterStatus.
+func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(347); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterTimestamp, header included, to dst.
+func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(348)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterTimestamp.
+func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(348); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinCosPhi, header included, to dst.
+func (x *MinCosPhi) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(85)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinCosPhi.
+func (x *MinCosPhi) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(85); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumSOC, header included, to dst.
+func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(151)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumSOC.
+func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(151); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Modulus, header included, to dst.
+func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(261)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Modulus.
+func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(261); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NotificationMaxDelay, header included, to dst.
+func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(338)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NotificationMaxDelay.
+func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(338); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OccupancyCosts, header included, to dst.
+func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(354)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OccupancyCosts.
+func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(354); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverFrequencyWatt, header included, to dst.
+func (x *FrequencyWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(107)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverFrequencyWatt.
+func (x *FrequencyWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(107); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverVoltageLimit, header included, to dst.
+func (x *OverVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(67)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverVoltageLimit.
+func (x *OverVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(67); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverVoltageRecoveryLimit, header included, to dst.
+func (x *OverVoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(69)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverVoltageRecoveryLimit.
+func (x *OverVoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(69); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayCosts, header included, to dst.
+func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(356)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayCosts.
+func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(356); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OvervoltageFaultRideThrough, header included, to dst.
+func (x *FaultRideThrough) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(55)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OvervoltageFaultRideThrough.
+func (x *FaultRideThrough) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(55); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// P, header included, to dst.
+func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(253)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element P.
+func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(253); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyID, header included, to dst.
+func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(273)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyID.
+func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(273); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyPacket, header included, to dst.
+func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(275)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyPacket.
+func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(275); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PT1ResponseActivePower, header included, to dst.
+func (x *PT1ResponseActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(61)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PT1ResponseActivePower.
+func (x *PT1ResponseActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(61); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PT1ResponseReactivePower, header included, to dst.
+func (x *PT1ResponseReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(63)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PT1ResponseReactivePower.
+func (x *PT1ResponseReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(63); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PgenCounter, header included, to dst.
+func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(259)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PgenCounter.
+func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(259); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerReference, header included, to dst.
+func (x *PowerReferenceFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(102)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerReference.
+func (x *PowerReferenceFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(102); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerUpRamp, header included, to dst.
+func (x *PowerUpRamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(104)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerUpRamp.
+func (x *PowerUpRamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(104); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PresentSOC, header included, to dst.
+func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(307)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PresentSOC.
+func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(307); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Q, header included, to dst.
+func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(256)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Q.
+func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(256); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ReactivePowerSupport, header included, to dst.
+func (x *ReactivePowerSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(75)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ReactivePowerSupport.
+func (x *ReactivePowerSupport) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(75); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Receipt, header included, to dst.
+func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(349)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Receipt.
+func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(349); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMaximumSOC, header included, to dst.
+func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(313)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMaximumSOC.
+func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(313); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMinimumSOC, header included, to dst.
+func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(311)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMinimumSOC.
+func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(311); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToTargetSOC, header included, to dst.
+func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(312)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToTargetSOC.
+func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(312); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ResponseCode, header included, to dst.
+func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(296)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ResponseCode.
+func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(296); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RootCertificateID, header included, to dst.
+func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(365)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RootCertificateID.
+func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(365); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPKISexp, header included, to dst.
+func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(277)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPKISexp.
+func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(277); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Seed, header included, to dst.
+func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(258)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Seed.
+func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(258); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SessionID, header included, to dst.
+func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(285)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SessionID.
+func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(285); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SetpointValue, header included, to dst.
+func (x *SetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(83)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SetpointValue.
+func (x *SetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(83); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Slope, header included, to dst.
+func (x *Slope) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(99)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Slope.
+func (x *Slope) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(99); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// StepResponseTimeConstantActivePower, header included, to dst.
+func (x *StepResponseTimeConstantActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(62)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element StepResponseTimeConstantActivePower.
+func (x *StepResponseTimeConstantActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(62); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// StepResponseTimeConstantReactivePower, header included, to dst.
+func (x *StepResponseTimeConstantReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(64)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element StepResponseTimeConstantReactivePower.
+func (x *StepResponseTimeConstantReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(64); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetSOC, header included, to dst.
+func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(152)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetSOC.
+func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(152); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxCosts, header included, to dst.
+func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(357)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxCosts.
+func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(357); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleID, header included, to dst.
+func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(358)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleID.
+func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(358); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeAnchor, header included, to dst.
+func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(350)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeAnchor.
+func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(350); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeStamp, header included, to dst.
+func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(286)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeStamp.
+func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(286); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UStart, header included, to dst.
+func (x *UStart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(110)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UStart.
+func (x *UStart) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(110); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UStop, header included, to dst.
+func (x *UStop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(111)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UStop.
+func (x *UStop) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(111); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderFrequencyWatt, header included, to dst.
+func (x *UnderFrequencyWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(95)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderFrequencyWatt.
+func (x *UnderFrequencyWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(95); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderVoltageLimit, header included, to dst.
+func (x *UnderVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(68)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderVoltageLimit.
+func (x *UnderVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(68); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderVoltageRecoveryLimit, header included, to dst.
+func (x *UnderVoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(70)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderVoltageRecoveryLimit.
+func (x *UnderVoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(70); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UndervoltageFaultRideThrough, header included, to dst.
+func (x *UndervoltageFaultRideThrough) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(65)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UndervoltageFaultRideThrough.
+func (x *UndervoltageFaultRideThrough) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(65); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Value, header included, to dst.
+func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(3)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Value.
+func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(3); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltVar, header included, to dst.
+func (x *DERCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(76)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltVar.
+func (x *DERCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(76); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltWatt, header included, to dst.
+func (x *VoltWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(108)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltWatt.
+func (x *VoltWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(108); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltageLimitStartFRT, header included, to dst.
+func (x *VoltageLimitStartFRT) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(56)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltageLimitStartFRT.
+func (x *VoltageLimitStartFRT) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(56); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltageLimitStopFRT, header included, to dst.
+func (x *VoltageLimitStopFRT) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(57)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltageLimitStopFRT.
+func (x *VoltageLimitStopFRT) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(57); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltageRecoveryLimit, header included, to dst.
+func (x *VoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(58)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltageRecoveryLimit.
+func (x *VoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(58); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltageRideThroughNegativeCurveKFactor, header included, to dst.
+func (x *VoltageRideThroughNegativeCurveKFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(60)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltageRideThroughNegativeCurveKFactor.
+func (x *VoltageRideThroughNegativeCurveKFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(60); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltageRideThroughPositiveCurveKFactor, header included, to dst.
+func (x *VoltageRideThroughPositiveCurveKFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(59)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltageRideThroughPositiveCurveKFactor.
+func (x *VoltageRideThroughPositiveCurveKFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(59); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WattCosPhi, header included, to dst.
+func (x *WattCosPhi) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(93)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WattCosPhi.
+func (x *WattCosPhi) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(93); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WattVar, header included, to dst.
+func (x *WattVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(92)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WattVar.
+func (x *WattVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(92); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509CRL, header included, to dst.
+func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(271)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509CRL.
+func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(271); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509Certificate, header included, to dst.
+func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(270)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509Certificate.
+func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(270); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerName, header included, to dst.
+func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(266)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerName.
+func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(266); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerSerial, header included, to dst.
+func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(265)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerSerial.
+func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(265); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SKI, header included, to dst.
+func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(268)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SKI.
+func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(268); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SerialNumber, header included, to dst.
+func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(267)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SerialNumber.
+func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(267); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SubjectName, header included, to dst.
+func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(269)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SubjectName.
+func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(269); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// XPath, header included, to dst.
+func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(245)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element XPath.
+func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(245); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Y, header included, to dst.
+func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(255)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Y.
+func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(255); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ZeroCurrent, header included, to dst.
+func (x *ZeroCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(66)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ZeroCurrent.
+func (x *ZeroCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(66); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// xUnit, header included, to dst.
+func (x *XUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(77)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element xUnit.
+func (x *XUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(77); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// xValue, header included, to dst.
+func (x *XValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(81)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element xValue.
+func (x *XValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(81); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// yUnit, header included, to dst.
+func (x *YUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(78)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element yUnit.
+func (x *YUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(78); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// yValue, header included, to dst.
+func (x *SetpointExcitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(82)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element yValue.
+func (x *SetpointExcitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(82); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
 // DecodeDocument decodes an EXI document into the generated type of its
 // root element.
 func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
@@ -10231,14 +18575,14 @@ func present(b bool) int {
 
 // DecodeFragment decodes an EXI fragment of one element into the
 // generated type of that element.
-func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
+func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	var d exi.Decoder
 	d.ResetFragment(schema(), b, opt)
 	ev, err := d.Next()
 	if err != nil {
 		return nil, err
 	}
-	var m exi.Message
+	var m exi.Fragment
 	switch ev.Index {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
@@ -10430,6 +18774,846 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
 		m = x
 	case 361:
 		x := new(BPTDynamicACCLResControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 153:
+		x := new(AckMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 94:
+		x := new(ActivePowerSupport)
+		x.decodeEXI(&d)
+		m = x
+	case 355:
+		x := new(DetailedCost)
+		x.decodeEXI(&d)
+		m = x
+	case 352:
+		x := new(RationalNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 343:
+		x := new(BPTDischargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 345:
+		x := new(BPTInductiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 315:
+		x := new(BatteryEnergyCapacity)
+		x.decodeEXI(&d)
+		m = x
+	case 344:
+		x := new(CapacitiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 342:
+		x := new(ChargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 314:
+		x := new(ChargingComplete)
+		x.decodeEXI(&d)
+		m = x
+	case 353:
+		x := new(CostPerUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 80:
+		x := new(DataTuple)
+		x.decodeEXI(&d)
+		m = x
+	case 79:
+		x := new(CurveDataPointsList)
+		x.decodeEXI(&d)
+		m = x
+	case 54:
+		x := new(DERControl)
+		x.decodeEXI(&d)
+		m = x
+	case 178:
+		x := new(DSOCosPhiSetpoint)
+		x.decodeEXI(&d)
+		m = x
+	case 179:
+		x := new(DSOCosPhiSetpointValue)
+		x.decodeEXI(&d)
+		m = x
+	case 180:
+		x := new(DSOCosPhiSetpointValueL2)
+		x.decodeEXI(&d)
+		m = x
+	case 181:
+		x := new(DSOCosPhiSetpointValueL3)
+		x.decodeEXI(&d)
+		m = x
+	case 169:
+		x := new(DSOMaximumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 170:
+		x := new(DSOMaximumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 171:
+		x := new(DSOMaximumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 172:
+		x := new(DSOQSetpoint)
+		x.decodeEXI(&d)
+		m = x
+	case 173:
+		x := new(DSOQSetpointValue)
+		x.decodeEXI(&d)
+		m = x
+	case 174:
+		x := new(DSOQSetpointValueL2)
+		x.decodeEXI(&d)
+		m = x
+	case 175:
+		x := new(DSOQSetpointValueL3)
+		x.decodeEXI(&d)
+		m = x
+	case 100:
+		x := new(DeactivationTime)
+		x.decodeEXI(&d)
+		m = x
+	case 117:
+		x := new(DepartureTime)
+		x.decodeEXI(&d)
+		m = x
+	case 306:
+		x := new(DisplayParameters)
+		x.decodeEXI(&d)
+		m = x
+	case 1:
+		x := new(EVMaximumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 4:
+		x := new(EVMaximumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 5:
+		x := new(EVMaximumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 18:
+		x := new(EVMaximumChargeReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 19:
+		x := new(EVMaximumChargeReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 20:
+		x := new(EVMaximumChargeReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 289:
+		x := new(EVMaximumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 10:
+		x := new(EVMaximumDischargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 290:
+		x := new(EVMaximumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 11:
+		x := new(EVMaximumDischargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 291:
+		x := new(EVMaximumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 12:
+		x := new(EVMaximumDischargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 24:
+		x := new(EVMaximumDischargeReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 25:
+		x := new(EVMaximumDischargeReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 26:
+		x := new(EVMaximumDischargeReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 119:
+		x := new(EVMaximumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 325:
+		x := new(EVMaximumV2XEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 146:
+		x := new(EVMaximumV2XEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 6:
+		x := new(EVMinimumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 7:
+		x := new(EVMinimumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 8:
+		x := new(EVMinimumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 21:
+		x := new(EVMinimumChargeReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 22:
+		x := new(EVMinimumChargeReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 23:
+		x := new(EVMinimumChargeReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 292:
+		x := new(EVMinimumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 13:
+		x := new(EVMinimumDischargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 293:
+		x := new(EVMinimumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 14:
+		x := new(EVMinimumDischargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 294:
+		x := new(EVMinimumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 15:
+		x := new(EVMinimumDischargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 27:
+		x := new(EVMinimumDischargeReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 28:
+		x := new(EVMinimumDischargeReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 29:
+		x := new(EVMinimumDischargeReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 120:
+		x := new(EVMinimumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 326:
+		x := new(EVMinimumV2XEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 147:
+		x := new(EVMinimumV2XEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 52:
+		x := new(EVOperatingMode)
+		x.decodeEXI(&d)
+		m = x
+	case 127:
+		x := new(EVPresentActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 128:
+		x := new(EVPresentActivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 129:
+		x := new(EVPresentActivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 130:
+		x := new(EVPresentReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 131:
+		x := new(EVPresentReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 132:
+		x := new(EVPresentReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 9:
+		x := new(EVProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 17:
+		x := new(EVReactivePowerLimits)
+		x.decodeEXI(&d)
+		m = x
+	case 31:
+		x := new(EVSEMaximumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 163:
+		x := new(EVSEMaximumChargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 32:
+		x := new(EVSEMaximumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 164:
+		x := new(EVSEMaximumChargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 33:
+		x := new(EVSEMaximumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 165:
+		x := new(EVSEMaximumChargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 299:
+		x := new(EVSEMaximumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 49:
+		x := new(EVSEMaximumDischargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 300:
+		x := new(EVSEMaximumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 50:
+		x := new(EVSEMaximumDischargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 301:
+		x := new(EVSEMaximumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 51:
+		x := new(EVSEMaximumDischargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 34:
+		x := new(EVSEMinimumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 35:
+		x := new(EVSEMinimumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 36:
+		x := new(EVSEMinimumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 302:
+		x := new(EVSEMinimumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 303:
+		x := new(EVSEMinimumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 304:
+		x := new(EVSEMinimumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 43:
+		x := new(EVSENominalChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 44:
+		x := new(EVSENominalChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 45:
+		x := new(EVSENominalChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 46:
+		x := new(EVSENominalDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 47:
+		x := new(EVSENominalDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 48:
+		x := new(EVSENominalDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 37:
+		x := new(EVSENominalFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 339:
+		x := new(EVSENotification)
+		x.decodeEXI(&d)
+		m = x
+	case 39:
+		x := new(EVSEPowerRampLimitation)
+		x.decodeEXI(&d)
+		m = x
+	case 40:
+		x := new(EVSEPresentActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 41:
+		x := new(EVSEPresentActivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 42:
+		x := new(EVSEPresentActivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 337:
+		x := new(EVSEStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 154:
+		x := new(EVSETargetActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 155:
+		x := new(EVSETargetActivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 156:
+		x := new(EVSETargetActivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 360:
+		x := new(EVSETargetFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 157:
+		x := new(EVSETargetReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 158:
+		x := new(EVSETargetReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 159:
+		x := new(EVSETargetReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 16:
+		x := new(EVSessionTotalDischargeEnergyAvailable)
+		x.decodeEXI(&d)
+		m = x
+	case 118:
+		x := new(EVTargetEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 351:
+		x := new(EnergyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 84:
+		x := new(Excitation)
+		x.decodeEXI(&d)
+		m = x
+	case 262:
+		x := new(Exponent)
+		x.decodeEXI(&d)
+		m = x
+	case 2:
+		x := new(ExponentFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 96:
+		x := new(Fstart)
+		x.decodeEXI(&d)
+		m = x
+	case 97:
+		x := new(Fstop)
+		x.decodeEXI(&d)
+		m = x
+	case 254:
+		x := new(G)
+		x.decodeEXI(&d)
+		m = x
+	case 53:
+		x := new(GridConnectionModeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 145:
+		x := new(GridEventCondition)
+		x.decodeEXI(&d)
+		m = x
+	case 241:
+		x := new(HMACOutputLength)
+		x.decodeEXI(&d)
+		m = x
+	case 284:
+		x := new(MessageHeader)
+		x.decodeEXI(&d)
+		m = x
+	case 103:
+		x := new(HysteresisControl)
+		x.decodeEXI(&d)
+		m = x
+	case 316:
+		x := new(InletHot)
+		x.decodeEXI(&d)
+		m = x
+	case 91:
+		x := new(IntentionalDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 98:
+		x := new(IntentionalDelayFstop)
+		x.decodeEXI(&d)
+		m = x
+	case 257:
+		x := new(J)
+		x.decodeEXI(&d)
+		m = x
+	case 87:
+		x := new(LockInValue)
+		x.decodeEXI(&d)
+		m = x
+	case 88:
+		x := new(LockOutValue)
+		x.decodeEXI(&d)
+		m = x
+	case 86:
+		x := new(LockValueUnitFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 115:
+		x := new(MaximumLevelDCInjection)
+		x.decodeEXI(&d)
+		m = x
+	case 38:
+		x := new(MaximumPowerAsymmetry)
+		x.decodeEXI(&d)
+		m = x
+	case 310:
+		x := new(MaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 341:
+		x := new(MeterID)
+		x.decodeEXI(&d)
+		m = x
+	case 340:
+		x := new(MeterInfo)
+		x.decodeEXI(&d)
+		m = x
+	case 317:
+		x := new(MeterInfoRequested)
+		x.decodeEXI(&d)
+		m = x
+	case 346:
+		x := new(MeterSignature)
+		x.decodeEXI(&d)
+		m = x
+	case 347:
+		x := new(MeterStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 348:
+		x := new(MeterTimestamp)
+		x.decodeEXI(&d)
+		m = x
+	case 85:
+		x := new(MinCosPhi)
+		x.decodeEXI(&d)
+		m = x
+	case 151:
+		x := new(MinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 261:
+		x := new(Modulus)
+		x.decodeEXI(&d)
+		m = x
+	case 338:
+		x := new(NotificationMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 354:
+		x := new(OccupancyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 107:
+		x := new(FrequencyWatt)
+		x.decodeEXI(&d)
+		m = x
+	case 67:
+		x := new(OverVoltageLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 69:
+		x := new(OverVoltageRecoveryLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 356:
+		x := new(OverstayCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 55:
+		x := new(FaultRideThrough)
+		x.decodeEXI(&d)
+		m = x
+	case 253:
+		x := new(P)
+		x.decodeEXI(&d)
+		m = x
+	case 273:
+		x := new(PGPKeyID)
+		x.decodeEXI(&d)
+		m = x
+	case 275:
+		x := new(PGPKeyPacket)
+		x.decodeEXI(&d)
+		m = x
+	case 61:
+		x := new(PT1ResponseActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 63:
+		x := new(PT1ResponseReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 259:
+		x := new(PgenCounter)
+		x.decodeEXI(&d)
+		m = x
+	case 102:
+		x := new(PowerReferenceFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 104:
+		x := new(PowerUpRamp)
+		x.decodeEXI(&d)
+		m = x
+	case 307:
+		x := new(PresentSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 256:
+		x := new(Q)
+		x.decodeEXI(&d)
+		m = x
+	case 75:
+		x := new(ReactivePowerSupport)
+		x.decodeEXI(&d)
+		m = x
+	case 349:
+		x := new(Receipt)
+		x.decodeEXI(&d)
+		m = x
+	case 313:
+		x := new(RemainingTimeToMaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 311:
+		x := new(RemainingTimeToMinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 312:
+		x := new(RemainingTimeToTargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 296:
+		x := new(ResponseCodeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 365:
+		x := new(X509IssuerSerial)
+		x.decodeEXI(&d)
+		m = x
+	case 277:
+		x := new(SPKISexp)
+		x.decodeEXI(&d)
+		m = x
+	case 258:
+		x := new(Seed)
+		x.decodeEXI(&d)
+		m = x
+	case 285:
+		x := new(SessionID)
+		x.decodeEXI(&d)
+		m = x
+	case 83:
+		x := new(SetpointValue)
+		x.decodeEXI(&d)
+		m = x
+	case 99:
+		x := new(Slope)
+		x.decodeEXI(&d)
+		m = x
+	case 62:
+		x := new(StepResponseTimeConstantActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 64:
+		x := new(StepResponseTimeConstantReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 152:
+		x := new(TargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 357:
+		x := new(DetailedTax)
+		x.decodeEXI(&d)
+		m = x
+	case 358:
+		x := new(TaxRuleID)
+		x.decodeEXI(&d)
+		m = x
+	case 350:
+		x := new(TimeAnchor)
+		x.decodeEXI(&d)
+		m = x
+	case 286:
+		x := new(TimeStamp)
+		x.decodeEXI(&d)
+		m = x
+	case 110:
+		x := new(UStart)
+		x.decodeEXI(&d)
+		m = x
+	case 111:
+		x := new(UStop)
+		x.decodeEXI(&d)
+		m = x
+	case 95:
+		x := new(UnderFrequencyWatt)
+		x.decodeEXI(&d)
+		m = x
+	case 68:
+		x := new(UnderVoltageLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 70:
+		x := new(UnderVoltageRecoveryLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 65:
+		x := new(UndervoltageFaultRideThrough)
+		x.decodeEXI(&d)
+		m = x
+	case 3:
+		x := new(Value)
+		x.decodeEXI(&d)
+		m = x
+	case 76:
+		x := new(DERCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 108:
+		x := new(VoltWatt)
+		x.decodeEXI(&d)
+		m = x
+	case 56:
+		x := new(VoltageLimitStartFRT)
+		x.decodeEXI(&d)
+		m = x
+	case 57:
+		x := new(VoltageLimitStopFRT)
+		x.decodeEXI(&d)
+		m = x
+	case 58:
+		x := new(VoltageRecoveryLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 60:
+		x := new(VoltageRideThroughNegativeCurveKFactor)
+		x.decodeEXI(&d)
+		m = x
+	case 59:
+		x := new(VoltageRideThroughPositiveCurveKFactor)
+		x.decodeEXI(&d)
+		m = x
+	case 93:
+		x := new(WattCosPhi)
+		x.decodeEXI(&d)
+		m = x
+	case 92:
+		x := new(WattVar)
+		x.decodeEXI(&d)
+		m = x
+	case 271:
+		x := new(X509CRL)
+		x.decodeEXI(&d)
+		m = x
+	case 270:
+		x := new(X509Certificate)
+		x.decodeEXI(&d)
+		m = x
+	case 266:
+		x := new(X509IssuerName)
+		x.decodeEXI(&d)
+		m = x
+	case 265:
+		x := new(X509IssuerSerialFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 268:
+		x := new(X509SKI)
+		x.decodeEXI(&d)
+		m = x
+	case 267:
+		x := new(X509SerialNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 269:
+		x := new(X509SubjectName)
+		x.decodeEXI(&d)
+		m = x
+	case 245:
+		x := new(XPath)
+		x.decodeEXI(&d)
+		m = x
+	case 255:
+		x := new(Y)
+		x.decodeEXI(&d)
+		m = x
+	case 66:
+		x := new(ZeroCurrent)
+		x.decodeEXI(&d)
+		m = x
+	case 77:
+		x := new(XUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 81:
+		x := new(XValue)
+		x.decodeEXI(&d)
+		m = x
+	case 78:
+		x := new(YUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 82:
+		x := new(SetpointExcitation)
 		x.decodeEXI(&d)
 		m = x
 	default:

@@ -10070,6 +10070,5158 @@ func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	}
 }
 
+// AckMaxDelay is the local element AckMaxDelay as a fragment, of simple type unsignedShort.
+type AckMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = AckMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// AutonomousReferenceVoltageAdjustmentEnable is the local element AutonomousReferenceVoltageAdjustmentEnable as a fragment, of simple type boolean.
+type AutonomousReferenceVoltageAdjustmentEnable struct {
+	Value bool // character content
+}
+
+func (x *AutonomousReferenceVoltageAdjustmentEnable) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *AutonomousReferenceVoltageAdjustmentEnable) decodeEXI(d *exi.Decoder) {
+	*x = AutonomousReferenceVoltageAdjustmentEnable{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTDischargedEnergyReadingWh is the local element BPT_DischargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type BPTDischargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = BPTDischargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTInductiveEnergyReadingVARh is the local element BPT_InductiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type BPTInductiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = BPTInductiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BatteryEnergyCapacity is the local element BatteryEnergyCapacity as a fragment, of type RationalNumber.
+type BatteryEnergyCapacity struct {
+	RationalNumber
+}
+
+func (x *BatteryEnergyCapacity) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *BatteryEnergyCapacity) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// CapacitiveEnergyReadingVARh is the local element CapacitiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type CapacitiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = CapacitiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargedEnergyReadingWh is the local element ChargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type ChargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = ChargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargingComplete is the local element ChargingComplete as a fragment, of simple type boolean.
+type ChargingComplete struct {
+	Value bool // character content
+}
+
+func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
+	*x = ChargingComplete{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CostPerUnit is the local element CostPerUnit as a fragment, of type RationalNumber.
+type CostPerUnit struct {
+	RationalNumber
+}
+
+func (x *CostPerUnit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *CostPerUnit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// CurveDataPointsL2 is the local element CurveDataPoints_L2 as a fragment, of type CurveDataPointsList.
+type CurveDataPointsL2 struct {
+	CurveDataPointsList
+}
+
+func (x *CurveDataPointsL2) encodeEXI(e *exi.Encoder) {
+	x.CurveDataPointsList.encodeEXI(e)
+}
+
+func (x *CurveDataPointsL2) decodeEXI(d *exi.Decoder) {
+	x.CurveDataPointsList.decodeEXI(d)
+}
+
+// CurveDataPointsL3 is the local element CurveDataPoints_L3 as a fragment, of type CurveDataPointsList.
+type CurveDataPointsL3 struct {
+	CurveDataPointsList
+}
+
+func (x *CurveDataPointsL3) encodeEXI(e *exi.Encoder) {
+	x.CurveDataPointsList.encodeEXI(e)
+}
+
+func (x *CurveDataPointsL3) decodeEXI(d *exi.Decoder) {
+	x.CurveDataPointsList.decodeEXI(d)
+}
+
+// DERAlarmStatus is the local element DERAlarmStatus as a fragment, of simple type unsignedInt.
+type DERAlarmStatus struct {
+	Value uint32 // character content
+}
+
+func (x *DERAlarmStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DERAlarmStatus) decodeEXI(d *exi.Decoder) {
+	*x = DERAlarmStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DERConnectionStatus is the local element DERConnectionStatus as a fragment, of simple type derConnectionStatusType.
+type DERConnectionStatus struct {
+	Value DerConnectionStatus // character content
+}
+
+func (x *DERConnectionStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *DERConnectionStatus) decodeEXI(d *exi.Decoder) {
+	*x = DERConnectionStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = DerConnectionStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DEROperationalState is the local element DEROperationalState as a fragment, of simple type derOperationalStateType.
+type DEROperationalState struct {
+	Value DerOperationalState // character content
+}
+
+func (x *DEROperationalState) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *DEROperationalState) decodeEXI(d *exi.Decoder) {
+	*x = DEROperationalState{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = DerOperationalState(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DepartureTime is the local element DepartureTime as a fragment, of simple type unsignedInt.
+type DepartureTime struct {
+	Value uint32 // character content
+}
+
+func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
+	*x = DepartureTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// DroopFactor is the local element DroopFactor as a fragment, of type RationalNumber.
+type DroopFactor struct {
+	RationalNumber
+}
+
+func (x *DroopFactor) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DroopFactor) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DroopFactorL2 is the local element DroopFactor_L2 as a fragment, of type RationalNumber.
+type DroopFactorL2 struct {
+	RationalNumber
+}
+
+func (x *DroopFactorL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DroopFactorL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DroopFactorL3 is the local element DroopFactor_L3 as a fragment, of type RationalNumber.
+type DroopFactorL3 struct {
+	RationalNumber
+}
+
+func (x *DroopFactorL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *DroopFactorL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVDurationMaximumChargeRate is the local element EVDurationMaximumChargeRate as a fragment, of simple type unsignedInt.
+type EVDurationMaximumChargeRate struct {
+	Value uint32 // character content
+}
+
+func (x *EVDurationMaximumChargeRate) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVDurationMaximumChargeRate) decodeEXI(d *exi.Decoder) {
+	*x = EVDurationMaximumChargeRate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVDurationMaximumDischargeRate is the local element EVDurationMaximumDischargeRate as a fragment, of simple type unsignedInt.
+type EVDurationMaximumDischargeRate struct {
+	Value uint32 // character content
+}
+
+func (x *EVDurationMaximumDischargeRate) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVDurationMaximumDischargeRate) decodeEXI(d *exi.Decoder) {
+	*x = EVDurationMaximumDischargeRate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVInverterHwVersion is the local element EVInverterHwVersion as a fragment, of simple type evInverterHwVersionType.
+type EVInverterHwVersion struct {
+	Value string // character content
+}
+
+func (x *EVInverterHwVersion) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVInverterHwVersion) decodeEXI(d *exi.Decoder) {
+	*x = EVInverterHwVersion{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVInverterManufacturer is the local element EVInverterManufacturer as a fragment, of simple type evInverterManufacturerType.
+type EVInverterManufacturer struct {
+	Value string // character content
+}
+
+func (x *EVInverterManufacturer) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVInverterManufacturer) decodeEXI(d *exi.Decoder) {
+	*x = EVInverterManufacturer{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVInverterModel is the local element EVInverterModel as a fragment, of simple type evInverterModelType.
+type EVInverterModel struct {
+	Value string // character content
+}
+
+func (x *EVInverterModel) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVInverterModel) decodeEXI(d *exi.Decoder) {
+	*x = EVInverterModel{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVInverterSerialNumber is the local element EVInverterSerialNumber as a fragment, of simple type evInverterSerialNumberType.
+type EVInverterSerialNumber struct {
+	Value string // character content
+}
+
+func (x *EVInverterSerialNumber) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVInverterSerialNumber) decodeEXI(d *exi.Decoder) {
+	*x = EVInverterSerialNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVInverterSwVersion is the local element EVInverterSwVersion as a fragment, of simple type evInverterSwVersionType.
+type EVInverterSwVersion struct {
+	Value string // character content
+}
+
+func (x *EVInverterSwVersion) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *EVInverterSwVersion) decodeEXI(d *exi.Decoder) {
+	*x = EVInverterSwVersion{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVMaximumApparentPowerDuringChargingAndVarAbsorption is the local element EVMaximumApparentPowerDuringChargingAndVarAbsorption as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringChargingAndVarAbsorption struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorption) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorption) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 is the local element EVMaximumApparentPowerDuringChargingAndVarAbsorption_L2 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 is the local element EVMaximumApparentPowerDuringChargingAndVarAbsorption_L3 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringChargingAndVarInjection is the local element EVMaximumApparentPowerDuringChargingAndVarInjection as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringChargingAndVarInjection struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjection) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjection) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringChargingAndVarInjectionL2 is the local element EVMaximumApparentPowerDuringChargingAndVarInjection_L2 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringChargingAndVarInjectionL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringChargingAndVarInjectionL3 is the local element EVMaximumApparentPowerDuringChargingAndVarInjection_L3 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringChargingAndVarInjectionL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringDischargingAndVarAbsorption is the local element EVMaximumApparentPowerDuringDischargingAndVarAbsorption as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringDischargingAndVarAbsorption struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorption) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorption) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 is the local element EVMaximumApparentPowerDuringDischargingAndVarAbsorption_L2 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 is the local element EVMaximumApparentPowerDuringDischargingAndVarAbsorption_L3 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringDischargingAndVarInjection is the local element EVMaximumApparentPowerDuringDischargingAndVarInjection as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringDischargingAndVarInjection struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjection) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjection) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 is the local element EVMaximumApparentPowerDuringDischargingAndVarInjection_L2 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 is the local element EVMaximumApparentPowerDuringDischargingAndVarInjection_L3 as a fragment, of type RationalNumber.
+type EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargePower is the local element EVMaximumChargePower as a fragment, of type RationalNumber.
+type EVMaximumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargePowerL2 is the local element EVMaximumChargePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumChargePowerL3 is the local element EVMaximumChargePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePower is the local element EVMaximumDischargePower as a fragment, of type RationalNumber.
+type EVMaximumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerFragment is the local element EVMaximumDischargePower as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL2 is the local element EVMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL2Fragment is the local element EVMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL3 is the local element EVMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumDischargePowerL3Fragment is the local element EVMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMaximumDischargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumDischargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumDischargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumEnergyRequest is the local element EVMaximumEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumV2XEnergyRequest is the local element EVMaximumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumV2XEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumV2XEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumV2XEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumV2XEnergyRequestFragment is the local element EVMaximumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumV2XEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVMaximumV2XEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumV2XEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarAbsorptionDuringCharging is the local element EVMaximumVarAbsorptionDuringCharging as a fragment, of type RationalNumber.
+type EVMaximumVarAbsorptionDuringCharging struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarAbsorptionDuringCharging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarAbsorptionDuringCharging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarAbsorptionDuringChargingL2 is the local element EVMaximumVarAbsorptionDuringCharging_L2 as a fragment, of type RationalNumber.
+type EVMaximumVarAbsorptionDuringChargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarAbsorptionDuringChargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarAbsorptionDuringChargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarAbsorptionDuringChargingL3 is the local element EVMaximumVarAbsorptionDuringCharging_L3 as a fragment, of type RationalNumber.
+type EVMaximumVarAbsorptionDuringChargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarAbsorptionDuringChargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarAbsorptionDuringChargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarAbsorptionDuringDischarging is the local element EVMaximumVarAbsorptionDuringDischarging as a fragment, of type RationalNumber.
+type EVMaximumVarAbsorptionDuringDischarging struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarAbsorptionDuringDischarging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarAbsorptionDuringDischarging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarAbsorptionDuringDischargingL2 is the local element EVMaximumVarAbsorptionDuringDischarging_L2 as a fragment, of type RationalNumber.
+type EVMaximumVarAbsorptionDuringDischargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarAbsorptionDuringDischargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarAbsorptionDuringDischargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarAbsorptionDuringDischargingL3 is the local element EVMaximumVarAbsorptionDuringDischarging_L3 as a fragment, of type RationalNumber.
+type EVMaximumVarAbsorptionDuringDischargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarAbsorptionDuringDischargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarAbsorptionDuringDischargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarInjectionDuringCharging is the local element EVMaximumVarInjectionDuringCharging as a fragment, of type RationalNumber.
+type EVMaximumVarInjectionDuringCharging struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarInjectionDuringCharging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarInjectionDuringCharging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarInjectionDuringChargingL2 is the local element EVMaximumVarInjectionDuringCharging_L2 as a fragment, of type RationalNumber.
+type EVMaximumVarInjectionDuringChargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarInjectionDuringChargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarInjectionDuringChargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarInjectionDuringChargingL3 is the local element EVMaximumVarInjectionDuringCharging_L3 as a fragment, of type RationalNumber.
+type EVMaximumVarInjectionDuringChargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarInjectionDuringChargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarInjectionDuringChargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarInjectionDuringDischarging is the local element EVMaximumVarInjectionDuringDischarging as a fragment, of type RationalNumber.
+type EVMaximumVarInjectionDuringDischarging struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarInjectionDuringDischarging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarInjectionDuringDischarging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarInjectionDuringDischargingL2 is the local element EVMaximumVarInjectionDuringDischarging_L2 as a fragment, of type RationalNumber.
+type EVMaximumVarInjectionDuringDischargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarInjectionDuringDischargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarInjectionDuringDischargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVarInjectionDuringDischargingL3 is the local element EVMaximumVarInjectionDuringDischarging_L3 as a fragment, of type RationalNumber.
+type EVMaximumVarInjectionDuringDischargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVarInjectionDuringDischargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVarInjectionDuringDischargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumVoltage is the local element EVMaximumVoltage as a fragment, of type RationalNumber.
+type EVMaximumVoltage struct {
+	RationalNumber
+}
+
+func (x *EVMaximumVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargePower is the local element EVMinimumChargePower as a fragment, of type RationalNumber.
+type EVMinimumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargePowerL2 is the local element EVMinimumChargePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargePowerL3 is the local element EVMinimumChargePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumChargingDuration is the local element EVMinimumChargingDuration as a fragment, of simple type unsignedInt.
+type EVMinimumChargingDuration struct {
+	Value uint32 // character content
+}
+
+func (x *EVMinimumChargingDuration) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVMinimumChargingDuration) decodeEXI(d *exi.Decoder) {
+	*x = EVMinimumChargingDuration{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVMinimumDischargePower is the local element EVMinimumDischargePower as a fragment, of type RationalNumber.
+type EVMinimumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerFragment is the local element EVMinimumDischargePower as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL2 is the local element EVMinimumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL2Fragment is the local element EVMinimumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL3 is the local element EVMinimumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumDischargePowerL3Fragment is the local element EVMinimumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVMinimumDischargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumDischargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumDischargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumEnergyRequest is the local element EVMinimumEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumV2XEnergyRequest is the local element EVMinimumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumV2XEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumV2XEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumV2XEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumV2XEnergyRequestFragment is the local element EVMinimumV2XEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumV2XEnergyRequestFragment struct {
+	RationalNumber
+}
+
+func (x *EVMinimumV2XEnergyRequestFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumV2XEnergyRequestFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarAbsorptionDuringCharging is the local element EVMinimumVarAbsorptionDuringCharging as a fragment, of type RationalNumber.
+type EVMinimumVarAbsorptionDuringCharging struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarAbsorptionDuringCharging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarAbsorptionDuringCharging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarAbsorptionDuringChargingL2 is the local element EVMinimumVarAbsorptionDuringCharging_L2 as a fragment, of type RationalNumber.
+type EVMinimumVarAbsorptionDuringChargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarAbsorptionDuringChargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarAbsorptionDuringChargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarAbsorptionDuringChargingL3 is the local element EVMinimumVarAbsorptionDuringCharging_L3 as a fragment, of type RationalNumber.
+type EVMinimumVarAbsorptionDuringChargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarAbsorptionDuringChargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarAbsorptionDuringChargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarAbsorptionDuringDischarging is the local element EVMinimumVarAbsorptionDuringDischarging as a fragment, of type RationalNumber.
+type EVMinimumVarAbsorptionDuringDischarging struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarAbsorptionDuringDischarging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarAbsorptionDuringDischarging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarAbsorptionDuringDischargingL2 is the local element EVMinimumVarAbsorptionDuringDischarging_L2 as a fragment, of type RationalNumber.
+type EVMinimumVarAbsorptionDuringDischargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarAbsorptionDuringDischargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarAbsorptionDuringDischargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarAbsorptionDuringDischargingL3 is the local element EVMinimumVarAbsorptionDuringDischarging_L3 as a fragment, of type RationalNumber.
+type EVMinimumVarAbsorptionDuringDischargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarAbsorptionDuringDischargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarAbsorptionDuringDischargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarInjectionDuringCharging is the local element EVMinimumVarInjectionDuringCharging as a fragment, of type RationalNumber.
+type EVMinimumVarInjectionDuringCharging struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarInjectionDuringCharging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarInjectionDuringCharging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarInjectionDuringChargingL2 is the local element EVMinimumVarInjectionDuringCharging_L2 as a fragment, of type RationalNumber.
+type EVMinimumVarInjectionDuringChargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarInjectionDuringChargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarInjectionDuringChargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarInjectionDuringChargingL3 is the local element EVMinimumVarInjectionDuringCharging_L3 as a fragment, of type RationalNumber.
+type EVMinimumVarInjectionDuringChargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarInjectionDuringChargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarInjectionDuringChargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarInjectionDuringDischarging is the local element EVMinimumVarInjectionDuringDischarging as a fragment, of type RationalNumber.
+type EVMinimumVarInjectionDuringDischarging struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarInjectionDuringDischarging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarInjectionDuringDischarging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarInjectionDuringDischargingL2 is the local element EVMinimumVarInjectionDuringDischarging_L2 as a fragment, of type RationalNumber.
+type EVMinimumVarInjectionDuringDischargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarInjectionDuringDischargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarInjectionDuringDischargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVarInjectionDuringDischargingL3 is the local element EVMinimumVarInjectionDuringDischarging_L3 as a fragment, of type RationalNumber.
+type EVMinimumVarInjectionDuringDischargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVarInjectionDuringDischargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVarInjectionDuringDischargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumVoltage is the local element EVMinimumVoltage as a fragment, of type RationalNumber.
+type EVMinimumVoltage struct {
+	RationalNumber
+}
+
+func (x *EVMinimumVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVNominalVoltage is the local element EVNominalVoltage as a fragment, of type RationalNumber.
+type EVNominalVoltage struct {
+	RationalNumber
+}
+
+func (x *EVNominalVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVNominalVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVNominalVoltageOffset is the local element EVNominalVoltageOffset as a fragment, of type RationalNumber.
+type EVNominalVoltageOffset struct {
+	RationalNumber
+}
+
+func (x *EVNominalVoltageOffset) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVNominalVoltageOffset) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentActivePower is the local element EVPresentActivePower as a fragment, of type RationalNumber.
+type EVPresentActivePower struct {
+	RationalNumber
+}
+
+func (x *EVPresentActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentActivePowerL2 is the local element EVPresentActivePower_L2 as a fragment, of type RationalNumber.
+type EVPresentActivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVPresentActivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentActivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentActivePowerL3 is the local element EVPresentActivePower_L3 as a fragment, of type RationalNumber.
+type EVPresentActivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVPresentActivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentActivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentFrequency is the local element EVPresentFrequency as a fragment, of type RationalNumber.
+type EVPresentFrequency struct {
+	RationalNumber
+}
+
+func (x *EVPresentFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentReactivePower is the local element EVPresentReactivePower as a fragment, of type RationalNumber.
+type EVPresentReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVPresentReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentReactivePowerL2 is the local element EVPresentReactivePower_L2 as a fragment, of type RationalNumber.
+type EVPresentReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVPresentReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentReactivePowerL3 is the local element EVPresentReactivePower_L3 as a fragment, of type RationalNumber.
+type EVPresentReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVPresentReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPresentVoltage is the local element EVPresentVoltage as a fragment, of type RationalNumber.
+type EVPresentVoltage struct {
+	RationalNumber
+}
+
+func (x *EVPresentVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPresentVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVProcessing is the local element EVProcessing as a fragment, of simple type processingType.
+type EVProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVReactiveSusceptance is the local element EVReactiveSusceptance as a fragment, of type RationalNumber.
+type EVReactiveSusceptance struct {
+	RationalNumber
+}
+
+func (x *EVReactiveSusceptance) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVReactiveSusceptance) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVReactiveSusceptanceL2 is the local element EVReactiveSusceptance_L2 as a fragment, of type RationalNumber.
+type EVReactiveSusceptanceL2 struct {
+	RationalNumber
+}
+
+func (x *EVReactiveSusceptanceL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVReactiveSusceptanceL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVReactiveSusceptanceL3 is the local element EVReactiveSusceptance_L3 as a fragment, of type RationalNumber.
+type EVReactiveSusceptanceL3 struct {
+	RationalNumber
+}
+
+func (x *EVReactiveSusceptanceL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVReactiveSusceptanceL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePower is the local element EVSEMaximumChargePower as a fragment, of type RationalNumber.
+type EVSEMaximumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerFragment is the local element EVSEMaximumChargePower as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL2 is the local element EVSEMaximumChargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL2Fragment is the local element EVSEMaximumChargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL3 is the local element EVSEMaximumChargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumChargePowerL3Fragment is the local element EVSEMaximumChargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumChargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumChargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumChargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePower is the local element EVSEMaximumDischargePower as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerFragment is the local element EVSEMaximumDischargePower as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerFragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerFragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerFragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL2 is the local element EVSEMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL2Fragment is the local element EVSEMaximumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL2Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL2Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL2Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL3 is the local element EVSEMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumDischargePowerL3Fragment is the local element EVSEMaximumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumDischargePowerL3Fragment struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumDischargePowerL3Fragment) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumDischargePowerL3Fragment) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarAbsorptionDuringCharging is the local element EVSEMaximumVarAbsorptionDuringCharging as a fragment, of type RationalNumber.
+type EVSEMaximumVarAbsorptionDuringCharging struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringCharging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringCharging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarAbsorptionDuringChargingL2 is the local element EVSEMaximumVarAbsorptionDuringCharging_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumVarAbsorptionDuringChargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringChargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringChargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarAbsorptionDuringChargingL3 is the local element EVSEMaximumVarAbsorptionDuringCharging_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumVarAbsorptionDuringChargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringChargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringChargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarAbsorptionDuringDischarging is the local element EVSEMaximumVarAbsorptionDuringDischarging as a fragment, of type RationalNumber.
+type EVSEMaximumVarAbsorptionDuringDischarging struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringDischarging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringDischarging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarAbsorptionDuringDischargingL2 is the local element EVSEMaximumVarAbsorptionDuringDischarging_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumVarAbsorptionDuringDischargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarAbsorptionDuringDischargingL3 is the local element EVSEMaximumVarAbsorptionDuringDischarging_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumVarAbsorptionDuringDischargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarInjectionDuringCharging is the local element EVSEMaximumVarInjectionDuringCharging as a fragment, of type RationalNumber.
+type EVSEMaximumVarInjectionDuringCharging struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarInjectionDuringCharging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarInjectionDuringCharging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarInjectionDuringChargingL2 is the local element EVSEMaximumVarInjectionDuringCharging_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumVarInjectionDuringChargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarInjectionDuringChargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarInjectionDuringChargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarInjectionDuringChargingL3 is the local element EVSEMaximumVarInjectionDuringCharging_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumVarInjectionDuringChargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarInjectionDuringChargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarInjectionDuringChargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarInjectionDuringDischarging is the local element EVSEMaximumVarInjectionDuringDischarging as a fragment, of type RationalNumber.
+type EVSEMaximumVarInjectionDuringDischarging struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarInjectionDuringDischarging) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarInjectionDuringDischarging) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarInjectionDuringDischargingL2 is the local element EVSEMaximumVarInjectionDuringDischarging_L2 as a fragment, of type RationalNumber.
+type EVSEMaximumVarInjectionDuringDischargingL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarInjectionDuringDischargingL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarInjectionDuringDischargingL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMaximumVarInjectionDuringDischargingL3 is the local element EVSEMaximumVarInjectionDuringDischarging_L3 as a fragment, of type RationalNumber.
+type EVSEMaximumVarInjectionDuringDischargingL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMaximumVarInjectionDuringDischargingL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMaximumVarInjectionDuringDischargingL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumChargePower is the local element EVSEMinimumChargePower as a fragment, of type RationalNumber.
+type EVSEMinimumChargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumChargePowerL2 is the local element EVSEMinimumChargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMinimumChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumChargePowerL3 is the local element EVSEMinimumChargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMinimumChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumDischargePower is the local element EVSEMinimumDischargePower as a fragment, of type RationalNumber.
+type EVSEMinimumDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumDischargePowerL2 is the local element EVSEMinimumDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSEMinimumDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEMinimumDischargePowerL3 is the local element EVSEMinimumDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSEMinimumDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEMinimumDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEMinimumDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalChargePower is the local element EVSENominalChargePower as a fragment, of type RationalNumber.
+type EVSENominalChargePower struct {
+	RationalNumber
+}
+
+func (x *EVSENominalChargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalChargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalChargePowerL2 is the local element EVSENominalChargePower_L2 as a fragment, of type RationalNumber.
+type EVSENominalChargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalChargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalChargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalChargePowerL3 is the local element EVSENominalChargePower_L3 as a fragment, of type RationalNumber.
+type EVSENominalChargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalChargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalChargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalDischargePower is the local element EVSENominalDischargePower as a fragment, of type RationalNumber.
+type EVSENominalDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSENominalDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalDischargePowerL2 is the local element EVSENominalDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSENominalDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalDischargePowerL3 is the local element EVSENominalDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSENominalDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSENominalDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENominalFrequency is the local element EVSENominalFrequency as a fragment, of type RationalNumber.
+type EVSENominalFrequency struct {
+	RationalNumber
+}
+
+func (x *EVSENominalFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSENominalFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSENotification is the local element EVSENotification as a fragment, of simple type evseNotificationType.
+type EVSENotification struct {
+	Value EvseNotification // character content
+}
+
+func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
+	*x = EVSENotification{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvseNotification(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEPowerRampLimitation is the local element EVSEPowerRampLimitation as a fragment, of type RationalNumber.
+type EVSEPowerRampLimitation struct {
+	RationalNumber
+}
+
+func (x *EVSEPowerRampLimitation) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPowerRampLimitation) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEPresentActivePower is the local element EVSEPresentActivePower as a fragment, of type RationalNumber.
+type EVSEPresentActivePower struct {
+	RationalNumber
+}
+
+func (x *EVSEPresentActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPresentActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEPresentActivePowerL2 is the local element EVSEPresentActivePower_L2 as a fragment, of type RationalNumber.
+type EVSEPresentActivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSEPresentActivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPresentActivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEPresentActivePowerL3 is the local element EVSEPresentActivePower_L3 as a fragment, of type RationalNumber.
+type EVSEPresentActivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSEPresentActivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSEPresentActivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEProcessing is the local element EVSEProcessing as a fragment, of simple type processingType.
+type EVSEProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVSEProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEStatusFragment is the local element EVSEStatus as a fragment, of type EVSEStatus.
+type EVSEStatusFragment struct {
+	EVSEStatus
+}
+
+func (x *EVSEStatusFragment) encodeEXI(e *exi.Encoder) {
+	x.EVSEStatus.encodeEXI(e)
+}
+
+func (x *EVSEStatusFragment) decodeEXI(d *exi.Decoder) {
+	x.EVSEStatus.decodeEXI(d)
+}
+
+// EVSETargetActivePower is the local element EVSETargetActivePower as a fragment, of type RationalNumber.
+type EVSETargetActivePower struct {
+	RationalNumber
+}
+
+func (x *EVSETargetActivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetActivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetActivePowerL2 is the local element EVSETargetActivePower_L2 as a fragment, of type RationalNumber.
+type EVSETargetActivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetActivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetActivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetActivePowerL3 is the local element EVSETargetActivePower_L3 as a fragment, of type RationalNumber.
+type EVSETargetActivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetActivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetActivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetFrequency is the local element EVSETargetFrequency as a fragment, of type RationalNumber.
+type EVSETargetFrequency struct {
+	RationalNumber
+}
+
+func (x *EVSETargetFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetReactivePower is the local element EVSETargetReactivePower as a fragment, of type RationalNumber.
+type EVSETargetReactivePower struct {
+	RationalNumber
+}
+
+func (x *EVSETargetReactivePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetReactivePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetReactivePowerL2 is the local element EVSETargetReactivePower_L2 as a fragment, of type RationalNumber.
+type EVSETargetReactivePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetReactivePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetReactivePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSETargetReactivePowerL3 is the local element EVSETargetReactivePower_L3 as a fragment, of type RationalNumber.
+type EVSETargetReactivePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSETargetReactivePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSETargetReactivePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSEUpdateTime is the local element EVSEUpdateTime as a fragment, of simple type unsignedLong.
+type EVSEUpdateTime struct {
+	Value uint64 // character content
+}
+
+func (x *EVSEUpdateTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVSEUpdateTime) decodeEXI(d *exi.Decoder) {
+	*x = EVSEUpdateTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSessionTotalDischargeEnergyAvailable is the local element EVSessionTotalDischargeEnergyAvailable as a fragment, of type RationalNumber.
+type EVSessionTotalDischargeEnergyAvailable struct {
+	RationalNumber
+}
+
+func (x *EVSessionTotalDischargeEnergyAvailable) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSessionTotalDischargeEnergyAvailable) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedOverExcitedDischargePower is the local element EVSpecifiedOverExcitedDischargePower as a fragment, of type RationalNumber.
+type EVSpecifiedOverExcitedDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedOverExcitedDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedOverExcitedDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedOverExcitedDischargePowerL2 is the local element EVSpecifiedOverExcitedDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSpecifiedOverExcitedDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedOverExcitedDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedOverExcitedDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedOverExcitedDischargePowerL3 is the local element EVSpecifiedOverExcitedDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSpecifiedOverExcitedDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedOverExcitedDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedOverExcitedDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedOverExcitedPowerFactor is the local element EVSpecifiedOverExcitedPowerFactor as a fragment, of type RationalNumber.
+type EVSpecifiedOverExcitedPowerFactor struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedOverExcitedPowerFactor) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedOverExcitedPowerFactor) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedOverExcitedPowerFactorL2 is the local element EVSpecifiedOverExcitedPowerFactor_L2 as a fragment, of type RationalNumber.
+type EVSpecifiedOverExcitedPowerFactorL2 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedOverExcitedPowerFactorL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedOverExcitedPowerFactorL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedOverExcitedPowerFactorL3 is the local element EVSpecifiedOverExcitedPowerFactor_L3 as a fragment, of type RationalNumber.
+type EVSpecifiedOverExcitedPowerFactorL3 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedOverExcitedPowerFactorL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedOverExcitedPowerFactorL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedUnderExcitedDischargePower is the local element EVSpecifiedUnderExcitedDischargePower as a fragment, of type RationalNumber.
+type EVSpecifiedUnderExcitedDischargePower struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedUnderExcitedDischargePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedUnderExcitedDischargePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedUnderExcitedDischargePowerL2 is the local element EVSpecifiedUnderExcitedDischargePower_L2 as a fragment, of type RationalNumber.
+type EVSpecifiedUnderExcitedDischargePowerL2 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedUnderExcitedDischargePowerL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedUnderExcitedDischargePowerL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedUnderExcitedDischargePowerL3 is the local element EVSpecifiedUnderExcitedDischargePower_L3 as a fragment, of type RationalNumber.
+type EVSpecifiedUnderExcitedDischargePowerL3 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedUnderExcitedDischargePowerL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedUnderExcitedDischargePowerL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedUnderExcitedPowerFactor is the local element EVSpecifiedUnderExcitedPowerFactor as a fragment, of type RationalNumber.
+type EVSpecifiedUnderExcitedPowerFactor struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedUnderExcitedPowerFactor) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedUnderExcitedPowerFactor) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedUnderExcitedPowerFactorL2 is the local element EVSpecifiedUnderExcitedPowerFactor_L2 as a fragment, of type RationalNumber.
+type EVSpecifiedUnderExcitedPowerFactorL2 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedUnderExcitedPowerFactorL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedUnderExcitedPowerFactorL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVSpecifiedUnderExcitedPowerFactorL3 is the local element EVSpecifiedUnderExcitedPowerFactor_L3 as a fragment, of type RationalNumber.
+type EVSpecifiedUnderExcitedPowerFactorL3 struct {
+	RationalNumber
+}
+
+func (x *EVSpecifiedUnderExcitedPowerFactorL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVSpecifiedUnderExcitedPowerFactorL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVTargetEnergyRequest is the local element EVTargetEnergyRequest as a fragment, of type RationalNumber.
+type EVTargetEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVTargetEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVTargetEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVUpdateTime is the local element EVUpdateTime as a fragment, of simple type unsignedLong.
+type EVUpdateTime struct {
+	Value uint64 // character content
+}
+
+func (x *EVUpdateTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVUpdateTime) decodeEXI(d *exi.Decoder) {
+	*x = EVUpdateTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVUseableWattHours is the local element EVUseableWattHours as a fragment, of simple type unsignedInt.
+type EVUseableWattHours struct {
+	Value uint32 // character content
+}
+
+func (x *EVUseableWattHours) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVUseableWattHours) decodeEXI(d *exi.Decoder) {
+	*x = EVUseableWattHours{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Enable is the local element Enable as a fragment, of simple type boolean.
+type Enable struct {
+	Value bool // character content
+}
+
+func (x *Enable) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *Enable) decodeEXI(d *exi.Decoder) {
+	*x = Enable{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EnabledModes is the local element EnabledModes as a fragment, of simple type unsignedInt.
+type EnabledModes struct {
+	Value uint32 // character content
+}
+
+func (x *EnabledModes) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EnabledModes) decodeEXI(d *exi.Decoder) {
+	*x = EnabledModes{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EnergyCosts is the local element EnergyCosts as a fragment, of type DetailedCost.
+type EnergyCosts struct {
+	DetailedCost
+}
+
+func (x *EnergyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *EnergyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// EnterServiceDelay is the local element EnterServiceDelay as a fragment, of type RationalNumber.
+type EnterServiceDelay struct {
+	RationalNumber
+}
+
+func (x *EnterServiceDelay) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceDelay) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnterServiceFrequencyHigh is the local element EnterServiceFrequencyHigh as a fragment, of type RationalNumber.
+type EnterServiceFrequencyHigh struct {
+	RationalNumber
+}
+
+func (x *EnterServiceFrequencyHigh) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceFrequencyHigh) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnterServiceFrequencyLow is the local element EnterServiceFrequencyLow as a fragment, of type RationalNumber.
+type EnterServiceFrequencyLow struct {
+	RationalNumber
+}
+
+func (x *EnterServiceFrequencyLow) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceFrequencyLow) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnterServiceRampTime is the local element EnterServiceRampTime as a fragment, of type RationalNumber.
+type EnterServiceRampTime struct {
+	RationalNumber
+}
+
+func (x *EnterServiceRampTime) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceRampTime) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnterServiceRandomizedDelay is the local element EnterServiceRandomizedDelay as a fragment, of type RationalNumber.
+type EnterServiceRandomizedDelay struct {
+	RationalNumber
+}
+
+func (x *EnterServiceRandomizedDelay) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceRandomizedDelay) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnterServiceVoltageHigh is the local element EnterServiceVoltageHigh as a fragment, of type RationalNumber.
+type EnterServiceVoltageHigh struct {
+	RationalNumber
+}
+
+func (x *EnterServiceVoltageHigh) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceVoltageHigh) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnterServiceVoltageLow is the local element EnterServiceVoltageLow as a fragment, of type RationalNumber.
+type EnterServiceVoltageLow struct {
+	RationalNumber
+}
+
+func (x *EnterServiceVoltageLow) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EnterServiceVoltageLow) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// Exponent is the local element Exponent as a fragment, of simple type CryptoBinary.
+type Exponent struct {
+	Value []byte // character content
+}
+
+func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Exponent) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Exponent{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ExponentFragment is the local element Exponent as a fragment, of simple type byte.
+type ExponentFragment struct {
+	Value int8 // character content
+}
+
+func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
+	*x = ExponentFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int8(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// G is the local element G as a fragment, of simple type CryptoBinary.
+type G struct {
+	Value []byte // character content
+}
+
+func (x *G) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *G) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = G{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// GridConnectionModeFragment is the local element GridConnectionMode as a fragment, of simple type gridConnectionModeType.
+type GridConnectionModeFragment struct {
+	Value GridConnectionMode // character content
+}
+
+func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
+	*x = GridConnectionModeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = GridConnectionMode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// GridMaxFrequency is the local element GridMaxFrequency as a fragment, of type RationalNumber.
+type GridMaxFrequency struct {
+	RationalNumber
+}
+
+func (x *GridMaxFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridMaxFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// GridMaximumVoltage is the local element GridMaximumVoltage as a fragment, of type RationalNumber.
+type GridMaximumVoltage struct {
+	RationalNumber
+}
+
+func (x *GridMaximumVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridMaximumVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// GridMinFrequency is the local element GridMinFrequency as a fragment, of type RationalNumber.
+type GridMinFrequency struct {
+	RationalNumber
+}
+
+func (x *GridMinFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridMinFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// GridMinimumVoltage is the local element GridMinimumVoltage as a fragment, of type RationalNumber.
+type GridMinimumVoltage struct {
+	RationalNumber
+}
+
+func (x *GridMinimumVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridMinimumVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// GridNominalFrequency is the local element GridNominalFrequency as a fragment, of type RationalNumber.
+type GridNominalFrequency struct {
+	RationalNumber
+}
+
+func (x *GridNominalFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridNominalFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// GridNominalVoltage is the local element GridNominalVoltage as a fragment, of type RationalNumber.
+type GridNominalVoltage struct {
+	RationalNumber
+}
+
+func (x *GridNominalVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridNominalVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// GridNominalVoltageOffset is the local element GridNominalVoltageOffset as a fragment, of type RationalNumber.
+type GridNominalVoltageOffset struct {
+	RationalNumber
+}
+
+func (x *GridNominalVoltageOffset) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *GridNominalVoltageOffset) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// HMACOutputLength is the local element HMACOutputLength as a fragment, of simple type HMACOutputLengthType.
+type HMACOutputLength struct {
+	Value *big.Int // character content
+}
+
+func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
+	*x = HMACOutputLength{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// IEEE1547AbnormalCategory is the local element IEEE1547AbnormalCategory as a fragment, of simple type ieee1547AbnormalCategoryType.
+type IEEE1547AbnormalCategory struct {
+	Value Ieee1547AbnormalCategory // character content
+}
+
+func (x *IEEE1547AbnormalCategory) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *IEEE1547AbnormalCategory) decodeEXI(d *exi.Decoder) {
+	*x = IEEE1547AbnormalCategory{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Ieee1547AbnormalCategory(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// IEEE1547NormalCategory is the local element IEEE1547NormalCategory as a fragment, of simple type ieee1547NormalCategoryType.
+type IEEE1547NormalCategory struct {
+	Value Ieee1547NormalCategory // character content
+}
+
+func (x *IEEE1547NormalCategory) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *IEEE1547NormalCategory) decodeEXI(d *exi.Decoder) {
+	*x = IEEE1547NormalCategory{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Ieee1547NormalCategory(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// InletHot is the local element InletHot as a fragment, of simple type boolean.
+type InletHot struct {
+	Value bool // character content
+}
+
+func (x *InletHot) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *InletHot) decodeEXI(d *exi.Decoder) {
+	*x = InletHot{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J is the local element J as a fragment, of simple type CryptoBinary.
+type J struct {
+	Value []byte // character content
+}
+
+func (x *J) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *J) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = J{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J3072CertificationDate is the local element J3072CertificationDate as a fragment, of simple type unsignedLong.
+type J3072CertificationDate struct {
+	Value uint64 // character content
+}
+
+func (x *J3072CertificationDate) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *J3072CertificationDate) decodeEXI(d *exi.Decoder) {
+	*x = J3072CertificationDate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J3072Certified is the local element J3072Certified as a fragment, of simple type boolean.
+type J3072Certified struct {
+	Value bool // character content
+}
+
+func (x *J3072Certified) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *J3072Certified) decodeEXI(d *exi.Decoder) {
+	*x = J3072Certified{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumPowerAsymmetry is the local element MaximumPowerAsymmetry as a fragment, of type RationalNumber.
+type MaximumPowerAsymmetry struct {
+	RationalNumber
+}
+
+func (x *MaximumPowerAsymmetry) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *MaximumPowerAsymmetry) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// MaximumSOC is the local element MaximumSOC as a fragment, of simple type percentValueType.
+type MaximumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterID is the local element MeterID as a fragment, of simple type meterIDType.
+type MeterID struct {
+	Value string // character content
+}
+
+func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *MeterID) decodeEXI(d *exi.Decoder) {
+	*x = MeterID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterInfoRequested is the local element MeterInfoRequested as a fragment, of simple type boolean.
+type MeterInfoRequested struct {
+	Value bool // character content
+}
+
+func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
+	*x = MeterInfoRequested{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterSignature is the local element MeterSignature as a fragment, of simple type meterSignatureType.
+type MeterSignature struct {
+	Value []byte // character content
+}
+
+func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = MeterSignature{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterStatus is the local element MeterStatus as a fragment, of simple type short.
+type MeterStatus struct {
+	Value int16 // character content
+}
+
+func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
+	*x = MeterStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterTimestamp is the local element MeterTimestamp as a fragment, of simple type unsignedLong.
+type MeterTimestamp struct {
+	Value uint64 // character content
+}
+
+func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
+	*x = MeterTimestamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MinimumSOC is the local element MinimumSOC as a fragment, of simple type percentValueType.
+type MinimumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Modulus is the local element Modulus as a fragment, of simple type CryptoBinary.
+type Modulus struct {
+	Value []byte // character content
+}
+
+func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Modulus) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Modulus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NotificationMaxDelay is the local element NotificationMaxDelay as a fragment, of simple type unsignedShort.
+type NotificationMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = NotificationMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OccupancyCosts is the local element OccupancyCosts as a fragment, of type DetailedCost.
+type OccupancyCosts struct {
+	DetailedCost
+}
+
+func (x *OccupancyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OccupancyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// OpenLoopResponseTime is the local element OpenLoopResponseTime as a fragment, of type RationalNumber.
+type OpenLoopResponseTime struct {
+	RationalNumber
+}
+
+func (x *OpenLoopResponseTime) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *OpenLoopResponseTime) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// OverFrequencyMustTripCurve is the local element OverFrequencyMustTripCurve as a fragment, of type DERCurve.
+type OverFrequencyMustTripCurve struct {
+	DERCurve
+}
+
+func (x *OverFrequencyMustTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *OverFrequencyMustTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// OverVoltageMayTripCurve is the local element OverVoltageMayTripCurve as a fragment, of type DERCurve.
+type OverVoltageMayTripCurve struct {
+	DERCurve
+}
+
+func (x *OverVoltageMayTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *OverVoltageMayTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// OverVoltageMomentaryCessationTripCurve is the local element OverVoltageMomentaryCessationTripCurve as a fragment, of type DERCurve.
+type OverVoltageMomentaryCessationTripCurve struct {
+	DERCurve
+}
+
+func (x *OverVoltageMomentaryCessationTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *OverVoltageMomentaryCessationTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// OverVoltageMustTripCurve is the local element OverVoltageMustTripCurve as a fragment, of type DERCurve.
+type OverVoltageMustTripCurve struct {
+	DERCurve
+}
+
+func (x *OverVoltageMustTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *OverVoltageMustTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// OverstayCosts is the local element OverstayCosts as a fragment, of type DetailedCost.
+type OverstayCosts struct {
+	DetailedCost
+}
+
+func (x *OverstayCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OverstayCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// P is the local element P as a fragment, of simple type CryptoBinary.
+type P struct {
+	Value []byte // character content
+}
+
+func (x *P) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *P) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = P{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyID is the local element PGPKeyID as a fragment, of simple type base64Binary.
+type PGPKeyID struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyPacket is the local element PGPKeyPacket as a fragment, of simple type base64Binary.
+type PGPKeyPacket struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyPacket{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PercentageValue is the local element PercentageValue as a fragment, of simple type unsignedShort.
+type PercentageValue struct {
+	Value uint16 // character content
+}
+
+func (x *PercentageValue) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PercentageValue) decodeEXI(d *exi.Decoder) {
+	*x = PercentageValue{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PercentageValueL2 is the local element PercentageValue_L2 as a fragment, of simple type unsignedShort.
+type PercentageValueL2 struct {
+	Value uint16 // character content
+}
+
+func (x *PercentageValueL2) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PercentageValueL2) decodeEXI(d *exi.Decoder) {
+	*x = PercentageValueL2{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PercentageValueL3 is the local element PercentageValue_L3 as a fragment, of simple type unsignedShort.
+type PercentageValueL3 struct {
+	Value uint16 // character content
+}
+
+func (x *PercentageValueL3) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PercentageValueL3) decodeEXI(d *exi.Decoder) {
+	*x = PercentageValueL3{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PermitService is the local element PermitService as a fragment, of simple type boolean.
+type PermitService struct {
+	Value bool // character content
+}
+
+func (x *PermitService) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *PermitService) decodeEXI(d *exi.Decoder) {
+	*x = PermitService{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PgenCounter is the local element PgenCounter as a fragment, of simple type CryptoBinary.
+type PgenCounter struct {
+	Value []byte // character content
+}
+
+func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PgenCounter{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerFactorExcitationFragment is the local element PowerFactorExcitation as a fragment, of simple type powerFactorExcitationType.
+type PowerFactorExcitationFragment struct {
+	Value PowerFactorExcitation // character content
+}
+
+func (x *PowerFactorExcitationFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerFactorExcitationFragment) decodeEXI(d *exi.Decoder) {
+	*x = PowerFactorExcitationFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerFactorExcitation(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerFactorExcitationL2 is the local element PowerFactorExcitation_L2 as a fragment, of simple type powerFactorExcitationType.
+type PowerFactorExcitationL2 struct {
+	Value PowerFactorExcitation // character content
+}
+
+func (x *PowerFactorExcitationL2) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerFactorExcitationL2) decodeEXI(d *exi.Decoder) {
+	*x = PowerFactorExcitationL2{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerFactorExcitation(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerFactorExcitationL3 is the local element PowerFactorExcitation_L3 as a fragment, of simple type powerFactorExcitationType.
+type PowerFactorExcitationL3 struct {
+	Value PowerFactorExcitation // character content
+}
+
+func (x *PowerFactorExcitationL3) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerFactorExcitationL3) decodeEXI(d *exi.Decoder) {
+	*x = PowerFactorExcitationL3{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerFactorExcitation(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerFactorValue is the local element PowerFactorValue as a fragment, of type RationalNumber.
+type PowerFactorValue struct {
+	RationalNumber
+}
+
+func (x *PowerFactorValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerFactorValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerFactorValueL2 is the local element PowerFactorValue_L2 as a fragment, of type RationalNumber.
+type PowerFactorValueL2 struct {
+	RationalNumber
+}
+
+func (x *PowerFactorValueL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerFactorValueL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerFactorValueL3 is the local element PowerFactorValue_L3 as a fragment, of type RationalNumber.
+type PowerFactorValueL3 struct {
+	RationalNumber
+}
+
+func (x *PowerFactorValueL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerFactorValueL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PowerReferenceFragment is the local element PowerReference as a fragment, of simple type powerReferenceType.
+type PowerReferenceFragment struct {
+	Value PowerReference // character content
+}
+
+func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
+	*x = PowerReferenceFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerReference(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerReferenceL2 is the local element PowerReference_L2 as a fragment, of simple type powerReferenceType.
+type PowerReferenceL2 struct {
+	Value PowerReference // character content
+}
+
+func (x *PowerReferenceL2) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerReferenceL2) decodeEXI(d *exi.Decoder) {
+	*x = PowerReferenceL2{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerReference(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerReferenceL3 is the local element PowerReference_L3 as a fragment, of simple type powerReferenceType.
+type PowerReferenceL3 struct {
+	Value PowerReference // character content
+}
+
+func (x *PowerReferenceL3) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PowerReferenceL3) decodeEXI(d *exi.Decoder) {
+	*x = PowerReferenceL3{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = PowerReference(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PresentSOC is the local element PresentSOC as a fragment, of simple type percentValueType.
+type PresentSOC struct {
+	Value uint8 // character content
+}
+
+func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
+	*x = PresentSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Priority is the local element Priority as a fragment, of simple type unsignedShort.
+type Priority struct {
+	Value uint16 // character content
+}
+
+func (x *Priority) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *Priority) decodeEXI(d *exi.Decoder) {
+	*x = Priority{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Q is the local element Q as a fragment, of simple type CryptoBinary.
+type Q struct {
+	Value []byte // character content
+}
+
+func (x *Q) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Q) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Q{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ReferenceVoltage is the local element ReferenceVoltage as a fragment, of type RationalNumber.
+type ReferenceVoltage struct {
+	RationalNumber
+}
+
+func (x *ReferenceVoltage) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *ReferenceVoltage) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// ReferenceVoltageAdjustmentTimeConstant is the local element ReferenceVoltageAdjustmentTimeConstant as a fragment, of simple type unsignedInt.
+type ReferenceVoltageAdjustmentTimeConstant struct {
+	Value uint32 // character content
+}
+
+func (x *ReferenceVoltageAdjustmentTimeConstant) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ReferenceVoltageAdjustmentTimeConstant) decodeEXI(d *exi.Decoder) {
+	*x = ReferenceVoltageAdjustmentTimeConstant{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMaximumSOC is the local element RemainingTimeToMaximumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMaximumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMinimumSOC is the local element RemainingTimeToMinimumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMinimumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToTargetSOC is the local element RemainingTimeToTargetSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToTargetSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToTargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RequiredDEROperatingModeFragment is the local element RequiredDEROperatingMode as a fragment, of simple type requiredDEROperatingModeType.
+type RequiredDEROperatingModeFragment struct {
+	Value RequiredDEROperatingMode // character content
+}
+
+func (x *RequiredDEROperatingModeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *RequiredDEROperatingModeFragment) decodeEXI(d *exi.Decoder) {
+	*x = RequiredDEROperatingModeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = RequiredDEROperatingMode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ResponseCodeFragment is the local element ResponseCode as a fragment, of simple type responseCodeType.
+type ResponseCodeFragment struct {
+	Value ResponseCode // character content
+}
+
+func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
+	*x = ResponseCodeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ResponseCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SPKISexp is the local element SPKISexp as a fragment, of simple type base64Binary.
+type SPKISexp struct {
+	Value []byte // character content
+}
+
+func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SPKISexp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Seed is the local element Seed as a fragment, of simple type CryptoBinary.
+type Seed struct {
+	Value []byte // character content
+}
+
+func (x *Seed) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Seed) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Seed{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SessionID is the local element SessionID as a fragment, of simple type sessionIDType.
+type SessionID struct {
+	Value []byte // character content
+}
+
+func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SessionID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SessionID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SupportedModes is the local element SupportedModes as a fragment, of simple type unsignedInt.
+type SupportedModes struct {
+	Value uint32 // character content
+}
+
+func (x *SupportedModes) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SupportedModes) decodeEXI(d *exi.Decoder) {
+	*x = SupportedModes{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetSOC is the local element TargetSOC as a fragment, of simple type percentValueType.
+type TargetSOC struct {
+	Value uint8 // character content
+}
+
+func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = TargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRuleID is the local element TaxRuleID as a fragment, of simple type numericIDType.
+type TaxRuleID struct {
+	Value uint32 // character content
+}
+
+func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeAnchor is the local element TimeAnchor as a fragment, of simple type unsignedLong.
+type TimeAnchor struct {
+	Value uint64 // character content
+}
+
+func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
+	*x = TimeAnchor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeConstantPT1 is the local element TimeConstantPT1 as a fragment, of simple type unsignedInt.
+type TimeConstantPT1 struct {
+	Value uint32 // character content
+}
+
+func (x *TimeConstantPT1) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeConstantPT1) decodeEXI(d *exi.Decoder) {
+	*x = TimeConstantPT1{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeStamp is the local element TimeStamp as a fragment, of simple type unsignedLong.
+type TimeStamp struct {
+	Value uint64 // character content
+}
+
+func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
+	*x = TimeStamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// UnderFrequencyDroop is the local element UnderFrequencyDroop as a fragment, of type FrequencyDroopSettings.
+type UnderFrequencyDroop struct {
+	FrequencyDroopSettings
+}
+
+func (x *UnderFrequencyDroop) encodeEXI(e *exi.Encoder) {
+	x.FrequencyDroopSettings.encodeEXI(e)
+}
+
+func (x *UnderFrequencyDroop) decodeEXI(d *exi.Decoder) {
+	x.FrequencyDroopSettings.decodeEXI(d)
+}
+
+// UnderFrequencyMayTripCurve is the local element UnderFrequencyMayTripCurve as a fragment, of type DERCurve.
+type UnderFrequencyMayTripCurve struct {
+	DERCurve
+}
+
+func (x *UnderFrequencyMayTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *UnderFrequencyMayTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// UnderFrequencyMustTripCurve is the local element UnderFrequencyMustTripCurve as a fragment, of type DERCurve.
+type UnderFrequencyMustTripCurve struct {
+	DERCurve
+}
+
+func (x *UnderFrequencyMustTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *UnderFrequencyMustTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// UnderVoltageMayTripCurve is the local element UnderVoltageMayTripCurve as a fragment, of type DERCurve.
+type UnderVoltageMayTripCurve struct {
+	DERCurve
+}
+
+func (x *UnderVoltageMayTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *UnderVoltageMayTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// UnderVoltageMomentaryCessationTripCurve is the local element UnderVoltageMomentaryCessationTripCurve as a fragment, of type DERCurve.
+type UnderVoltageMomentaryCessationTripCurve struct {
+	DERCurve
+}
+
+func (x *UnderVoltageMomentaryCessationTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *UnderVoltageMomentaryCessationTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// UnderVoltageMustTripCurve is the local element UnderVoltageMustTripCurve as a fragment, of type DERCurve.
+type UnderVoltageMustTripCurve struct {
+	DERCurve
+}
+
+func (x *UnderVoltageMustTripCurve) encodeEXI(e *exi.Encoder) {
+	x.DERCurve.encodeEXI(e)
+}
+
+func (x *UnderVoltageMustTripCurve) decodeEXI(d *exi.Decoder) {
+	x.DERCurve.decodeEXI(d)
+}
+
+// Unit is the local element Unit as a fragment, of simple type derUnitType.
+type Unit struct {
+	Value DerUnit // character content
+}
+
+func (x *Unit) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *Unit) decodeEXI(d *exi.Decoder) {
+	*x = Unit{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = DerUnit(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Value is the local element Value as a fragment, of simple type short.
+type Value struct {
+	Value int16 // character content
+}
+
+func (x *Value) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *Value) decodeEXI(d *exi.Decoder) {
+	*x = Value{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VarSetpoint is the local element VarSetpoint as a fragment, of type RationalNumber.
+type VarSetpoint struct {
+	RationalNumber
+}
+
+func (x *VarSetpoint) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VarSetpoint) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// VarSetpointL2 is the local element VarSetpoint_L2 as a fragment, of type RationalNumber.
+type VarSetpointL2 struct {
+	RationalNumber
+}
+
+func (x *VarSetpointL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VarSetpointL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// VarSetpointL3 is the local element VarSetpoint_L3 as a fragment, of type RationalNumber.
+type VarSetpointL3 struct {
+	RationalNumber
+}
+
+func (x *VarSetpointL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *VarSetpointL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// WattSetpoint is the local element WattSetpoint as a fragment, of type RationalNumber.
+type WattSetpoint struct {
+	RationalNumber
+}
+
+func (x *WattSetpoint) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *WattSetpoint) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// WattSetpointL2 is the local element WattSetpoint_L2 as a fragment, of type RationalNumber.
+type WattSetpointL2 struct {
+	RationalNumber
+}
+
+func (x *WattSetpointL2) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *WattSetpointL2) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// WattSetpointL3 is the local element WattSetpoint_L3 as a fragment, of type RationalNumber.
+type WattSetpointL3 struct {
+	RationalNumber
+}
+
+func (x *WattSetpointL3) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *WattSetpointL3) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// X509CRL is the local element X509CRL as a fragment, of simple type base64Binary.
+type X509CRL struct {
+	Value []byte // character content
+}
+
+func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509CRL) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509CRL{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509Certificate is the local element X509Certificate as a fragment, of simple type base64Binary.
+type X509Certificate struct {
+	Value []byte // character content
+}
+
+func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509Certificate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerName is the local element X509IssuerName as a fragment, of simple type string.
+type X509IssuerName struct {
+	Value string // character content
+}
+
+func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
+	*x = X509IssuerName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerSerialFragment is the local element X509IssuerSerial as a fragment, of type X509IssuerSerial.
+type X509IssuerSerialFragment struct {
+	X509IssuerSerial
+}
+
+func (x *X509IssuerSerialFragment) encodeEXI(e *exi.Encoder) {
+	x.X509IssuerSerial.encodeEXI(e)
+}
+
+func (x *X509IssuerSerialFragment) decodeEXI(d *exi.Decoder) {
+	x.X509IssuerSerial.decodeEXI(d)
+}
+
+// X509SKI is the local element X509SKI as a fragment, of simple type base64Binary.
+type X509SKI struct {
+	Value []byte // character content
+}
+
+func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509SKI) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509SKI{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SerialNumber is the local element X509SerialNumber as a fragment, of simple type integer.
+type X509SerialNumber struct {
+	Value *big.Int // character content
+}
+
+func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
+	*x = X509SerialNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SubjectName is the local element X509SubjectName as a fragment, of simple type string.
+type X509SubjectName struct {
+	Value string // character content
+}
+
+func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
+	*x = X509SubjectName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XPath is the local element XPath as a fragment, of simple type string.
+type XPath struct {
+	Value string // character content
+}
+
+func (x *XPath) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *XPath) decodeEXI(d *exi.Decoder) {
+	*x = XPath{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Y is the local element Y as a fragment, of simple type CryptoBinary.
+type Y struct {
+	Value []byte // character content
+}
+
+func (x *Y) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Y) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Y{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Db is the local element db as a fragment, of type RationalNumber.
+type Db struct {
+	RationalNumber
+}
+
+func (x *Db) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *Db) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// XUnit is the local element xUnit as a fragment, of simple type derUnitType.
+type XUnit struct {
+	Value DerUnit // character content
+}
+
+func (x *XUnit) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *XUnit) decodeEXI(d *exi.Decoder) {
+	*x = XUnit{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = DerUnit(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XValue is the local element xValue as a fragment, of type RationalNumber.
+type XValue struct {
+	RationalNumber
+}
+
+func (x *XValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *XValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// YUnit is the local element yUnit as a fragment, of simple type derUnitType.
+type YUnit struct {
+	Value DerUnit // character content
+}
+
+func (x *YUnit) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *YUnit) decodeEXI(d *exi.Decoder) {
+	*x = YUnit{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = DerUnit(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// YValue is the local element yValue as a fragment, of type RationalNumber.
+type YValue struct {
+	RationalNumber
+}
+
+func (x *YValue) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *YValue) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
 // AppendEXI appends the EXI document of x as element DER_AC_CPDReqEnergyTransferMode, header included,
 // to dst and returns the extended buffer. At the ISO 15118 profile it does
 // not allocate when dst has enough capacity.
@@ -12422,6 +17574,7320 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 	return d.Finish()
 }
 
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AckMaxDelay, header included, to dst.
+func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(415)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AckMaxDelay.
+func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(415); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ActivePowerSupportCLRes, header included, to dst.
+func (x *ActivePowerSupportCLRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(359)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ActivePowerSupportCLRes.
+func (x *ActivePowerSupportCLRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(359); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ActivePowerSupportCPDRes, header included, to dst.
+func (x *ActivePowerSupportCPDRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(178)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ActivePowerSupportCPDRes.
+func (x *ActivePowerSupportCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(178); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalServicesCosts, header included, to dst.
+func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(553)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalServicesCosts.
+func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(553); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Amount, header included, to dst.
+func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(550)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Amount.
+func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(550); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AutonomousReferenceVoltageAdjustmentEnable, header included, to dst.
+func (x *AutonomousReferenceVoltageAdjustmentEnable) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(159)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AutonomousReferenceVoltageAdjustmentEnable.
+func (x *AutonomousReferenceVoltageAdjustmentEnable) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(159); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_DischargedEnergyReadingWh, header included, to dst.
+func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(541)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_DischargedEnergyReadingWh.
+func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(541); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_InductiveEnergyReadingVARh, header included, to dst.
+func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(543)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_InductiveEnergyReadingVARh.
+func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(543); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BatteryEnergyCapacity, header included, to dst.
+func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(515)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BatteryEnergyCapacity.
+func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(515); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CapacitiveEnergyReadingVARh, header included, to dst.
+func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(542)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CapacitiveEnergyReadingVARh.
+func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(542); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargedEnergyReadingWh, header included, to dst.
+func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(540)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargedEnergyReadingWh.
+func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(540); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingComplete, header included, to dst.
+func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(514)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingComplete.
+func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(514); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ConstantPowerFactor, header included, to dst.
+func (x *ConstantPowerFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(139)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ConstantPowerFactor.
+func (x *ConstantPowerFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(139); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ConstantVar, header included, to dst.
+func (x *ConstantVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(171)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ConstantVar.
+func (x *ConstantVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(171); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ConstantWatt, header included, to dst.
+func (x *ConstantWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(202)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ConstantWatt.
+func (x *ConstantWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(202); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CostPerUnit, header included, to dst.
+func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(551)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CostPerUnit.
+func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(551); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CurveDataPoint, header included, to dst.
+func (x *DataTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(114)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CurveDataPoint.
+func (x *DataTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(114); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CurveDataPoints, header included, to dst.
+func (x *CurveDataPointsList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(113)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CurveDataPoints.
+func (x *CurveDataPointsList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(113); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CurveDataPoints_L2, header included, to dst.
+func (x *CurveDataPointsL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(117)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CurveDataPoints_L2.
+func (x *CurveDataPointsL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(117); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CurveDataPoints_L3, header included, to dst.
+func (x *CurveDataPointsL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(118)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CurveDataPoints_L3.
+func (x *CurveDataPointsL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(118); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DERAlarmStatus, header included, to dst.
+func (x *DERAlarmStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(330)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DERAlarmStatus.
+func (x *DERAlarmStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(330); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DERConnectionStatus, header included, to dst.
+func (x *DERConnectionStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(274)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DERConnectionStatus.
+func (x *DERConnectionStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(274); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DERControlCLRes, header included, to dst.
+func (x *DERControlCLRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(342)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DERControlCLRes.
+func (x *DERControlCLRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(342); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DERControlCPDRes, header included, to dst.
+func (x *DERControlCPDRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(106)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DERControlCPDRes.
+func (x *DERControlCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(106); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DEROperationalState, header included, to dst.
+func (x *DEROperationalState) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(273)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DEROperationalState.
+func (x *DEROperationalState) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(273); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DepartureTime, header included, to dst.
+func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(373)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DepartureTime.
+func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(373); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DisplayParameters, header included, to dst.
+func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(506)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DisplayParameters.
+func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(506); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DroopFactor, header included, to dst.
+func (x *DroopFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(184)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DroopFactor.
+func (x *DroopFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(184); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DroopFactor_L2, header included, to dst.
+func (x *DroopFactorL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(185)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DroopFactor_L2.
+func (x *DroopFactorL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(185); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DroopFactor_L3, header included, to dst.
+func (x *DroopFactorL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(186)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DroopFactor_L3.
+func (x *DroopFactorL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(186); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVApparentPower, header included, to dst.
+func (x *EVApparentPower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(275)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVApparentPower.
+func (x *EVApparentPower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(275); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVApparentPowerLimits, header included, to dst.
+func (x *EVApparentPowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(17)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVApparentPowerLimits.
+func (x *EVApparentPowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(17); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVDurationMaximumChargeRate, header included, to dst.
+func (x *EVDurationMaximumChargeRate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(328)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVDurationMaximumChargeRate.
+func (x *EVDurationMaximumChargeRate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(328); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVDurationMaximumDischargeRate, header included, to dst.
+func (x *EVDurationMaximumDischargeRate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(329)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVDurationMaximumDischargeRate.
+func (x *EVDurationMaximumDischargeRate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(329); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVExcitation, header included, to dst.
+func (x *EVExcitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(313)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVExcitation.
+func (x *EVExcitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(313); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVExcitationLimits, header included, to dst.
+func (x *EVExcitationLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(58)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVExcitationLimits.
+func (x *EVExcitationLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(58); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInverterDetails, header included, to dst.
+func (x *EVInverterDetails) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(71)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInverterDetails.
+func (x *EVInverterDetails) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(71); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInverterHwVersion, header included, to dst.
+func (x *EVInverterHwVersion) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(73)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInverterHwVersion.
+func (x *EVInverterHwVersion) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(73); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInverterManufacturer, header included, to dst.
+func (x *EVInverterManufacturer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(74)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInverterManufacturer.
+func (x *EVInverterManufacturer) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(74); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInverterModel, header included, to dst.
+func (x *EVInverterModel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(75)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInverterModel.
+func (x *EVInverterModel) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(75); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInverterSerialNumber, header included, to dst.
+func (x *EVInverterSerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(76)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInverterSerialNumber.
+func (x *EVInverterSerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(76); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInverterSwVersion, header included, to dst.
+func (x *EVInverterSwVersion) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(72)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInverterSwVersion.
+func (x *EVInverterSwVersion) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(72); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringChargingAndVarAbsorption, header included, to dst.
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorption) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(18)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringChargingAndVarAbsorption.
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorption) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(18); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringChargingAndVarAbsorption_L2, header included, to dst.
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(19)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringChargingAndVarAbsorption_L2.
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(19); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringChargingAndVarAbsorption_L3, header included, to dst.
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(20)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringChargingAndVarAbsorption_L3.
+func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(20); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringChargingAndVarInjection, header included, to dst.
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjection) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(21)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringChargingAndVarInjection.
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjection) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(21); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringChargingAndVarInjection_L2, header included, to dst.
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(22)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringChargingAndVarInjection_L2.
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(22); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringChargingAndVarInjection_L3, header included, to dst.
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(23)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringChargingAndVarInjection_L3.
+func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(23); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringDischargingAndVarAbsorption, header included, to dst.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorption) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(24)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringDischargingAndVarAbsorption.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorption) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(24); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringDischargingAndVarAbsorption_L2, header included, to dst.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(25)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringDischargingAndVarAbsorption_L2.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(25); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringDischargingAndVarAbsorption_L3, header included, to dst.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(26)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringDischargingAndVarAbsorption_L3.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(26); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringDischargingAndVarInjection, header included, to dst.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjection) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(27)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringDischargingAndVarInjection.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjection) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(27); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringDischargingAndVarInjection_L2, header included, to dst.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(28)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringDischargingAndVarInjection_L2.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(28); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumApparentPowerDuringDischargingAndVarInjection_L3, header included, to dst.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(29)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumApparentPowerDuringDischargingAndVarInjection_L3.
+func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(29); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargePower, header included, to dst.
+func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(1)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargePower.
+func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(1); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargePower_L2, header included, to dst.
+func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(4)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargePower_L2.
+func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(4); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumChargePower_L3, header included, to dst.
+func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(5)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumChargePower_L3.
+func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(5); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower, header included, to dst.
+func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(489)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower.
+func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(489); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower, header included, to dst.
+func (x *EVMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(10)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower.
+func (x *EVMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(10); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L2, header included, to dst.
+func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(490)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L2.
+func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(490); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L2, header included, to dst.
+func (x *EVMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(11)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L2.
+func (x *EVMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(11); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L3, header included, to dst.
+func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(491)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L3.
+func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(491); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumDischargePower_L3, header included, to dst.
+func (x *EVMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(12)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumDischargePower_L3.
+func (x *EVMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(12); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumEnergyRequest, header included, to dst.
+func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(251)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumEnergyRequest.
+func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(251); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumV2XEnergyRequest, header included, to dst.
+func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(525)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumV2XEnergyRequest.
+func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(525); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumV2XEnergyRequest, header included, to dst.
+func (x *EVMaximumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(401)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumV2XEnergyRequest.
+func (x *EVMaximumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(401); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarAbsorptionDuringCharging, header included, to dst.
+func (x *EVMaximumVarAbsorptionDuringCharging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(31)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarAbsorptionDuringCharging.
+func (x *EVMaximumVarAbsorptionDuringCharging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(31); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarAbsorptionDuringCharging_L2, header included, to dst.
+func (x *EVMaximumVarAbsorptionDuringChargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(32)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarAbsorptionDuringCharging_L2.
+func (x *EVMaximumVarAbsorptionDuringChargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(32); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarAbsorptionDuringCharging_L3, header included, to dst.
+func (x *EVMaximumVarAbsorptionDuringChargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(33)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarAbsorptionDuringCharging_L3.
+func (x *EVMaximumVarAbsorptionDuringChargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(33); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarAbsorptionDuringDischarging, header included, to dst.
+func (x *EVMaximumVarAbsorptionDuringDischarging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(43)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarAbsorptionDuringDischarging.
+func (x *EVMaximumVarAbsorptionDuringDischarging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(43); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarAbsorptionDuringDischarging_L2, header included, to dst.
+func (x *EVMaximumVarAbsorptionDuringDischargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(44)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarAbsorptionDuringDischarging_L2.
+func (x *EVMaximumVarAbsorptionDuringDischargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(44); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarAbsorptionDuringDischarging_L3, header included, to dst.
+func (x *EVMaximumVarAbsorptionDuringDischargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(45)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarAbsorptionDuringDischarging_L3.
+func (x *EVMaximumVarAbsorptionDuringDischargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(45); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarInjectionDuringCharging, header included, to dst.
+func (x *EVMaximumVarInjectionDuringCharging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(37)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarInjectionDuringCharging.
+func (x *EVMaximumVarInjectionDuringCharging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(37); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarInjectionDuringCharging_L2, header included, to dst.
+func (x *EVMaximumVarInjectionDuringChargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(38)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarInjectionDuringCharging_L2.
+func (x *EVMaximumVarInjectionDuringChargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(38); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarInjectionDuringCharging_L3, header included, to dst.
+func (x *EVMaximumVarInjectionDuringChargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(39)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarInjectionDuringCharging_L3.
+func (x *EVMaximumVarInjectionDuringChargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(39); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarInjectionDuringDischarging, header included, to dst.
+func (x *EVMaximumVarInjectionDuringDischarging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(49)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarInjectionDuringDischarging.
+func (x *EVMaximumVarInjectionDuringDischarging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(49); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarInjectionDuringDischarging_L2, header included, to dst.
+func (x *EVMaximumVarInjectionDuringDischargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(50)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarInjectionDuringDischarging_L2.
+func (x *EVMaximumVarInjectionDuringDischargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(50); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVarInjectionDuringDischarging_L3, header included, to dst.
+func (x *EVMaximumVarInjectionDuringDischargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(51)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVarInjectionDuringDischarging_L3.
+func (x *EVMaximumVarInjectionDuringDischargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(51); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumVoltage, header included, to dst.
+func (x *EVMaximumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(80)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumVoltage.
+func (x *EVMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(80); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargePower, header included, to dst.
+func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(6)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargePower.
+func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(6); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargePower_L2, header included, to dst.
+func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(7)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargePower_L2.
+func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(7); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargePower_L3, header included, to dst.
+func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(8)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargePower_L3.
+func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(8); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumChargingDuration, header included, to dst.
+func (x *EVMinimumChargingDuration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(327)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumChargingDuration.
+func (x *EVMinimumChargingDuration) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(327); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower, header included, to dst.
+func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(492)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower.
+func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(492); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower, header included, to dst.
+func (x *EVMinimumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(13)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower.
+func (x *EVMinimumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(13); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L2, header included, to dst.
+func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(493)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L2.
+func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(493); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L2, header included, to dst.
+func (x *EVMinimumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(14)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L2.
+func (x *EVMinimumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(14); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L3, header included, to dst.
+func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(494)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L3.
+func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(494); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumDischargePower_L3, header included, to dst.
+func (x *EVMinimumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(15)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumDischargePower_L3.
+func (x *EVMinimumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(15); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumEnergyRequest, header included, to dst.
+func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(252)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumEnergyRequest.
+func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(252); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumV2XEnergyRequest, header included, to dst.
+func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(526)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumV2XEnergyRequest.
+func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(526); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumV2XEnergyRequest, header included, to dst.
+func (x *EVMinimumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(402)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumV2XEnergyRequest.
+func (x *EVMinimumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(402); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarAbsorptionDuringCharging, header included, to dst.
+func (x *EVMinimumVarAbsorptionDuringCharging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(34)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarAbsorptionDuringCharging.
+func (x *EVMinimumVarAbsorptionDuringCharging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(34); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarAbsorptionDuringCharging_L2, header included, to dst.
+func (x *EVMinimumVarAbsorptionDuringChargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(35)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarAbsorptionDuringCharging_L2.
+func (x *EVMinimumVarAbsorptionDuringChargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(35); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarAbsorptionDuringCharging_L3, header included, to dst.
+func (x *EVMinimumVarAbsorptionDuringChargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(36)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarAbsorptionDuringCharging_L3.
+func (x *EVMinimumVarAbsorptionDuringChargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(36); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarAbsorptionDuringDischarging, header included, to dst.
+func (x *EVMinimumVarAbsorptionDuringDischarging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(46)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarAbsorptionDuringDischarging.
+func (x *EVMinimumVarAbsorptionDuringDischarging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(46); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarAbsorptionDuringDischarging_L2, header included, to dst.
+func (x *EVMinimumVarAbsorptionDuringDischargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(47)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarAbsorptionDuringDischarging_L2.
+func (x *EVMinimumVarAbsorptionDuringDischargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(47); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarAbsorptionDuringDischarging_L3, header included, to dst.
+func (x *EVMinimumVarAbsorptionDuringDischargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(48)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarAbsorptionDuringDischarging_L3.
+func (x *EVMinimumVarAbsorptionDuringDischargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(48); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarInjectionDuringCharging, header included, to dst.
+func (x *EVMinimumVarInjectionDuringCharging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(40)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarInjectionDuringCharging.
+func (x *EVMinimumVarInjectionDuringCharging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(40); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarInjectionDuringCharging_L2, header included, to dst.
+func (x *EVMinimumVarInjectionDuringChargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(41)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarInjectionDuringCharging_L2.
+func (x *EVMinimumVarInjectionDuringChargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(41); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarInjectionDuringCharging_L3, header included, to dst.
+func (x *EVMinimumVarInjectionDuringChargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(42)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarInjectionDuringCharging_L3.
+func (x *EVMinimumVarInjectionDuringChargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(42); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarInjectionDuringDischarging, header included, to dst.
+func (x *EVMinimumVarInjectionDuringDischarging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(52)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarInjectionDuringDischarging.
+func (x *EVMinimumVarInjectionDuringDischarging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(52); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarInjectionDuringDischarging_L2, header included, to dst.
+func (x *EVMinimumVarInjectionDuringDischargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(53)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarInjectionDuringDischarging_L2.
+func (x *EVMinimumVarInjectionDuringDischargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(53); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVarInjectionDuringDischarging_L3, header included, to dst.
+func (x *EVMinimumVarInjectionDuringDischargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(54)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVarInjectionDuringDischarging_L3.
+func (x *EVMinimumVarInjectionDuringDischargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(54); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumVoltage, header included, to dst.
+func (x *EVMinimumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(81)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumVoltage.
+func (x *EVMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(81); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVNominalVoltage, header included, to dst.
+func (x *EVNominalVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(79)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVNominalVoltage.
+func (x *EVNominalVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(79); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVNominalVoltageOffset, header included, to dst.
+func (x *EVNominalVoltageOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(82)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVNominalVoltageOffset.
+func (x *EVNominalVoltageOffset) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(82); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentActivePower, header included, to dst.
+func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(259)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentActivePower.
+func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(259); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentActivePower_L2, header included, to dst.
+func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(260)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentActivePower_L2.
+func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(260); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentActivePower_L3, header included, to dst.
+func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(261)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentActivePower_L3.
+func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(261); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentFrequency, header included, to dst.
+func (x *EVPresentFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(266)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentFrequency.
+func (x *EVPresentFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(266); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentReactivePower, header included, to dst.
+func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(262)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentReactivePower.
+func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(262); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentReactivePower_L2, header included, to dst.
+func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(263)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentReactivePower_L2.
+func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(263); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentReactivePower_L3, header included, to dst.
+func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(264)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentReactivePower_L3.
+func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(264); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPresentVoltage, header included, to dst.
+func (x *EVPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(265)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPresentVoltage.
+func (x *EVPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(265); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVProcessing, header included, to dst.
+func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(9)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVProcessing.
+func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(9); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReactivePower, header included, to dst.
+func (x *EVReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(288)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReactivePower.
+func (x *EVReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(288); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReactivePowerLimits, header included, to dst.
+func (x *EVReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(30)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReactivePowerLimits.
+func (x *EVReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(30); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReactiveSusceptance, header included, to dst.
+func (x *EVReactiveSusceptance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(55)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReactiveSusceptance.
+func (x *EVReactiveSusceptance) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(55); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReactiveSusceptance_L2, header included, to dst.
+func (x *EVReactiveSusceptanceL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(56)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReactiveSusceptance_L2.
+func (x *EVReactiveSusceptanceL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(56); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReactiveSusceptance_L3, header included, to dst.
+func (x *EVReactiveSusceptanceL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(57)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReactiveSusceptance_L3.
+func (x *EVReactiveSusceptanceL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(57); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower, header included, to dst.
+func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(90)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower.
+func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(90); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower, header included, to dst.
+func (x *EVSEMaximumChargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(364)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower.
+func (x *EVSEMaximumChargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(364); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L2, header included, to dst.
+func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(91)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L2.
+func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(91); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L2, header included, to dst.
+func (x *EVSEMaximumChargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(365)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L2.
+func (x *EVSEMaximumChargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(365); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L3, header included, to dst.
+func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(92)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L3.
+func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(92); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumChargePower_L3, header included, to dst.
+func (x *EVSEMaximumChargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(366)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumChargePower_L3.
+func (x *EVSEMaximumChargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(366); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower, header included, to dst.
+func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(499)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower.
+func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(499); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower, header included, to dst.
+func (x *EVSEMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(222)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower.
+func (x *EVSEMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(222); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L2, header included, to dst.
+func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(500)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L2.
+func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(500); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L2, header included, to dst.
+func (x *EVSEMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(223)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L2.
+func (x *EVSEMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(223); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L3, header included, to dst.
+func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(501)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L3.
+func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(501); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumDischargePower_L3, header included, to dst.
+func (x *EVSEMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(224)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumDischargePower_L3.
+func (x *EVSEMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(224); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarAbsorptionDuringCharging, header included, to dst.
+func (x *EVSEMaximumVarAbsorptionDuringCharging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(226)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarAbsorptionDuringCharging.
+func (x *EVSEMaximumVarAbsorptionDuringCharging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(226); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarAbsorptionDuringCharging_L2, header included, to dst.
+func (x *EVSEMaximumVarAbsorptionDuringChargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(227)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarAbsorptionDuringCharging_L2.
+func (x *EVSEMaximumVarAbsorptionDuringChargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(227); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarAbsorptionDuringCharging_L3, header included, to dst.
+func (x *EVSEMaximumVarAbsorptionDuringChargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(228)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarAbsorptionDuringCharging_L3.
+func (x *EVSEMaximumVarAbsorptionDuringChargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(228); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarAbsorptionDuringDischarging, header included, to dst.
+func (x *EVSEMaximumVarAbsorptionDuringDischarging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(232)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarAbsorptionDuringDischarging.
+func (x *EVSEMaximumVarAbsorptionDuringDischarging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(232); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarAbsorptionDuringDischarging_L2, header included, to dst.
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(233)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarAbsorptionDuringDischarging_L2.
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(233); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarAbsorptionDuringDischarging_L3, header included, to dst.
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(234)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarAbsorptionDuringDischarging_L3.
+func (x *EVSEMaximumVarAbsorptionDuringDischargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(234); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarInjectionDuringCharging, header included, to dst.
+func (x *EVSEMaximumVarInjectionDuringCharging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(229)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarInjectionDuringCharging.
+func (x *EVSEMaximumVarInjectionDuringCharging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(229); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarInjectionDuringCharging_L2, header included, to dst.
+func (x *EVSEMaximumVarInjectionDuringChargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(230)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarInjectionDuringCharging_L2.
+func (x *EVSEMaximumVarInjectionDuringChargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(230); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarInjectionDuringCharging_L3, header included, to dst.
+func (x *EVSEMaximumVarInjectionDuringChargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(231)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarInjectionDuringCharging_L3.
+func (x *EVSEMaximumVarInjectionDuringChargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(231); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarInjectionDuringDischarging, header included, to dst.
+func (x *EVSEMaximumVarInjectionDuringDischarging) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(235)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarInjectionDuringDischarging.
+func (x *EVSEMaximumVarInjectionDuringDischarging) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(235); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarInjectionDuringDischarging_L2, header included, to dst.
+func (x *EVSEMaximumVarInjectionDuringDischargingL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(236)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarInjectionDuringDischarging_L2.
+func (x *EVSEMaximumVarInjectionDuringDischargingL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(236); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMaximumVarInjectionDuringDischarging_L3, header included, to dst.
+func (x *EVSEMaximumVarInjectionDuringDischargingL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(237)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMaximumVarInjectionDuringDischarging_L3.
+func (x *EVSEMaximumVarInjectionDuringDischargingL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(237); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumChargePower, header included, to dst.
+func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(93)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumChargePower.
+func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(93); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumChargePower_L2, header included, to dst.
+func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(94)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumChargePower_L2.
+func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(94); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumChargePower_L3, header included, to dst.
+func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(95)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumChargePower_L3.
+func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(95); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumDischargePower, header included, to dst.
+func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(502)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumDischargePower.
+func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(502); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumDischargePower_L2, header included, to dst.
+func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(503)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumDischargePower_L2.
+func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(503); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMinimumDischargePower_L3, header included, to dst.
+func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(504)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMinimumDischargePower_L3.
+func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(504); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalChargePower, header included, to dst.
+func (x *EVSENominalChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(216)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalChargePower.
+func (x *EVSENominalChargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(216); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalChargePower_L2, header included, to dst.
+func (x *EVSENominalChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(217)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalChargePower_L2.
+func (x *EVSENominalChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(217); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalChargePower_L3, header included, to dst.
+func (x *EVSENominalChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(218)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalChargePower_L3.
+func (x *EVSENominalChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(218); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalDischargePower, header included, to dst.
+func (x *EVSENominalDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(219)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalDischargePower.
+func (x *EVSENominalDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(219); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalDischargePower_L2, header included, to dst.
+func (x *EVSENominalDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(220)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalDischargePower_L2.
+func (x *EVSENominalDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(220); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalDischargePower_L3, header included, to dst.
+func (x *EVSENominalDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(221)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalDischargePower_L3.
+func (x *EVSENominalDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(221); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENominalFrequency, header included, to dst.
+func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(96)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENominalFrequency.
+func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(96); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENotification, header included, to dst.
+func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(105)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENotification.
+func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(105); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPowerRampLimitation, header included, to dst.
+func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(98)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPowerRampLimitation.
+func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(98); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPresentActivePower, header included, to dst.
+func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(99)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPresentActivePower.
+func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(99); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPresentActivePower_L2, header included, to dst.
+func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(100)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPresentActivePower_L2.
+func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(100); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPresentActivePower_L3, header included, to dst.
+func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(101)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPresentActivePower_L3.
+func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(101); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEProcessing, header included, to dst.
+func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(102)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEProcessing.
+func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(102); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEReactivePowerLimits, header included, to dst.
+func (x *EVSEReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(225)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEReactivePowerLimits.
+func (x *EVSEReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(225); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(103)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(103); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(537)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(537); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetActivePower, header included, to dst.
+func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(333)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetActivePower.
+func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(333); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetActivePower_L2, header included, to dst.
+func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(334)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetActivePower_L2.
+func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(334); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetActivePower_L3, header included, to dst.
+func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(335)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetActivePower_L3.
+func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(335); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetFrequency, header included, to dst.
+func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(558)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetFrequency.
+func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(558); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetReactivePower, header included, to dst.
+func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(336)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetReactivePower.
+func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(336); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetReactivePower_L2, header included, to dst.
+func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(337)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetReactivePower_L2.
+func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(337); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSETargetReactivePower_L3, header included, to dst.
+func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(338)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSETargetReactivePower_L3.
+func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(338); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEUpdateTime, header included, to dst.
+func (x *EVSEUpdateTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(248)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEUpdateTime.
+func (x *EVSEUpdateTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(248); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSessionTotalDischargeEnergyAvailable, header included, to dst.
+func (x *EVSessionTotalDischargeEnergyAvailable) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(16)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSessionTotalDischargeEnergyAvailable.
+func (x *EVSessionTotalDischargeEnergyAvailable) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(16); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedOverExcitedDischargePower, header included, to dst.
+func (x *EVSpecifiedOverExcitedDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(62)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedOverExcitedDischargePower.
+func (x *EVSpecifiedOverExcitedDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(62); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedOverExcitedDischargePower_L2, header included, to dst.
+func (x *EVSpecifiedOverExcitedDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(63)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedOverExcitedDischargePower_L2.
+func (x *EVSpecifiedOverExcitedDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(63); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedOverExcitedDischargePower_L3, header included, to dst.
+func (x *EVSpecifiedOverExcitedDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(64)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedOverExcitedDischargePower_L3.
+func (x *EVSpecifiedOverExcitedDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(64); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedOverExcitedPowerFactor, header included, to dst.
+func (x *EVSpecifiedOverExcitedPowerFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(59)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedOverExcitedPowerFactor.
+func (x *EVSpecifiedOverExcitedPowerFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(59); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedOverExcitedPowerFactor_L2, header included, to dst.
+func (x *EVSpecifiedOverExcitedPowerFactorL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(60)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedOverExcitedPowerFactor_L2.
+func (x *EVSpecifiedOverExcitedPowerFactorL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(60); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedOverExcitedPowerFactor_L3, header included, to dst.
+func (x *EVSpecifiedOverExcitedPowerFactorL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(61)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedOverExcitedPowerFactor_L3.
+func (x *EVSpecifiedOverExcitedPowerFactorL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(61); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedUnderExcitedDischargePower, header included, to dst.
+func (x *EVSpecifiedUnderExcitedDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(68)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedUnderExcitedDischargePower.
+func (x *EVSpecifiedUnderExcitedDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(68); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedUnderExcitedDischargePower_L2, header included, to dst.
+func (x *EVSpecifiedUnderExcitedDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(69)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedUnderExcitedDischargePower_L2.
+func (x *EVSpecifiedUnderExcitedDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(69); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedUnderExcitedDischargePower_L3, header included, to dst.
+func (x *EVSpecifiedUnderExcitedDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(70)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedUnderExcitedDischargePower_L3.
+func (x *EVSpecifiedUnderExcitedDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(70); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedUnderExcitedPowerFactor, header included, to dst.
+func (x *EVSpecifiedUnderExcitedPowerFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(65)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedUnderExcitedPowerFactor.
+func (x *EVSpecifiedUnderExcitedPowerFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(65); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedUnderExcitedPowerFactor_L2, header included, to dst.
+func (x *EVSpecifiedUnderExcitedPowerFactorL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(66)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedUnderExcitedPowerFactor_L2.
+func (x *EVSpecifiedUnderExcitedPowerFactorL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(66); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSpecifiedUnderExcitedPowerFactor_L3, header included, to dst.
+func (x *EVSpecifiedUnderExcitedPowerFactorL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(67)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSpecifiedUnderExcitedPowerFactor_L3.
+func (x *EVSpecifiedUnderExcitedPowerFactorL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(67); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTargetEnergyRequest, header included, to dst.
+func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(250)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTargetEnergyRequest.
+func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(250); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVUpdateTime, header included, to dst.
+func (x *EVUpdateTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(86)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVUpdateTime.
+func (x *EVUpdateTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(86); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVUseableWattHours, header included, to dst.
+func (x *EVUseableWattHours) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(85)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVUseableWattHours.
+func (x *EVUseableWattHours) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(85); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Enable, header included, to dst.
+func (x *Enable) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(109)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Enable.
+func (x *Enable) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(109); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnabledModes, header included, to dst.
+func (x *EnabledModes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(88)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnabledModes.
+func (x *EnabledModes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(88); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyCosts, header included, to dst.
+func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(549)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyCosts.
+func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(549); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceCLRes, header included, to dst.
+func (x *EnterServiceCLRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(345)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceCLRes.
+func (x *EnterServiceCLRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(345); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceCPDRes, header included, to dst.
+func (x *EnterServiceCPDRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(129)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceCPDRes.
+func (x *EnterServiceCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(129); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceDelay, header included, to dst.
+func (x *EnterServiceDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(135)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceDelay.
+func (x *EnterServiceDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(135); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceFrequencyHigh, header included, to dst.
+func (x *EnterServiceFrequencyHigh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(133)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceFrequencyHigh.
+func (x *EnterServiceFrequencyHigh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(133); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceFrequencyLow, header included, to dst.
+func (x *EnterServiceFrequencyLow) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(134)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceFrequencyLow.
+func (x *EnterServiceFrequencyLow) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(134); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceRampTime, header included, to dst.
+func (x *EnterServiceRampTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(137)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceRampTime.
+func (x *EnterServiceRampTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(137); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceRandomizedDelay, header included, to dst.
+func (x *EnterServiceRandomizedDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(136)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceRandomizedDelay.
+func (x *EnterServiceRandomizedDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(136); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceVoltageHigh, header included, to dst.
+func (x *EnterServiceVoltageHigh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(131)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceVoltageHigh.
+func (x *EnterServiceVoltageHigh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(131); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnterServiceVoltageLow, header included, to dst.
+func (x *EnterServiceVoltageLow) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(132)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnterServiceVoltageLow.
+func (x *EnterServiceVoltageLow) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(132); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(462)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(462); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(2)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(2); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// FrequencyTrip, header included, to dst.
+func (x *FrequencyTrip) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(124)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element FrequencyTrip.
+func (x *FrequencyTrip) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(124); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// G, header included, to dst.
+func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(454)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element G.
+func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(454); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridConnectionMode, header included, to dst.
+func (x *GridConnectionModeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(247)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridConnectionMode.
+func (x *GridConnectionModeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(247); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridLimits, header included, to dst.
+func (x *GridLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(238)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridLimits.
+func (x *GridLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(238); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridMaxFrequency, header included, to dst.
+func (x *GridMaxFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(243)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridMaxFrequency.
+func (x *GridMaxFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(243); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridMaximumVoltage, header included, to dst.
+func (x *GridMaximumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(244)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridMaximumVoltage.
+func (x *GridMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(244); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridMinFrequency, header included, to dst.
+func (x *GridMinFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(242)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridMinFrequency.
+func (x *GridMinFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(242); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridMinimumVoltage, header included, to dst.
+func (x *GridMinimumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(245)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridMinimumVoltage.
+func (x *GridMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(245); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridNominalFrequency, header included, to dst.
+func (x *GridNominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(239)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridNominalFrequency.
+func (x *GridNominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(239); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridNominalVoltage, header included, to dst.
+func (x *GridNominalVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(240)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridNominalVoltage.
+func (x *GridNominalVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(240); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// GridNominalVoltageOffset, header included, to dst.
+func (x *GridNominalVoltageOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(241)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element GridNominalVoltageOffset.
+func (x *GridNominalVoltageOffset) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(241); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// HMACOutputLength, header included, to dst.
+func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(441)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element HMACOutputLength.
+func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(441); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Header, header included, to dst.
+func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(484)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Header.
+func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(484); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// IEEE1547AbnormalCategory, header included, to dst.
+func (x *IEEE1547AbnormalCategory) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(78)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element IEEE1547AbnormalCategory.
+func (x *IEEE1547AbnormalCategory) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(78); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// IEEE1547NormalCategory, header included, to dst.
+func (x *IEEE1547NormalCategory) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(77)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element IEEE1547NormalCategory.
+func (x *IEEE1547NormalCategory) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(77); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// InletHot, header included, to dst.
+func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(516)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element InletHot.
+func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(516); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J, header included, to dst.
+func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(457)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J.
+func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(457); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J3072CertificationDate, header included, to dst.
+func (x *J3072CertificationDate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(84)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J3072CertificationDate.
+func (x *J3072CertificationDate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(84); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J3072Certified, header included, to dst.
+func (x *J3072Certified) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(83)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J3072Certified.
+func (x *J3072Certified) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(83); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LimitMaxDischargePower, header included, to dst.
+func (x *LimitMaxDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(209)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LimitMaxDischargePower.
+func (x *LimitMaxDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(209); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumPowerAsymmetry, header included, to dst.
+func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(97)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumPowerAsymmetry.
+func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(97); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumSOC, header included, to dst.
+func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(510)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumSOC.
+func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(510); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterID, header included, to dst.
+func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(539)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterID.
+func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(539); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfo, header included, to dst.
+func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(538)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfo.
+func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(538); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfoRequested, header included, to dst.
+func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(517)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfoRequested.
+func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(517); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterSignature, header included, to dst.
+func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(544)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterSignature.
+func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(544); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterStatus, header included, to dst.
+func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(545)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterStatus.
+func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(545); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterTimestamp, header included, to dst.
+func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(546)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterTimestamp.
+func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(546); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumSOC, header included, to dst.
+func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(413)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumSOC.
+func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(413); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Modulus, header included, to dst.
+func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(461)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Modulus.
+func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(461); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NotificationMaxDelay, header included, to dst.
+func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(104)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NotificationMaxDelay.
+func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(104); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OccupancyCosts, header included, to dst.
+func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(552)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OccupancyCosts.
+func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(552); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OpenLoopResponseTime, header included, to dst.
+func (x *OpenLoopResponseTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(156)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OpenLoopResponseTime.
+func (x *OpenLoopResponseTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(156); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverFrequencyDroop, header included, to dst.
+func (x *FrequencyDroopSettings) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(182)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverFrequencyDroop.
+func (x *FrequencyDroopSettings) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(182); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverFrequencyMayTripCurve, header included, to dst.
+func (x *DERCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(127)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverFrequencyMayTripCurve.
+func (x *DERCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(127); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverFrequencyMustTripCurve, header included, to dst.
+func (x *OverFrequencyMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(125)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverFrequencyMustTripCurve.
+func (x *OverFrequencyMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(125); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverVoltageMayTripCurve, header included, to dst.
+func (x *OverVoltageMayTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(122)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverVoltageMayTripCurve.
+func (x *OverVoltageMayTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(122); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverVoltageMomentaryCessationTripCurve, header included, to dst.
+func (x *OverVoltageMomentaryCessationTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(120)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverVoltageMomentaryCessationTripCurve.
+func (x *OverVoltageMomentaryCessationTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(120); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverVoltageMustTripCurve, header included, to dst.
+func (x *OverVoltageMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(108)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverVoltageMustTripCurve.
+func (x *OverVoltageMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(108); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayCosts, header included, to dst.
+func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(554)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayCosts.
+func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(554); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// P, header included, to dst.
+func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(453)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element P.
+func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(453); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyID, header included, to dst.
+func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(473)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyID.
+func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(473); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyPacket, header included, to dst.
+func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(475)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyPacket.
+func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(475); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PercentageValue, header included, to dst.
+func (x *PercentageValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(212)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PercentageValue.
+func (x *PercentageValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(212); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PercentageValue_L2, header included, to dst.
+func (x *PercentageValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(213)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PercentageValue_L2.
+func (x *PercentageValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(213); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PercentageValue_L3, header included, to dst.
+func (x *PercentageValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(214)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PercentageValue_L3.
+func (x *PercentageValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(214); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PermitService, header included, to dst.
+func (x *PermitService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(130)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PermitService.
+func (x *PermitService) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(130); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PgenCounter, header included, to dst.
+func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(459)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PgenCounter.
+func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(459); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerFactorExcitation, header included, to dst.
+func (x *PowerFactorExcitationFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(145)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerFactorExcitation.
+func (x *PowerFactorExcitationFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(145); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerFactorExcitation_L2, header included, to dst.
+func (x *PowerFactorExcitationL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(146)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerFactorExcitation_L2.
+func (x *PowerFactorExcitationL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(146); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerFactorExcitation_L3, header included, to dst.
+func (x *PowerFactorExcitationL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(147)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerFactorExcitation_L3.
+func (x *PowerFactorExcitationL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(147); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerFactorValue, header included, to dst.
+func (x *PowerFactorValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(142)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerFactorValue.
+func (x *PowerFactorValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(142); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerFactorValue_L2, header included, to dst.
+func (x *PowerFactorValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(143)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerFactorValue_L2.
+func (x *PowerFactorValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(143); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerFactorValue_L3, header included, to dst.
+func (x *PowerFactorValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(144)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerFactorValue_L3.
+func (x *PowerFactorValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(144); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerReference, header included, to dst.
+func (x *PowerReferenceFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(187)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerReference.
+func (x *PowerReferenceFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(187); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerReference_L2, header included, to dst.
+func (x *PowerReferenceL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(188)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerReference_L2.
+func (x *PowerReferenceL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(188); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerReference_L3, header included, to dst.
+func (x *PowerReferenceL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(189)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerReference_L3.
+func (x *PowerReferenceL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(189); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PresentSOC, header included, to dst.
+func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(507)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PresentSOC.
+func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(507); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Priority, header included, to dst.
+func (x *Priority) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(110)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Priority.
+func (x *Priority) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(110); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Q, header included, to dst.
+func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(456)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Q.
+func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(456); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ReactivePowerSupportCLRes, header included, to dst.
+func (x *ReactivePowerSupportCLRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(354)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ReactivePowerSupportCLRes.
+func (x *ReactivePowerSupportCLRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(354); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ReactivePowerSupportCPDRes, header included, to dst.
+func (x *ReactivePowerSupportCPDRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(138)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ReactivePowerSupportCPDRes.
+func (x *ReactivePowerSupportCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(138); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Receipt, header included, to dst.
+func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(547)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Receipt.
+func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(547); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ReferenceVoltage, header included, to dst.
+func (x *ReferenceVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(158)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ReferenceVoltage.
+func (x *ReferenceVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(158); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ReferenceVoltageAdjustmentTimeConstant, header included, to dst.
+func (x *ReferenceVoltageAdjustmentTimeConstant) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(160)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ReferenceVoltageAdjustmentTimeConstant.
+func (x *ReferenceVoltageAdjustmentTimeConstant) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(160); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMaximumSOC, header included, to dst.
+func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(513)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMaximumSOC.
+func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(513); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMinimumSOC, header included, to dst.
+func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(511)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMinimumSOC.
+func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(511); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToTargetSOC, header included, to dst.
+func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(512)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToTargetSOC.
+func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(512); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RequiredDEROperatingMode, header included, to dst.
+func (x *RequiredDEROperatingModeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(246)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RequiredDEROperatingMode.
+func (x *RequiredDEROperatingModeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(246); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ResponseCode, header included, to dst.
+func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(496)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ResponseCode.
+func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(496); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RootCertificateID, header included, to dst.
+func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(563)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RootCertificateID.
+func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(563); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPKISexp, header included, to dst.
+func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(477)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPKISexp.
+func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(477); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Seed, header included, to dst.
+func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(458)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Seed.
+func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(458); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SessionID, header included, to dst.
+func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(485)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SessionID.
+func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(485); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SupportedModes, header included, to dst.
+func (x *SupportedModes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(87)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SupportedModes.
+func (x *SupportedModes) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(87); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetSOC, header included, to dst.
+func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(414)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetSOC.
+func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(414); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxCosts, header included, to dst.
+func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(555)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxCosts.
+func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(555); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleID, header included, to dst.
+func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(556)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleID.
+func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(556); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeAnchor, header included, to dst.
+func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(548)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeAnchor.
+func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(548); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeConstantPT1, header included, to dst.
+func (x *TimeConstantPT1) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(157)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeConstantPT1.
+func (x *TimeConstantPT1) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(157); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeStamp, header included, to dst.
+func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(486)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeStamp.
+func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(486); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderFrequencyDroop, header included, to dst.
+func (x *UnderFrequencyDroop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(191)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderFrequencyDroop.
+func (x *UnderFrequencyDroop) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(191); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderFrequencyMayTripCurve, header included, to dst.
+func (x *UnderFrequencyMayTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(128)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderFrequencyMayTripCurve.
+func (x *UnderFrequencyMayTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(128); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderFrequencyMustTripCurve, header included, to dst.
+func (x *UnderFrequencyMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(126)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderFrequencyMustTripCurve.
+func (x *UnderFrequencyMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(126); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderVoltageMayTripCurve, header included, to dst.
+func (x *UnderVoltageMayTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(123)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderVoltageMayTripCurve.
+func (x *UnderVoltageMayTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(123); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderVoltageMomentaryCessationTripCurve, header included, to dst.
+func (x *UnderVoltageMomentaryCessationTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(121)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderVoltageMomentaryCessationTripCurve.
+func (x *UnderVoltageMomentaryCessationTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(121); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// UnderVoltageMustTripCurve, header included, to dst.
+func (x *UnderVoltageMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(119)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element UnderVoltageMustTripCurve.
+func (x *UnderVoltageMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(119); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Unit, header included, to dst.
+func (x *Unit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(177)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Unit.
+func (x *Unit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(177); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Value, header included, to dst.
+func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(3)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Value.
+func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(3); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VarSetpoint, header included, to dst.
+func (x *VarSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(174)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VarSetpoint.
+func (x *VarSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(174); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VarSetpoint_L2, header included, to dst.
+func (x *VarSetpointL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(175)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VarSetpoint_L2.
+func (x *VarSetpointL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(175); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VarSetpoint_L3, header included, to dst.
+func (x *VarSetpointL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(176)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VarSetpoint_L3.
+func (x *VarSetpointL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(176); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltVar, header included, to dst.
+func (x *VoltVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(148)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltVar.
+func (x *VoltVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(148); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltWatt, header included, to dst.
+func (x *VoltWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(192)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltWatt.
+func (x *VoltWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(192); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VoltageTrip, header included, to dst.
+func (x *VoltageTrip) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(107)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VoltageTrip.
+func (x *VoltageTrip) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(107); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WattSetpoint, header included, to dst.
+func (x *WattSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(205)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WattSetpoint.
+func (x *WattSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(205); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WattSetpoint_L2, header included, to dst.
+func (x *WattSetpointL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(206)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WattSetpoint_L2.
+func (x *WattSetpointL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(206); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WattSetpoint_L3, header included, to dst.
+func (x *WattSetpointL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(207)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WattSetpoint_L3.
+func (x *WattSetpointL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(207); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WattVar, header included, to dst.
+func (x *WattVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(161)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WattVar.
+func (x *WattVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(161); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509CRL, header included, to dst.
+func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(471)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509CRL.
+func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(471); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509Certificate, header included, to dst.
+func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(470)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509Certificate.
+func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(470); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerName, header included, to dst.
+func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(466)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerName.
+func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(466); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerSerial, header included, to dst.
+func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(465)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerSerial.
+func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(465); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SKI, header included, to dst.
+func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(468)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SKI.
+func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(468); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SerialNumber, header included, to dst.
+func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(467)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SerialNumber.
+func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(467); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SubjectName, header included, to dst.
+func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(469)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SubjectName.
+func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(469); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// XPath, header included, to dst.
+func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(445)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element XPath.
+func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(445); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Y, header included, to dst.
+func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(455)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Y.
+func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(455); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// db, header included, to dst.
+func (x *Db) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(183)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element db.
+func (x *Db) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(183); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// xUnit, header included, to dst.
+func (x *XUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(111)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element xUnit.
+func (x *XUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(111); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// xValue, header included, to dst.
+func (x *XValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(115)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element xValue.
+func (x *XValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(115); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// yUnit, header included, to dst.
+func (x *YUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(112)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element yUnit.
+func (x *YUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(112); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// yValue, header included, to dst.
+func (x *YValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(116)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element yValue.
+func (x *YValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(116); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
 // DecodeDocument decodes an EXI document into the generated type of its
 // root element.
 func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
@@ -12647,14 +25113,14 @@ func present(b bool) int {
 
 // DecodeFragment decodes an EXI fragment of one element into the
 // generated type of that element.
-func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
+func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	var d exi.Decoder
 	d.ResetFragment(schema(), b, opt)
 	ev, err := d.Next()
 	if err != nil {
 		return nil, err
 	}
-	var m exi.Message
+	var m exi.Fragment
 	switch ev.Index {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
@@ -12850,6 +25316,1278 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
 		m = x
 	case 559:
 		x := new(BPTDynamicACCLResControlMode)
+		x.decodeEXI(&d)
+		m = x
+	case 415:
+		x := new(AckMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 359:
+		x := new(ActivePowerSupportCLRes)
+		x.decodeEXI(&d)
+		m = x
+	case 178:
+		x := new(ActivePowerSupportCPDRes)
+		x.decodeEXI(&d)
+		m = x
+	case 553:
+		x := new(DetailedCost)
+		x.decodeEXI(&d)
+		m = x
+	case 550:
+		x := new(RationalNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 159:
+		x := new(AutonomousReferenceVoltageAdjustmentEnable)
+		x.decodeEXI(&d)
+		m = x
+	case 541:
+		x := new(BPTDischargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 543:
+		x := new(BPTInductiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 515:
+		x := new(BatteryEnergyCapacity)
+		x.decodeEXI(&d)
+		m = x
+	case 542:
+		x := new(CapacitiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 540:
+		x := new(ChargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 514:
+		x := new(ChargingComplete)
+		x.decodeEXI(&d)
+		m = x
+	case 139:
+		x := new(ConstantPowerFactor)
+		x.decodeEXI(&d)
+		m = x
+	case 171:
+		x := new(ConstantVar)
+		x.decodeEXI(&d)
+		m = x
+	case 202:
+		x := new(ConstantWatt)
+		x.decodeEXI(&d)
+		m = x
+	case 551:
+		x := new(CostPerUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 114:
+		x := new(DataTuple)
+		x.decodeEXI(&d)
+		m = x
+	case 113:
+		x := new(CurveDataPointsList)
+		x.decodeEXI(&d)
+		m = x
+	case 117:
+		x := new(CurveDataPointsL2)
+		x.decodeEXI(&d)
+		m = x
+	case 118:
+		x := new(CurveDataPointsL3)
+		x.decodeEXI(&d)
+		m = x
+	case 330:
+		x := new(DERAlarmStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 274:
+		x := new(DERConnectionStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 342:
+		x := new(DERControlCLRes)
+		x.decodeEXI(&d)
+		m = x
+	case 106:
+		x := new(DERControlCPDRes)
+		x.decodeEXI(&d)
+		m = x
+	case 273:
+		x := new(DEROperationalState)
+		x.decodeEXI(&d)
+		m = x
+	case 373:
+		x := new(DepartureTime)
+		x.decodeEXI(&d)
+		m = x
+	case 506:
+		x := new(DisplayParameters)
+		x.decodeEXI(&d)
+		m = x
+	case 184:
+		x := new(DroopFactor)
+		x.decodeEXI(&d)
+		m = x
+	case 185:
+		x := new(DroopFactorL2)
+		x.decodeEXI(&d)
+		m = x
+	case 186:
+		x := new(DroopFactorL3)
+		x.decodeEXI(&d)
+		m = x
+	case 275:
+		x := new(EVApparentPower)
+		x.decodeEXI(&d)
+		m = x
+	case 17:
+		x := new(EVApparentPowerLimits)
+		x.decodeEXI(&d)
+		m = x
+	case 328:
+		x := new(EVDurationMaximumChargeRate)
+		x.decodeEXI(&d)
+		m = x
+	case 329:
+		x := new(EVDurationMaximumDischargeRate)
+		x.decodeEXI(&d)
+		m = x
+	case 313:
+		x := new(EVExcitation)
+		x.decodeEXI(&d)
+		m = x
+	case 58:
+		x := new(EVExcitationLimits)
+		x.decodeEXI(&d)
+		m = x
+	case 71:
+		x := new(EVInverterDetails)
+		x.decodeEXI(&d)
+		m = x
+	case 73:
+		x := new(EVInverterHwVersion)
+		x.decodeEXI(&d)
+		m = x
+	case 74:
+		x := new(EVInverterManufacturer)
+		x.decodeEXI(&d)
+		m = x
+	case 75:
+		x := new(EVInverterModel)
+		x.decodeEXI(&d)
+		m = x
+	case 76:
+		x := new(EVInverterSerialNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 72:
+		x := new(EVInverterSwVersion)
+		x.decodeEXI(&d)
+		m = x
+	case 18:
+		x := new(EVMaximumApparentPowerDuringChargingAndVarAbsorption)
+		x.decodeEXI(&d)
+		m = x
+	case 19:
+		x := new(EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2)
+		x.decodeEXI(&d)
+		m = x
+	case 20:
+		x := new(EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3)
+		x.decodeEXI(&d)
+		m = x
+	case 21:
+		x := new(EVMaximumApparentPowerDuringChargingAndVarInjection)
+		x.decodeEXI(&d)
+		m = x
+	case 22:
+		x := new(EVMaximumApparentPowerDuringChargingAndVarInjectionL2)
+		x.decodeEXI(&d)
+		m = x
+	case 23:
+		x := new(EVMaximumApparentPowerDuringChargingAndVarInjectionL3)
+		x.decodeEXI(&d)
+		m = x
+	case 24:
+		x := new(EVMaximumApparentPowerDuringDischargingAndVarAbsorption)
+		x.decodeEXI(&d)
+		m = x
+	case 25:
+		x := new(EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2)
+		x.decodeEXI(&d)
+		m = x
+	case 26:
+		x := new(EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3)
+		x.decodeEXI(&d)
+		m = x
+	case 27:
+		x := new(EVMaximumApparentPowerDuringDischargingAndVarInjection)
+		x.decodeEXI(&d)
+		m = x
+	case 28:
+		x := new(EVMaximumApparentPowerDuringDischargingAndVarInjectionL2)
+		x.decodeEXI(&d)
+		m = x
+	case 29:
+		x := new(EVMaximumApparentPowerDuringDischargingAndVarInjectionL3)
+		x.decodeEXI(&d)
+		m = x
+	case 1:
+		x := new(EVMaximumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 4:
+		x := new(EVMaximumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 5:
+		x := new(EVMaximumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 489:
+		x := new(EVMaximumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 10:
+		x := new(EVMaximumDischargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 490:
+		x := new(EVMaximumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 11:
+		x := new(EVMaximumDischargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 491:
+		x := new(EVMaximumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 12:
+		x := new(EVMaximumDischargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 251:
+		x := new(EVMaximumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 525:
+		x := new(EVMaximumV2XEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 401:
+		x := new(EVMaximumV2XEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 31:
+		x := new(EVMaximumVarAbsorptionDuringCharging)
+		x.decodeEXI(&d)
+		m = x
+	case 32:
+		x := new(EVMaximumVarAbsorptionDuringChargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 33:
+		x := new(EVMaximumVarAbsorptionDuringChargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 43:
+		x := new(EVMaximumVarAbsorptionDuringDischarging)
+		x.decodeEXI(&d)
+		m = x
+	case 44:
+		x := new(EVMaximumVarAbsorptionDuringDischargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 45:
+		x := new(EVMaximumVarAbsorptionDuringDischargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 37:
+		x := new(EVMaximumVarInjectionDuringCharging)
+		x.decodeEXI(&d)
+		m = x
+	case 38:
+		x := new(EVMaximumVarInjectionDuringChargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 39:
+		x := new(EVMaximumVarInjectionDuringChargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 49:
+		x := new(EVMaximumVarInjectionDuringDischarging)
+		x.decodeEXI(&d)
+		m = x
+	case 50:
+		x := new(EVMaximumVarInjectionDuringDischargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 51:
+		x := new(EVMaximumVarInjectionDuringDischargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 80:
+		x := new(EVMaximumVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 6:
+		x := new(EVMinimumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 7:
+		x := new(EVMinimumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 8:
+		x := new(EVMinimumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 327:
+		x := new(EVMinimumChargingDuration)
+		x.decodeEXI(&d)
+		m = x
+	case 492:
+		x := new(EVMinimumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 13:
+		x := new(EVMinimumDischargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 493:
+		x := new(EVMinimumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 14:
+		x := new(EVMinimumDischargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 494:
+		x := new(EVMinimumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 15:
+		x := new(EVMinimumDischargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 252:
+		x := new(EVMinimumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 526:
+		x := new(EVMinimumV2XEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 402:
+		x := new(EVMinimumV2XEnergyRequestFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 34:
+		x := new(EVMinimumVarAbsorptionDuringCharging)
+		x.decodeEXI(&d)
+		m = x
+	case 35:
+		x := new(EVMinimumVarAbsorptionDuringChargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 36:
+		x := new(EVMinimumVarAbsorptionDuringChargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 46:
+		x := new(EVMinimumVarAbsorptionDuringDischarging)
+		x.decodeEXI(&d)
+		m = x
+	case 47:
+		x := new(EVMinimumVarAbsorptionDuringDischargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 48:
+		x := new(EVMinimumVarAbsorptionDuringDischargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 40:
+		x := new(EVMinimumVarInjectionDuringCharging)
+		x.decodeEXI(&d)
+		m = x
+	case 41:
+		x := new(EVMinimumVarInjectionDuringChargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 42:
+		x := new(EVMinimumVarInjectionDuringChargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 52:
+		x := new(EVMinimumVarInjectionDuringDischarging)
+		x.decodeEXI(&d)
+		m = x
+	case 53:
+		x := new(EVMinimumVarInjectionDuringDischargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 54:
+		x := new(EVMinimumVarInjectionDuringDischargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 81:
+		x := new(EVMinimumVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 79:
+		x := new(EVNominalVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 82:
+		x := new(EVNominalVoltageOffset)
+		x.decodeEXI(&d)
+		m = x
+	case 259:
+		x := new(EVPresentActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 260:
+		x := new(EVPresentActivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 261:
+		x := new(EVPresentActivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 266:
+		x := new(EVPresentFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 262:
+		x := new(EVPresentReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 263:
+		x := new(EVPresentReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 264:
+		x := new(EVPresentReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 265:
+		x := new(EVPresentVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 9:
+		x := new(EVProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 288:
+		x := new(EVReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 30:
+		x := new(EVReactivePowerLimits)
+		x.decodeEXI(&d)
+		m = x
+	case 55:
+		x := new(EVReactiveSusceptance)
+		x.decodeEXI(&d)
+		m = x
+	case 56:
+		x := new(EVReactiveSusceptanceL2)
+		x.decodeEXI(&d)
+		m = x
+	case 57:
+		x := new(EVReactiveSusceptanceL3)
+		x.decodeEXI(&d)
+		m = x
+	case 90:
+		x := new(EVSEMaximumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 364:
+		x := new(EVSEMaximumChargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 91:
+		x := new(EVSEMaximumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 365:
+		x := new(EVSEMaximumChargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 92:
+		x := new(EVSEMaximumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 366:
+		x := new(EVSEMaximumChargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 499:
+		x := new(EVSEMaximumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 222:
+		x := new(EVSEMaximumDischargePowerFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 500:
+		x := new(EVSEMaximumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 223:
+		x := new(EVSEMaximumDischargePowerL2Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 501:
+		x := new(EVSEMaximumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 224:
+		x := new(EVSEMaximumDischargePowerL3Fragment)
+		x.decodeEXI(&d)
+		m = x
+	case 226:
+		x := new(EVSEMaximumVarAbsorptionDuringCharging)
+		x.decodeEXI(&d)
+		m = x
+	case 227:
+		x := new(EVSEMaximumVarAbsorptionDuringChargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 228:
+		x := new(EVSEMaximumVarAbsorptionDuringChargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 232:
+		x := new(EVSEMaximumVarAbsorptionDuringDischarging)
+		x.decodeEXI(&d)
+		m = x
+	case 233:
+		x := new(EVSEMaximumVarAbsorptionDuringDischargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 234:
+		x := new(EVSEMaximumVarAbsorptionDuringDischargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 229:
+		x := new(EVSEMaximumVarInjectionDuringCharging)
+		x.decodeEXI(&d)
+		m = x
+	case 230:
+		x := new(EVSEMaximumVarInjectionDuringChargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 231:
+		x := new(EVSEMaximumVarInjectionDuringChargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 235:
+		x := new(EVSEMaximumVarInjectionDuringDischarging)
+		x.decodeEXI(&d)
+		m = x
+	case 236:
+		x := new(EVSEMaximumVarInjectionDuringDischargingL2)
+		x.decodeEXI(&d)
+		m = x
+	case 237:
+		x := new(EVSEMaximumVarInjectionDuringDischargingL3)
+		x.decodeEXI(&d)
+		m = x
+	case 93:
+		x := new(EVSEMinimumChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 94:
+		x := new(EVSEMinimumChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 95:
+		x := new(EVSEMinimumChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 502:
+		x := new(EVSEMinimumDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 503:
+		x := new(EVSEMinimumDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 504:
+		x := new(EVSEMinimumDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 216:
+		x := new(EVSENominalChargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 217:
+		x := new(EVSENominalChargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 218:
+		x := new(EVSENominalChargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 219:
+		x := new(EVSENominalDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 220:
+		x := new(EVSENominalDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 221:
+		x := new(EVSENominalDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 96:
+		x := new(EVSENominalFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 105:
+		x := new(EVSENotification)
+		x.decodeEXI(&d)
+		m = x
+	case 98:
+		x := new(EVSEPowerRampLimitation)
+		x.decodeEXI(&d)
+		m = x
+	case 99:
+		x := new(EVSEPresentActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 100:
+		x := new(EVSEPresentActivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 101:
+		x := new(EVSEPresentActivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 102:
+		x := new(EVSEProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 225:
+		x := new(EVSEReactivePowerLimits)
+		x.decodeEXI(&d)
+		m = x
+	case 103:
+		x := new(EVSEStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 537:
+		x := new(EVSEStatusFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 333:
+		x := new(EVSETargetActivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 334:
+		x := new(EVSETargetActivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 335:
+		x := new(EVSETargetActivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 558:
+		x := new(EVSETargetFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 336:
+		x := new(EVSETargetReactivePower)
+		x.decodeEXI(&d)
+		m = x
+	case 337:
+		x := new(EVSETargetReactivePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 338:
+		x := new(EVSETargetReactivePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 248:
+		x := new(EVSEUpdateTime)
+		x.decodeEXI(&d)
+		m = x
+	case 16:
+		x := new(EVSessionTotalDischargeEnergyAvailable)
+		x.decodeEXI(&d)
+		m = x
+	case 62:
+		x := new(EVSpecifiedOverExcitedDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 63:
+		x := new(EVSpecifiedOverExcitedDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 64:
+		x := new(EVSpecifiedOverExcitedDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 59:
+		x := new(EVSpecifiedOverExcitedPowerFactor)
+		x.decodeEXI(&d)
+		m = x
+	case 60:
+		x := new(EVSpecifiedOverExcitedPowerFactorL2)
+		x.decodeEXI(&d)
+		m = x
+	case 61:
+		x := new(EVSpecifiedOverExcitedPowerFactorL3)
+		x.decodeEXI(&d)
+		m = x
+	case 68:
+		x := new(EVSpecifiedUnderExcitedDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 69:
+		x := new(EVSpecifiedUnderExcitedDischargePowerL2)
+		x.decodeEXI(&d)
+		m = x
+	case 70:
+		x := new(EVSpecifiedUnderExcitedDischargePowerL3)
+		x.decodeEXI(&d)
+		m = x
+	case 65:
+		x := new(EVSpecifiedUnderExcitedPowerFactor)
+		x.decodeEXI(&d)
+		m = x
+	case 66:
+		x := new(EVSpecifiedUnderExcitedPowerFactorL2)
+		x.decodeEXI(&d)
+		m = x
+	case 67:
+		x := new(EVSpecifiedUnderExcitedPowerFactorL3)
+		x.decodeEXI(&d)
+		m = x
+	case 250:
+		x := new(EVTargetEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 86:
+		x := new(EVUpdateTime)
+		x.decodeEXI(&d)
+		m = x
+	case 85:
+		x := new(EVUseableWattHours)
+		x.decodeEXI(&d)
+		m = x
+	case 109:
+		x := new(Enable)
+		x.decodeEXI(&d)
+		m = x
+	case 88:
+		x := new(EnabledModes)
+		x.decodeEXI(&d)
+		m = x
+	case 549:
+		x := new(EnergyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 345:
+		x := new(EnterServiceCLRes)
+		x.decodeEXI(&d)
+		m = x
+	case 129:
+		x := new(EnterServiceCPDRes)
+		x.decodeEXI(&d)
+		m = x
+	case 135:
+		x := new(EnterServiceDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 133:
+		x := new(EnterServiceFrequencyHigh)
+		x.decodeEXI(&d)
+		m = x
+	case 134:
+		x := new(EnterServiceFrequencyLow)
+		x.decodeEXI(&d)
+		m = x
+	case 137:
+		x := new(EnterServiceRampTime)
+		x.decodeEXI(&d)
+		m = x
+	case 136:
+		x := new(EnterServiceRandomizedDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 131:
+		x := new(EnterServiceVoltageHigh)
+		x.decodeEXI(&d)
+		m = x
+	case 132:
+		x := new(EnterServiceVoltageLow)
+		x.decodeEXI(&d)
+		m = x
+	case 462:
+		x := new(Exponent)
+		x.decodeEXI(&d)
+		m = x
+	case 2:
+		x := new(ExponentFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 124:
+		x := new(FrequencyTrip)
+		x.decodeEXI(&d)
+		m = x
+	case 454:
+		x := new(G)
+		x.decodeEXI(&d)
+		m = x
+	case 247:
+		x := new(GridConnectionModeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 238:
+		x := new(GridLimits)
+		x.decodeEXI(&d)
+		m = x
+	case 243:
+		x := new(GridMaxFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 244:
+		x := new(GridMaximumVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 242:
+		x := new(GridMinFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 245:
+		x := new(GridMinimumVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 239:
+		x := new(GridNominalFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 240:
+		x := new(GridNominalVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 241:
+		x := new(GridNominalVoltageOffset)
+		x.decodeEXI(&d)
+		m = x
+	case 441:
+		x := new(HMACOutputLength)
+		x.decodeEXI(&d)
+		m = x
+	case 484:
+		x := new(MessageHeader)
+		x.decodeEXI(&d)
+		m = x
+	case 78:
+		x := new(IEEE1547AbnormalCategory)
+		x.decodeEXI(&d)
+		m = x
+	case 77:
+		x := new(IEEE1547NormalCategory)
+		x.decodeEXI(&d)
+		m = x
+	case 516:
+		x := new(InletHot)
+		x.decodeEXI(&d)
+		m = x
+	case 457:
+		x := new(J)
+		x.decodeEXI(&d)
+		m = x
+	case 84:
+		x := new(J3072CertificationDate)
+		x.decodeEXI(&d)
+		m = x
+	case 83:
+		x := new(J3072Certified)
+		x.decodeEXI(&d)
+		m = x
+	case 209:
+		x := new(LimitMaxDischargePower)
+		x.decodeEXI(&d)
+		m = x
+	case 97:
+		x := new(MaximumPowerAsymmetry)
+		x.decodeEXI(&d)
+		m = x
+	case 510:
+		x := new(MaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 539:
+		x := new(MeterID)
+		x.decodeEXI(&d)
+		m = x
+	case 538:
+		x := new(MeterInfo)
+		x.decodeEXI(&d)
+		m = x
+	case 517:
+		x := new(MeterInfoRequested)
+		x.decodeEXI(&d)
+		m = x
+	case 544:
+		x := new(MeterSignature)
+		x.decodeEXI(&d)
+		m = x
+	case 545:
+		x := new(MeterStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 546:
+		x := new(MeterTimestamp)
+		x.decodeEXI(&d)
+		m = x
+	case 413:
+		x := new(MinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 461:
+		x := new(Modulus)
+		x.decodeEXI(&d)
+		m = x
+	case 104:
+		x := new(NotificationMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 552:
+		x := new(OccupancyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 156:
+		x := new(OpenLoopResponseTime)
+		x.decodeEXI(&d)
+		m = x
+	case 182:
+		x := new(FrequencyDroopSettings)
+		x.decodeEXI(&d)
+		m = x
+	case 127:
+		x := new(DERCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 125:
+		x := new(OverFrequencyMustTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 122:
+		x := new(OverVoltageMayTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 120:
+		x := new(OverVoltageMomentaryCessationTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 108:
+		x := new(OverVoltageMustTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 554:
+		x := new(OverstayCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 453:
+		x := new(P)
+		x.decodeEXI(&d)
+		m = x
+	case 473:
+		x := new(PGPKeyID)
+		x.decodeEXI(&d)
+		m = x
+	case 475:
+		x := new(PGPKeyPacket)
+		x.decodeEXI(&d)
+		m = x
+	case 212:
+		x := new(PercentageValue)
+		x.decodeEXI(&d)
+		m = x
+	case 213:
+		x := new(PercentageValueL2)
+		x.decodeEXI(&d)
+		m = x
+	case 214:
+		x := new(PercentageValueL3)
+		x.decodeEXI(&d)
+		m = x
+	case 130:
+		x := new(PermitService)
+		x.decodeEXI(&d)
+		m = x
+	case 459:
+		x := new(PgenCounter)
+		x.decodeEXI(&d)
+		m = x
+	case 145:
+		x := new(PowerFactorExcitationFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 146:
+		x := new(PowerFactorExcitationL2)
+		x.decodeEXI(&d)
+		m = x
+	case 147:
+		x := new(PowerFactorExcitationL3)
+		x.decodeEXI(&d)
+		m = x
+	case 142:
+		x := new(PowerFactorValue)
+		x.decodeEXI(&d)
+		m = x
+	case 143:
+		x := new(PowerFactorValueL2)
+		x.decodeEXI(&d)
+		m = x
+	case 144:
+		x := new(PowerFactorValueL3)
+		x.decodeEXI(&d)
+		m = x
+	case 187:
+		x := new(PowerReferenceFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 188:
+		x := new(PowerReferenceL2)
+		x.decodeEXI(&d)
+		m = x
+	case 189:
+		x := new(PowerReferenceL3)
+		x.decodeEXI(&d)
+		m = x
+	case 507:
+		x := new(PresentSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 110:
+		x := new(Priority)
+		x.decodeEXI(&d)
+		m = x
+	case 456:
+		x := new(Q)
+		x.decodeEXI(&d)
+		m = x
+	case 354:
+		x := new(ReactivePowerSupportCLRes)
+		x.decodeEXI(&d)
+		m = x
+	case 138:
+		x := new(ReactivePowerSupportCPDRes)
+		x.decodeEXI(&d)
+		m = x
+	case 547:
+		x := new(Receipt)
+		x.decodeEXI(&d)
+		m = x
+	case 158:
+		x := new(ReferenceVoltage)
+		x.decodeEXI(&d)
+		m = x
+	case 160:
+		x := new(ReferenceVoltageAdjustmentTimeConstant)
+		x.decodeEXI(&d)
+		m = x
+	case 513:
+		x := new(RemainingTimeToMaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 511:
+		x := new(RemainingTimeToMinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 512:
+		x := new(RemainingTimeToTargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 246:
+		x := new(RequiredDEROperatingModeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 496:
+		x := new(ResponseCodeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 563:
+		x := new(X509IssuerSerial)
+		x.decodeEXI(&d)
+		m = x
+	case 477:
+		x := new(SPKISexp)
+		x.decodeEXI(&d)
+		m = x
+	case 458:
+		x := new(Seed)
+		x.decodeEXI(&d)
+		m = x
+	case 485:
+		x := new(SessionID)
+		x.decodeEXI(&d)
+		m = x
+	case 87:
+		x := new(SupportedModes)
+		x.decodeEXI(&d)
+		m = x
+	case 414:
+		x := new(TargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 555:
+		x := new(DetailedTax)
+		x.decodeEXI(&d)
+		m = x
+	case 556:
+		x := new(TaxRuleID)
+		x.decodeEXI(&d)
+		m = x
+	case 548:
+		x := new(TimeAnchor)
+		x.decodeEXI(&d)
+		m = x
+	case 157:
+		x := new(TimeConstantPT1)
+		x.decodeEXI(&d)
+		m = x
+	case 486:
+		x := new(TimeStamp)
+		x.decodeEXI(&d)
+		m = x
+	case 191:
+		x := new(UnderFrequencyDroop)
+		x.decodeEXI(&d)
+		m = x
+	case 128:
+		x := new(UnderFrequencyMayTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 126:
+		x := new(UnderFrequencyMustTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 123:
+		x := new(UnderVoltageMayTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 121:
+		x := new(UnderVoltageMomentaryCessationTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 119:
+		x := new(UnderVoltageMustTripCurve)
+		x.decodeEXI(&d)
+		m = x
+	case 177:
+		x := new(Unit)
+		x.decodeEXI(&d)
+		m = x
+	case 3:
+		x := new(Value)
+		x.decodeEXI(&d)
+		m = x
+	case 174:
+		x := new(VarSetpoint)
+		x.decodeEXI(&d)
+		m = x
+	case 175:
+		x := new(VarSetpointL2)
+		x.decodeEXI(&d)
+		m = x
+	case 176:
+		x := new(VarSetpointL3)
+		x.decodeEXI(&d)
+		m = x
+	case 148:
+		x := new(VoltVar)
+		x.decodeEXI(&d)
+		m = x
+	case 192:
+		x := new(VoltWatt)
+		x.decodeEXI(&d)
+		m = x
+	case 107:
+		x := new(VoltageTrip)
+		x.decodeEXI(&d)
+		m = x
+	case 205:
+		x := new(WattSetpoint)
+		x.decodeEXI(&d)
+		m = x
+	case 206:
+		x := new(WattSetpointL2)
+		x.decodeEXI(&d)
+		m = x
+	case 207:
+		x := new(WattSetpointL3)
+		x.decodeEXI(&d)
+		m = x
+	case 161:
+		x := new(WattVar)
+		x.decodeEXI(&d)
+		m = x
+	case 471:
+		x := new(X509CRL)
+		x.decodeEXI(&d)
+		m = x
+	case 470:
+		x := new(X509Certificate)
+		x.decodeEXI(&d)
+		m = x
+	case 466:
+		x := new(X509IssuerName)
+		x.decodeEXI(&d)
+		m = x
+	case 465:
+		x := new(X509IssuerSerialFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 468:
+		x := new(X509SKI)
+		x.decodeEXI(&d)
+		m = x
+	case 467:
+		x := new(X509SerialNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 469:
+		x := new(X509SubjectName)
+		x.decodeEXI(&d)
+		m = x
+	case 445:
+		x := new(XPath)
+		x.decodeEXI(&d)
+		m = x
+	case 455:
+		x := new(Y)
+		x.decodeEXI(&d)
+		m = x
+	case 183:
+		x := new(Db)
+		x.decodeEXI(&d)
+		m = x
+	case 111:
+		x := new(XUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 115:
+		x := new(XValue)
+		x.decodeEXI(&d)
+		m = x
+	case 112:
+		x := new(YUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 116:
+		x := new(YValue)
 		x.decodeEXI(&d)
 		m = x
 	default:

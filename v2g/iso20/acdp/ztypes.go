@@ -2581,6 +2581,2370 @@ func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	}
 }
 
+// AckMaxDelay is the local element AckMaxDelay as a fragment, of simple type unsignedShort.
+type AckMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = AckMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTDischargedEnergyReadingWh is the local element BPT_DischargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type BPTDischargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = BPTDischargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTInductiveEnergyReadingVARh is the local element BPT_InductiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type BPTInductiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = BPTInductiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BatteryEnergyCapacity is the local element BatteryEnergyCapacity as a fragment, of type RationalNumber.
+type BatteryEnergyCapacity struct {
+	RationalNumber
+}
+
+func (x *BatteryEnergyCapacity) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *BatteryEnergyCapacity) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// CapacitiveEnergyReadingVARh is the local element CapacitiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type CapacitiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = CapacitiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargedEnergyReadingWh is the local element ChargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type ChargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = ChargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargingComplete is the local element ChargingComplete as a fragment, of simple type boolean.
+type ChargingComplete struct {
+	Value bool // character content
+}
+
+func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
+	*x = ChargingComplete{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ContactWindowXc is the local element ContactWindowXc as a fragment, of simple type short.
+type ContactWindowXc struct {
+	Value int16 // character content
+}
+
+func (x *ContactWindowXc) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ContactWindowXc) decodeEXI(d *exi.Decoder) {
+	*x = ContactWindowXc{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ContactWindowYc is the local element ContactWindowYc as a fragment, of simple type short.
+type ContactWindowYc struct {
+	Value int16 // character content
+}
+
+func (x *ContactWindowYc) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ContactWindowYc) decodeEXI(d *exi.Decoder) {
+	*x = ContactWindowYc{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CostPerUnit is the local element CostPerUnit as a fragment, of type RationalNumber.
+type CostPerUnit struct {
+	RationalNumber
+}
+
+func (x *CostPerUnit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *CostPerUnit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DepartureTime is the local element DepartureTime as a fragment, of simple type unsignedInt.
+type DepartureTime struct {
+	Value uint32 // character content
+}
+
+func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
+	*x = DepartureTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVAssociationStatus is the local element EVAssociationStatus as a fragment, of simple type boolean.
+type EVAssociationStatus struct {
+	Value bool // character content
+}
+
+func (x *EVAssociationStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVAssociationStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVAssociationStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVCPStatus is the local element EVCPStatus as a fragment, of simple type cpStatusType.
+type EVCPStatus struct {
+	Value CpStatus // character content
+}
+
+func (x *EVCPStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVCPStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVCPStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = CpStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVElectricalChargingDeviceStatus is the local element EVElectricalChargingDeviceStatus as a fragment, of simple type electricalChargingDeviceStatusType.
+type EVElectricalChargingDeviceStatus struct {
+	Value ElectricalChargingDeviceStatus // character content
+}
+
+func (x *EVElectricalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVElectricalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVElectricalChargingDeviceStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ElectricalChargingDeviceStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVErrorCode is the local element EVErrorCode as a fragment, of simple type errorCodeType.
+type EVErrorCode struct {
+	Value ErrorCode // character content
+}
+
+func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
+	*x = EVErrorCode{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ErrorCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVImmobilizationRequest is the local element EVImmobilizationRequest as a fragment, of simple type boolean.
+type EVImmobilizationRequest struct {
+	Value bool // character content
+}
+
+func (x *EVImmobilizationRequest) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVImmobilizationRequest) decodeEXI(d *exi.Decoder) {
+	*x = EVImmobilizationRequest{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVImmobilized is the local element EVImmobilized as a fragment, of simple type boolean.
+type EVImmobilized struct {
+	Value bool // character content
+}
+
+func (x *EVImmobilized) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVImmobilized) decodeEXI(d *exi.Decoder) {
+	*x = EVImmobilized{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVInChargePosition is the local element EVInChargePosition as a fragment, of simple type boolean.
+type EVInChargePosition struct {
+	Value bool // character content
+}
+
+func (x *EVInChargePosition) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVInChargePosition) decodeEXI(d *exi.Decoder) {
+	*x = EVInChargePosition{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVMaximumEnergyRequest is the local element EVMaximumEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumEnergyRequest is the local element EVMinimumEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMobilityStatus is the local element EVMobilityStatus as a fragment, of simple type boolean.
+type EVMobilityStatus struct {
+	Value bool // character content
+}
+
+func (x *EVMobilityStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVMobilityStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVMobilityStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVPositioningSupport is the local element EVPositioningSupport as a fragment, of simple type boolean.
+type EVPositioningSupport struct {
+	Value bool // character content
+}
+
+func (x *EVPositioningSupport) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVPositioningSupport) decodeEXI(d *exi.Decoder) {
+	*x = EVPositioningSupport{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVReadyToCharge is the local element EVReadyToCharge as a fragment, of simple type boolean.
+type EVReadyToCharge struct {
+	Value bool // character content
+}
+
+func (x *EVReadyToCharge) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVReadyToCharge) decodeEXI(d *exi.Decoder) {
+	*x = EVReadyToCharge{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVRelativeXDeviation is the local element EVRelativeXDeviation as a fragment, of simple type short.
+type EVRelativeXDeviation struct {
+	Value int16 // character content
+}
+
+func (x *EVRelativeXDeviation) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *EVRelativeXDeviation) decodeEXI(d *exi.Decoder) {
+	*x = EVRelativeXDeviation{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVRelativeYDeviation is the local element EVRelativeYDeviation as a fragment, of simple type short.
+type EVRelativeYDeviation struct {
+	Value int16 // character content
+}
+
+func (x *EVRelativeYDeviation) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *EVRelativeYDeviation) decodeEXI(d *exi.Decoder) {
+	*x = EVRelativeYDeviation{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEDisabled is the local element EVSEDisabled as a fragment, of simple type boolean.
+type EVSEDisabled struct {
+	Value bool // character content
+}
+
+func (x *EVSEDisabled) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVSEDisabled) decodeEXI(d *exi.Decoder) {
+	*x = EVSEDisabled{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEElectricalChargingDeviceStatus is the local element EVSEElectricalChargingDeviceStatus as a fragment, of simple type electricalChargingDeviceStatusType.
+type EVSEElectricalChargingDeviceStatus struct {
+	Value ElectricalChargingDeviceStatus // character content
+}
+
+func (x *EVSEElectricalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEElectricalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVSEElectricalChargingDeviceStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ElectricalChargingDeviceStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEEmergencyShutdown is the local element EVSEEmergencyShutdown as a fragment, of simple type boolean.
+type EVSEEmergencyShutdown struct {
+	Value bool // character content
+}
+
+func (x *EVSEEmergencyShutdown) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVSEEmergencyShutdown) decodeEXI(d *exi.Decoder) {
+	*x = EVSEEmergencyShutdown{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEIsolationStatus is the local element EVSEIsolationStatus as a fragment, of simple type isolationStatusType.
+type EVSEIsolationStatus struct {
+	Value IsolationStatus // character content
+}
+
+func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVSEIsolationStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = IsolationStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEMalfunction is the local element EVSEMalfunction as a fragment, of simple type boolean.
+type EVSEMalfunction struct {
+	Value bool // character content
+}
+
+func (x *EVSEMalfunction) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVSEMalfunction) decodeEXI(d *exi.Decoder) {
+	*x = EVSEMalfunction{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEMechanicalChargingDeviceStatus is the local element EVSEMechanicalChargingDeviceStatus as a fragment, of simple type mechanicalChargingDeviceStatusType.
+type EVSEMechanicalChargingDeviceStatus struct {
+	Value MechanicalChargingDeviceStatus // character content
+}
+
+func (x *EVSEMechanicalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEMechanicalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
+	*x = EVSEMechanicalChargingDeviceStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = MechanicalChargingDeviceStatus(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSENotification is the local element EVSENotification as a fragment, of simple type evseNotificationType.
+type EVSENotification struct {
+	Value EvseNotification // character content
+}
+
+func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
+	*x = EVSENotification{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvseNotification(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEPositioningSupport is the local element EVSEPositioningSupport as a fragment, of simple type boolean.
+type EVSEPositioningSupport struct {
+	Value bool // character content
+}
+
+func (x *EVSEPositioningSupport) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVSEPositioningSupport) decodeEXI(d *exi.Decoder) {
+	*x = EVSEPositioningSupport{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEProcessing is the local element EVSEProcessing as a fragment, of simple type processingType.
+type EVSEProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVSEProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEReadyToCharge is the local element EVSEReadyToCharge as a fragment, of simple type boolean.
+type EVSEReadyToCharge struct {
+	Value bool // character content
+}
+
+func (x *EVSEReadyToCharge) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVSEReadyToCharge) decodeEXI(d *exi.Decoder) {
+	*x = EVSEReadyToCharge{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEUtilityInterruptEvent is the local element EVSEUtilityInterruptEvent as a fragment, of simple type boolean.
+type EVSEUtilityInterruptEvent struct {
+	Value bool // character content
+}
+
+func (x *EVSEUtilityInterruptEvent) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVSEUtilityInterruptEvent) decodeEXI(d *exi.Decoder) {
+	*x = EVSEUtilityInterruptEvent{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSOC is the local element EVSOC as a fragment, of simple type percentValueType.
+type EVSOC struct {
+	Value uint8 // character content
+}
+
+func (x *EVSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *EVSOC) decodeEXI(d *exi.Decoder) {
+	*x = EVSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVTargetEnergyRequest is the local element EVTargetEnergyRequest as a fragment, of type RationalNumber.
+type EVTargetEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVTargetEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVTargetEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVTimeout is the local element EVTimeout as a fragment, of simple type boolean.
+type EVTimeout struct {
+	Value bool // character content
+}
+
+func (x *EVTimeout) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVTimeout) decodeEXI(d *exi.Decoder) {
+	*x = EVTimeout{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVWLANStrength is the local element EVWLANStrength as a fragment, of type RationalNumber.
+type EVWLANStrength struct {
+	RationalNumber
+}
+
+func (x *EVWLANStrength) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVWLANStrength) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnergyCosts is the local element EnergyCosts as a fragment, of type DetailedCost.
+type EnergyCosts struct {
+	DetailedCost
+}
+
+func (x *EnergyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *EnergyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// Exponent is the local element Exponent as a fragment, of simple type CryptoBinary.
+type Exponent struct {
+	Value []byte // character content
+}
+
+func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Exponent) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Exponent{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ExponentFragment is the local element Exponent as a fragment, of simple type byte.
+type ExponentFragment struct {
+	Value int8 // character content
+}
+
+func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
+	*x = ExponentFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int8(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// G is the local element G as a fragment, of simple type CryptoBinary.
+type G struct {
+	Value []byte // character content
+}
+
+func (x *G) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *G) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = G{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// HMACOutputLength is the local element HMACOutputLength as a fragment, of simple type HMACOutputLengthType.
+type HMACOutputLength struct {
+	Value *big.Int // character content
+}
+
+func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
+	*x = HMACOutputLength{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// InletHot is the local element InletHot as a fragment, of simple type boolean.
+type InletHot struct {
+	Value bool // character content
+}
+
+func (x *InletHot) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *InletHot) decodeEXI(d *exi.Decoder) {
+	*x = InletHot{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J is the local element J as a fragment, of simple type CryptoBinary.
+type J struct {
+	Value []byte // character content
+}
+
+func (x *J) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *J) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = J{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumSOC is the local element MaximumSOC as a fragment, of simple type percentValueType.
+type MaximumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterID is the local element MeterID as a fragment, of simple type meterIDType.
+type MeterID struct {
+	Value string // character content
+}
+
+func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *MeterID) decodeEXI(d *exi.Decoder) {
+	*x = MeterID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterInfoRequested is the local element MeterInfoRequested as a fragment, of simple type boolean.
+type MeterInfoRequested struct {
+	Value bool // character content
+}
+
+func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
+	*x = MeterInfoRequested{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterSignature is the local element MeterSignature as a fragment, of simple type meterSignatureType.
+type MeterSignature struct {
+	Value []byte // character content
+}
+
+func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = MeterSignature{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterStatus is the local element MeterStatus as a fragment, of simple type short.
+type MeterStatus struct {
+	Value int16 // character content
+}
+
+func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
+	*x = MeterStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterTimestamp is the local element MeterTimestamp as a fragment, of simple type unsignedLong.
+type MeterTimestamp struct {
+	Value uint64 // character content
+}
+
+func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
+	*x = MeterTimestamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MinimumSOC is the local element MinimumSOC as a fragment, of simple type percentValueType.
+type MinimumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Modulus is the local element Modulus as a fragment, of simple type CryptoBinary.
+type Modulus struct {
+	Value []byte // character content
+}
+
+func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Modulus) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Modulus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NotificationMaxDelay is the local element NotificationMaxDelay as a fragment, of simple type unsignedShort.
+type NotificationMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = NotificationMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OccupancyCosts is the local element OccupancyCosts as a fragment, of type DetailedCost.
+type OccupancyCosts struct {
+	DetailedCost
+}
+
+func (x *OccupancyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OccupancyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// OverstayCosts is the local element OverstayCosts as a fragment, of type DetailedCost.
+type OverstayCosts struct {
+	DetailedCost
+}
+
+func (x *OverstayCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OverstayCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// P is the local element P as a fragment, of simple type CryptoBinary.
+type P struct {
+	Value []byte // character content
+}
+
+func (x *P) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *P) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = P{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyID is the local element PGPKeyID as a fragment, of simple type base64Binary.
+type PGPKeyID struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyPacket is the local element PGPKeyPacket as a fragment, of simple type base64Binary.
+type PGPKeyPacket struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyPacket{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PgenCounter is the local element PgenCounter as a fragment, of simple type CryptoBinary.
+type PgenCounter struct {
+	Value []byte // character content
+}
+
+func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PgenCounter{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PresentSOC is the local element PresentSOC as a fragment, of simple type percentValueType.
+type PresentSOC struct {
+	Value uint8 // character content
+}
+
+func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
+	*x = PresentSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Q is the local element Q as a fragment, of simple type CryptoBinary.
+type Q struct {
+	Value []byte // character content
+}
+
+func (x *Q) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Q) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Q{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMaximumSOC is the local element RemainingTimeToMaximumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMaximumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMinimumSOC is the local element RemainingTimeToMinimumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMinimumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToTargetSOC is the local element RemainingTimeToTargetSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToTargetSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToTargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ResponseCodeFragment is the local element ResponseCode as a fragment, of simple type responseCodeType.
+type ResponseCodeFragment struct {
+	Value ResponseCode // character content
+}
+
+func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
+	*x = ResponseCodeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ResponseCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SPKISexp is the local element SPKISexp as a fragment, of simple type base64Binary.
+type SPKISexp struct {
+	Value []byte // character content
+}
+
+func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SPKISexp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Seed is the local element Seed as a fragment, of simple type CryptoBinary.
+type Seed struct {
+	Value []byte // character content
+}
+
+func (x *Seed) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Seed) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Seed{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SessionID is the local element SessionID as a fragment, of simple type sessionIDType.
+type SessionID struct {
+	Value []byte // character content
+}
+
+func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SessionID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SessionID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TargetSOC is the local element TargetSOC as a fragment, of simple type percentValueType.
+type TargetSOC struct {
+	Value uint8 // character content
+}
+
+func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = TargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRuleID is the local element TaxRuleID as a fragment, of simple type numericIDType.
+type TaxRuleID struct {
+	Value uint32 // character content
+}
+
+func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeAnchor is the local element TimeAnchor as a fragment, of simple type unsignedLong.
+type TimeAnchor struct {
+	Value uint64 // character content
+}
+
+func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
+	*x = TimeAnchor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeStamp is the local element TimeStamp as a fragment, of simple type unsignedLong.
+type TimeStamp struct {
+	Value uint64 // character content
+}
+
+func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
+	*x = TimeStamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Value is the local element Value as a fragment, of simple type short.
+type Value struct {
+	Value int16 // character content
+}
+
+func (x *Value) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *Value) decodeEXI(d *exi.Decoder) {
+	*x = Value{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509CRL is the local element X509CRL as a fragment, of simple type base64Binary.
+type X509CRL struct {
+	Value []byte // character content
+}
+
+func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509CRL) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509CRL{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509Certificate is the local element X509Certificate as a fragment, of simple type base64Binary.
+type X509Certificate struct {
+	Value []byte // character content
+}
+
+func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509Certificate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerName is the local element X509IssuerName as a fragment, of simple type string.
+type X509IssuerName struct {
+	Value string // character content
+}
+
+func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
+	*x = X509IssuerName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerSerialFragment is the local element X509IssuerSerial as a fragment, of type X509IssuerSerial.
+type X509IssuerSerialFragment struct {
+	X509IssuerSerial
+}
+
+func (x *X509IssuerSerialFragment) encodeEXI(e *exi.Encoder) {
+	x.X509IssuerSerial.encodeEXI(e)
+}
+
+func (x *X509IssuerSerialFragment) decodeEXI(d *exi.Decoder) {
+	x.X509IssuerSerial.decodeEXI(d)
+}
+
+// X509SKI is the local element X509SKI as a fragment, of simple type base64Binary.
+type X509SKI struct {
+	Value []byte // character content
+}
+
+func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509SKI) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509SKI{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SerialNumber is the local element X509SerialNumber as a fragment, of simple type integer.
+type X509SerialNumber struct {
+	Value *big.Int // character content
+}
+
+func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
+	*x = X509SerialNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SubjectName is the local element X509SubjectName as a fragment, of simple type string.
+type X509SubjectName struct {
+	Value string // character content
+}
+
+func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
+	*x = X509SubjectName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XPath is the local element XPath as a fragment, of simple type string.
+type XPath struct {
+	Value string // character content
+}
+
+func (x *XPath) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *XPath) decodeEXI(d *exi.Decoder) {
+	*x = XPath{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Y is the local element Y as a fragment, of simple type CryptoBinary.
+type Y struct {
+	Value []byte // character content
+}
+
+func (x *Y) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Y) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Y{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
 // AppendEXI appends the EXI document of x as element ACDP_VehiclePositioningReq, header included,
 // to dst and returns the extended buffer. At the ISO 15118 profile it does
 // not allocate when dst has enough capacity.
@@ -4213,6 +6577,2191 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 	return d.Finish()
 }
 
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AckMaxDelay, header included, to dst.
+func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(138)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AckMaxDelay.
+func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(138); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalServicesCosts, header included, to dst.
+func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(123)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalServicesCosts.
+func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(123); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Amount, header included, to dst.
+func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(120)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Amount.
+func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(120); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_DischargedEnergyReadingWh, header included, to dst.
+func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(111)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_DischargedEnergyReadingWh.
+func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(111); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_InductiveEnergyReadingVARh, header included, to dst.
+func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(113)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_InductiveEnergyReadingVARh.
+func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(113); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BatteryEnergyCapacity, header included, to dst.
+func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(102)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BatteryEnergyCapacity.
+func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(102); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CapacitiveEnergyReadingVARh, header included, to dst.
+func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(112)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CapacitiveEnergyReadingVARh.
+func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(112); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargedEnergyReadingWh, header included, to dst.
+func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(110)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargedEnergyReadingWh.
+func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(110); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingComplete, header included, to dst.
+func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(101)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingComplete.
+func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(101); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ContactWindowXc, header included, to dst.
+func (x *ContactWindowXc) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(55)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ContactWindowXc.
+func (x *ContactWindowXc) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(55); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ContactWindowYc, header included, to dst.
+func (x *ContactWindowYc) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(56)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ContactWindowYc.
+func (x *ContactWindowYc) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(56); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CostPerUnit, header included, to dst.
+func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(121)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CostPerUnit.
+func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(121); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DepartureTime, header included, to dst.
+func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(131)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DepartureTime.
+func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(131); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DisplayParameters, header included, to dst.
+func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(93)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DisplayParameters.
+func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(93); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVAssociationStatus, header included, to dst.
+func (x *EVAssociationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(87)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVAssociationStatus.
+func (x *EVAssociationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(87); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVCPStatus, header included, to dst.
+func (x *EVCPStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(74)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVCPStatus.
+func (x *EVCPStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(74); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVElectricalChargingDeviceStatus, header included, to dst.
+func (x *EVElectricalChargingDeviceStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(59)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVElectricalChargingDeviceStatus.
+func (x *EVElectricalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(59); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVErrorCode, header included, to dst.
+func (x *EVErrorCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(76)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVErrorCode.
+func (x *EVErrorCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(76); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVImmobilizationRequest, header included, to dst.
+func (x *EVImmobilizationRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(69)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVImmobilizationRequest.
+func (x *EVImmobilizationRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(69); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVImmobilized, header included, to dst.
+func (x *EVImmobilized) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(70)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVImmobilized.
+func (x *EVImmobilized) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(70); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVInChargePosition, header included, to dst.
+func (x *EVInChargePosition) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(57)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVInChargePosition.
+func (x *EVInChargePosition) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(57); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumEnergyRequest, header included, to dst.
+func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(129)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumEnergyRequest.
+func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(129); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumEnergyRequest, header included, to dst.
+func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(130)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumEnergyRequest.
+func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(130); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMobilityStatus, header included, to dst.
+func (x *EVMobilityStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(47)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMobilityStatus.
+func (x *EVMobilityStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(47); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPositioningSupport, header included, to dst.
+func (x *EVPositioningSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(48)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPositioningSupport.
+func (x *EVPositioningSupport) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(48); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVReadyToCharge, header included, to dst.
+func (x *EVReadyToCharge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(68)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVReadyToCharge.
+func (x *EVReadyToCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(68); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVRelativeXDeviation, header included, to dst.
+func (x *EVRelativeXDeviation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(53)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVRelativeXDeviation.
+func (x *EVRelativeXDeviation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(53); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVRelativeYDeviation, header included, to dst.
+func (x *EVRelativeYDeviation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(54)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVRelativeYDeviation.
+func (x *EVRelativeYDeviation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(54); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEDisabled, header included, to dst.
+func (x *EVSEDisabled) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(82)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEDisabled.
+func (x *EVSEDisabled) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(82); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEElectricalChargingDeviceStatus, header included, to dst.
+func (x *EVSEElectricalChargingDeviceStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(62)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEElectricalChargingDeviceStatus.
+func (x *EVSEElectricalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(62); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEEmergencyShutdown, header included, to dst.
+func (x *EVSEEmergencyShutdown) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(84)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEEmergencyShutdown.
+func (x *EVSEEmergencyShutdown) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(84); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEIsolationStatus, header included, to dst.
+func (x *EVSEIsolationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(81)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEIsolationStatus.
+func (x *EVSEIsolationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(81); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMalfunction, header included, to dst.
+func (x *EVSEMalfunction) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(85)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMalfunction.
+func (x *EVSEMalfunction) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(85); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEMechanicalChargingDeviceStatus, header included, to dst.
+func (x *EVSEMechanicalChargingDeviceStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(63)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEMechanicalChargingDeviceStatus.
+func (x *EVSEMechanicalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(63); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENotification, header included, to dst.
+func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(107)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENotification.
+func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(107); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEPositioningSupport, header included, to dst.
+func (x *EVSEPositioningSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(52)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEPositioningSupport.
+func (x *EVSEPositioningSupport) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(52); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEProcessing, header included, to dst.
+func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(51)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEProcessing.
+func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(51); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEReadyToCharge, header included, to dst.
+func (x *EVSEReadyToCharge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(80)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEReadyToCharge.
+func (x *EVSEReadyToCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(80); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(105)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(105); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEUtilityInterruptEvent, header included, to dst.
+func (x *EVSEUtilityInterruptEvent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(83)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEUtilityInterruptEvent.
+func (x *EVSEUtilityInterruptEvent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(83); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSOC, header included, to dst.
+func (x *EVSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(75)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSOC.
+func (x *EVSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(75); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTargetEnergyRequest, header included, to dst.
+func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(128)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTargetEnergyRequest.
+func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(128); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTechnicalStatus, header included, to dst.
+func (x *EVTechnicalStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(67)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTechnicalStatus.
+func (x *EVTechnicalStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(67); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTimeout, header included, to dst.
+func (x *EVTimeout) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(77)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTimeout.
+func (x *EVTimeout) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(77); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVWLANStrength, header included, to dst.
+func (x *EVWLANStrength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(71)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVWLANStrength.
+func (x *EVWLANStrength) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(71); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyCosts, header included, to dst.
+func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(119)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyCosts.
+func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(119); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(29)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(29); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(72)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(72); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// G, header included, to dst.
+func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(21)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element G.
+func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(21); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// HMACOutputLength, header included, to dst.
+func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(8)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element HMACOutputLength.
+func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(8); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Header, header included, to dst.
+func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(1)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Header.
+func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(1); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// InletHot, header included, to dst.
+func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(103)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element InletHot.
+func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(103); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J, header included, to dst.
+func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(24)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J.
+func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(24); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumSOC, header included, to dst.
+func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(97)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumSOC.
+func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(97); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterID, header included, to dst.
+func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(109)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterID.
+func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(109); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfo, header included, to dst.
+func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(108)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfo.
+func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(108); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfoRequested, header included, to dst.
+func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(104)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfoRequested.
+func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(104); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterSignature, header included, to dst.
+func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(114)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterSignature.
+func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(114); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterStatus, header included, to dst.
+func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(115)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterStatus.
+func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(115); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterTimestamp, header included, to dst.
+func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(116)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterTimestamp.
+func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(116); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumSOC, header included, to dst.
+func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(95)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumSOC.
+func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(95); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Modulus, header included, to dst.
+func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(28)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Modulus.
+func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(28); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NotificationMaxDelay, header included, to dst.
+func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(106)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NotificationMaxDelay.
+func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(106); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OccupancyCosts, header included, to dst.
+func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(122)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OccupancyCosts.
+func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(122); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayCosts, header included, to dst.
+func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(124)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayCosts.
+func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(124); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// P, header included, to dst.
+func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(20)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element P.
+func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(20); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyID, header included, to dst.
+func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(40)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyID.
+func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(40); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyPacket, header included, to dst.
+func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(42)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyPacket.
+func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(42); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PgenCounter, header included, to dst.
+func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(26)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PgenCounter.
+func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(26); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PresentSOC, header included, to dst.
+func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(94)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PresentSOC.
+func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(94); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Q, header included, to dst.
+func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(23)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Q.
+func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(23); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Receipt, header included, to dst.
+func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(117)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Receipt.
+func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(117); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMaximumSOC, header included, to dst.
+func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(100)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMaximumSOC.
+func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(100); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMinimumSOC, header included, to dst.
+func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(98)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMinimumSOC.
+func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(98); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToTargetSOC, header included, to dst.
+func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(99)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToTargetSOC.
+func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(99); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ResponseCode, header included, to dst.
+func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(50)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ResponseCode.
+func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(50); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RootCertificateID, header included, to dst.
+func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(139)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RootCertificateID.
+func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(139); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPKISexp, header included, to dst.
+func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(44)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPKISexp.
+func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(44); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Seed, header included, to dst.
+func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(25)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Seed.
+func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(25); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SessionID, header included, to dst.
+func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(2)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SessionID.
+func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(2); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetSOC, header included, to dst.
+func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(96)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetSOC.
+func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(96); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxCosts, header included, to dst.
+func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(125)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxCosts.
+func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(125); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleID, header included, to dst.
+func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(126)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleID.
+func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(126); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeAnchor, header included, to dst.
+func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(118)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeAnchor.
+func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(118); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeStamp, header included, to dst.
+func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(3)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeStamp.
+func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(3); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Value, header included, to dst.
+func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(73)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Value.
+func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(73); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509CRL, header included, to dst.
+func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(38)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509CRL.
+func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(38); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509Certificate, header included, to dst.
+func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(37)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509Certificate.
+func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(37); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerName, header included, to dst.
+func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(33)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerName.
+func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(33); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerSerial, header included, to dst.
+func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(32)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerSerial.
+func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(32); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SKI, header included, to dst.
+func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(35)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SKI.
+func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(35); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SerialNumber, header included, to dst.
+func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(34)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SerialNumber.
+func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(34); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SubjectName, header included, to dst.
+func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(36)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SubjectName.
+func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(36); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// XPath, header included, to dst.
+func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(12)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element XPath.
+func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(12); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Y, header included, to dst.
+func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(22)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Y.
+func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(22); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
 // DecodeDocument decodes an EXI document into the generated type of its
 // root element.
 func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
@@ -4378,14 +8927,14 @@ func present(b bool) int {
 
 // DecodeFragment decodes an EXI fragment of one element into the
 // generated type of that element.
-func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
+func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	var d exi.Decoder
 	d.ResetFragment(schema(), b, opt)
 	ev, err := d.Next()
 	if err != nil {
 		return nil, err
 	}
-	var m exi.Message
+	var m exi.Fragment
 	switch ev.Index {
 	case 0:
 		x := new(ACDPVehiclePositioningReq)
@@ -4521,6 +9070,386 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
+		x.decodeEXI(&d)
+		m = x
+	case 138:
+		x := new(AckMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 123:
+		x := new(DetailedCost)
+		x.decodeEXI(&d)
+		m = x
+	case 120:
+		x := new(RationalNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 111:
+		x := new(BPTDischargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 113:
+		x := new(BPTInductiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 102:
+		x := new(BatteryEnergyCapacity)
+		x.decodeEXI(&d)
+		m = x
+	case 112:
+		x := new(CapacitiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 110:
+		x := new(ChargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 101:
+		x := new(ChargingComplete)
+		x.decodeEXI(&d)
+		m = x
+	case 55:
+		x := new(ContactWindowXc)
+		x.decodeEXI(&d)
+		m = x
+	case 56:
+		x := new(ContactWindowYc)
+		x.decodeEXI(&d)
+		m = x
+	case 121:
+		x := new(CostPerUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 131:
+		x := new(DepartureTime)
+		x.decodeEXI(&d)
+		m = x
+	case 93:
+		x := new(DisplayParameters)
+		x.decodeEXI(&d)
+		m = x
+	case 87:
+		x := new(EVAssociationStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 74:
+		x := new(EVCPStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 59:
+		x := new(EVElectricalChargingDeviceStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 76:
+		x := new(EVErrorCode)
+		x.decodeEXI(&d)
+		m = x
+	case 69:
+		x := new(EVImmobilizationRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 70:
+		x := new(EVImmobilized)
+		x.decodeEXI(&d)
+		m = x
+	case 57:
+		x := new(EVInChargePosition)
+		x.decodeEXI(&d)
+		m = x
+	case 129:
+		x := new(EVMaximumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 130:
+		x := new(EVMinimumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 47:
+		x := new(EVMobilityStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 48:
+		x := new(EVPositioningSupport)
+		x.decodeEXI(&d)
+		m = x
+	case 68:
+		x := new(EVReadyToCharge)
+		x.decodeEXI(&d)
+		m = x
+	case 53:
+		x := new(EVRelativeXDeviation)
+		x.decodeEXI(&d)
+		m = x
+	case 54:
+		x := new(EVRelativeYDeviation)
+		x.decodeEXI(&d)
+		m = x
+	case 82:
+		x := new(EVSEDisabled)
+		x.decodeEXI(&d)
+		m = x
+	case 62:
+		x := new(EVSEElectricalChargingDeviceStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 84:
+		x := new(EVSEEmergencyShutdown)
+		x.decodeEXI(&d)
+		m = x
+	case 81:
+		x := new(EVSEIsolationStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 85:
+		x := new(EVSEMalfunction)
+		x.decodeEXI(&d)
+		m = x
+	case 63:
+		x := new(EVSEMechanicalChargingDeviceStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 107:
+		x := new(EVSENotification)
+		x.decodeEXI(&d)
+		m = x
+	case 52:
+		x := new(EVSEPositioningSupport)
+		x.decodeEXI(&d)
+		m = x
+	case 51:
+		x := new(EVSEProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 80:
+		x := new(EVSEReadyToCharge)
+		x.decodeEXI(&d)
+		m = x
+	case 105:
+		x := new(EVSEStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 83:
+		x := new(EVSEUtilityInterruptEvent)
+		x.decodeEXI(&d)
+		m = x
+	case 75:
+		x := new(EVSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 128:
+		x := new(EVTargetEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 67:
+		x := new(EVTechnicalStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 77:
+		x := new(EVTimeout)
+		x.decodeEXI(&d)
+		m = x
+	case 71:
+		x := new(EVWLANStrength)
+		x.decodeEXI(&d)
+		m = x
+	case 119:
+		x := new(EnergyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 29:
+		x := new(Exponent)
+		x.decodeEXI(&d)
+		m = x
+	case 72:
+		x := new(ExponentFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 21:
+		x := new(G)
+		x.decodeEXI(&d)
+		m = x
+	case 8:
+		x := new(HMACOutputLength)
+		x.decodeEXI(&d)
+		m = x
+	case 1:
+		x := new(MessageHeader)
+		x.decodeEXI(&d)
+		m = x
+	case 103:
+		x := new(InletHot)
+		x.decodeEXI(&d)
+		m = x
+	case 24:
+		x := new(J)
+		x.decodeEXI(&d)
+		m = x
+	case 97:
+		x := new(MaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 109:
+		x := new(MeterID)
+		x.decodeEXI(&d)
+		m = x
+	case 108:
+		x := new(MeterInfo)
+		x.decodeEXI(&d)
+		m = x
+	case 104:
+		x := new(MeterInfoRequested)
+		x.decodeEXI(&d)
+		m = x
+	case 114:
+		x := new(MeterSignature)
+		x.decodeEXI(&d)
+		m = x
+	case 115:
+		x := new(MeterStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 116:
+		x := new(MeterTimestamp)
+		x.decodeEXI(&d)
+		m = x
+	case 95:
+		x := new(MinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 28:
+		x := new(Modulus)
+		x.decodeEXI(&d)
+		m = x
+	case 106:
+		x := new(NotificationMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 122:
+		x := new(OccupancyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 124:
+		x := new(OverstayCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 20:
+		x := new(P)
+		x.decodeEXI(&d)
+		m = x
+	case 40:
+		x := new(PGPKeyID)
+		x.decodeEXI(&d)
+		m = x
+	case 42:
+		x := new(PGPKeyPacket)
+		x.decodeEXI(&d)
+		m = x
+	case 26:
+		x := new(PgenCounter)
+		x.decodeEXI(&d)
+		m = x
+	case 94:
+		x := new(PresentSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 23:
+		x := new(Q)
+		x.decodeEXI(&d)
+		m = x
+	case 117:
+		x := new(Receipt)
+		x.decodeEXI(&d)
+		m = x
+	case 100:
+		x := new(RemainingTimeToMaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 98:
+		x := new(RemainingTimeToMinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 99:
+		x := new(RemainingTimeToTargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 50:
+		x := new(ResponseCodeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 139:
+		x := new(X509IssuerSerial)
+		x.decodeEXI(&d)
+		m = x
+	case 44:
+		x := new(SPKISexp)
+		x.decodeEXI(&d)
+		m = x
+	case 25:
+		x := new(Seed)
+		x.decodeEXI(&d)
+		m = x
+	case 2:
+		x := new(SessionID)
+		x.decodeEXI(&d)
+		m = x
+	case 96:
+		x := new(TargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 125:
+		x := new(DetailedTax)
+		x.decodeEXI(&d)
+		m = x
+	case 126:
+		x := new(TaxRuleID)
+		x.decodeEXI(&d)
+		m = x
+	case 118:
+		x := new(TimeAnchor)
+		x.decodeEXI(&d)
+		m = x
+	case 3:
+		x := new(TimeStamp)
+		x.decodeEXI(&d)
+		m = x
+	case 73:
+		x := new(Value)
+		x.decodeEXI(&d)
+		m = x
+	case 38:
+		x := new(X509CRL)
+		x.decodeEXI(&d)
+		m = x
+	case 37:
+		x := new(X509Certificate)
+		x.decodeEXI(&d)
+		m = x
+	case 33:
+		x := new(X509IssuerName)
+		x.decodeEXI(&d)
+		m = x
+	case 32:
+		x := new(X509IssuerSerialFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 35:
+		x := new(X509SKI)
+		x.decodeEXI(&d)
+		m = x
+	case 34:
+		x := new(X509SerialNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 36:
+		x := new(X509SubjectName)
+		x.decodeEXI(&d)
+		m = x
+	case 12:
+		x := new(XPath)
+		x.decodeEXI(&d)
+		m = x
+	case 22:
+		x := new(Y)
 		x.decodeEXI(&d)
 		m = x
 	default:

@@ -4387,6 +4387,3068 @@ func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	}
 }
 
+// AckMaxDelay is the local element AckMaxDelay as a fragment, of simple type unsignedShort.
+type AckMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = AckMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTDischargedEnergyReadingWh is the local element BPT_DischargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type BPTDischargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = BPTDischargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BPTInductiveEnergyReadingVARh is the local element BPT_InductiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type BPTInductiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = BPTInductiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BSSID is the local element BSSID as a fragment, of simple type bssidType.
+type BSSID struct {
+	Value string // character content
+}
+
+func (x *BSSID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *BSSID) decodeEXI(d *exi.Decoder) {
+	*x = BSSID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// BatteryEnergyCapacity is the local element BatteryEnergyCapacity as a fragment, of type RationalNumber.
+type BatteryEnergyCapacity struct {
+	RationalNumber
+}
+
+func (x *BatteryEnergyCapacity) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *BatteryEnergyCapacity) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// CapacitiveEnergyReadingVARh is the local element CapacitiveEnergyReadingVARh as a fragment, of simple type unsignedLong.
+type CapacitiveEnergyReadingVARh struct {
+	Value uint64 // character content
+}
+
+func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
+	*x = CapacitiveEnergyReadingVARh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargedEnergyReadingWh is the local element ChargedEnergyReadingWh as a fragment, of simple type unsignedLong.
+type ChargedEnergyReadingWh struct {
+	Value uint64 // character content
+}
+
+func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
+	*x = ChargedEnergyReadingWh{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ChargingComplete is the local element ChargingComplete as a fragment, of simple type boolean.
+type ChargingComplete struct {
+	Value bool // character content
+}
+
+func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
+	*x = ChargingComplete{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CoordX is the local element Coord_X as a fragment, of simple type short.
+type CoordX struct {
+	Value int16 // character content
+}
+
+func (x *CoordX) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *CoordX) decodeEXI(d *exi.Decoder) {
+	*x = CoordX{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CoordY is the local element Coord_Y as a fragment, of simple type short.
+type CoordY struct {
+	Value int16 // character content
+}
+
+func (x *CoordY) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *CoordY) decodeEXI(d *exi.Decoder) {
+	*x = CoordY{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CoordZ is the local element Coord_Z as a fragment, of simple type short.
+type CoordZ struct {
+	Value int16 // character content
+}
+
+func (x *CoordZ) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *CoordZ) decodeEXI(d *exi.Decoder) {
+	*x = CoordZ{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// CostPerUnit is the local element CostPerUnit as a fragment, of type RationalNumber.
+type CostPerUnit struct {
+	RationalNumber
+}
+
+func (x *CostPerUnit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *CostPerUnit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// DepartureTime is the local element DepartureTime as a fragment, of simple type unsignedInt.
+type DepartureTime struct {
+	Value uint32 // character content
+}
+
+func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
+	*x = DepartureTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EIRP is the local element EIRP as a fragment, of type RationalNumber.
+type EIRP struct {
+	RationalNumber
+}
+
+func (x *EIRP) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EIRP) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMaximumEnergyRequest is the local element EVMaximumEnergyRequest as a fragment, of type RationalNumber.
+type EVMaximumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMaximumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMaximumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVMinimumEnergyRequest is the local element EVMinimumEnergyRequest as a fragment, of type RationalNumber.
+type EVMinimumEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVMinimumEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVMinimumEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCChargeDiagnostics is the local element EVPCChargeDiagnostics as a fragment, of simple type WPT_EVPCChargeDiagnosticsType.
+type EVPCChargeDiagnostics struct {
+	Value WPTEVPCChargeDiagnostics // character content
+}
+
+func (x *EVPCChargeDiagnostics) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVPCChargeDiagnostics) decodeEXI(d *exi.Decoder) {
+	*x = EVPCChargeDiagnostics{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTEVPCChargeDiagnostics(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVPCCoilCurrentInformation is the local element EVPCCoilCurrentInformation as a fragment, of type RationalNumber.
+type EVPCCoilCurrentInformation struct {
+	RationalNumber
+}
+
+func (x *EVPCCoilCurrentInformation) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCCoilCurrentInformation) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCCoilCurrentRequest is the local element EVPCCoilCurrentRequest as a fragment, of type RationalNumber.
+type EVPCCoilCurrentRequest struct {
+	RationalNumber
+}
+
+func (x *EVPCCoilCurrentRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCCoilCurrentRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCCurrentOutputInformation is the local element EVPCCurrentOutputInformation as a fragment, of type RationalNumber.
+type EVPCCurrentOutputInformation struct {
+	RationalNumber
+}
+
+func (x *EVPCCurrentOutputInformation) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCCurrentOutputInformation) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCDeviceLocalControl is the local element EVPCDeviceLocalControl as a fragment, of simple type boolean.
+type EVPCDeviceLocalControl struct {
+	Value bool // character content
+}
+
+func (x *EVPCDeviceLocalControl) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *EVPCDeviceLocalControl) decodeEXI(d *exi.Decoder) {
+	*x = EVPCDeviceLocalControl{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVPCMaxReceivablePower is the local element EVPCMaxReceivablePower as a fragment, of type RationalNumber.
+type EVPCMaxReceivablePower struct {
+	RationalNumber
+}
+
+func (x *EVPCMaxReceivablePower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCMaxReceivablePower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCNaturalFrequency is the local element EVPCNaturalFrequency as a fragment, of type RationalNumber.
+type EVPCNaturalFrequency struct {
+	RationalNumber
+}
+
+func (x *EVPCNaturalFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCNaturalFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCOperatingFrequency is the local element EVPCOperatingFrequency as a fragment, of type RationalNumber.
+type EVPCOperatingFrequency struct {
+	RationalNumber
+}
+
+func (x *EVPCOperatingFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCOperatingFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCPowerOutput is the local element EVPCPowerOutput as a fragment, of type RationalNumber.
+type EVPCPowerOutput struct {
+	RationalNumber
+}
+
+func (x *EVPCPowerOutput) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCPowerOutput) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCPowerRequest is the local element EVPCPowerRequest as a fragment, of type RationalNumber.
+type EVPCPowerRequest struct {
+	RationalNumber
+}
+
+func (x *EVPCPowerRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCPowerRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVPCVoltageOutputInformation is the local element EVPCVoltageOutputInformation as a fragment, of type RationalNumber.
+type EVPCVoltageOutputInformation struct {
+	RationalNumber
+}
+
+func (x *EVPCVoltageOutputInformation) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVPCVoltageOutputInformation) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EVProcessing is the local element EVProcessing as a fragment, of simple type processingType.
+type EVProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVResultCode is the local element EVResultCode as a fragment, of simple type WPT_EVResultType.
+type EVResultCode struct {
+	Value WPTEVResult // character content
+}
+
+func (x *EVResultCode) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVResultCode) decodeEXI(d *exi.Decoder) {
+	*x = EVResultCode{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTEVResult(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSENotification is the local element EVSENotification as a fragment, of simple type evseNotificationType.
+type EVSENotification struct {
+	Value EvseNotification // character content
+}
+
+func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
+	*x = EVSENotification{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = EvseNotification(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVSEProcessing is the local element EVSEProcessing as a fragment, of simple type processingType.
+type EVSEProcessing struct {
+	Value Processing // character content
+}
+
+func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
+	*x = EVSEProcessing{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = Processing(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// EVTargetEnergyRequest is the local element EVTargetEnergyRequest as a fragment, of type RationalNumber.
+type EVTargetEnergyRequest struct {
+	RationalNumber
+}
+
+func (x *EVTargetEnergyRequest) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *EVTargetEnergyRequest) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// EnergyCosts is the local element EnergyCosts as a fragment, of type DetailedCost.
+type EnergyCosts struct {
+	DetailedCost
+}
+
+func (x *EnergyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *EnergyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// Exponent is the local element Exponent as a fragment, of simple type CryptoBinary.
+type Exponent struct {
+	Value []byte // character content
+}
+
+func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Exponent) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Exponent{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ExponentFragment is the local element Exponent as a fragment, of simple type byte.
+type ExponentFragment struct {
+	Value int8 // character content
+}
+
+func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
+	*x = ExponentFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int8(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// G is the local element G as a fragment, of simple type CryptoBinary.
+type G struct {
+	Value []byte // character content
+}
+
+func (x *G) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *G) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = G{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// HMACOutputLength is the local element HMACOutputLength as a fragment, of simple type HMACOutputLengthType.
+type HMACOutputLength struct {
+	Value *big.Int // character content
+}
+
+func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
+	*x = HMACOutputLength{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// IPAddress is the local element IPAddress as a fragment, of simple type ipaddressType.
+type IPAddress struct {
+	Value string // character content
+}
+
+func (x *IPAddress) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *IPAddress) decodeEXI(d *exi.Decoder) {
+	*x = IPAddress{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// IndexNumber is the local element IndexNumber as a fragment, of simple type unsignedShort.
+type IndexNumber struct {
+	Value uint16 // character content
+}
+
+func (x *IndexNumber) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *IndexNumber) decodeEXI(d *exi.Decoder) {
+	*x = IndexNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// InletHot is the local element InletHot as a fragment, of simple type boolean.
+type InletHot struct {
+	Value bool // character content
+}
+
+func (x *InletHot) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *InletHot) decodeEXI(d *exi.Decoder) {
+	*x = InletHot{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// J is the local element J as a fragment, of simple type CryptoBinary.
+type J struct {
+	Value []byte // character content
+}
+
+func (x *J) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *J) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = J{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ManufacturerSpecificDataContainer is the local element ManufacturerSpecificDataContainer as a fragment, of simple type WPT_DataContainerType.
+type ManufacturerSpecificDataContainer struct {
+	Value []byte // character content
+}
+
+func (x *ManufacturerSpecificDataContainer) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *ManufacturerSpecificDataContainer) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = ManufacturerSpecificDataContainer{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MaximumSOC is the local element MaximumSOC as a fragment, of simple type percentValueType.
+type MaximumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterID is the local element MeterID as a fragment, of simple type meterIDType.
+type MeterID struct {
+	Value string // character content
+}
+
+func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *MeterID) decodeEXI(d *exi.Decoder) {
+	*x = MeterID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterInfoRequested is the local element MeterInfoRequested as a fragment, of simple type boolean.
+type MeterInfoRequested struct {
+	Value bool // character content
+}
+
+func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Bool(x.Value)
+}
+
+func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
+	*x = MeterInfoRequested{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.Bool()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterSignature is the local element MeterSignature as a fragment, of simple type meterSignatureType.
+type MeterSignature struct {
+	Value []byte // character content
+}
+
+func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = MeterSignature{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterStatus is the local element MeterStatus as a fragment, of simple type short.
+type MeterStatus struct {
+	Value int16 // character content
+}
+
+func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
+	*x = MeterStatus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MeterTimestamp is the local element MeterTimestamp as a fragment, of simple type unsignedLong.
+type MeterTimestamp struct {
+	Value uint64 // character content
+}
+
+func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
+	*x = MeterTimestamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// MinimumSOC is the local element MinimumSOC as a fragment, of simple type percentValueType.
+type MinimumSOC struct {
+	Value uint8 // character content
+}
+
+func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = MinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Modulus is the local element Modulus as a fragment, of simple type CryptoBinary.
+type Modulus struct {
+	Value []byte // character content
+}
+
+func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Modulus) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Modulus{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NaturalOffset is the local element NaturalOffset as a fragment, of simple type unsignedShort.
+type NaturalOffset struct {
+	Value uint16 // character content
+}
+
+func (x *NaturalOffset) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NaturalOffset) decodeEXI(d *exi.Decoder) {
+	*x = NaturalOffset{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NotificationMaxDelay is the local element NotificationMaxDelay as a fragment, of simple type unsignedShort.
+type NotificationMaxDelay struct {
+	Value uint16 // character content
+}
+
+func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
+	*x = NotificationMaxDelay{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NumPackages is the local element NumPackages as a fragment, of simple type unsignedByte.
+type NumPackages struct {
+	Value uint8 // character content
+}
+
+func (x *NumPackages) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NumPackages) decodeEXI(d *exi.Decoder) {
+	*x = NumPackages{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NumberOfReceivers is the local element NumberOfReceivers as a fragment, of simple type unsignedByte.
+type NumberOfReceivers struct {
+	Value uint8 // character content
+}
+
+func (x *NumberOfReceivers) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NumberOfReceivers) decodeEXI(d *exi.Decoder) {
+	*x = NumberOfReceivers{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// NumberOfTransmitters is the local element NumberOfTransmitters as a fragment, of simple type unsignedByte.
+type NumberOfTransmitters struct {
+	Value uint8 // character content
+}
+
+func (x *NumberOfTransmitters) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *NumberOfTransmitters) decodeEXI(d *exi.Decoder) {
+	*x = NumberOfTransmitters{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ObservedIDCode is the local element ObservedIDCode as a fragment, of simple type numericIDType.
+type ObservedIDCode struct {
+	Value uint32 // character content
+}
+
+func (x *ObservedIDCode) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *ObservedIDCode) decodeEXI(d *exi.Decoder) {
+	*x = ObservedIDCode{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// OccupancyCosts is the local element OccupancyCosts as a fragment, of type DetailedCost.
+type OccupancyCosts struct {
+	DetailedCost
+}
+
+func (x *OccupancyCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OccupancyCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// OverstayCosts is the local element OverstayCosts as a fragment, of type DetailedCost.
+type OverstayCosts struct {
+	DetailedCost
+}
+
+func (x *OverstayCosts) encodeEXI(e *exi.Encoder) {
+	x.DetailedCost.encodeEXI(e)
+}
+
+func (x *OverstayCosts) decodeEXI(d *exi.Decoder) {
+	x.DetailedCost.decodeEXI(d)
+}
+
+// P is the local element P as a fragment, of simple type CryptoBinary.
+type P struct {
+	Value []byte // character content
+}
+
+func (x *P) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *P) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = P{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PDInputPowerClass is the local element PDInputPowerClass as a fragment, of simple type WPT_PowerClassType.
+type PDInputPowerClass struct {
+	Value WPTPowerClass // character content
+}
+
+func (x *PDInputPowerClass) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *PDInputPowerClass) decodeEXI(d *exi.Decoder) {
+	*x = PDInputPowerClass{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTPowerClass(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PDMaxCoilCurrent is the local element PDMaxCoilCurrent as a fragment, of type RationalNumber.
+type PDMaxCoilCurrent struct {
+	RationalNumber
+}
+
+func (x *PDMaxCoilCurrent) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PDMaxCoilCurrent) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PDMinCoilCurrent is the local element PDMinCoilCurrent as a fragment, of type RationalNumber.
+type PDMinCoilCurrent struct {
+	RationalNumber
+}
+
+func (x *PDMinCoilCurrent) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PDMinCoilCurrent) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PGPKeyID is the local element PGPKeyID as a fragment, of simple type base64Binary.
+type PGPKeyID struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PGPKeyPacket is the local element PGPKeyPacket as a fragment, of simple type base64Binary.
+type PGPKeyPacket struct {
+	Value []byte // character content
+}
+
+func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PGPKeyPacket{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PackageIndex is the local element PackageIndex as a fragment, of simple type unsignedByte.
+type PackageIndex struct {
+	Value uint8 // character content
+}
+
+func (x *PackageIndex) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PackageIndex) decodeEXI(d *exi.Decoder) {
+	*x = PackageIndex{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PackageSeparationTime is the local element PackageSeparationTime as a fragment, of simple type unsignedShort.
+type PackageSeparationTime struct {
+	Value uint16 // character content
+}
+
+func (x *PackageSeparationTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PackageSeparationTime) decodeEXI(d *exi.Decoder) {
+	*x = PackageSeparationTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PgenCounter is the local element PgenCounter as a fragment, of simple type CryptoBinary.
+type PgenCounter struct {
+	Value []byte // character content
+}
+
+func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = PgenCounter{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Port is the local element Port as a fragment, of simple type unsignedShort.
+type Port struct {
+	Value uint16 // character content
+}
+
+func (x *Port) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *Port) decodeEXI(d *exi.Decoder) {
+	*x = Port{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PowerTransmitted is the local element PowerTransmitted as a fragment, of type RationalNumber.
+type PowerTransmitted struct {
+	RationalNumber
+}
+
+func (x *PowerTransmitted) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *PowerTransmitted) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// PresentSOC is the local element PresentSOC as a fragment, of simple type percentValueType.
+type PresentSOC struct {
+	Value uint8 // character content
+}
+
+func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
+	*x = PresentSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PrimaryDeviceAlignmentCheckMethodList is the local element PrimaryDeviceAlignmentCheckMethodList as a fragment, of type WPTAlignmentCheckMethodList.
+type PrimaryDeviceAlignmentCheckMethodList struct {
+	WPTAlignmentCheckMethodList
+}
+
+func (x *PrimaryDeviceAlignmentCheckMethodList) encodeEXI(e *exi.Encoder) {
+	x.WPTAlignmentCheckMethodList.encodeEXI(e)
+}
+
+func (x *PrimaryDeviceAlignmentCheckMethodList) decodeEXI(d *exi.Decoder) {
+	x.WPTAlignmentCheckMethodList.decodeEXI(d)
+}
+
+// PrimaryDeviceFinePositioningMethodList is the local element PrimaryDeviceFinePositioningMethodList as a fragment, of type WPTFinePositioningMethodList.
+type PrimaryDeviceFinePositioningMethodList struct {
+	WPTFinePositioningMethodList
+}
+
+func (x *PrimaryDeviceFinePositioningMethodList) encodeEXI(e *exi.Encoder) {
+	x.WPTFinePositioningMethodList.encodeEXI(e)
+}
+
+func (x *PrimaryDeviceFinePositioningMethodList) decodeEXI(d *exi.Decoder) {
+	x.WPTFinePositioningMethodList.decodeEXI(d)
+}
+
+// PrimaryDevicePairingMethodList is the local element PrimaryDevicePairingMethodList as a fragment, of type WPTPairingMethodList.
+type PrimaryDevicePairingMethodList struct {
+	WPTPairingMethodList
+}
+
+func (x *PrimaryDevicePairingMethodList) encodeEXI(e *exi.Encoder) {
+	x.WPTPairingMethodList.encodeEXI(e)
+}
+
+func (x *PrimaryDevicePairingMethodList) decodeEXI(d *exi.Decoder) {
+	x.WPTPairingMethodList.decodeEXI(d)
+}
+
+// PulseDuration is the local element PulseDuration as a fragment, of simple type unsignedShort.
+type PulseDuration struct {
+	Value uint16 // character content
+}
+
+func (x *PulseDuration) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PulseDuration) decodeEXI(d *exi.Decoder) {
+	*x = PulseDuration{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// PulseSeparationTime is the local element PulseSeparationTime as a fragment, of simple type unsignedShort.
+type PulseSeparationTime struct {
+	Value uint16 // character content
+}
+
+func (x *PulseSeparationTime) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *PulseSeparationTime) decodeEXI(d *exi.Decoder) {
+	*x = PulseSeparationTime{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Q is the local element Q as a fragment, of simple type CryptoBinary.
+type Q struct {
+	Value []byte // character content
+}
+
+func (x *Q) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Q) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Q{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RSSI is the local element RSSI as a fragment, of type RationalNumber.
+type RSSI struct {
+	RationalNumber
+}
+
+func (x *RSSI) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *RSSI) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// RemainingTimeToMaximumSOC is the local element RemainingTimeToMaximumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMaximumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMaximumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToMinimumSOC is the local element RemainingTimeToMinimumSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToMinimumSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToMinimumSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RemainingTimeToTargetSOC is the local element RemainingTimeToTargetSOC as a fragment, of simple type unsignedInt.
+type RemainingTimeToTargetSOC struct {
+	Value uint32 // character content
+}
+
+func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = RemainingTimeToTargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// ResponseCodeFragment is the local element ResponseCode as a fragment, of simple type responseCodeType.
+type ResponseCodeFragment struct {
+	Value ResponseCode // character content
+}
+
+func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
+	*x = ResponseCodeFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = ResponseCode(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// RxIdentifier is the local element RxIdentifier as a fragment, of simple type numericIDType.
+type RxIdentifier struct {
+	Value uint32 // character content
+}
+
+func (x *RxIdentifier) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *RxIdentifier) decodeEXI(d *exi.Decoder) {
+	*x = RxIdentifier{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SDManufacturerSpecificDataContainer is the local element SDManufacturerSpecificDataContainer as a fragment, of simple type WPT_DataContainerType.
+type SDManufacturerSpecificDataContainer struct {
+	Value []byte // character content
+}
+
+func (x *SDManufacturerSpecificDataContainer) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SDManufacturerSpecificDataContainer) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SDManufacturerSpecificDataContainer{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SDMaxGroundClearanceSupport is the local element SDMaxGroundClearanceSupport as a fragment, of simple type unsignedShort.
+type SDMaxGroundClearanceSupport struct {
+	Value uint16 // character content
+}
+
+func (x *SDMaxGroundClearanceSupport) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SDMaxGroundClearanceSupport) decodeEXI(d *exi.Decoder) {
+	*x = SDMaxGroundClearanceSupport{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SDMaxGroundClearence is the local element SDMaxGroundClearence as a fragment, of simple type unsignedShort.
+type SDMaxGroundClearence struct {
+	Value uint16 // character content
+}
+
+func (x *SDMaxGroundClearence) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SDMaxGroundClearence) decodeEXI(d *exi.Decoder) {
+	*x = SDMaxGroundClearence{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SDMaxOutputPower is the local element SDMaxOutputPower as a fragment, of type RationalNumber.
+type SDMaxOutputPower struct {
+	RationalNumber
+}
+
+func (x *SDMaxOutputPower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SDMaxOutputPower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SDMinGroundClearanceSupport is the local element SDMinGroundClearanceSupport as a fragment, of simple type unsignedShort.
+type SDMinGroundClearanceSupport struct {
+	Value uint16 // character content
+}
+
+func (x *SDMinGroundClearanceSupport) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SDMinGroundClearanceSupport) decodeEXI(d *exi.Decoder) {
+	*x = SDMinGroundClearanceSupport{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SDMinGroundClearence is the local element SDMinGroundClearence as a fragment, of simple type unsignedShort.
+type SDMinGroundClearence struct {
+	Value uint16 // character content
+}
+
+func (x *SDMinGroundClearence) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *SDMinGroundClearence) decodeEXI(d *exi.Decoder) {
+	*x = SDMinGroundClearence{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint16(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SDMinOutputPower is the local element SDMinOutputPower as a fragment, of type RationalNumber.
+type SDMinOutputPower struct {
+	RationalNumber
+}
+
+func (x *SDMinOutputPower) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SDMinOutputPower) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SDPowerInput is the local element SDPowerInput as a fragment, of type RationalNumber.
+type SDPowerInput struct {
+	RationalNumber
+}
+
+func (x *SDPowerInput) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SDPowerInput) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SPCChargeDiagnostics is the local element SPCChargeDiagnostics as a fragment, of simple type WPT_SPCChargeDiagnosticsType.
+type SPCChargeDiagnostics struct {
+	Value WPTSPCChargeDiagnostics // character content
+}
+
+func (x *SPCChargeDiagnostics) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *SPCChargeDiagnostics) decodeEXI(d *exi.Decoder) {
+	*x = SPCChargeDiagnostics{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTSPCChargeDiagnostics(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SPCMaxOutputPowerLimit is the local element SPCMaxOutputPowerLimit as a fragment, of type RationalNumber.
+type SPCMaxOutputPowerLimit struct {
+	RationalNumber
+}
+
+func (x *SPCMaxOutputPowerLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SPCMaxOutputPowerLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SPCMinOutputPowerLimit is the local element SPCMinOutputPowerLimit as a fragment, of type RationalNumber.
+type SPCMinOutputPowerLimit struct {
+	RationalNumber
+}
+
+func (x *SPCMinOutputPowerLimit) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SPCMinOutputPowerLimit) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SPCOperatingFrequency is the local element SPCOperatingFrequency as a fragment, of type RationalNumber.
+type SPCOperatingFrequency struct {
+	RationalNumber
+}
+
+func (x *SPCOperatingFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SPCOperatingFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SPCPrimaryDeviceCoilCurrentInformation is the local element SPCPrimaryDeviceCoilCurrentInformation as a fragment, of type RationalNumber.
+type SPCPrimaryDeviceCoilCurrentInformation struct {
+	RationalNumber
+}
+
+func (x *SPCPrimaryDeviceCoilCurrentInformation) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SPCPrimaryDeviceCoilCurrentInformation) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SPKISexp is the local element SPKISexp as a fragment, of simple type base64Binary.
+type SPKISexp struct {
+	Value []byte // character content
+}
+
+func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SPKISexp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SSID is the local element SSID as a fragment, of simple type identifierType.
+type SSID struct {
+	Value string // character content
+}
+
+func (x *SSID) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *SSID) decodeEXI(d *exi.Decoder) {
+	*x = SSID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Seed is the local element Seed as a fragment, of simple type CryptoBinary.
+type Seed struct {
+	Value []byte // character content
+}
+
+func (x *Seed) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Seed) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Seed{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SessionID is the local element SessionID as a fragment, of simple type sessionIDType.
+type SessionID struct {
+	Value []byte // character content
+}
+
+func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *SessionID) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = SessionID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// SignalFrequency is the local element SignalFrequency as a fragment, of type RationalNumber.
+type SignalFrequency struct {
+	RationalNumber
+}
+
+func (x *SignalFrequency) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SignalFrequency) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// SupplyDeviceCurrent is the local element SupplyDeviceCurrent as a fragment, of type RationalNumber.
+type SupplyDeviceCurrent struct {
+	RationalNumber
+}
+
+func (x *SupplyDeviceCurrent) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *SupplyDeviceCurrent) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// TargetCoilCurrent is the local element TargetCoilCurrent as a fragment, of type RationalNumber.
+type TargetCoilCurrent struct {
+	RationalNumber
+}
+
+func (x *TargetCoilCurrent) encodeEXI(e *exi.Encoder) {
+	x.RationalNumber.encodeEXI(e)
+}
+
+func (x *TargetCoilCurrent) decodeEXI(d *exi.Decoder) {
+	x.RationalNumber.decodeEXI(d)
+}
+
+// TargetSOC is the local element TargetSOC as a fragment, of simple type percentValueType.
+type TargetSOC struct {
+	Value uint8 // character content
+}
+
+func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
+	*x = TargetSOC{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint8(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TaxRuleID is the local element TaxRuleID as a fragment, of simple type numericIDType.
+type TaxRuleID struct {
+	Value uint32 // character content
+}
+
+func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
+	*x = TaxRuleID{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeAnchor is the local element TimeAnchor as a fragment, of simple type unsignedLong.
+type TimeAnchor struct {
+	Value uint64 // character content
+}
+
+func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
+	*x = TimeAnchor{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TimeStamp is the local element TimeStamp as a fragment, of simple type unsignedLong.
+type TimeStamp struct {
+	Value uint64 // character content
+}
+
+func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
+	*x = TimeStamp{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint64(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TxIdentifier is the local element TxIdentifier as a fragment, of simple type numericIDType.
+type TxIdentifier struct {
+	Value uint32 // character content
+}
+
+func (x *TxIdentifier) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TxIdentifier) decodeEXI(d *exi.Decoder) {
+	*x = TxIdentifier{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TxRxIdentifier is the local element TxRxIdentifier as a fragment, of simple type numericIDType.
+type TxRxIdentifier struct {
+	Value uint32 // character content
+}
+
+func (x *TxRxIdentifier) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Uint(uint64(x.Value))
+}
+
+func (x *TxRxIdentifier) decodeEXI(d *exi.Decoder) {
+	*x = TxRxIdentifier{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = uint32(d.Uint())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// TxRxPosition is the local element TxRxPosition as a fragment, of type WPTCoordinateXYZ.
+type TxRxPosition struct {
+	WPTCoordinateXYZ
+}
+
+func (x *TxRxPosition) encodeEXI(e *exi.Encoder) {
+	x.WPTCoordinateXYZ.encodeEXI(e)
+}
+
+func (x *TxRxPosition) decodeEXI(d *exi.Decoder) {
+	x.WPTCoordinateXYZ.decodeEXI(d)
+}
+
+// TxSpecData is the local element TxSpecData as a fragment, of type WPTTxRxSpecData.
+type TxSpecData struct {
+	WPTTxRxSpecData
+}
+
+func (x *TxSpecData) encodeEXI(e *exi.Encoder) {
+	x.WPTTxRxSpecData.encodeEXI(e)
+}
+
+func (x *TxSpecData) decodeEXI(d *exi.Decoder) {
+	x.WPTTxRxSpecData.decodeEXI(d)
+}
+
+// Value is the local element Value as a fragment, of simple type short.
+type Value struct {
+	Value int16 // character content
+}
+
+func (x *Value) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Int(int64(x.Value))
+}
+
+func (x *Value) decodeEXI(d *exi.Decoder) {
+	*x = Value{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = int16(d.Int())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// VendorSpecificDataContainer is the local element VendorSpecificDataContainer as a fragment, of simple type WPT_DataContainerType.
+type VendorSpecificDataContainer struct {
+	Value []byte // character content
+}
+
+func (x *VendorSpecificDataContainer) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *VendorSpecificDataContainer) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = VendorSpecificDataContainer{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// WPTAlignmentCheckMethodFragment is the local element WPT_AlignmentCheckMethod as a fragment, of simple type WPT_AlignmentCheckMethodType.
+type WPTAlignmentCheckMethodFragment struct {
+	Value WPTAlignmentCheckMethod // character content
+}
+
+func (x *WPTAlignmentCheckMethodFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *WPTAlignmentCheckMethodFragment) decodeEXI(d *exi.Decoder) {
+	*x = WPTAlignmentCheckMethodFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTAlignmentCheckMethod(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// WPTFinePositioningMethodFragment is the local element WPT_FinePositioningMethod as a fragment, of simple type WPT_FinePositioningMethodType.
+type WPTFinePositioningMethodFragment struct {
+	Value WPTFinePositioningMethod // character content
+}
+
+func (x *WPTFinePositioningMethodFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *WPTFinePositioningMethodFragment) decodeEXI(d *exi.Decoder) {
+	*x = WPTFinePositioningMethodFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTFinePositioningMethod(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// WPTPairingMethodFragment is the local element WPT_PairingMethod as a fragment, of simple type WPT_PairingMethodType.
+type WPTPairingMethodFragment struct {
+	Value WPTPairingMethod // character content
+}
+
+func (x *WPTPairingMethodFragment) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.Enum(int(x.Value))
+}
+
+func (x *WPTPairingMethodFragment) decodeEXI(d *exi.Decoder) {
+	*x = WPTPairingMethodFragment{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = WPTPairingMethod(d.Enum())
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509CRL is the local element X509CRL as a fragment, of simple type base64Binary.
+type X509CRL struct {
+	Value []byte // character content
+}
+
+func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509CRL) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509CRL{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509Certificate is the local element X509Certificate as a fragment, of simple type base64Binary.
+type X509Certificate struct {
+	Value []byte // character content
+}
+
+func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509Certificate{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerName is the local element X509IssuerName as a fragment, of simple type string.
+type X509IssuerName struct {
+	Value string // character content
+}
+
+func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
+	*x = X509IssuerName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509IssuerSerialFragment is the local element X509IssuerSerial as a fragment, of type X509IssuerSerial.
+type X509IssuerSerialFragment struct {
+	X509IssuerSerial
+}
+
+func (x *X509IssuerSerialFragment) encodeEXI(e *exi.Encoder) {
+	x.X509IssuerSerial.encodeEXI(e)
+}
+
+func (x *X509IssuerSerialFragment) decodeEXI(d *exi.Decoder) {
+	x.X509IssuerSerial.decodeEXI(d)
+}
+
+// X509SKI is the local element X509SKI as a fragment, of simple type base64Binary.
+type X509SKI struct {
+	Value []byte // character content
+}
+
+func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *X509SKI) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = X509SKI{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SerialNumber is the local element X509SerialNumber as a fragment, of simple type integer.
+type X509SerialNumber struct {
+	Value *big.Int // character content
+}
+
+func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
+	e.Characters()
+	e.BigInt(x.Value)
+}
+
+func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
+	*x = X509SerialNumber{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.BigInt()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// X509SubjectName is the local element X509SubjectName as a fragment, of simple type string.
+type X509SubjectName struct {
+	Value string // character content
+}
+
+func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
+	*x = X509SubjectName{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// XPath is the local element XPath as a fragment, of simple type string.
+type XPath struct {
+	Value string // character content
+}
+
+func (x *XPath) encodeEXI(e *exi.Encoder) {
+	if x.Value != "" {
+		e.Characters()
+		e.String(x.Value)
+	}
+}
+
+func (x *XPath) decodeEXI(d *exi.Decoder) {
+	*x = XPath{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.String()
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
+// Y is the local element Y as a fragment, of simple type CryptoBinary.
+type Y struct {
+	Value []byte // character content
+}
+
+func (x *Y) encodeEXI(e *exi.Encoder) {
+	if len(x.Value) > 0 {
+		e.Characters()
+		e.Binary(x.Value)
+	}
+}
+
+func (x *Y) decodeEXI(d *exi.Decoder) {
+	old := *x
+	*x = Y{}
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			return
+		}
+		switch ev.Kind {
+		case exi.EvEE:
+			return
+		case exi.EvCH:
+			x.Value = d.AppendBinary(old.Value[:0])
+		default:
+			d.Unexpected(ev)
+			return
+		}
+	}
+}
+
 // AppendEXI appends the EXI document of x as element WPT_FinePositioningSetupReq, header included,
 // to dst and returns the extended buffer. At the ISO 15118 profile it does
 // not allocate when dst has enough capacity.
@@ -6211,6 +9273,3571 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 	return d.Finish()
 }
 
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AckMaxDelay, header included, to dst.
+func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(222)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AckMaxDelay.
+func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(222); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AdditionalServicesCosts, header included, to dst.
+func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(193)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AdditionalServicesCosts.
+func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(193); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AlternativeSECC, header included, to dst.
+func (x *AlternativeSECC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(119)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AlternativeSECC.
+func (x *AlternativeSECC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(119); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// AlternativeSECCList, header included, to dst.
+func (x *AlternativeSECCList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(118)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element AlternativeSECCList.
+func (x *AlternativeSECCList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(118); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Amount, header included, to dst.
+func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(190)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Amount.
+func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(190); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_DischargedEnergyReadingWh, header included, to dst.
+func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(181)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_DischargedEnergyReadingWh.
+func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(181); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BPT_InductiveEnergyReadingVARh, header included, to dst.
+func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(183)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BPT_InductiveEnergyReadingVARh.
+func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(183); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BSSID, header included, to dst.
+func (x *BSSID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(121)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BSSID.
+func (x *BSSID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(121); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// BatteryEnergyCapacity, header included, to dst.
+func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(161)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element BatteryEnergyCapacity.
+func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(161); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CapacitiveEnergyReadingVARh, header included, to dst.
+func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(182)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CapacitiveEnergyReadingVARh.
+func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(182); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargedEnergyReadingWh, header included, to dst.
+func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(180)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargedEnergyReadingWh.
+func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(180); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ChargingComplete, header included, to dst.
+func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(160)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ChargingComplete.
+func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(160); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Coord_X, header included, to dst.
+func (x *CoordX) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(65)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Coord_X.
+func (x *CoordX) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(65); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Coord_Y, header included, to dst.
+func (x *CoordY) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(66)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Coord_Y.
+func (x *CoordY) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(66); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Coord_Z, header included, to dst.
+func (x *CoordZ) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(67)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Coord_Z.
+func (x *CoordZ) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(67); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// CostPerUnit, header included, to dst.
+func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(191)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element CostPerUnit.
+func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(191); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DepartureTime, header included, to dst.
+func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(215)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DepartureTime.
+func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(215); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// DisplayParameters, header included, to dst.
+func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(152)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element DisplayParameters.
+func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(152); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EIRP, header included, to dst.
+func (x *EIRP) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(98)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EIRP.
+func (x *EIRP) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(98); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVDeviceAlignmentCheckMethodList, header included, to dst.
+func (x *WPTAlignmentCheckMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(52)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVDeviceAlignmentCheckMethodList.
+func (x *WPTAlignmentCheckMethodList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(52); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVDeviceFinePositioningMethodList, header included, to dst.
+func (x *WPTFinePositioningMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(48)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVDeviceFinePositioningMethodList.
+func (x *WPTFinePositioningMethodList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(48); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVDevicePairingMethodList, header included, to dst.
+func (x *WPTPairingMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(50)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVDevicePairingMethodList.
+func (x *WPTPairingMethodList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(50); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMaximumEnergyRequest, header included, to dst.
+func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(213)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMaximumEnergyRequest.
+func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(213); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVMinimumEnergyRequest, header included, to dst.
+func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(214)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVMinimumEnergyRequest.
+func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(214); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCChargeDiagnostics, header included, to dst.
+func (x *EVPCChargeDiagnostics) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(166)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCChargeDiagnostics.
+func (x *EVPCChargeDiagnostics) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(166); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCCoilCurrentInformation, header included, to dst.
+func (x *EVPCCoilCurrentInformation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(170)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCCoilCurrentInformation.
+func (x *EVPCCoilCurrentInformation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(170); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCCoilCurrentRequest, header included, to dst.
+func (x *EVPCCoilCurrentRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(169)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCCoilCurrentRequest.
+func (x *EVPCCoilCurrentRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(169); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCCurrentOutputInformation, header included, to dst.
+func (x *EVPCCurrentOutputInformation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(171)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCCurrentOutputInformation.
+func (x *EVPCCurrentOutputInformation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(171); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCDeviceLocalControl, header included, to dst.
+func (x *EVPCDeviceLocalControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(130)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCDeviceLocalControl.
+func (x *EVPCDeviceLocalControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(130); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCMaxReceivablePower, header included, to dst.
+func (x *EVPCMaxReceivablePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(126)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCMaxReceivablePower.
+func (x *EVPCMaxReceivablePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(126); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCNaturalFrequency, header included, to dst.
+func (x *EVPCNaturalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(129)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCNaturalFrequency.
+func (x *EVPCNaturalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(129); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCOperatingFrequency, header included, to dst.
+func (x *EVPCOperatingFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(167)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCOperatingFrequency.
+func (x *EVPCOperatingFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(167); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCPowerControlParameter, header included, to dst.
+func (x *WPTEVPCPowerControlParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(168)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCPowerControlParameter.
+func (x *WPTEVPCPowerControlParameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(168); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCPowerOutput, header included, to dst.
+func (x *EVPCPowerOutput) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(165)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCPowerOutput.
+func (x *EVPCPowerOutput) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(165); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCPowerRequest, header included, to dst.
+func (x *EVPCPowerRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(164)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCPowerRequest.
+func (x *EVPCPowerRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(164); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVPCVoltageOutputInformation, header included, to dst.
+func (x *EVPCVoltageOutputInformation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(172)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVPCVoltageOutputInformation.
+func (x *EVPCVoltageOutputInformation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(172); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVProcessing, header included, to dst.
+func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(47)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVProcessing.
+func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(47); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVResultCode, header included, to dst.
+func (x *EVResultCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(89)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVResultCode.
+func (x *EVResultCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(89); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSENotification, header included, to dst.
+func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(177)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSENotification.
+func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(177); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEProcessing, header included, to dst.
+func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(107)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEProcessing.
+func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(107); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVSEStatus, header included, to dst.
+func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(175)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVSEStatus.
+func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(175); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EVTargetEnergyRequest, header included, to dst.
+func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(212)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EVTargetEnergyRequest.
+func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(212); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// EnergyCosts, header included, to dst.
+func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(189)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element EnergyCosts.
+func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(189); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(29)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(29); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Exponent, header included, to dst.
+func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(60)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Exponent.
+func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(60); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// G, header included, to dst.
+func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(21)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element G.
+func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(21); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// HMACOutputLength, header included, to dst.
+func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(8)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element HMACOutputLength.
+func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(8); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Header, header included, to dst.
+func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(1)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Header.
+func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(1); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// IPAddress, header included, to dst.
+func (x *IPAddress) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(122)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element IPAddress.
+func (x *IPAddress) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(122); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// IndexNumber, header included, to dst.
+func (x *IndexNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(71)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element IndexNumber.
+func (x *IndexNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(71); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// InletHot, header included, to dst.
+func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(162)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element InletHot.
+func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(162); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// J, header included, to dst.
+func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(24)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element J.
+func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(24); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LF_ReceiverSetupData, header included, to dst.
+func (x *WPTLFReceiverData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(76)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LF_ReceiverSetupData.
+func (x *WPTLFReceiverData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(76); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LF_RxData, header included, to dst.
+func (x *WPTLFRxDataList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(99)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LF_RxData.
+func (x *WPTLFRxDataList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(99); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LF_SystemSetupData, header included, to dst.
+func (x *WPTLFSystemSetupData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(56)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LF_SystemSetupData.
+func (x *WPTLFSystemSetupData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(56); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LF_TransmitterSetupData, header included, to dst.
+func (x *WPTLFTransmitterData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(57)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LF_TransmitterSetupData.
+func (x *WPTLFTransmitterData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(57); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// LF_TxData, header included, to dst.
+func (x *WPTLFTxDataList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(95)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element LF_TxData.
+func (x *WPTLFTxDataList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(95); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ManufacturerSpecificDataContainer, header included, to dst.
+func (x *ManufacturerSpecificDataContainer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(173)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ManufacturerSpecificDataContainer.
+func (x *ManufacturerSpecificDataContainer) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(173); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MaximumSOC, header included, to dst.
+func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(156)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MaximumSOC.
+func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(156); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterID, header included, to dst.
+func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(179)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterID.
+func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(179); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfo, header included, to dst.
+func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(178)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfo.
+func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(178); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterInfoRequested, header included, to dst.
+func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(163)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterInfoRequested.
+func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(163); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterSignature, header included, to dst.
+func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(184)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterSignature.
+func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(184); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterStatus, header included, to dst.
+func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(185)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterStatus.
+func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(185); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MeterTimestamp, header included, to dst.
+func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(186)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MeterTimestamp.
+func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(186); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// MinimumSOC, header included, to dst.
+func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(154)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element MinimumSOC.
+func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(154); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Modulus, header included, to dst.
+func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(28)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Modulus.
+func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(28); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NaturalOffset, header included, to dst.
+func (x *NaturalOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(54)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NaturalOffset.
+func (x *NaturalOffset) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(54); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NotificationMaxDelay, header included, to dst.
+func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(176)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NotificationMaxDelay.
+func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(176); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NumPackages, header included, to dst.
+func (x *NumPackages) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(92)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NumPackages.
+func (x *NumPackages) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(92); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NumberOfReceivers, header included, to dst.
+func (x *NumberOfReceivers) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(77)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NumberOfReceivers.
+func (x *NumberOfReceivers) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(77); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// NumberOfTransmitters, header included, to dst.
+func (x *NumberOfTransmitters) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(58)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element NumberOfTransmitters.
+func (x *NumberOfTransmitters) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(58); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ObservedIDCode, header included, to dst.
+func (x *ObservedIDCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(112)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ObservedIDCode.
+func (x *ObservedIDCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(112); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OccupancyCosts, header included, to dst.
+func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(192)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OccupancyCosts.
+func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(192); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// OverstayCosts, header included, to dst.
+func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(194)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element OverstayCosts.
+func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(194); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// P, header included, to dst.
+func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(20)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element P.
+func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(20); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PDInputPowerClass, header included, to dst.
+func (x *PDInputPowerClass) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(133)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PDInputPowerClass.
+func (x *PDInputPowerClass) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(133); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PDMaxCoilCurrent, header included, to dst.
+func (x *PDMaxCoilCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(139)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PDMaxCoilCurrent.
+func (x *PDMaxCoilCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(139); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PDMinCoilCurrent, header included, to dst.
+func (x *PDMinCoilCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(138)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PDMinCoilCurrent.
+func (x *PDMinCoilCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(138); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyID, header included, to dst.
+func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(40)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyID.
+func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(40); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PGPKeyPacket, header included, to dst.
+func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(42)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PGPKeyPacket.
+func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(42); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PackageIndex, header included, to dst.
+func (x *PackageIndex) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(94)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PackageIndex.
+func (x *PackageIndex) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(94); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PackageSeparationTime, header included, to dst.
+func (x *PackageSeparationTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(75)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PackageSeparationTime.
+func (x *PackageSeparationTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(75); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PgenCounter, header included, to dst.
+func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(26)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PgenCounter.
+func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(26); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Port, header included, to dst.
+func (x *Port) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(123)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Port.
+func (x *Port) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(123); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PowerTransmitted, header included, to dst.
+func (x *PowerTransmitted) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(148)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PowerTransmitted.
+func (x *PowerTransmitted) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(148); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PresentSOC, header included, to dst.
+func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(153)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PresentSOC.
+func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(153); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PrimaryDeviceAlignmentCheckMethodList, header included, to dst.
+func (x *PrimaryDeviceAlignmentCheckMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(83)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PrimaryDeviceAlignmentCheckMethodList.
+func (x *PrimaryDeviceAlignmentCheckMethodList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(83); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PrimaryDeviceFinePositioningMethodList, header included, to dst.
+func (x *PrimaryDeviceFinePositioningMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(81)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PrimaryDeviceFinePositioningMethodList.
+func (x *PrimaryDeviceFinePositioningMethodList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(81); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PrimaryDevicePairingMethodList, header included, to dst.
+func (x *PrimaryDevicePairingMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(82)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PrimaryDevicePairingMethodList.
+func (x *PrimaryDevicePairingMethodList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(82); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PulseDuration, header included, to dst.
+func (x *PulseDuration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(74)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PulseDuration.
+func (x *PulseDuration) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(74); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PulseSeparationTime, header included, to dst.
+func (x *PulseSeparationTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(73)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PulseSeparationTime.
+func (x *PulseSeparationTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(73); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// PulseSequenceOrder, header included, to dst.
+func (x *WPTTxRxPulseOrder) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(70)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element PulseSequenceOrder.
+func (x *WPTTxRxPulseOrder) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(70); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Q, header included, to dst.
+func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(23)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Q.
+func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(23); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RSSI, header included, to dst.
+func (x *RSSI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(105)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RSSI.
+func (x *RSSI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(105); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RSSIData, header included, to dst.
+func (x *WPTLFRxRSSIList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(102)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RSSIData.
+func (x *WPTLFRxRSSIList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(102); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RSSIDataList, header included, to dst.
+func (x *WPTLFRxRSSI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(103)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RSSIDataList.
+func (x *WPTLFRxRSSI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(103); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Receipt, header included, to dst.
+func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(187)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Receipt.
+func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(187); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMaximumSOC, header included, to dst.
+func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(159)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMaximumSOC.
+func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(159); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToMinimumSOC, header included, to dst.
+func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(157)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToMinimumSOC.
+func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(157); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RemainingTimeToTargetSOC, header included, to dst.
+func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(158)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RemainingTimeToTargetSOC.
+func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(158); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// ResponseCode, header included, to dst.
+func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(80)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element ResponseCode.
+func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(80); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RootCertificateID, header included, to dst.
+func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(223)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RootCertificateID.
+func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(223); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RxIdentifier, header included, to dst.
+func (x *RxIdentifier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(101)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RxIdentifier.
+func (x *RxIdentifier) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(101); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// RxSpecData, header included, to dst.
+func (x *WPTTxRxSpecData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(78)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element RxSpecData.
+func (x *WPTTxRxSpecData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(78); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDManufacturerSpecificDataContainer, header included, to dst.
+func (x *SDManufacturerSpecificDataContainer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(140)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDManufacturerSpecificDataContainer.
+func (x *SDManufacturerSpecificDataContainer) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(140); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDMaxGroundClearanceSupport, header included, to dst.
+func (x *SDMaxGroundClearanceSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(136)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDMaxGroundClearanceSupport.
+func (x *SDMaxGroundClearanceSupport) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(136); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDMaxGroundClearence, header included, to dst.
+func (x *SDMaxGroundClearence) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(127)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDMaxGroundClearence.
+func (x *SDMaxGroundClearence) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(127); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDMaxOutputPower, header included, to dst.
+func (x *SDMaxOutputPower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(135)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDMaxOutputPower.
+func (x *SDMaxOutputPower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(135); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDMinGroundClearanceSupport, header included, to dst.
+func (x *SDMinGroundClearanceSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(137)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDMinGroundClearanceSupport.
+func (x *SDMinGroundClearanceSupport) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(137); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDMinGroundClearence, header included, to dst.
+func (x *SDMinGroundClearence) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(128)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDMinGroundClearence.
+func (x *SDMinGroundClearence) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(128); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDMinOutputPower, header included, to dst.
+func (x *SDMinOutputPower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(134)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDMinOutputPower.
+func (x *SDMinOutputPower) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(134); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SDPowerInput, header included, to dst.
+func (x *SDPowerInput) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(199)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SDPowerInput.
+func (x *SDPowerInput) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(199); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPCChargeDiagnostics, header included, to dst.
+func (x *SPCChargeDiagnostics) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(202)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPCChargeDiagnostics.
+func (x *SPCChargeDiagnostics) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(202); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPCMaxOutputPowerLimit, header included, to dst.
+func (x *SPCMaxOutputPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(200)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPCMaxOutputPowerLimit.
+func (x *SPCMaxOutputPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(200); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPCMinOutputPowerLimit, header included, to dst.
+func (x *SPCMinOutputPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(201)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPCMinOutputPowerLimit.
+func (x *SPCMinOutputPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(201); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPCOperatingFrequency, header included, to dst.
+func (x *SPCOperatingFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(203)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPCOperatingFrequency.
+func (x *SPCOperatingFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(203); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPCPowerControlParameter, header included, to dst.
+func (x *WPTSPCPowerControlParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(204)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPCPowerControlParameter.
+func (x *WPTSPCPowerControlParameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(204); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPCPrimaryDeviceCoilCurrentInformation, header included, to dst.
+func (x *SPCPrimaryDeviceCoilCurrentInformation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(205)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPCPrimaryDeviceCoilCurrentInformation.
+func (x *SPCPrimaryDeviceCoilCurrentInformation) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(205); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SPKISexp, header included, to dst.
+func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(44)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SPKISexp.
+func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(44); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SSID, header included, to dst.
+func (x *SSID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(120)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SSID.
+func (x *SSID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(120); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Seed, header included, to dst.
+func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(25)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Seed.
+func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(25); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SessionID, header included, to dst.
+func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(2)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SessionID.
+func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(2); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SignalFrequency, header included, to dst.
+func (x *SignalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(59)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SignalFrequency.
+func (x *SignalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(59); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// SupplyDeviceCurrent, header included, to dst.
+func (x *SupplyDeviceCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(149)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element SupplyDeviceCurrent.
+func (x *SupplyDeviceCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(149); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetCoilCurrent, header included, to dst.
+func (x *TargetCoilCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(143)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetCoilCurrent.
+func (x *TargetCoilCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(143); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TargetSOC, header included, to dst.
+func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(155)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TargetSOC.
+func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(155); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxCosts, header included, to dst.
+func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(195)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxCosts.
+func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(195); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TaxRuleID, header included, to dst.
+func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(196)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TaxRuleID.
+func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(196); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeAnchor, header included, to dst.
+func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(188)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeAnchor.
+func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(188); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TimeStamp, header included, to dst.
+func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(3)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TimeStamp.
+func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(3); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TxIdentifier, header included, to dst.
+func (x *TxIdentifier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(97)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TxIdentifier.
+func (x *TxIdentifier) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(97); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TxPackageSpecData, header included, to dst.
+func (x *WPTTxRxPackageSpecData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(69)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TxPackageSpecData.
+func (x *WPTTxRxPackageSpecData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(69); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TxRxIdentifier, header included, to dst.
+func (x *TxRxIdentifier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(63)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TxRxIdentifier.
+func (x *TxRxIdentifier) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(63); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TxRxOrientation, header included, to dst.
+func (x *WPTCoordinateXYZ) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(68)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TxRxOrientation.
+func (x *WPTCoordinateXYZ) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(68); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TxRxPosition, header included, to dst.
+func (x *TxRxPosition) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(64)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TxRxPosition.
+func (x *TxRxPosition) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(64); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// TxSpecData, header included, to dst.
+func (x *TxSpecData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(62)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element TxSpecData.
+func (x *TxSpecData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(62); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Value, header included, to dst.
+func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(61)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Value.
+func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(61); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// VendorSpecificDataContainer, header included, to dst.
+func (x *VendorSpecificDataContainer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(55)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element VendorSpecificDataContainer.
+func (x *VendorSpecificDataContainer) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(55); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_AlignmentCheckMethod, header included, to dst.
+func (x *WPTAlignmentCheckMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(53)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_AlignmentCheckMethod.
+func (x *WPTAlignmentCheckMethodFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(53); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_FinePositioningMethod, header included, to dst.
+func (x *WPTFinePositioningMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(49)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_FinePositioningMethod.
+func (x *WPTFinePositioningMethodFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(49); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_LF_DataPackage, header included, to dst.
+func (x *WPTLFDataPackage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(93)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_LF_DataPackage.
+func (x *WPTLFDataPackage) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(93); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_LF_DataPackageList, header included, to dst.
+func (x *WPTLFDataPackageList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(91)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_LF_DataPackageList.
+func (x *WPTLFDataPackageList) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(91); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_LF_RxDataList, header included, to dst.
+func (x *WPTLFRxData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(100)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_LF_RxDataList.
+func (x *WPTLFRxData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(100); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_LF_TxDataList, header included, to dst.
+func (x *WPTLFTxData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(96)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_LF_TxDataList.
+func (x *WPTLFTxData) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(96); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// WPT_PairingMethod, header included, to dst.
+func (x *WPTPairingMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(51)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element WPT_PairingMethod.
+func (x *WPTPairingMethodFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(51); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509CRL, header included, to dst.
+func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(38)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509CRL.
+func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(38); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509Certificate, header included, to dst.
+func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(37)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509Certificate.
+func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(37); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerName, header included, to dst.
+func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(33)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerName.
+func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(33); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509IssuerSerial, header included, to dst.
+func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(32)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509IssuerSerial.
+func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(32); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SKI, header included, to dst.
+func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(35)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SKI.
+func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(35); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SerialNumber, header included, to dst.
+func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(34)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SerialNumber.
+func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(34); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// X509SubjectName, header included, to dst.
+func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(36)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element X509SubjectName.
+func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(36); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// XPath, header included, to dst.
+func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(12)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element XPath.
+func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(12); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
+// AppendEXIFragment appends an EXI fragment holding x as its one element
+// Y, header included, to dst.
+func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
+	var e exi.Encoder
+	e.ResetFragment(schema(), dst, opt)
+	e.StartElement(22)
+	x.encodeEXI(&e)
+	e.EndElement()
+	return e.Finish()
+}
+
+// DecodeEXIFragment resets x and fills it from the EXI fragment b, which
+// must hold exactly one element Y.
+func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
+	var d exi.Decoder
+	d.ResetFragment(schema(), b, opt)
+	if err := d.Root(22); err != nil {
+		return err
+	}
+	x.decodeEXI(&d)
+	return d.Finish()
+}
+
 // DecodeDocument decodes an EXI document into the generated type of its
 // root element.
 func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
@@ -6392,14 +13019,14 @@ func present(b bool) int {
 
 // DecodeFragment decodes an EXI fragment of one element into the
 // generated type of that element.
-func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
+func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	var d exi.Decoder
 	d.ResetFragment(schema(), b, opt)
 	ev, err := d.Next()
 	if err != nil {
 		return nil, err
 	}
-	var m exi.Message
+	var m exi.Fragment
 	switch ev.Index {
 	case 0:
 		x := new(WPTFinePositioningSetupReq)
@@ -6551,6 +13178,626 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Message, error) {
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
+		x.decodeEXI(&d)
+		m = x
+	case 222:
+		x := new(AckMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 193:
+		x := new(DetailedCost)
+		x.decodeEXI(&d)
+		m = x
+	case 119:
+		x := new(AlternativeSECC)
+		x.decodeEXI(&d)
+		m = x
+	case 118:
+		x := new(AlternativeSECCList)
+		x.decodeEXI(&d)
+		m = x
+	case 190:
+		x := new(RationalNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 181:
+		x := new(BPTDischargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 183:
+		x := new(BPTInductiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 121:
+		x := new(BSSID)
+		x.decodeEXI(&d)
+		m = x
+	case 161:
+		x := new(BatteryEnergyCapacity)
+		x.decodeEXI(&d)
+		m = x
+	case 182:
+		x := new(CapacitiveEnergyReadingVARh)
+		x.decodeEXI(&d)
+		m = x
+	case 180:
+		x := new(ChargedEnergyReadingWh)
+		x.decodeEXI(&d)
+		m = x
+	case 160:
+		x := new(ChargingComplete)
+		x.decodeEXI(&d)
+		m = x
+	case 65:
+		x := new(CoordX)
+		x.decodeEXI(&d)
+		m = x
+	case 66:
+		x := new(CoordY)
+		x.decodeEXI(&d)
+		m = x
+	case 67:
+		x := new(CoordZ)
+		x.decodeEXI(&d)
+		m = x
+	case 191:
+		x := new(CostPerUnit)
+		x.decodeEXI(&d)
+		m = x
+	case 215:
+		x := new(DepartureTime)
+		x.decodeEXI(&d)
+		m = x
+	case 152:
+		x := new(DisplayParameters)
+		x.decodeEXI(&d)
+		m = x
+	case 98:
+		x := new(EIRP)
+		x.decodeEXI(&d)
+		m = x
+	case 52:
+		x := new(WPTAlignmentCheckMethodList)
+		x.decodeEXI(&d)
+		m = x
+	case 48:
+		x := new(WPTFinePositioningMethodList)
+		x.decodeEXI(&d)
+		m = x
+	case 50:
+		x := new(WPTPairingMethodList)
+		x.decodeEXI(&d)
+		m = x
+	case 213:
+		x := new(EVMaximumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 214:
+		x := new(EVMinimumEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 166:
+		x := new(EVPCChargeDiagnostics)
+		x.decodeEXI(&d)
+		m = x
+	case 170:
+		x := new(EVPCCoilCurrentInformation)
+		x.decodeEXI(&d)
+		m = x
+	case 169:
+		x := new(EVPCCoilCurrentRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 171:
+		x := new(EVPCCurrentOutputInformation)
+		x.decodeEXI(&d)
+		m = x
+	case 130:
+		x := new(EVPCDeviceLocalControl)
+		x.decodeEXI(&d)
+		m = x
+	case 126:
+		x := new(EVPCMaxReceivablePower)
+		x.decodeEXI(&d)
+		m = x
+	case 129:
+		x := new(EVPCNaturalFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 167:
+		x := new(EVPCOperatingFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 168:
+		x := new(WPTEVPCPowerControlParameter)
+		x.decodeEXI(&d)
+		m = x
+	case 165:
+		x := new(EVPCPowerOutput)
+		x.decodeEXI(&d)
+		m = x
+	case 164:
+		x := new(EVPCPowerRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 172:
+		x := new(EVPCVoltageOutputInformation)
+		x.decodeEXI(&d)
+		m = x
+	case 47:
+		x := new(EVProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 89:
+		x := new(EVResultCode)
+		x.decodeEXI(&d)
+		m = x
+	case 177:
+		x := new(EVSENotification)
+		x.decodeEXI(&d)
+		m = x
+	case 107:
+		x := new(EVSEProcessing)
+		x.decodeEXI(&d)
+		m = x
+	case 175:
+		x := new(EVSEStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 212:
+		x := new(EVTargetEnergyRequest)
+		x.decodeEXI(&d)
+		m = x
+	case 189:
+		x := new(EnergyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 29:
+		x := new(Exponent)
+		x.decodeEXI(&d)
+		m = x
+	case 60:
+		x := new(ExponentFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 21:
+		x := new(G)
+		x.decodeEXI(&d)
+		m = x
+	case 8:
+		x := new(HMACOutputLength)
+		x.decodeEXI(&d)
+		m = x
+	case 1:
+		x := new(MessageHeader)
+		x.decodeEXI(&d)
+		m = x
+	case 122:
+		x := new(IPAddress)
+		x.decodeEXI(&d)
+		m = x
+	case 71:
+		x := new(IndexNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 162:
+		x := new(InletHot)
+		x.decodeEXI(&d)
+		m = x
+	case 24:
+		x := new(J)
+		x.decodeEXI(&d)
+		m = x
+	case 76:
+		x := new(WPTLFReceiverData)
+		x.decodeEXI(&d)
+		m = x
+	case 99:
+		x := new(WPTLFRxDataList)
+		x.decodeEXI(&d)
+		m = x
+	case 56:
+		x := new(WPTLFSystemSetupData)
+		x.decodeEXI(&d)
+		m = x
+	case 57:
+		x := new(WPTLFTransmitterData)
+		x.decodeEXI(&d)
+		m = x
+	case 95:
+		x := new(WPTLFTxDataList)
+		x.decodeEXI(&d)
+		m = x
+	case 173:
+		x := new(ManufacturerSpecificDataContainer)
+		x.decodeEXI(&d)
+		m = x
+	case 156:
+		x := new(MaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 179:
+		x := new(MeterID)
+		x.decodeEXI(&d)
+		m = x
+	case 178:
+		x := new(MeterInfo)
+		x.decodeEXI(&d)
+		m = x
+	case 163:
+		x := new(MeterInfoRequested)
+		x.decodeEXI(&d)
+		m = x
+	case 184:
+		x := new(MeterSignature)
+		x.decodeEXI(&d)
+		m = x
+	case 185:
+		x := new(MeterStatus)
+		x.decodeEXI(&d)
+		m = x
+	case 186:
+		x := new(MeterTimestamp)
+		x.decodeEXI(&d)
+		m = x
+	case 154:
+		x := new(MinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 28:
+		x := new(Modulus)
+		x.decodeEXI(&d)
+		m = x
+	case 54:
+		x := new(NaturalOffset)
+		x.decodeEXI(&d)
+		m = x
+	case 176:
+		x := new(NotificationMaxDelay)
+		x.decodeEXI(&d)
+		m = x
+	case 92:
+		x := new(NumPackages)
+		x.decodeEXI(&d)
+		m = x
+	case 77:
+		x := new(NumberOfReceivers)
+		x.decodeEXI(&d)
+		m = x
+	case 58:
+		x := new(NumberOfTransmitters)
+		x.decodeEXI(&d)
+		m = x
+	case 112:
+		x := new(ObservedIDCode)
+		x.decodeEXI(&d)
+		m = x
+	case 192:
+		x := new(OccupancyCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 194:
+		x := new(OverstayCosts)
+		x.decodeEXI(&d)
+		m = x
+	case 20:
+		x := new(P)
+		x.decodeEXI(&d)
+		m = x
+	case 133:
+		x := new(PDInputPowerClass)
+		x.decodeEXI(&d)
+		m = x
+	case 139:
+		x := new(PDMaxCoilCurrent)
+		x.decodeEXI(&d)
+		m = x
+	case 138:
+		x := new(PDMinCoilCurrent)
+		x.decodeEXI(&d)
+		m = x
+	case 40:
+		x := new(PGPKeyID)
+		x.decodeEXI(&d)
+		m = x
+	case 42:
+		x := new(PGPKeyPacket)
+		x.decodeEXI(&d)
+		m = x
+	case 94:
+		x := new(PackageIndex)
+		x.decodeEXI(&d)
+		m = x
+	case 75:
+		x := new(PackageSeparationTime)
+		x.decodeEXI(&d)
+		m = x
+	case 26:
+		x := new(PgenCounter)
+		x.decodeEXI(&d)
+		m = x
+	case 123:
+		x := new(Port)
+		x.decodeEXI(&d)
+		m = x
+	case 148:
+		x := new(PowerTransmitted)
+		x.decodeEXI(&d)
+		m = x
+	case 153:
+		x := new(PresentSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 83:
+		x := new(PrimaryDeviceAlignmentCheckMethodList)
+		x.decodeEXI(&d)
+		m = x
+	case 81:
+		x := new(PrimaryDeviceFinePositioningMethodList)
+		x.decodeEXI(&d)
+		m = x
+	case 82:
+		x := new(PrimaryDevicePairingMethodList)
+		x.decodeEXI(&d)
+		m = x
+	case 74:
+		x := new(PulseDuration)
+		x.decodeEXI(&d)
+		m = x
+	case 73:
+		x := new(PulseSeparationTime)
+		x.decodeEXI(&d)
+		m = x
+	case 70:
+		x := new(WPTTxRxPulseOrder)
+		x.decodeEXI(&d)
+		m = x
+	case 23:
+		x := new(Q)
+		x.decodeEXI(&d)
+		m = x
+	case 105:
+		x := new(RSSI)
+		x.decodeEXI(&d)
+		m = x
+	case 102:
+		x := new(WPTLFRxRSSIList)
+		x.decodeEXI(&d)
+		m = x
+	case 103:
+		x := new(WPTLFRxRSSI)
+		x.decodeEXI(&d)
+		m = x
+	case 187:
+		x := new(Receipt)
+		x.decodeEXI(&d)
+		m = x
+	case 159:
+		x := new(RemainingTimeToMaximumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 157:
+		x := new(RemainingTimeToMinimumSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 158:
+		x := new(RemainingTimeToTargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 80:
+		x := new(ResponseCodeFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 223:
+		x := new(X509IssuerSerial)
+		x.decodeEXI(&d)
+		m = x
+	case 101:
+		x := new(RxIdentifier)
+		x.decodeEXI(&d)
+		m = x
+	case 78:
+		x := new(WPTTxRxSpecData)
+		x.decodeEXI(&d)
+		m = x
+	case 140:
+		x := new(SDManufacturerSpecificDataContainer)
+		x.decodeEXI(&d)
+		m = x
+	case 136:
+		x := new(SDMaxGroundClearanceSupport)
+		x.decodeEXI(&d)
+		m = x
+	case 127:
+		x := new(SDMaxGroundClearence)
+		x.decodeEXI(&d)
+		m = x
+	case 135:
+		x := new(SDMaxOutputPower)
+		x.decodeEXI(&d)
+		m = x
+	case 137:
+		x := new(SDMinGroundClearanceSupport)
+		x.decodeEXI(&d)
+		m = x
+	case 128:
+		x := new(SDMinGroundClearence)
+		x.decodeEXI(&d)
+		m = x
+	case 134:
+		x := new(SDMinOutputPower)
+		x.decodeEXI(&d)
+		m = x
+	case 199:
+		x := new(SDPowerInput)
+		x.decodeEXI(&d)
+		m = x
+	case 202:
+		x := new(SPCChargeDiagnostics)
+		x.decodeEXI(&d)
+		m = x
+	case 200:
+		x := new(SPCMaxOutputPowerLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 201:
+		x := new(SPCMinOutputPowerLimit)
+		x.decodeEXI(&d)
+		m = x
+	case 203:
+		x := new(SPCOperatingFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 204:
+		x := new(WPTSPCPowerControlParameter)
+		x.decodeEXI(&d)
+		m = x
+	case 205:
+		x := new(SPCPrimaryDeviceCoilCurrentInformation)
+		x.decodeEXI(&d)
+		m = x
+	case 44:
+		x := new(SPKISexp)
+		x.decodeEXI(&d)
+		m = x
+	case 120:
+		x := new(SSID)
+		x.decodeEXI(&d)
+		m = x
+	case 25:
+		x := new(Seed)
+		x.decodeEXI(&d)
+		m = x
+	case 2:
+		x := new(SessionID)
+		x.decodeEXI(&d)
+		m = x
+	case 59:
+		x := new(SignalFrequency)
+		x.decodeEXI(&d)
+		m = x
+	case 149:
+		x := new(SupplyDeviceCurrent)
+		x.decodeEXI(&d)
+		m = x
+	case 143:
+		x := new(TargetCoilCurrent)
+		x.decodeEXI(&d)
+		m = x
+	case 155:
+		x := new(TargetSOC)
+		x.decodeEXI(&d)
+		m = x
+	case 195:
+		x := new(DetailedTax)
+		x.decodeEXI(&d)
+		m = x
+	case 196:
+		x := new(TaxRuleID)
+		x.decodeEXI(&d)
+		m = x
+	case 188:
+		x := new(TimeAnchor)
+		x.decodeEXI(&d)
+		m = x
+	case 3:
+		x := new(TimeStamp)
+		x.decodeEXI(&d)
+		m = x
+	case 97:
+		x := new(TxIdentifier)
+		x.decodeEXI(&d)
+		m = x
+	case 69:
+		x := new(WPTTxRxPackageSpecData)
+		x.decodeEXI(&d)
+		m = x
+	case 63:
+		x := new(TxRxIdentifier)
+		x.decodeEXI(&d)
+		m = x
+	case 68:
+		x := new(WPTCoordinateXYZ)
+		x.decodeEXI(&d)
+		m = x
+	case 64:
+		x := new(TxRxPosition)
+		x.decodeEXI(&d)
+		m = x
+	case 62:
+		x := new(TxSpecData)
+		x.decodeEXI(&d)
+		m = x
+	case 61:
+		x := new(Value)
+		x.decodeEXI(&d)
+		m = x
+	case 55:
+		x := new(VendorSpecificDataContainer)
+		x.decodeEXI(&d)
+		m = x
+	case 53:
+		x := new(WPTAlignmentCheckMethodFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 49:
+		x := new(WPTFinePositioningMethodFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 93:
+		x := new(WPTLFDataPackage)
+		x.decodeEXI(&d)
+		m = x
+	case 91:
+		x := new(WPTLFDataPackageList)
+		x.decodeEXI(&d)
+		m = x
+	case 100:
+		x := new(WPTLFRxData)
+		x.decodeEXI(&d)
+		m = x
+	case 96:
+		x := new(WPTLFTxData)
+		x.decodeEXI(&d)
+		m = x
+	case 51:
+		x := new(WPTPairingMethodFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 38:
+		x := new(X509CRL)
+		x.decodeEXI(&d)
+		m = x
+	case 37:
+		x := new(X509Certificate)
+		x.decodeEXI(&d)
+		m = x
+	case 33:
+		x := new(X509IssuerName)
+		x.decodeEXI(&d)
+		m = x
+	case 32:
+		x := new(X509IssuerSerialFragment)
+		x.decodeEXI(&d)
+		m = x
+	case 35:
+		x := new(X509SKI)
+		x.decodeEXI(&d)
+		m = x
+	case 34:
+		x := new(X509SerialNumber)
+		x.decodeEXI(&d)
+		m = x
+	case 36:
+		x := new(X509SubjectName)
+		x.decodeEXI(&d)
+		m = x
+	case 12:
+		x := new(XPath)
+		x.decodeEXI(&d)
+		m = x
+	case 22:
+		x := new(Y)
 		x.decodeEXI(&d)
 		m = x
 	default:
