@@ -296,15 +296,6 @@ func (e *nodeEncoder) kids(c *cursor, decl *Element, kids []*Node) error {
 	return nil
 }
 
-func hasEE(st *State) bool {
-	for _, p := range st.Prods {
-		if p.Kind == EvEE {
-			return true
-		}
-	}
-	return false
-}
-
 // stringValue codes a String value through the string table (§7.3.3).
 func (e *nodeEncoder) stringValue(q QName, s string) {
 	writeString(&e.w, &e.vt, q, s)

@@ -162,14 +162,9 @@ func TestTypedCorpus(t *testing.T) {
 
 func mustSet(t *testing.T, name string) *exi.Schema {
 	t.Helper()
-	for _, n := range []string{name} {
-		sc, err := setByName(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sc
+	sc, err := v2g.SchemaSet(name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return nil
+	return sc
 }
-
-func setByName(n string) (*exi.Schema, error) { return v2g.SchemaSet(n) }

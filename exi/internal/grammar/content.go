@@ -101,23 +101,6 @@ type sprod struct {
 	order int       // SE: leaf order
 }
 
-func rankOf(k exi.EventKind) int {
-	switch k {
-	case exi.EvAT:
-		return 0
-	case exi.EvATAny:
-		return 1
-	case exi.EvSE:
-		return 2
-	case exi.EvSEAny:
-		return 3
-	case exi.EvEE:
-		return 4
-	default:
-		return 5
-	}
-}
-
 func sortProds(ps []sprod) []exi.Prod {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]

@@ -55,7 +55,6 @@ type Element struct {
 	Nillable   bool
 	Order      int // declaration order in the set
 
-	typeName QName
 	substRef QName
 	anon     *node
 	schema   *schemaDoc
@@ -145,14 +144,9 @@ type node struct {
 	attr map[string]string // unqualified attributes
 	ns   map[string]string // prefix → URI in scope
 	kids []*node
-	line int
 }
 
 func (n *node) get(a string) (string, bool) { v, ok := n.attr[a]; return v, ok }
-
-func (n *node) where(s *schemaDoc) string {
-	return fmt.Sprintf("%s: <%s>", filepath.Base(s.path), n.name.Local)
-}
 
 func parseFile(path string) (*node, error) {
 	f, err := os.Open(path)
