@@ -289,71 +289,8 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 			// (mixed content, or the relaxed fragment grammar).
 			kids = append([]*Node{{Text: n.Text}}, kids...)
 		}
-		for _, k := range kids {
-			st := &c.g.States[c.state]
-			if k.IsText() {
-				found := -1
-				for i, p := range st.Prods {
-					if p.Kind == EvCHUntyped {
-						found = i
-					}
-				}
-				if found < 0 {
-					if err := e.code2(st, l2CHUntyped); err != nil {
-						return err
-					}
-					e.stringValue(decl.Name, k.Text)
-					if st.Class != ClassContent {
-						c.state, c.count = c.g.Content2, 0
-					}
-					continue
-				}
-				e.code(st, found)
-				e.stringValue(decl.Name, k.Text)
-				c.advance(st.Prods[found])
-				continue
-			}
-			q, ok := e.s.lookupQName(k.Name.Space, k.Name.Local)
-			found := -1
-			if ok {
-				for i, p := range st.Prods {
-					if p.Kind == EvSE && e.s.Elements[p.Ref].Name == q {
-						found = i
-						break
-					}
-				}
-			}
-			if found < 0 {
-				// A wildcard of the schema, or an undeclared element: SE(*).
-				wild := -1
-				for i, p := range st.Prods {
-					if p.Kind == EvSEAny && p.Ref < 0 {
-						wild = i
-						break
-					}
-				}
-				if wild >= 0 {
-					e.code(st, wild)
-				} else if err := e.code2(st, l2SEAny); err != nil {
-					return err
-				}
-				if err := e.anyElement(k); err != nil {
-					return err
-				}
-				switch {
-				case wild >= 0:
-					c.advance(st.Prods[wild])
-				case st.Class != ClassContent:
-					c.state, c.count = c.g.Content2, 0
-				}
-				continue
-			}
-			p := st.Prods[found]
-			e.code(st, found)
-			if err := e.element(k, p.Ref); err != nil {
-				return err
-			}
-			c.advance(p)
+		if err := e.kids(&c, decl, kids); err != nil {
+			return err
 		}
 	}
 	st = &c.g.States[c.state]
@@ -366,25 +303,101 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 	return e.code2(st, l2EE)
 }
 
+// kids codes the children of an element with grammar cursor c; children
+// the grammar does not declare are coded as deviations.
+func (e *nodeEncoder) kids(c *cursor, decl *Element, kids []*Node) error {
+	for _, k := range kids {
+		st := &c.g.States[c.state]
+		if k.IsText() {
+			found := -1
+			for i, p := range st.Prods {
+				if p.Kind == EvCHUntyped {
+					found = i
+				}
+			}
+			if found < 0 {
+				if err := e.code2(st, l2CHUntyped); err != nil {
+					return err
+				}
+				e.stringValue(decl.Name, k.Text)
+				if st.Class != ClassContent {
+					c.state, c.count = c.g.Content2, 0
+				}
+				continue
+			}
+			e.code(st, found)
+			e.stringValue(decl.Name, k.Text)
+			c.advance(st.Prods[found])
+			continue
+		}
+		q, ok := e.s.lookupQName(k.Name.Space, k.Name.Local)
+		found := -1
+		if ok {
+			for i, p := range st.Prods {
+				if p.Kind == EvSE && e.s.Elements[p.Ref].Name == q {
+					found = i
+					break
+				}
+			}
+		}
+		if found < 0 {
+			// A wildcard of the schema, or an undeclared element: SE(*).
+			wild := -1
+			for i, p := range st.Prods {
+				if p.Kind == EvSEAny && p.Ref < 0 {
+					wild = i
+					break
+				}
+			}
+			if wild >= 0 {
+				e.code(st, wild)
+			} else if err := e.code2(st, l2SEAny); err != nil {
+				return err
+			}
+			if err := e.anyElement(k); err != nil {
+				return err
+			}
+			switch {
+			case wild >= 0:
+				c.advance(st.Prods[wild])
+			case st.Class != ClassContent:
+				c.state, c.count = c.g.Content2, 0
+			}
+			continue
+		}
+		p := st.Prods[found]
+		e.code(st, found)
+		if err := e.element(k, p.Ref); err != nil {
+			return err
+		}
+		c.advance(p)
+	}
+	return nil
+}
+
 // stringValue codes a String value through the string table (§7.3.3).
 func (e *nodeEncoder) stringValue(q QName, s string) {
-	vt := &e.vt
+	writeString(&e.w, &e.vt, q, s)
+}
+
+// writeString codes a String value through the string table vt (§7.3.3).
+func writeString(w *BitWriter, vt *valueTable, q QName, s string) {
 	if vt.enabled() {
 		if p := vt.part(q, false); p != nil {
 			if id, ok := p.index[s]; ok {
-				e.w.WriteUint(0)
-				e.w.WriteBits(uint64(id), bitsFor(len(p.vals)))
+				w.WriteUint(0)
+				w.WriteBits(uint64(id), bitsFor(len(p.vals)))
 				return
 			}
 		}
 		if id, ok := vt.gindex[s]; ok {
-			e.w.WriteUint(1)
-			e.w.WriteBits(uint64(id), bitsFor(len(vt.global)))
+			w.WriteUint(1)
+			w.WriteBits(uint64(id), bitsFor(len(vt.global)))
 			return
 		}
 	}
 	n := utf8.RuneCountInString(s)
-	e.w.writeChars(s, n, 2)
+	w.writeChars(s, n, 2)
 	vt.add(q, s, n)
 }
 

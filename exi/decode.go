@@ -132,6 +132,14 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 	}
 	n := &Node{Name: d.xmlName(name)}
 	c := cursor{g: &d.s.Grammars[gi]}
+	return n, d.content(n, name, &c)
+}
+
+// content decodes the rest of element n (attributes, children, text) from
+// cursor c through its EE.
+func (d *nodeDecoder) content(n *Node, name QName, cp *cursor) error {
+	c := *cp
+	defer func() { *cp = c }()
 	var text strings.Builder
 	hasText := false
 	for {
@@ -139,10 +147,10 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 		np := len(st.Prods)
 		code, err := d.r.ReadBits(bitsFor(np + 1))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if int(code) > np {
-			return nil, d.fail(ErrEventCode)
+			return d.fail(ErrEventCode)
 		}
 		if int(code) < np {
 			p := st.Prods[code]
@@ -152,41 +160,41 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 					n.Text = text.String()
 				}
 				collapseText(n)
-				return n, nil
+				return nil
 			case EvSE:
 				k, err := d.element(p.Ref)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				n.Kids = append(n.Kids, k)
 			case EvSEAny:
 				k, err := d.anyElement()
 				if err != nil {
-					return nil, err
+					return err
 				}
 				n.Kids = append(n.Kids, k)
 			case EvAT:
 				a := &d.s.Attributes[p.Ref]
 				v, err := d.value(a.Type, a.Name)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				n.Attrs = append(n.Attrs, xml.Attr{Name: d.xmlName(a.Name), Value: v})
 			case EvCH:
 				v, err := d.value(p.Ref, name)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				text.WriteString(v)
 				hasText = true
 			case EvCHUntyped:
 				v, err := d.stringValue(name, -1)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				n.Kids = append(n.Kids, &Node{Text: v})
 			default:
-				return nil, d.fail(ErrUnsupported)
+				return d.fail(ErrUnsupported)
 			}
 			c.advance(p)
 			continue
@@ -195,10 +203,10 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 		d.l2buf = secondLevel(d.l2buf[:0], st)
 		c2, err := d.r.ReadBits(bitsFor(len(d.l2buf)))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if int(c2) >= len(d.l2buf) {
-			return nil, d.fail(ErrEventCode)
+			return d.fail(ErrEventCode)
 		}
 		switch d.l2buf[c2] {
 		case l2EE:
@@ -206,35 +214,35 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 				n.Text = text.String()
 			}
 			collapseText(n)
-			return n, nil
+			return nil
 		case l2XsiType:
 			q, err := d.qname()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			g, ok := d.s.typeGrammar(q)
 			if !ok {
-				return nil, d.fail(fmt.Errorf("%w: xsi:type names an unknown type", ErrUnsupported))
+				return d.fail(fmt.Errorf("%w: xsi:type names an unknown type", ErrUnsupported))
 			}
 			n.Attrs = append(n.Attrs, xml.Attr{Name: xml.Name{Space: d.s.URIs[URIXSI], Local: "type"}, Value: d.names.uris[q.URI] + " " + d.names.locals[q.URI][q.Local]})
 			c = cursor{g: &d.s.Grammars[g]}
 		case l2XsiNil:
 			b, err := d.r.ReadBit()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if b {
-				return nil, d.fail(fmt.Errorf("%w: xsi:nil=\"true\"", ErrUnsupported))
+				return d.fail(fmt.Errorf("%w: xsi:nil=\"true\"", ErrUnsupported))
 			}
 			n.Attrs = append(n.Attrs, xml.Attr{Name: xml.Name{Space: d.s.URIs[URIXSI], Local: "nil"}, Value: "false"})
 		case l2ATAny:
 			q, err := d.qname()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			v, err := d.stringValue(q, -1)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			n.Attrs = append(n.Attrs, xml.Attr{Name: d.xmlName(q), Value: v})
 		case l2ATUntyped:
@@ -246,7 +254,7 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 			}
 			c3, err := d.r.ReadBits(bitsFor(len(ats) + 1))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			var q QName
 			switch {
@@ -254,14 +262,14 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 				q = d.s.Attributes[ats[c3].Ref].Name
 			case int(c3) == len(ats):
 				if q, err = d.qname(); err != nil {
-					return nil, err
+					return err
 				}
 			default:
-				return nil, d.fail(ErrEventCode)
+				return d.fail(ErrEventCode)
 			}
 			v, err := d.stringValue(q, -1)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			n.Attrs = append(n.Attrs, xml.Attr{Name: d.xmlName(q), Value: v})
 			if int(c3) < len(ats) {
@@ -270,7 +278,7 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 		case l2SEAny:
 			k, err := d.anyElement()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			n.Kids = append(n.Kids, k)
 			if st.Class != ClassContent {
@@ -279,7 +287,7 @@ func (d *nodeDecoder) withGrammar(name QName, gi int32) (*Node, error) {
 		case l2CHUntyped:
 			v, err := d.stringValue(name, -1)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if len(n.Kids) == 0 {
 				text.WriteString(v)

@@ -33,6 +33,9 @@ var (
 	ErrUnexpected = errors.New("exi: event not allowed by the grammar")
 	// ErrValue reports a lexical value that its datatype cannot represent.
 	ErrValue = errors.New("exi: invalid lexical value")
+	// ErrMissing reports, while encoding, a required element or choice
+	// branch that is absent, or a list shorter than its minOccurs.
+	ErrMissing = errors.New("exi: required element missing")
 	// ErrUnsupported reports a construct this codec does not implement.
 	ErrUnsupported = errors.New("exi: unsupported construct")
 )

@@ -17,6 +17,7 @@ const (
 	EvATAny                      // AT(*) or AT(uri:*)
 	EvCH                         // CH[typed]: Ref is a datatype index
 	EvCHUntyped                  // CH[untyped], in mixed content
+	EvED                         // ED: end of the stream (Decoder events only)
 )
 
 // StateClass says which undeclared productions a state carries (EXI §8.5.4.4.1).

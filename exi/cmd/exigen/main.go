@@ -42,6 +42,7 @@ func run(args []string, stderr io.Writer) error {
 	schemas := fs.String("schemas", "", "schema directory (default ../shared/schemas beside the module root)")
 	pkg := fs.String("pkg", "", "Go package name")
 	out := fs.String("o", "zschema.go", "output file")
+	typesOut := fs.String("types", "ztypes.go", "output file of the typed API (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sc, err := grammar.Build(s, *set)
+	sc, ix, err := grammar.BuildIndexed(s, *set)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,17 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(*out, src, 0o644)
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		return err
+	}
+	if *typesOut == "" {
+		return nil
+	}
+	tsrc, err := EmitTypes(s, sc, ix, *pkg, *schema)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(*typesOut, tsrc, 0o644)
 }
 
 func moduleRoot() (string, error) {

@@ -55,8 +55,31 @@ type attrKey struct {
 	typ  *xsd.Type
 }
 
+// Index maps the declarations of an xsd.Set to the indices of the
+// exi.Schema built from it, for generators of typed code.
+type Index struct {
+	// Elements maps each element declaration to its exi element index.
+	Elements map[*xsd.Element]int32
+	// Datatypes maps each simple type (and simple content type) to its
+	// exi datatype index.
+	Datatypes map[*xsd.Type]int32
+	attrs     map[attrKey]int32
+}
+
+// Attribute returns the exi attribute index of an attribute use.
+func (ix *Index) Attribute(a *xsd.AttrUse) (int32, bool) {
+	id, ok := ix.attrs[attrKey{a.Name, a.Type}]
+	return id, ok
+}
+
 // Build compiles set into an exi.Schema named name.
 func Build(set *xsd.Set, name string) (*exi.Schema, error) {
+	sc, _, err := BuildIndexed(set, name)
+	return sc, err
+}
+
+// BuildIndexed is Build that also returns the declaration index.
+func BuildIndexed(set *xsd.Set, name string) (*exi.Schema, *Index, error) {
 	b := &builder{
 		set:   set,
 		out:   &exi.Schema{Name: name},
@@ -71,7 +94,7 @@ func Build(set *xsd.Set, name string) (*exi.Schema, error) {
 	b.stringTable()
 	for _, e := range set.Elements {
 		if _, err := b.element(e); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// Document grammar: every global element, sorted by local name then URI.
@@ -116,7 +139,7 @@ func Build(set *xsd.Set, name string) (*exi.Schema, error) {
 		}
 		id, err := b.relaxed(q, decls)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		b.out.Frag = append(b.out.Frag, id)
 	}
@@ -124,15 +147,15 @@ func Build(set *xsd.Set, name string) (*exi.Schema, error) {
 	for _, t := range set.NamedTypes {
 		g, err := b.grammar(t)
 		if err != nil {
-			return nil, fmt.Errorf("grammar: type %s: %w", t.Name, err)
+			return nil, nil, fmt.Errorf("grammar: type %s: %w", t.Name, err)
 		}
 		q, err := b.qname(t.Name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		b.out.TypeGrammars = append(b.out.TypeGrammars, exi.TypeGrammar{Name: q, Grammar: g})
 	}
-	return b.out.Init(), nil
+	return b.out.Init(), &Index{Elements: b.elems, Datatypes: b.types, attrs: b.attrs}, nil
 }
 
 func (b *builder) stringTable() {
