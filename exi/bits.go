@@ -1,6 +1,9 @@
 package exi
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // BitWriter appends bit-packed EXI items to a byte slice, most significant
 // bit first. The zero value is ready to use; Reset gives it a caller's buffer.
@@ -95,6 +98,14 @@ func (r *BitReader) ReadBits(n uint) (uint64, error) {
 	}
 	if int(n) > r.Remaining() {
 		return 0, r.errAt(ErrTruncated)
+	}
+	byteIdx := r.pos >> 3
+	off := uint(r.pos & 7)
+	if n <= 56 && byteIdx+8 <= len(r.buf) {
+		// Fast path: one unaligned 64-bit load.
+		w := binary.BigEndian.Uint64(r.buf[byteIdx:])
+		r.pos += int(n)
+		return (w << off) >> (64 - n), nil
 	}
 	var v uint64
 	for n > 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -13,11 +14,7 @@ func bitsFor(n int) uint { // ⌈log2 n⌉ for n ≥ 1
 	if n <= 1 {
 		return 0
 	}
-	b := uint(0)
-	for v := n - 1; v > 0; v >>= 1 {
-		b++
-	}
-	return b
+	return uint(bits.Len(uint(n - 1)))
 }
 
 // writeString writes a String (§7.1.10) of known character count with the
