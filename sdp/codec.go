@@ -109,7 +109,7 @@ func (r Response) Validate() error {
 
 func checkEndpoint(a netip.Addr, port uint16) error {
 	switch {
-	case !a.IsValid() || a.Is4() || a.IsUnspecified():
+	case !a.IsValid() || a.IsUnspecified():
 		return fmt.Errorf("%w: %v", ErrAddrUnspecified, a)
 	case a.IsMulticast():
 		return fmt.Errorf("%w: %v", ErrAddrMulticast, a)
@@ -167,7 +167,8 @@ func appendAddr(dst []byte, a netip.Addr) []byte {
 }
 
 // AppendResponse appends a V2GTP-framed SECCDiscoveryRes to dst. It does
-// not validate r; an invalid address is written as ::.
+// not validate r; the zero Addr is written as ::, an IPv4 address as
+// IPv4-mapped.
 func AppendResponse(dst []byte, r Response) []byte {
 	dst = v2gtp.AppendHeader(dst, v2gtp.SDPResponse, ResponseLen)
 	dst = appendAddr(dst, r.Addr)

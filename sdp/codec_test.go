@@ -177,3 +177,10 @@ func TestOfferAnswer(t *testing.T) {
 		t.Errorf("global address: %v", err)
 	}
 }
+
+func TestOfferValidateIPv4(t *testing.T) {
+	err := Offer{Addr: netip.MustParseAddr("169.254.0.1"), TLSPort: 1}.Validate()
+	if !errors.Is(err, ErrAddrNotLinkLocal) {
+		t.Errorf("IPv4 offer: %v", err)
+	}
+}

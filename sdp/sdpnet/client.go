@@ -35,6 +35,9 @@ type Client struct {
 // with an error matching sdp.ErrNoResponse when the request budget is
 // spent, and with ctx.Err() when ctx ends first.
 func (c *Client) Discover(ctx context.Context, ifaceName string, req sdp.Request) (sdp.Result, error) {
+	if ifaceName == "" {
+		return sdp.Result{}, ErrNoInterface
+	}
 	eng, err := sdp.NewClient(req, c.Config)
 	if err != nil {
 		return sdp.Result{}, err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,6 +231,7 @@ func TestDiscoverNoServer(t *testing.T) {
 }
 
 func TestDiscoverCancel(t *testing.T) {
+	checkGoroutines(t)
 	l := netns.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -263,6 +265,7 @@ func reusePort(network, address string, c syscall.RawConn) error {
 }
 
 func TestDiscoverTwoServers(t *testing.T) {
+	checkGoroutines(t)
 	l := netns.New(t)
 	// Two SECCs on the link, both on port 15118 (SO_REUSEPORT: multicast
 	// reaches every socket), advertising different endpoints.
@@ -308,6 +311,7 @@ func sendFromA(t *testing.T, l *netns.Link, dst *net.UDPAddr, b []byte, wait tim
 }
 
 func TestServerDrops(t *testing.T) {
+	checkGoroutines(t)
 	l := netns.New(t)
 	var logs logBuf
 	startServer(t, l.B, sdpnet.ServerConfig{TLSPort: 50000, Logger: logs.logger()})
@@ -343,6 +347,7 @@ func TestServerDrops(t *testing.T) {
 }
 
 func TestServerStopsOnCancel(t *testing.T) {
+	checkGoroutines(t)
 	l := netns.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var srv *sdpnet.Server
@@ -394,4 +399,47 @@ func TestListenErrors(t *testing.T) {
 	}); err == nil || !strings.HasPrefix(err.Error(), "sdp: ") {
 		t.Errorf("unknown interface: %v", err)
 	}
+}
+
+func TestDiscoverDowngradePolicy(t *testing.T) {
+	l := netns.New(t)
+	// A station serving only -2/DIN without TLS.
+	startServer(t, l.B, sdpnet.ServerConfig{TCPPort: 50001})
+	c := &sdpnet.Client{Config: sdp.Config{RetryInterval: 20 * time.Millisecond, MaxRequests: 5}}
+	_, err := discover(t, context.Background(), l.A, c, tlsTCP)
+	if !errors.Is(err, sdp.ErrNoResponse) || !errors.Is(err, sdp.ErrDowngrade) {
+		t.Fatalf("TLS asked, none offered: %v, want a refused downgrade", err)
+	}
+	c.Config.AllowDowngrade = true
+	res, err := discover(t, context.Background(), l.A, c, tlsTCP)
+	if err != nil || res.Answer.Security != sdp.SecurityNone || res.Answer.Port != 50001 {
+		t.Fatalf("downgrade allowed: %+v, %v", res, err)
+	}
+}
+
+func TestNoInterface(t *testing.T) {
+	if _, err := (&sdpnet.Client{}).Discover(context.Background(), "", tlsTCP); !errors.Is(err, sdpnet.ErrNoInterface) {
+		t.Errorf("Discover: %v", err)
+	}
+	if _, err := sdpnet.Listen(context.Background(), sdpnet.ServerConfig{TLSPort: 1}); !errors.Is(err, sdpnet.ErrNoInterface) {
+		t.Errorf("Listen: %v", err)
+	}
+}
+
+// checkGoroutines fails the test if goroutines started during it are
+// still running shortly after it ends.
+func checkGoroutines(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(3 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<16)
+				t.Errorf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
 }

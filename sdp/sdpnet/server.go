@@ -18,6 +18,10 @@ import (
 // allNodes returns the group SDP requests are sent to, ff02::1.
 func allNodes() net.IP { return net.ParseIP("ff02::1") }
 
+// ErrNoInterface reports a configuration without an interface name: SDP
+// is link-local, so the interface must always be explicit.
+var ErrNoInterface = errors.New("sdp: no interface given")
+
 // ServerConfig configures a [Server].
 type ServerConfig struct {
 	// Interface is the name of the PLC interface to serve on. Required.
@@ -60,7 +64,7 @@ type Server struct {
 // the server; [Server.Wait] waits for it.
 func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	if cfg.Interface == "" {
-		return nil, errors.New("sdp: server needs an interface name")
+		return nil, ErrNoInterface
 	}
 	ifi, err := net.InterfaceByName(cfg.Interface)
 	if err != nil {
