@@ -167,7 +167,7 @@ func TestOfferAnswer(t *testing.T) {
 			t.Errorf("%+v.Answer(%+v) = %+v, %v", c.o, c.req, r, err)
 		}
 	}
-	if _, err := mixed.Answer(Request{SecurityTLS, TransportUDP}); !errors.Is(err, ErrTransport) {
+	if _, err := mixed.Answer(Request{SecurityTLS, TransportUDP}); !errors.Is(err, ErrTransportNotServed) {
 		t.Errorf("UDP request: %v", err)
 	}
 	if _, err := (Offer{Addr: secc}).Answer(tls); !errors.Is(err, ErrNoEndpoint) {

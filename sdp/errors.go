@@ -23,6 +23,9 @@ var (
 	// ErrTransport reports a TransportProtocol value other than 0x00 or
 	// 0x10.
 	ErrTransport = errors.New("sdp: unknown transport value")
+	// ErrTransportNotServed reports a request for a transport the SECC
+	// does not serve (the reserved UDP value: only TCP is served).
+	ErrTransportNotServed = errors.New("sdp: transport not served")
 	// ErrDiagStatus reports an unknown wireless DiagStatus value.
 	ErrDiagStatus = errors.New("sdp: unknown diagnosis status")
 	// ErrAddrUnspecified reports an answer carrying the address ::.

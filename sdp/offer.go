@@ -28,13 +28,13 @@ func (o Offer) Validate() error {
 // endpoint [V2G2-627]; a request without TLS gets the plain endpoint if
 // there is one and the TLS endpoint otherwise, leaving the choice to the
 // vehicle. Only TCP is served: a request for the reserved UDP transport is
-// refused with ErrTransport.
+// refused with ErrTransportNotServed.
 func (o Offer) Answer(req Request) (Response, error) {
 	if err := req.Validate(); err != nil {
 		return Response{}, err
 	}
 	if req.Transport != TransportTCP {
-		return Response{}, fmt.Errorf("%w: %v is not served", ErrTransport, req.Transport)
+		return Response{}, fmt.Errorf("%w: %v", ErrTransportNotServed, req.Transport)
 	}
 	if err := o.Validate(); err != nil {
 		return Response{}, err

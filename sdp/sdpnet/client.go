@@ -16,8 +16,9 @@ import (
 )
 
 // Client discovers an SECC on one interface. The zero value uses the
-// standard's timers; a Client holds no state between calls and may be
-// used by several goroutines at once.
+// standard's timers. A Client holds no state between calls: several
+// goroutines may call Discover at once, as long as nobody changes the
+// fields meanwhile.
 type Client struct {
 	// Config is passed to the engine (retry interval, request budget,
 	// grace window, downgrade policy).

@@ -34,8 +34,9 @@ type ServerConfig struct {
 	// station also serves ISO 15118-2 or DIN 70121 without TLS there: a
 	// -20-only SECC never offers plain TCP.
 	TCPPort uint16
-	// Logger receives a record for each dropped datagram; nil means
-	// slog.Default().
+	// Logger receives a record for each dropped datagram with the
+	// reason: malformed or unservable requests at Info, datagrams for
+	// other groups or interfaces at Debug. nil means slog.Default().
 	Logger *slog.Logger
 	// Control, if set, is called on the socket before it is bound (see
 	// net.ListenConfig.Control), for example to set SO_REUSEPORT.
