@@ -1,0 +1,41 @@
+// Command v2g is the command-line tool of the ISO 15118 stack.
+//
+// Usage:
+//
+//	v2g exi decode --set SET [--fragment] [--hex] FILE|-
+//	v2g exi encode --set SET [--fragment] [--hex] FILE|-
+//	v2g help
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+const usage = `usage: v2g <command> [arguments]
+
+commands:
+  exi    encode and decode EXI streams (v2g exi help)
+  help   print this help
+`
+
+// run executes the command line args and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "exi":
+		return runEXI(args[1:], stdin, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "v2g: unknown command %q (try v2g help)\n", args[0])
+		return 2
+	}
+}
