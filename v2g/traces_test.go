@@ -158,4 +158,3 @@ func TestTraces(t *testing.T) {
 		t.Error("no trace messages")
 	}
 }
-
