@@ -409,3 +409,49 @@ func TestHugeLengths(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegerRange: TimeStamp is an xs:unsignedLong, so 2^64 does not
+// decode, and a run of continuation groups is refused in linear time.
+func TestIntegerRange(t *testing.T) {
+	sc := common(t)
+	enc := func(ts string) []byte {
+		n, err := exi.ParseXML(strings.NewReader(strings.NewReplacer("%s", "00").Replace(sessionSetupXML)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Kids[0].Kids[1].Text = ts
+		b, err := sc.EncodeDocument(nil, n, exi.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if _, err := sc.DecodeDocument(enc("18446744073709551615"), exi.Options{}); err != nil {
+		t.Errorf("TimeStamp 2^64-1: %v", err)
+	}
+	b := enc("18446744073709551616")
+	wantDecodeError(t, "TimeStamp 2^64", decodeAs(sc, false, b, exi.Options{}), exi.ErrOutOfRange, 8, len(b)*8)
+
+	a := enc("1")
+	at := lengthField(t, a, enc("2"), 1, 2)
+	var r exi.BitReader
+	r.Reset(a)
+	var w exi.BitWriter
+	for i := 0; i < at; i++ {
+		v, _ := r.ReadBits(1)
+		w.WriteBits(v, 1)
+	}
+	for i := 0; i < 200000; i++ {
+		w.WriteBits(0x81, 8)
+	}
+	w.WriteBits(0x01, 8)
+	in := w.Bytes()
+	start := time.Now()
+	err := decodeAs(sc, false, in, exi.Options{})
+	if !errors.Is(err, exi.ErrOutOfRange) {
+		t.Errorf("200000 groups: %v, want ErrOutOfRange", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("200000 groups took %v", d)
+	}
+}
