@@ -515,6 +515,9 @@ func (d *nodeDecoder) value(ti int32, q QName) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if !inRange(dt, v) {
+			return "", d.fail(ErrOutOfRange)
+		}
 		return v.String(), nil
 	case TInteger:
 		neg, err := d.r.ReadBit()
@@ -528,6 +531,9 @@ func (d *nodeDecoder) value(ti int32, q QName) (string, error) {
 		if neg {
 			v.Add(v, big.NewInt(1))
 			v.Neg(v)
+		}
+		if !inRange(dt, v) {
+			return "", d.fail(ErrOutOfRange)
 		}
 		return v.String(), nil
 	case TEnum:

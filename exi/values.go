@@ -96,12 +96,43 @@ func (r *BitReader) readBigUint() (*big.Int, error) {
 			break
 		}
 	}
-	v := new(big.Int)
-	for i := len(groups) - 1; i >= 0; i-- {
-		v.Lsh(v, 7)
-		v.Or(v, new(big.Int).SetUint64(groups[i]))
+	if len(groups) <= 9 { // 63 bits
+		var u uint64
+		for i := len(groups) - 1; i >= 0; i-- {
+			u = u<<7 | groups[i]
+		}
+		return new(big.Int).SetUint64(u), nil
 	}
-	return v, nil
+	// Pack the groups into little-endian octets, then reverse: linear in
+	// the length, where shifting a big.Int per group is quadratic.
+	le := make([]byte, (7*len(groups)+7)/8)
+	for i, g := range groups {
+		off := 7 * i
+		le[off/8] |= byte(g << (off % 8))
+		if off%8 > 1 {
+			le[off/8+1] |= byte(g >> (8 - off%8))
+		}
+	}
+	for i, j := 0, len(le)-1; i < j; i, j = i+1, j-1 {
+		le[i], le[j] = le[j], le[i]
+	}
+	return new(big.Int).SetBytes(le), nil
+}
+
+// inRange reports whether v lies within the bounds of dt. An unsignedLong
+// has no Max facet in the compiled schema, so the built-in bound of 64 bits
+// is checked by name.
+func inRange(dt *Datatype, v *big.Int) bool {
+	if dt.HasMin && v.Cmp(big.NewInt(dt.Min)) < 0 {
+		return false
+	}
+	if dt.HasMax && v.Cmp(big.NewInt(dt.Max)) > 0 {
+		return false
+	}
+	if dt.Name == "unsignedLong" && v.BitLen() > 64 {
+		return false
+	}
+	return true
 }
 
 func parseBool(s string) (bool, bool) {

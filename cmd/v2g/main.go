@@ -2,11 +2,10 @@
 //
 // Usage:
 //
-//	v2g <command> [arguments]
-//
-// Commands:
-//
-//	pki    test-PKI tools (v2g pki init --dir DIR --family p521|ed448|p256)
+//	v2g exi decode --set SET [--fragment] [--hex] FILE|-
+//	v2g exi encode --set SET [--fragment] [--hex] FILE|-
+//	v2g pki init --dir DIR --family p521|ed448|p256
+//	v2g help
 package main
 
 import (
@@ -15,30 +14,32 @@ import (
 	"os"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
-const usageText = `usage: v2g <command> [arguments]
+const usage = `usage: v2g <command> [arguments]
 
 commands:
+  exi    encode and decode EXI streams (v2g exi help)
   pki    test-PKI tools (v2g pki init --dir DIR --family p521|ed448|p256)
+  help   print this help
 `
 
-// run dispatches on args[0] and returns the process exit code.
-func run(args []string, stdout, stderr io.Writer) int {
+// run executes the command line args and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
+		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "exi":
+		return runEXI(args[1:], stdin, stdout, stderr)
 	case "pki":
 		return runPKI(args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usageText)
-		return 0
 	default:
-		fmt.Fprintf(stderr, "v2g: unknown command %q\n%s", args[0], usageText)
+		fmt.Fprintf(stderr, "v2g: unknown command %q (try v2g help)\n", args[0])
 		return 2
 	}
 }

@@ -18,7 +18,7 @@ func TestPKIInit(t *testing.T) {
 		t.Run(fam, func(t *testing.T) {
 			dir := t.TempDir()
 			var out, errb bytes.Buffer
-			if code := run([]string{"pki", "init", "--dir", dir, "--family", fam}, &out, &errb); code != 0 {
+			if code := run([]string{"pki", "init", "--dir", dir, "--family", fam}, nil, &out, &errb); code != 0 {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}
 			js, err := os.ReadFile(filepath.Join(dir, testpki.ManifestFile))
@@ -74,10 +74,10 @@ func TestPKIInit(t *testing.T) {
 				t.Errorf("stdout %q", out.String())
 			}
 			// A second init into the same directory needs --force.
-			if code := run([]string{"pki", "init", "--dir", dir, "--family", fam}, &out, &errb); code == 0 {
+			if code := run([]string{"pki", "init", "--dir", dir, "--family", fam}, nil, &out, &errb); code == 0 {
 				t.Error("second init without --force succeeded")
 			}
-			if code := run([]string{"pki", "init", "--force", "--dir", dir, "--family", fam}, &out, &errb); code != 0 {
+			if code := run([]string{"pki", "init", "--force", "--dir", dir, "--family", fam}, nil, &out, &errb); code != 0 {
 				t.Errorf("init --force: exit %d: %s", code, errb.String())
 			}
 		})
@@ -101,7 +101,7 @@ func TestPKIBadInvocations(t *testing.T) {
 		{"pki", "init", "--dir", dir, "--family", "p521", "--evccid", ""},
 	} {
 		var out, errb bytes.Buffer
-		code := run(args, &out, &errb)
+		code := run(args, nil, &out, &errb)
 		if code == 0 {
 			t.Errorf("%q: exit 0", args)
 			continue
@@ -117,10 +117,10 @@ func TestPKIBadInvocations(t *testing.T) {
 	}
 }
 
-func TestHelp(t *testing.T) {
+func TestPKIHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"pki", "help"}, {"pki", "init", "-h"}} {
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != 0 || out.Len() == 0 {
+		if code := run(args, nil, &out, &errb); code != 0 || out.Len() == 0 {
 			t.Errorf("%q: exit %d, stdout %q", args, code, out.String())
 		}
 	}
