@@ -255,10 +255,7 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 			break
 		}
 	}
-	if chIdx >= 0 {
-		if len(n.Kids) > 0 {
-			return e.fail(fmt.Errorf("%w: child elements in simple content", ErrUnexpected))
-		}
+	if chIdx >= 0 && len(n.Kids) == 0 {
 		p := st.Prods[chIdx]
 		if n.Text != "" {
 			mark := e.w
