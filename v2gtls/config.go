@@ -117,6 +117,16 @@ func tlsCertificate(chain []*pki.Certificate, key crypto.Signer, sig tls.Signatu
 	if len(chain) == 0 || key == nil {
 		return tls.Certificate{}, errors.New("v2gtls: certificate chain and key are required")
 	}
+	want := pki.FamilyP521
+	if sig == tls.ECDSAWithP256AndSHA256 {
+		want = pki.FamilyP256
+	}
+	if f := pki.FamilyOf(key.Public()); f != want {
+		if f == pki.FamilyEd448 {
+			return tls.Certificate{}, ErrEd448
+		}
+		return tls.Certificate{}, fmt.Errorf("v2gtls: key of family %v, the profile needs %v", f, want)
+	}
 	c := tls.Certificate{PrivateKey: key, Leaf: chain[0].Certificate, SupportedSignatureAlgorithms: []tls.SignatureScheme{sig}}
 	for _, cert := range chain {
 		if cert == nil || cert.Certificate == nil {

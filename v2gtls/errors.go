@@ -21,6 +21,10 @@ var (
 	// ErrOCSPInvalid: the stapled OCSP response does not verify or says the
 	// certificate is revoked; the pki error is wrapped beside it.
 	ErrOCSPInvalid = errors.New("v2gtls: stapled OCSP response invalid")
+	// ErrEd448: Ed448 credentials were configured; crypto/tls has no ed448
+	// signature scheme, so the -20 Ed448 family cannot be used (see the
+	// package documentation).
+	ErrEd448 = errors.New("v2gtls: Ed448 credentials are not supported by crypto/tls")
 )
 
 // ChainError reports a peer certificate chain that failed ISO 15118 path
