@@ -88,6 +88,7 @@ type acceptResult struct {
 	profile v2gtls.Profile
 	chain   []*pki.Certificate
 	line    string
+	state   tls.ConnectionState
 }
 
 // echoServer listens on network/addr with cfg and serves n connections:
@@ -120,7 +121,7 @@ func echoServer(tb testing.TB, network, addr string, cfg *tls.Config, n int) (st
 				}
 				continue
 			}
-			r := acceptResult{conn: c, profile: c.Profile(), chain: c.PeerChain()}
+			r := acceptResult{conn: c, profile: c.Profile(), chain: c.PeerChain(), state: c.ConnectionState()}
 			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 			line, err := bufio.NewReader(c).ReadString('\n')
 			r.line, r.err = line, err

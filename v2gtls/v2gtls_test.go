@@ -141,9 +141,13 @@ func TestISO20ClientRefuses(t *testing.T) {
 			}},
 		{"revoked", func(o *v2gtls.ServerOptions) {
 			r := p.Responder(pki.RoleCPOSubCA2, now)
-			r.Status = func(*big.Int) pki.OCSPStatus { return pki.OCSPStatus{Status: pki.OCSPRevoked, RevokedAt: t0.Add(-time.Minute)} }
+			r.Status = func(*big.Int) pki.OCSPStatus {
+				return pki.OCSPStatus{Status: pki.OCSPRevoked, RevokedAt: t0.Add(-time.Minute)}
+			}
 			o.OCSPStaple, o.OCSPResponder = nil, r
-		}, nil, func(err error) bool { return errors.Is(err, v2gtls.ErrOCSPInvalid) && errors.Is(err, pki.ReasonRevoked) }},
+		}, nil, func(err error) bool {
+			return errors.Is(err, v2gtls.ErrOCSPInvalid) && errors.Is(err, pki.ReasonRevoked)
+		}},
 		{"TLS 1.2 selected", func(o *v2gtls.ServerOptions) {}, nil, func(err error) bool { return errors.Is(err, v2gtls.ErrVersion) }},
 	}
 	for _, tc := range cases {
