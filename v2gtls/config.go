@@ -30,6 +30,7 @@ const (
 	ProfileISO2
 )
 
+// String returns the standard's name.
 func (p Profile) String() string {
 	switch p {
 	case ProfileISO20:

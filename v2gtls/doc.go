@@ -33,8 +33,19 @@
 // unexported error values; [MapError] recognises the version failures by
 // their text and wraps [ErrVersion]. What cannot be mapped: alerts the
 // peer sends (bad_certificate, handshake_failure, …) say nothing about
-// which of its rules failed; a missing common group or signature
-// algorithm (e.g. an X448-only peer) is a generic handshake failure.
+// which of its rules failed (a -20 EVCC whose chain the peer rejects
+// sees only "remote error: tls: bad certificate", in TLS 1.3 often on the
+// first Read after a successful Dial, because the client finishes its
+// handshake before the server has checked the client certificate); a
+// missing common group or signature algorithm (e.g. an X448-only peer:
+// "tls: no key exchanges supported by both client and server") is a
+// generic handshake failure. Context cancellation wraps ctx.Err().
+//
+// The -2 profile has no status_request_v2 (RFC 6961, [V2G2-873]) and no
+// trusted_ca_keys ([V2G2-651]) in crypto/tls; the -2 EVCC verifies a
+// status_request staple when one arrives. One SECC serving both profiles
+// on one port ([V2G20-2359]) is not built here: it needs
+// GetConfigForClient choosing by ClientHelloInfo.SupportedVersions.
 //
 // # Key logging
 //
@@ -58,8 +69,9 @@
 //     order [V2G20-1856]/[V2G20-1858] cannot be set; a peer offering only
 //     TLS_AES_128_GCM_SHA256 gets it.
 //   - The server cannot read the client's certificate_authorities
-//     ([V2G20-1007]/[V2G20-2379]): ClientHelloInfo does not expose it, so
-//     the SECC cannot pick its chain by the roots the EV named.
+//     ([V2G20-1007]/[V2G20-2379]): clientHelloMsg does not parse it and
+//     ClientHelloInfo.Extensions only shows that extension 47 was sent,
+//     so the SECC cannot pick its chain by the roots the EV named.
 //   - The client cannot send certificate_authorities ([V2G20-1006]).
 //   - No max_fragment_length ([V2G20-2446]/[V2G20-2447]); the extension is
 //     ignored and records go up to 2^14 bytes.

@@ -37,6 +37,7 @@ type ChainError struct {
 	Err error
 }
 
+// Error describes the failure with the peer role.
 func (e *ChainError) Error() string {
 	return "v2gtls: " + e.Peer + " certificate chain: " + e.Err.Error()
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -304,5 +306,39 @@ func TestBuilderErrors(t *testing.T) {
 	}
 	if _, err := v2gtls.ClientConfig(v2gtls.ClientOptions{Chain: clientOpts(p).Chain, Key: clientOpts(p).Key}); err == nil {
 		t.Error("ClientConfig without Roots")
+	}
+}
+
+func TestStapleSources(t *testing.T) {
+	p := genPKI(t, pki.FamilyP521)
+	der := leafStaple(t, p)
+	file := filepath.Join(t.TempDir(), "ocsp.der")
+	if err := os.WriteFile(file, der, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, set := range map[string]func(*v2gtls.ServerOptions){
+		"file": func(o *v2gtls.ServerOptions) { o.OCSPStaple, o.OCSPStapleFile = nil, file },
+		"responder": func(o *v2gtls.ServerOptions) {
+			o.OCSPStaple, o.OCSPResponder = nil, p.Responder(pki.RoleCPOSubCA2, now)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			so := serverOpts(t, p)
+			set(&so)
+			addr, results := echoServer(t, "tcp", "127.0.0.1:0", mustServer(t, so), 1)
+			c, err := dialEcho(t, addr, mustClient(t, clientOpts(p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			if r := result(t, results); r.err != nil {
+				t.Fatal(r.err)
+			}
+		})
+	}
+	so := serverOpts(t, p)
+	so.OCSPStaple, so.OCSPStapleFile = nil, file+".missing"
+	if _, err := v2gtls.ServerConfig(so); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing staple file: %v", err)
 	}
 }
