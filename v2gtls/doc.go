@@ -85,8 +85,12 @@
 //     marshals it as an empty status_request extension. No Config field
 //     turns it off.
 //
-// Signature algorithms are restricted per certificate
-// (tls.Certificate.SupportedSignatureAlgorithms), not per config, so the
-// CertificateRequest still lists every scheme Go supports rather than
-// Table 8 in order ([V2G20-1667]).
+//   - Signature algorithms are restricted per certificate
+//     (tls.Certificate.SupportedSignatureAlgorithms), not per config, so
+//     the CertificateRequest lists every scheme Go supports, with
+//     ecdsa_secp521r1_sha512 near the end, instead of Table 8 in order
+//     ([V2G20-1667]); the ClientHello likewise.
+//
+// Resumption and 0-RTT are off: SessionTicketsDisabled on both sides, no
+// ClientSessionCache, and crypto/tls never accepts early data.
 package v2gtls

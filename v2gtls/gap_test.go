@@ -223,6 +223,20 @@ func handshakeMessage(t *testing.T, out, name string) []byte {
 // or of a CertificateRequest (withContext) message.
 func extensionTypes(t *testing.T, msg []byte, withContext bool) []uint16 {
 	t.Helper()
+	var out []uint16
+	for _, e := range extensions(t, msg, withContext) {
+		out = append(out, e.typ)
+	}
+	return out
+}
+
+type extension struct {
+	typ  uint16
+	data []byte
+}
+
+func extensions(t *testing.T, msg []byte, withContext bool) []extension {
+	t.Helper()
 	b := msg
 	if len(b) < 4 {
 		t.Fatalf("short message %x", msg)
@@ -243,14 +257,41 @@ func extensionTypes(t *testing.T, msg []byte, withContext bool) []uint16 {
 		t.Fatalf("truncated extensions %x", msg)
 	}
 	b = b[:n]
-	var out []uint16
+	var out []extension
 	for len(b) >= 4 {
 		typ, l := binary.BigEndian.Uint16(b), int(binary.BigEndian.Uint16(b[2:]))
 		if len(b) < 4+l {
 			t.Fatalf("truncated extension %x", msg)
 		}
-		out = append(out, typ)
+		out = append(out, extension{typ, b[4 : 4+l]})
 		b = b[4+l:]
 	}
 	return out
+}
+
+// TestGapCertificateRequestSignatureAlgorithms documents that the SECC's
+// CertificateRequest lists every scheme crypto/tls supports instead of
+// Table 8 (ecdsa_secp521r1_sha512, ed448) in order ([V2G20-1667]): the
+// restriction to ECDSA-P521-SHA512 is enforced per certificate only.
+func TestGapCertificateRequestSignatureAlgorithms(t *testing.T) {
+	bin := needTool(t, "openssl")
+	p := genPKI(t, pki.FamilyP521)
+	dir := writePKI(t, p)
+	addr, results := echoServer(t, "tcp", "127.0.0.1:0", mustServer(t, serverOpts(t, p)), 1)
+	out := sClient(t, bin, addr, append(vehicleArgs(dir), "-msg")...)
+	<-results
+	var schemes []tls.SignatureScheme
+	for _, e := range extensions(t, handshakeMessage(t, out, "CertificateRequest"), true) {
+		if e.typ == 13 && len(e.data) >= 2 {
+			for b := e.data[2:]; len(b) >= 2; b = b[2:] {
+				schemes = append(schemes, tls.SignatureScheme(binary.BigEndian.Uint16(b)))
+			}
+		}
+	}
+	if len(schemes) == 0 {
+		t.Fatal("no signature_algorithms in CertificateRequest")
+	}
+	if schemes[0] == tls.ECDSAWithP521AndSHA512 || !slices.Contains(schemes, tls.ECDSAWithP256AndSHA256) {
+		t.Errorf("CertificateRequest signature_algorithms now %v", schemes)
+	}
 }
