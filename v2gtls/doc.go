@@ -61,23 +61,30 @@
 //   - No X448 key exchange (Table 7, [V2G20-1634]/[V2G20-1637]): the
 //     CurveID list has X25519, P-256/384/521 and the ML-KEM hybrids only.
 //     An X448-only peer fails the handshake.
+//
 //   - No Ed448 signatures (Table 8, [V2G20-2319]): no SignatureScheme for
 //     ed448, so the Ed448 credential family cannot be used in TLS.
+//
 //   - The TLS 1.3 cipher-suite list is not configurable
 //     (Config.CipherSuites applies to TLS 1.2 only). defaults.go offers
 //     TLS_AES_128_GCM_SHA256 first, which Table 6 excludes, and the
 //     order [V2G20-1856]/[V2G20-1858] cannot be set; a peer offering only
 //     TLS_AES_128_GCM_SHA256 gets it.
+//
 //   - The server cannot read the client's certificate_authorities
 //     ([V2G20-1007]/[V2G20-2379]): clientHelloMsg does not parse it and
 //     ClientHelloInfo.Extensions only shows that extension 47 was sent,
 //     so the SECC cannot pick its chain by the roots the EV named.
+//
 //   - The client cannot send certificate_authorities ([V2G20-1006]).
+//
 //   - No max_fragment_length ([V2G20-2446]/[V2G20-2447]); the extension is
 //     ignored and records go up to 2^14 bytes.
+//
 //   - One OCSP staple only, for the leaf (tls.Certificate.OCSPStaple):
 //     [V2G20-2388] asks for one per chain certificate, so the EVCC here
 //     can check the leaf's revocation only.
+//
 //   - The server's TLS 1.3 CertificateRequest always carries
 //     status_request, against [V2G20-2407]: sendServerCertificate in
 //     handshake_server_tls13.go sets certReq.ocspStapling = true (and
