@@ -100,28 +100,35 @@ func (e *nodeEncoder) fail(err error) error {
 	return &EncodeError{Path: "/" + strings.Join(e.path, "/"), Err: err}
 }
 
-// EncodeDocument appends the EXI document of root, header included, to dst.
-func (s *Schema) EncodeDocument(dst []byte, root *Node, opt Options) ([]byte, error) {
+func newNodeEncoder(s *Schema, dst []byte, opt Options) *nodeEncoder {
 	e := &nodeEncoder{s: s, opt: opt}
 	e.vt.reset(opt)
 	e.names.init(s)
 	e.w.Reset(dst)
 	e.w.WriteBits(uint64(Header), 8)
-	q, ok := s.lookupQName(root.Name.Space, root.Name.Local)
-	idx := -1
-	if ok {
-		for i, el := range s.Doc {
-			if s.Elements[el].Name == q {
-				idx = i
-				break
+	return e
+}
+
+// root codes one top-level element: SE(G_i) of the list when it names one,
+// else SE(*) (code len(list)), whose content the global declaration of that
+// name or the built-in grammar describes.
+func (e *nodeEncoder) root(n *Node, list []int32, width uint) error {
+	if q, ok := e.s.lookupQName(n.Name.Space, n.Name.Local); ok {
+		for i, el := range list {
+			if e.s.Elements[el].Name == q {
+				e.w.WriteBits(uint64(i), width)
+				return e.element(n, el)
 			}
 		}
 	}
-	if idx < 0 {
-		return nil, e.fail(fmt.Errorf("%w: %v is not a global element of %s", ErrUnexpected, root.Name, s.Name))
-	}
-	e.w.WriteBits(uint64(idx), bitsFor(len(s.Doc)+1))
-	if err := e.element(root, s.Doc[idx]); err != nil {
+	e.w.WriteBits(uint64(len(list)), width)
+	return e.anyElement(n)
+}
+
+// EncodeDocument appends the EXI document of root, header included, to dst.
+func (s *Schema) EncodeDocument(dst []byte, root *Node, opt Options) ([]byte, error) {
+	e := newNodeEncoder(s, dst, opt)
+	if err := e.root(root, s.Doc, bitsFor(len(s.Doc)+1)); err != nil {
 		return nil, err
 	}
 	return e.w.Bytes(), nil
@@ -129,28 +136,10 @@ func (s *Schema) EncodeDocument(dst []byte, root *Node, opt Options) ([]byte, er
 
 // EncodeFragment appends the EXI fragment of roots, header included, to dst.
 func (s *Schema) EncodeFragment(dst []byte, roots []*Node, opt Options) ([]byte, error) {
-	e := &nodeEncoder{s: s, opt: opt}
-	e.vt.reset(opt)
-	e.names.init(s)
-	e.w.Reset(dst)
-	e.w.WriteBits(uint64(Header), 8)
+	e := newNodeEncoder(s, dst, opt)
 	width := bitsFor(len(s.Frag) + 2)
 	for _, root := range roots {
-		q, ok := s.lookupQName(root.Name.Space, root.Name.Local)
-		idx := -1
-		if ok {
-			for i, el := range s.Frag {
-				if s.Elements[el].Name == q {
-					idx = i
-					break
-				}
-			}
-		}
-		if idx < 0 {
-			return nil, e.fail(fmt.Errorf("%w: %v is not an element of %s", ErrUnexpected, root.Name, s.Name))
-		}
-		e.w.WriteBits(uint64(idx), width)
-		if err := e.element(root, s.Frag[idx]); err != nil {
+		if err := e.root(root, s.Frag, width); err != nil {
 			return nil, err
 		}
 	}

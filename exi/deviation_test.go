@@ -18,6 +18,7 @@ func TestSchemaDeviations(t *testing.T) {
 		"unknown attribute": head + `<ct:Header><ct:SessionID>0000000000000000</ct:SessionID><ct:TimeStamp>1700000000</ct:TimeStamp></ct:Header><EVCCID x:note="hello">EVCCID1234567</EVCCID></SessionSetupReq>`,
 		"unknown element":   head + `<ct:Header><ct:SessionID>0000000000000000</ct:SessionID><ct:TimeStamp>1700000000</ct:TimeStamp></ct:Header><EVCCID>EVCCID1234567</EVCCID><x:Extra a="1"><x:Inner>text</x:Inner></x:Extra></SessionSetupReq>`,
 		"untyped value":     head + `<ct:Header><ct:SessionID>0000000000000000</ct:SessionID><ct:TimeStamp>soon</ct:TimeStamp></ct:Header><EVCCID>EVCCID1234567</EVCCID></SessionSetupReq>`,
+		"undeclared root":   `<x:Other xmlns:x="urn:example:x" a="1"><x:Inner>text</x:Inner></x:Other>`,
 		"stray text":        head + `<ct:Header><ct:SessionID>0000000000000000</ct:SessionID><ct:TimeStamp>1700000000</ct:TimeStamp></ct:Header>stray<EVCCID>EVCCID1234567</EVCCID></SessionSetupReq>`,
 	}
 	sc := iso20.Schema()
