@@ -357,3 +357,10 @@ func SetResponseCode(m exi.Message, c iso20.ResponseCode) bool {
 	reflect.ValueOf(m).Elem().FieldByName("ResponseCode").SetUint(uint64(c))
 	return true
 }
+
+// ServicePair names an energy-transfer service and one of its parameter
+// sets, as offered in ServiceDetailRes and chosen in ServiceSelectionReq.
+type ServicePair struct {
+	ServiceID      uint16
+	ParameterSetID uint16
+}

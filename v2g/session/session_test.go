@@ -156,3 +156,23 @@ func TestSetHeader(t *testing.T) {
 		t.Fatalf("code %v", c)
 	}
 }
+
+func TestRational(t *testing.T) {
+	for _, x := range []float64{0, 1, 400, 1000, 300000, -10000, 0.05, 123.456, 920.5} {
+		e, v := Rational(x)
+		got := Float(e, v)
+		if d := got - x; d > 1e-3*max(1, abs(x)) || -d > 1e-3*max(1, abs(x)) {
+			t.Errorf("Rational(%v) = %d×10^%d = %v", x, v, e, got)
+		}
+	}
+	if e, v := Rational(400); e != 0 || v != 400 {
+		t.Errorf("Rational(400) = %d×10^%d", v, e)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
