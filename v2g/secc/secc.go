@@ -327,3 +327,7 @@ func (e *Engine) ongoingExpired(now time.Time, ongoing bool) bool {
 	}
 	return now.Sub(e.ongoing) > session.SECCOngoingPerformanceTime
 }
+
+// Selected returns the energy-transfer service and parameter set the EV
+// selected; zero before ServiceSelection.
+func (e *Engine) Selected() session.ServicePair { return e.selected }
