@@ -38,6 +38,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 			return nil, 0, err
 		}
 		e.sessionID, e.evccID = id, req.EVCCID
+		e.setup = time.Time{}
 		e.emit(EventSessionEstablished)
 		return &iso20.SessionSetupRes{
 			ResponseCode: iso20.ResponseCodeOKNewSessionEstablished,

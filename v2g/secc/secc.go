@@ -46,6 +46,7 @@ var (
 	ErrUnknownSession  = errors.New("secc: unknown session")
 	ErrUnsupported     = errors.New("secc: request not supported")
 	ErrSequenceTimeout = errors.New("secc: sequence timeout")
+	ErrSetupTimeout    = errors.New("secc: communication setup timeout")
 	ErrFailed          = errors.New("secc: session failed")
 	ErrClosed          = errors.New("secc: session is over")
 	ErrNoNegotiation   = errors.New("secc: no common application protocol")
@@ -83,7 +84,8 @@ type Engine struct {
 	phase    session.Phase
 	closed   bool
 	reason   error
-	deadline time.Time
+	deadline time.Time // sequence timeout
+	setup    time.Time // communication-setup timeout, until SessionSetupRes
 
 	sessionID []byte
 	evccID    string
@@ -120,7 +122,7 @@ func New(cfg Config) (*Engine, error) {
 // Start arms the communication-setup timer; call it when the TCP/TLS
 // connection is established.
 func (e *Engine) Start(now time.Time) {
-	e.deadline = now.Add(session.SECCCommunicationSetupTimeout)
+	e.setup = now.Add(session.SECCCommunicationSetupTimeout)
 }
 
 // Stage returns the engine's stage in the message sequence.
@@ -135,16 +137,25 @@ func (e *Engine) Closed() (bool, error) { return e.closed, e.reason }
 
 // Deadline returns when the engine times out waiting for the next request.
 func (e *Engine) Deadline() (time.Time, bool) {
-	return e.deadline, !e.closed && !e.deadline.IsZero()
+	d := e.deadline
+	if !e.setup.IsZero() && (d.IsZero() || e.setup.Before(d)) {
+		d = e.setup
+	}
+	return d, !e.closed && !d.IsZero()
 }
 
 // HandleTimeout ends the session when the deadline has passed; it returns
 // the reason, or nil when the deadline has not passed.
 func (e *Engine) HandleTimeout(now time.Time) error {
-	if e.closed || e.deadline.IsZero() || now.Before(e.deadline) {
+	d, ok := e.Deadline()
+	if !ok || now.Before(d) {
 		return nil
 	}
-	e.end(fmt.Errorf("%w in stage %v", ErrSequenceTimeout, e.stage))
+	if d.Equal(e.setup) {
+		e.end(fmt.Errorf("%w: no SessionSetup within %v", ErrSetupTimeout, session.SECCCommunicationSetupTimeout))
+	} else {
+		e.end(fmt.Errorf("%w in stage %v", ErrSequenceTimeout, e.stage))
+	}
 	return e.reason
 }
 
@@ -165,7 +176,7 @@ func (e *Engine) end(reason error) {
 		return
 	}
 	e.closed, e.reason = true, reason
-	e.deadline = time.Time{}
+	e.deadline, e.setup = time.Time{}, time.Time{}
 	e.events = append(e.events, Event{Kind: EventClosed, Err: reason})
 }
 
@@ -176,6 +187,10 @@ func (e *Engine) end(reason error) {
 func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []byte) (Response, error) {
 	if e.closed {
 		return Response{}, ErrClosed
+	}
+	// A request after the deadline comes too late: the session is over.
+	if err := e.HandleTimeout(now); err != nil {
+		return Response{}, err
 	}
 	m, err := session.Dispatch(pt, e.phase, payload)
 	if err != nil {

@@ -133,8 +133,12 @@ func TestMalformed(t *testing.T) {
 func TestSequenceTimeout(t *testing.T) {
 	e := newEngine(t, nil)
 	sap(t, e, t0)
+	pt, b := encode(t, &iso20.SessionSetupReq{Header: iso20.MessageHeader{SessionID: make([]byte, 8)}, EVCCID: "EV1"})
+	if _, err := e.HandleMessage(t0.Add(time.Second), pt, b); err != nil {
+		t.Fatal(err)
+	}
 	d, ok := e.Deadline()
-	if !ok || !d.Equal(t0.Add(session.SECCSequenceTimeout)) {
+	if !ok || !d.Equal(t0.Add(time.Second+session.SECCSequenceTimeout)) {
 		t.Fatalf("deadline %v %v", d, ok)
 	}
 	if err := e.HandleTimeout(d.Add(-time.Millisecond)); err != nil {
@@ -145,11 +149,34 @@ func TestSequenceTimeout(t *testing.T) {
 	}
 }
 
-// TestReplayJosev feeds the requests of a Josev EVCC DC_BPT EIM session to
-// the engine and checks every answer decodes and is OK. The session-ID
-// source is seeded with Josev's session ID so the recorded requests match.
+// replayTraces are the Josev EVCC sessions with EIM on the DC path.
+var replayTraces = []string{
+	"josev-dc_bpt-eim.evcc.jsonl",
+	"josev-dc-eim.evcc.jsonl",
+	"josev-dcbpt-eim-tls13-p521.evcc.jsonl",
+}
+
+// TestReplayJosev feeds the requests of Josev EVCC DC and DC_BPT EIM
+// sessions to the engine, with their exact EXI, and checks every answer
+// decodes and is OK. The session-ID source is seeded with Josev's session
+// ID so the recorded requests match.
 func TestReplayJosev(t *testing.T) {
-	file := testshared.Dir(t, "traces", "josev-dc_bpt-eim.evcc.jsonl")
+	for _, name := range replayTraces {
+		t.Run(name, func(t *testing.T) { replay(t, name, false) })
+	}
+}
+
+// TestReplayJosevRewritten replays the same requests to an engine with a
+// random session ID, rewriting the SessionID of each request (decode, set
+// the header, re-encode).
+func TestReplayJosevRewritten(t *testing.T) {
+	for _, name := range replayTraces {
+		t.Run(name, func(t *testing.T) { replay(t, name, true) })
+	}
+}
+
+func replay(t *testing.T, name string, rewrite bool) {
+	file := testshared.Dir(t, "traces", name)
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +209,11 @@ func TestReplayJosev(t *testing.T) {
 	if len(sessionID) != 8 {
 		t.Fatal("no SessionSetupRes in the trace")
 	}
-	e := newEngine(t, sessionID)
+	seed := sessionID
+	if rewrite {
+		seed = nil
+	}
+	e := newEngine(t, seed)
 	now := t0
 	phase := session.PhaseSAP
 	n := 0
@@ -200,6 +231,17 @@ func TestReplayJosev(t *testing.T) {
 			pt = v2gtp.SAP
 		case "ISO_V20_DC":
 			pt = v2gtp.DCMainstream
+		}
+		if rewrite && e.SessionID() != nil {
+			m, err := session.Dispatch(pt, phase, b)
+			if err != nil {
+				t.Fatalf("%s: %v", l.Msg, err)
+			}
+			_, ts, _ := session.Header(m)
+			session.SetHeader(m, e.SessionID(), ts)
+			if pt, b, err = session.Encode(nil, m); err != nil {
+				t.Fatalf("%s: %v", l.Msg, err)
+			}
 		}
 		now = now.Add(100 * time.Millisecond)
 		r, err := e.HandleMessage(now, pt, b)
@@ -220,7 +262,7 @@ func TestReplayJosev(t *testing.T) {
 		if session.ClassOf(c) != session.ClassOK {
 			t.Fatalf("%s answered %v", l.Msg, c)
 		}
-		if id, _, _ := session.Header(res); !bytes.Equal(id, sessionID) {
+		if id, _, _ := session.Header(res); !bytes.Equal(id, e.SessionID()) || !rewrite && !bytes.Equal(id, sessionID) {
 			t.Fatalf("%s: SessionID %x", l.Msg, id)
 		}
 		if r.Close != (k == session.MsgSessionStop) {
@@ -233,5 +275,76 @@ func TestReplayJosev(t *testing.T) {
 	}
 	if closed, reason := e.Closed(); !closed || reason != nil {
 		t.Fatalf("Closed() = %v, %v", closed, reason)
+	}
+}
+
+func TestSetupTimeout(t *testing.T) {
+	e := newEngine(t, nil)
+	sap(t, e, t0)
+	d, ok := e.Deadline()
+	if !ok || !d.Equal(t0.Add(session.SECCCommunicationSetupTimeout)) {
+		t.Fatalf("deadline %v %v", d, ok)
+	}
+	pt, b := encode(t, &iso20.SessionSetupReq{Header: iso20.MessageHeader{SessionID: make([]byte, 8)}, EVCCID: "EV1"})
+	if _, err := e.HandleMessage(d, pt, b); !errors.Is(err, ErrSetupTimeout) {
+		t.Fatalf("late SessionSetupReq: %v", err)
+	}
+}
+
+// TestOutOfOrder sends, after a valid prefix of the DC path, a request the
+// stage does not admit, and expects its response with FAILED_SequenceError.
+func TestOutOfOrder(t *testing.T) {
+	prefix := func(id []byte) []exi.Message {
+		h := iso20.MessageHeader{SessionID: id}
+		return []exi.Message{
+			&iso20.AuthorizationSetupReq{Header: h},
+			&iso20.AuthorizationReq{Header: h, SelectedAuthorizationService: iso20.AuthorizationEIM,
+				EIMAReqAuthorizationMode: &iso20.EIMAReqAuthorizationMode{}},
+			&iso20.ServiceDiscoveryReq{Header: h},
+			&iso20.ServiceDetailReq{Header: h, ServiceID: ServiceDC},
+			&iso20.ServiceSelectionReq{Header: h, SelectedEnergyTransferService: iso20.SelectedService{
+				ServiceID: ServiceDC, ParameterSetID: ParameterSetScheduled}},
+		}
+	}
+	bad := func(id []byte) []exi.Message {
+		h := iso20.MessageHeader{SessionID: id}
+		return []exi.Message{
+			&iso20.ServiceDiscoveryReq{Header: h}, // after SessionSetup
+			&iso20.ServiceSelectionReq{Header: h}, // after AuthorizationSetup
+			&iso20.PowerDeliveryReq{Header: h},    // after Authorization
+			&iso20.ServiceSelectionReq{Header: h}, // after ServiceDiscovery
+			&iso20.ScheduleExchangeReq{Header: h, MaximumSupportingPoints: 12, // after ServiceDetail
+				ScheduledSEReqControlMode: &iso20.ScheduledSEReqControlMode{}},
+			&iso20.AuthorizationSetupReq{Header: h}, // after ServiceSelection
+		}
+	}
+	for i := range bad(nil) {
+		e := newEngine(t, nil)
+		sap(t, e, t0)
+		pt, b := encode(t, &iso20.SessionSetupReq{Header: iso20.MessageHeader{SessionID: make([]byte, 8)}, EVCCID: "EV1"})
+		if _, err := e.HandleMessage(t0, pt, b); err != nil {
+			t.Fatal(err)
+		}
+		id := e.SessionID()
+		for _, m := range prefix(id)[:i] {
+			pt, b := encode(t, m)
+			r, err := e.HandleMessage(t0, pt, b)
+			if err != nil || r.Close {
+				t.Fatalf("prefix %d: %v %v", i, err, r.Reason)
+			}
+		}
+		m := bad(id)[i]
+		want, _ := session.Kind(m)
+		pt, b = encode(t, m)
+		r, err := e.HandleMessage(t0, pt, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := decodeRes(t, session.PhaseDC, r)
+		k, _ := session.Kind(res)
+		c, _ := session.ResponseCode(res)
+		if k != want || c != iso20.ResponseCodeFAILEDSequenceError || !r.Close {
+			t.Errorf("case %d: %v answered %v %v (close %v)", i, want, k, c, r.Close)
+		}
 	}
 }
