@@ -2,6 +2,7 @@ package evcc_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -107,6 +108,15 @@ func TestSessionAgainstSECC(t *testing.T) {
 			}
 			if seen[session.MsgAuthorization] != 3 || seen[session.MsgDCCableCheck] != 4 || seen[session.MsgPowerDelivery] != 2 {
 				t.Errorf("exchanges: %v", seen)
+			}
+			var events []secc.EventKind
+			for ev, ok := s.NextEvent(); ok; ev, ok = s.NextEvent() {
+				events = append(events, ev.Kind)
+			}
+			wantEvents := []secc.EventKind{secc.EventSessionEstablished, secc.EventAuthorized,
+				secc.EventPowerOn, secc.EventPowerOff, secc.EventClosed}
+			if fmt.Sprint(events) != fmt.Sprint(wantEvents) {
+				t.Errorf("events %v, want %v", events, wantEvents)
 			}
 			if v.ChargeLoops() < 10 {
 				t.Errorf("only %d charge loops", v.ChargeLoops())

@@ -220,11 +220,11 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 		return Response{}, err
 	}
 	if c, ok := session.ResponseCode(res); ok && session.Failed(c) {
-		return e.send(now, k, res, fmt.Errorf("%w: %v answered %v", ErrFailed, k, c))
+		return e.send(now, res, fmt.Errorf("%w: %v answered %v", ErrFailed, k, c))
 	}
 	e.stage = next
 	if next == session.StageSessionStopped {
-		return e.send(now, k, res, nil)
+		return e.send(now, res, nil)
 	}
 	return e.sendKeep(now, k, res)
 }
@@ -237,11 +237,11 @@ func (e *Engine) refuse(now time.Time, k session.Message, code iso20.ResponseCod
 		return Response{}, e.reason
 	}
 	session.SetResponseCode(res, code)
-	return e.send(now, k, res, reason)
+	return e.send(now, res, reason)
 }
 
 // send encodes res, ends the session and returns the final response.
-func (e *Engine) send(now time.Time, k session.Message, res exi.Message, reason error) (Response, error) {
+func (e *Engine) send(now time.Time, res exi.Message, reason error) (Response, error) {
 	r, err := e.encode(now, res)
 	if err != nil {
 		e.end(err)
