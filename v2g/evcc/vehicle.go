@@ -1,0 +1,120 @@
+package evcc
+
+import "time"
+
+// DCLimits are the vehicle's DC limits in volts, amperes and watts. The
+// discharge fields are used only for a BPT service.
+type DCLimits struct {
+	MaxChargePower, MinChargePower           float64
+	MaxChargeCurrent, MinChargeCurrent       float64
+	MaxVoltage, MinVoltage                   float64
+	MaxDischargePower, MinDischargePower     float64
+	MaxDischargeCurrent, MinDischargeCurrent float64
+}
+
+// Energy are the energy requests of the vehicle in watt-hours.
+type Energy struct {
+	Target, Maximum, Minimum float64
+}
+
+// Vehicle is the integrator's side of the EVCC: battery state, limits and
+// targets. The engine calls it synchronously from HandleMessage.
+type Vehicle interface {
+	// EVCCID returns the identifier sent in SessionSetupReq.
+	EVCCID() string
+	// DCLimits returns the vehicle's DC limits.
+	DCLimits() DCLimits
+	// SOC returns the present state of charge in percent.
+	SOC(now time.Time) float64
+	// TargetSOC returns the state of charge at which charging completes.
+	TargetSOC() float64
+	// Energy returns the present energy requests.
+	Energy(now time.Time) Energy
+	// PresentVoltage returns the battery voltage.
+	PresentVoltage(now time.Time) float64
+	// Target returns the requested charge voltage and current (negative
+	// current: discharge).
+	Target(now time.Time) (voltage, current float64)
+	// Measure feeds the EVSE's present output into the battery.
+	Measure(now time.Time, voltage, current float64)
+	// ChargingComplete reports whether the vehicle wants to stop.
+	ChargingComplete(now time.Time) bool
+}
+
+// SimBattery is a simulated battery: its voltage rises linearly with the
+// state of charge and it integrates the measured power over time.
+type SimBattery struct {
+	ID         string
+	Limits     DCLimits
+	CapacityWh float64
+	SOCPercent float64
+	TargetPct  float64
+	// EmptyVoltage and FullVoltage bound the open-circuit voltage.
+	EmptyVoltage, FullVoltage float64
+
+	last time.Time
+}
+
+// NewSimBattery returns a small 400 V battery at 20 % charging to 80 %.
+func NewSimBattery() *SimBattery {
+	return &SimBattery{
+		ID: "WMIV2GSTACK000001",
+		Limits: DCLimits{
+			MaxChargePower: 30000, MinChargePower: 100,
+			MaxChargeCurrent: 80, MinChargeCurrent: 1,
+			MaxVoltage: 450, MinVoltage: 300,
+			MaxDischargePower: 10000, MinDischargePower: 100,
+			MaxDischargeCurrent: 20, MinDischargeCurrent: 0,
+		},
+		CapacityWh:   2000,
+		SOCPercent:   20,
+		TargetPct:    80,
+		EmptyVoltage: 340,
+		FullVoltage:  420,
+	}
+}
+
+// EVCCID implements Vehicle.
+func (b *SimBattery) EVCCID() string { return b.ID }
+
+// DCLimits implements Vehicle.
+func (b *SimBattery) DCLimits() DCLimits { return b.Limits }
+
+// SOC implements Vehicle.
+func (b *SimBattery) SOC(time.Time) float64 { return b.SOCPercent }
+
+// TargetSOC implements Vehicle.
+func (b *SimBattery) TargetSOC() float64 { return b.TargetPct }
+
+// Energy implements Vehicle.
+func (b *SimBattery) Energy(time.Time) Energy {
+	need := func(pct float64) float64 { return max(0, (pct-b.SOCPercent)/100*b.CapacityWh) }
+	return Energy{Target: need(b.TargetPct), Maximum: need(100), Minimum: need(0)}
+}
+
+// PresentVoltage implements Vehicle.
+func (b *SimBattery) PresentVoltage(time.Time) float64 {
+	return b.EmptyVoltage + (b.FullVoltage-b.EmptyVoltage)*b.SOCPercent/100
+}
+
+// Target implements Vehicle: full current until the target SOC.
+func (b *SimBattery) Target(now time.Time) (float64, float64) {
+	v := b.PresentVoltage(now)
+	i := min(b.Limits.MaxChargeCurrent, b.Limits.MaxChargePower/v)
+	if b.SOCPercent >= b.TargetPct {
+		i = 0
+	}
+	return v, i
+}
+
+// Measure implements Vehicle.
+func (b *SimBattery) Measure(now time.Time, voltage, current float64) {
+	if !b.last.IsZero() && now.After(b.last) {
+		wh := voltage * current * now.Sub(b.last).Hours()
+		b.SOCPercent = min(100, max(0, b.SOCPercent+wh/b.CapacityWh*100))
+	}
+	b.last = now
+}
+
+// ChargingComplete implements Vehicle.
+func (b *SimBattery) ChargingComplete(time.Time) bool { return b.SOCPercent >= b.TargetPct }

@@ -1,0 +1,36 @@
+package secc
+
+// EventKind is the kind of an Event.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EventSessionEstablished EventKind = iota + 1 // SessionSetupRes sent with a new SessionID
+	EventAuthorized                              // authorization finished OK
+	EventPowerOn                                 // PowerDelivery(Start) applied
+	EventPowerOff                                // PowerDelivery(Stop) applied
+	EventClosed                                  // the session is over; Err says why (nil: normal stop)
+)
+
+// String returns the name of k.
+func (k EventKind) String() string {
+	switch k {
+	case EventSessionEstablished:
+		return "SessionEstablished"
+	case EventAuthorized:
+		return "Authorized"
+	case EventPowerOn:
+		return "PowerOn"
+	case EventPowerOff:
+		return "PowerOff"
+	case EventClosed:
+		return "Closed"
+	}
+	return "EventKind(?)"
+}
+
+// Event reports something the integrator may act on.
+type Event struct {
+	Kind EventKind
+	Err  error
+}

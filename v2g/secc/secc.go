@@ -1,0 +1,348 @@
+// Package secc is the sans-I/O ISO 15118-20 SECC (charger) engine. It is
+// fed decoded-frame payloads and the current time, and answers with the
+// response payload; a driver owns the connection and the clock.
+//
+// This first version implements the DC and DC_BPT path with EIM
+// authorization, Scheduled and Dynamic control modes: supportedAppProtocol,
+// SessionSetup, AuthorizationSetup, Authorization, ServiceDiscovery,
+// ServiceDetail, ServiceSelection, DC_ChargeParameterDiscovery,
+// ScheduleExchange, DC_CableCheck, DC_PreCharge, PowerDelivery,
+// DC_ChargeLoop, DC_WeldingDetection and SessionStop. Plug and Charge,
+// certificate installation, pause/resume, renegotiation and AC are not
+// implemented yet: their requests end the session.
+package secc
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/v2gstack/iso15118/exi"
+	"github.com/v2gstack/iso15118/v2g/apphand"
+	"github.com/v2gstack/iso15118/v2g/iso20"
+	"github.com/v2gstack/iso15118/v2g/session"
+	"github.com/v2gstack/iso15118/v2g/v2gtp"
+)
+
+// Energy-transfer service IDs (protocol facts §6.1) the engine serves.
+const (
+	ServiceDC    uint16 = 2
+	ServiceDCBPT uint16 = 6
+)
+
+// Parameter-set IDs the engine offers for each DC service.
+const (
+	ParameterSetScheduled uint16 = 1 // ControlMode 1
+	ParameterSetDynamic   uint16 = 2 // ControlMode 2
+)
+
+// Errors that end a session; match them with errors.Is.
+var (
+	ErrMalformed       = errors.New("secc: malformed message")
+	ErrSequence        = errors.New("secc: request out of sequence")
+	ErrUnknownSession  = errors.New("secc: unknown session")
+	ErrUnsupported     = errors.New("secc: request not supported")
+	ErrSequenceTimeout = errors.New("secc: sequence timeout")
+	ErrSetupTimeout    = errors.New("secc: communication setup timeout")
+	ErrFailed          = errors.New("secc: session failed")
+	ErrClosed          = errors.New("secc: session is over")
+	ErrNoNegotiation   = errors.New("secc: no common application protocol")
+)
+
+// Config configures an Engine. EVSE is required.
+type Config struct {
+	// EVSE is the integrator's charger.
+	EVSE EVSE
+	// Rand is the source of session IDs; nil means crypto/rand.
+	Rand io.Reader
+	// Services are the energy-transfer services offered, in order; nil
+	// means DC and DC_BPT.
+	Services []uint16
+}
+
+// Response is an answer of the engine: a V2GTP payload to send.
+type Response struct {
+	PayloadType v2gtp.PayloadType
+	Payload     []byte
+	// Close is set when the session ends after this response: the driver
+	// sends it and then closes the connection.
+	Close bool
+	// Reason says why the session ends when Close is set; nil after a
+	// normal SessionStop.
+	Reason error
+}
+
+// Engine is one SECC session on one connection. It is not safe for
+// concurrent use.
+type Engine struct {
+	cfg      Config
+	rand     io.Reader
+	stage    session.Stage
+	phase    session.Phase
+	closed   bool
+	reason   error
+	deadline time.Time // sequence timeout
+	setup    time.Time // communication-setup timeout, until SessionSetupRes
+
+	sessionID []byte
+	evccID    string
+	offered   map[session.ServicePair]bool
+	selected  session.ServicePair
+	bpt       bool
+	dynamic   bool
+	ongoing   time.Time // start of the current Ongoing loop
+
+	events []Event
+}
+
+// New returns an Engine waiting for supportedAppProtocolReq.
+func New(cfg Config) (*Engine, error) {
+	if cfg.EVSE == nil {
+		return nil, errors.New("secc: Config.EVSE is nil")
+	}
+	if cfg.Services == nil {
+		cfg.Services = []uint16{ServiceDC, ServiceDCBPT}
+	}
+	for _, s := range cfg.Services {
+		if s != ServiceDC && s != ServiceDCBPT {
+			return nil, fmt.Errorf("secc: service %d not supported", s)
+		}
+	}
+	cfg.Services = append([]uint16(nil), cfg.Services...)
+	r := cfg.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	return &Engine{cfg: cfg, rand: r, offered: map[session.ServicePair]bool{}}, nil
+}
+
+// Start arms the communication-setup timer; call it when the TCP/TLS
+// connection is established.
+func (e *Engine) Start(now time.Time) {
+	e.setup = now.Add(session.SECCCommunicationSetupTimeout)
+}
+
+// Stage returns the engine's stage in the message sequence.
+func (e *Engine) Stage() session.Stage { return e.stage }
+
+// SessionID returns the session's ID, nil before SessionSetup.
+func (e *Engine) SessionID() []byte { return bytes.Clone(e.sessionID) }
+
+// Closed reports whether the session is over, and why (nil after a normal
+// SessionStop).
+func (e *Engine) Closed() (bool, error) { return e.closed, e.reason }
+
+// Deadline returns when the engine times out waiting for the next request.
+func (e *Engine) Deadline() (time.Time, bool) {
+	d := e.deadline
+	if !e.setup.IsZero() && (d.IsZero() || e.setup.Before(d)) {
+		d = e.setup
+	}
+	return d, !e.closed && !d.IsZero()
+}
+
+// HandleTimeout ends the session when the deadline has passed; it returns
+// the reason, or nil when the deadline has not passed.
+func (e *Engine) HandleTimeout(now time.Time) error {
+	d, ok := e.Deadline()
+	if !ok || now.Before(d) {
+		return nil
+	}
+	if d.Equal(e.setup) {
+		e.end(fmt.Errorf("%w: no SessionSetup within %v", ErrSetupTimeout, session.SECCCommunicationSetupTimeout))
+	} else {
+		e.end(fmt.Errorf("%w in stage %v", ErrSequenceTimeout, e.stage))
+	}
+	return e.reason
+}
+
+// NextEvent returns the next pending event.
+func (e *Engine) NextEvent() (Event, bool) {
+	if len(e.events) == 0 {
+		return Event{}, false
+	}
+	ev := e.events[0]
+	e.events = e.events[1:]
+	return ev, true
+}
+
+func (e *Engine) emit(k EventKind) { e.events = append(e.events, Event{Kind: k}) }
+
+func (e *Engine) end(reason error) {
+	if e.closed {
+		return
+	}
+	e.closed, e.reason = true, reason
+	e.deadline, e.setup = time.Time{}, time.Time{}
+	e.events = append(e.events, Event{Kind: EventClosed, Err: reason})
+}
+
+// HandleMessage handles one V2GTP payload and returns the response. An
+// error without a response (malformed EXI, unknown payload type, a
+// request the engine does not serve) ends the session: the driver closes
+// the connection. A response with Close set ends it after sending.
+func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []byte) (Response, error) {
+	if e.closed {
+		return Response{}, ErrClosed
+	}
+	// A request after the deadline comes too late: the session is over.
+	if err := e.HandleTimeout(now); err != nil {
+		return Response{}, err
+	}
+	m, err := session.Dispatch(pt, e.phase, payload)
+	if err != nil {
+		e.end(fmt.Errorf("%w: %w", ErrMalformed, err))
+		return Response{}, e.reason
+	}
+	k, req := session.Kind(m)
+	if !req {
+		e.end(fmt.Errorf("%w: %v response received", ErrMalformed, k))
+		return Response{}, e.reason
+	}
+	if k == session.MsgSupportedAppProtocol {
+		return e.appProtocol(now, m.(*apphand.SupportedAppProtocolReq))
+	}
+	id, _, _ := session.Header(m)
+	if k != session.MsgSessionSetup && (e.sessionID == nil || !bytes.Equal(id, e.sessionID)) {
+		return e.refuse(now, k, iso20.ResponseCodeFAILEDUnknownSession,
+			fmt.Errorf("%w: %x in %v", ErrUnknownSession, id, k))
+	}
+	if !session.Allowed(e.stage, true, false, k) {
+		return e.refuse(now, k, iso20.ResponseCodeFAILEDSequenceError,
+			fmt.Errorf("%w: %v in stage %v", ErrSequence, k, e.stage))
+	}
+	res, next, err := e.handle(now, k, m)
+	if err != nil {
+		e.end(err)
+		return Response{}, err
+	}
+	if c, ok := session.ResponseCode(res); ok && session.Failed(c) {
+		return e.send(now, res, fmt.Errorf("%w: %v answered %v", ErrFailed, k, c))
+	}
+	e.stage = next
+	if next == session.StageSessionStopped {
+		return e.send(now, res, nil)
+	}
+	return e.sendKeep(now, k, res)
+}
+
+// refuse answers k with a FAILED code and ends the session.
+func (e *Engine) refuse(now time.Time, k session.Message, code iso20.ResponseCode, reason error) (Response, error) {
+	res := failedResponse(k)
+	if res == nil {
+		e.end(fmt.Errorf("%w: %v: %w", ErrUnsupported, k, reason))
+		return Response{}, e.reason
+	}
+	session.SetResponseCode(res, code)
+	return e.send(now, res, reason)
+}
+
+// send encodes res, ends the session and returns the final response.
+func (e *Engine) send(now time.Time, res exi.Message, reason error) (Response, error) {
+	r, err := e.encode(now, res)
+	if err != nil {
+		e.end(err)
+		return Response{}, err
+	}
+	e.stage = session.StageSessionStopped
+	e.end(reason)
+	r.Close, r.Reason = true, reason
+	return r, nil
+}
+
+// sendKeep encodes res and arms the sequence timer.
+func (e *Engine) sendKeep(now time.Time, k session.Message, res exi.Message) (Response, error) {
+	r, err := e.encode(now, res)
+	if err != nil {
+		e.end(err)
+		return Response{}, err
+	}
+	e.deadline = now.Add(session.SECCSequenceTimeoutAfter(k))
+	return r, nil
+}
+
+func (e *Engine) encode(now time.Time, res exi.Message) (Response, error) {
+	ts := uint64(max(now.Unix(), 0))
+	id := e.sessionID
+	if id == nil {
+		id = make([]byte, session.SessionIDLen)
+	}
+	session.SetHeader(res, id, ts)
+	pt, b, err := session.Encode(nil, res)
+	if err != nil {
+		return Response{}, fmt.Errorf("secc: %w", err)
+	}
+	return Response{PayloadType: pt, Payload: b}, nil
+}
+
+func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq) (Response, error) {
+	if e.stage != session.StageInit {
+		e.end(fmt.Errorf("%w: supportedAppProtocolReq in stage %v", ErrSequence, e.stage))
+		return Response{}, e.reason
+	}
+	var best *apphand.AppProtocol
+	for i := range req.AppProtocol {
+		p := &req.AppProtocol[i]
+		if p.ProtocolNamespace == session.NamespaceDC && p.VersionNumberMajor == session.VersionMajor &&
+			(best == nil || p.Priority < best.Priority) {
+			best = p
+		}
+	}
+	res := &apphand.SupportedAppProtocolRes{ResponseCode: apphand.ResponseCodeFailedNoNegotiation}
+	if best != nil {
+		res.ResponseCode = apphand.ResponseCodeOKSuccessfulNegotiation
+		if best.VersionNumberMinor != session.VersionMinor {
+			res.ResponseCode = apphand.ResponseCodeOKSuccessfulNegotiationWithMinorDeviation
+		}
+		id := best.SchemaID
+		res.SchemaID = &id
+	}
+	b, err := res.AppendEXI(nil, exi.Options{})
+	if err != nil {
+		e.end(fmt.Errorf("secc: %w", err))
+		return Response{}, e.reason
+	}
+	r := Response{PayloadType: v2gtp.SAP, Payload: b}
+	if best == nil {
+		e.stage = session.StageSessionStopped
+		e.end(ErrNoNegotiation)
+		r.Close, r.Reason = true, ErrNoNegotiation
+		return r, nil
+	}
+	e.stage, e.phase = session.StageAppProtocol, session.PhaseDC
+	e.deadline = now.Add(session.SECCSequenceTimeout)
+	return r, nil
+}
+
+// newSessionID draws a non-zero 8-byte session ID.
+func (e *Engine) newSessionID() ([]byte, error) {
+	id := make([]byte, session.SessionIDLen)
+	for range 16 {
+		if _, err := io.ReadFull(e.rand, id); err != nil {
+			return nil, fmt.Errorf("secc: session ID: %w", err)
+		}
+		if !bytes.Equal(id, make([]byte, session.SessionIDLen)) {
+			return id, nil
+		}
+	}
+	return nil, errors.New("secc: session ID: random source returns zeros")
+}
+
+// ongoingExpired tracks the budget of a repeated Ongoing answer.
+func (e *Engine) ongoingExpired(now time.Time, ongoing bool) bool {
+	if !ongoing {
+		e.ongoing = time.Time{}
+		return false
+	}
+	if e.ongoing.IsZero() {
+		e.ongoing = now
+	}
+	return now.Sub(e.ongoing) > session.SECCOngoingPerformanceTime
+}
+
+// Selected returns the energy-transfer service and parameter set the EV
+// selected; zero before ServiceSelection.
+func (e *Engine) Selected() session.ServicePair { return e.selected }
