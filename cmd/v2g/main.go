@@ -5,6 +5,7 @@
 //	v2g exi decode --set SET [--fragment] [--hex] FILE|-
 //	v2g exi encode --set SET [--fragment] [--hex] FILE|-
 //	v2g pki init --dir DIR --family p521|ed448|p256
+//	v2g demo [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT]
 //	v2g help
 package main
 
@@ -21,6 +22,7 @@ const usage = `usage: v2g <command> [arguments]
 commands:
   exi    encode and decode EXI streams (v2g exi help)
   pki    test-PKI tools (v2g pki init --dir DIR --family p521|ed448|p256)
+  demo   run a DC_BPT session, charge then discharge, over loopback TLS
   help   print this help
 `
 
@@ -38,6 +40,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runEXI(args[1:], stdin, stdout, stderr)
 	case "pki":
 		return runPKI(args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "v2g: unknown command %q (try v2g help)\n", args[0])
 		return 2

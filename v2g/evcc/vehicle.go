@@ -51,8 +51,18 @@ type SimBattery struct {
 	TargetPct  float64
 	// EmptyVoltage and FullVoltage bound the open-circuit voltage.
 	EmptyVoltage, FullVoltage float64
+	// Discharge makes a BPT session charge to TargetPct and then
+	// discharge to MinPct before it completes.
+	Discharge bool
+	MinPct    float64
+	// Step, when positive, is the simulated time each Measure integrates
+	// instead of the time since the previous one: a speed-up for drivers
+	// that run on the wall clock.
+	Step time.Duration
 
-	last time.Time
+	last                time.Time
+	discharging         bool
+	charged, discharged float64
 }
 
 // NewSimBattery returns a small 400 V battery at 20 % charging to 80 %.
@@ -86,10 +96,24 @@ func (b *SimBattery) SOC(time.Time) float64 { return b.SOCPercent }
 // TargetSOC implements Vehicle.
 func (b *SimBattery) TargetSOC() float64 { return b.TargetPct }
 
-// Energy implements Vehicle.
+// Transferred returns the energy measured into and out of the battery
+// so far, in watt-hours.
+func (b *SimBattery) Transferred() (charged, discharged float64) { return b.charged, b.discharged }
+
+// Discharging reports whether the battery is in its discharge phase.
+func (b *SimBattery) Discharging() bool { return b.discharging }
+
+// Energy implements Vehicle. In the discharge phase the target and
+// minimum requests are negative: the vehicle offers energy.
 func (b *SimBattery) Energy(time.Time) Energy {
-	need := func(pct float64) float64 { return max(0, (pct-b.SOCPercent)/100*b.CapacityWh) }
-	return Energy{Target: need(b.TargetPct), Maximum: need(100), Minimum: need(0)}
+	need := func(pct float64) float64 { return (pct - b.SOCPercent) / 100 * b.CapacityWh }
+	if b.discharging {
+		return Energy{Target: need(b.MinPct), Maximum: max(0, need(100)), Minimum: need(b.MinPct)}
+	}
+	if b.Discharge {
+		return Energy{Target: max(0, need(b.TargetPct)), Maximum: max(0, need(100)), Minimum: need(b.MinPct)}
+	}
+	return Energy{Target: max(0, need(b.TargetPct)), Maximum: max(0, need(100)), Minimum: max(0, need(0))}
 }
 
 // PresentVoltage implements Vehicle.
@@ -97,9 +121,16 @@ func (b *SimBattery) PresentVoltage(time.Time) float64 {
 	return b.EmptyVoltage + (b.FullVoltage-b.EmptyVoltage)*b.SOCPercent/100
 }
 
-// Target implements Vehicle: full current until the target SOC.
+// Target implements Vehicle: full current until the target SOC, then,
+// with Discharge set, full discharge current until MinPct.
 func (b *SimBattery) Target(now time.Time) (float64, float64) {
 	v := b.PresentVoltage(now)
+	if b.discharging {
+		if b.SOCPercent <= b.MinPct {
+			return v, 0
+		}
+		return v, -min(b.Limits.MaxDischargeCurrent, b.Limits.MaxDischargePower/v)
+	}
 	i := min(b.Limits.MaxChargeCurrent, b.Limits.MaxChargePower/v)
 	if b.SOCPercent >= b.TargetPct {
 		i = 0
@@ -109,12 +140,32 @@ func (b *SimBattery) Target(now time.Time) (float64, float64) {
 
 // Measure implements Vehicle.
 func (b *SimBattery) Measure(now time.Time, voltage, current float64) {
-	if !b.last.IsZero() && now.After(b.last) {
-		wh := voltage * current * now.Sub(b.last).Hours()
+	var dt time.Duration
+	switch {
+	case b.Step > 0:
+		dt = b.Step
+	case !b.last.IsZero() && now.After(b.last):
+		dt = now.Sub(b.last)
+	}
+	if dt > 0 {
+		wh := voltage * current * dt.Hours()
+		if wh >= 0 {
+			b.charged += wh
+		} else {
+			b.discharged -= wh
+		}
 		b.SOCPercent = min(100, max(0, b.SOCPercent+wh/b.CapacityWh*100))
 	}
 	b.last = now
+	if b.Discharge && !b.discharging && b.SOCPercent >= b.TargetPct {
+		b.discharging = true
+	}
 }
 
 // ChargingComplete implements Vehicle.
-func (b *SimBattery) ChargingComplete(time.Time) bool { return b.SOCPercent >= b.TargetPct }
+func (b *SimBattery) ChargingComplete(time.Time) bool {
+	if b.Discharge {
+		return b.discharging && b.SOCPercent <= b.MinPct
+	}
+	return b.SOCPercent >= b.TargetPct
+}

@@ -332,10 +332,12 @@ func (e *Engine) chargeLoop(now time.Time, req *dc.DCChargeLoopReq) *dc.DCCharge
 		ok = true
 	case e.bpt && e.dynamic && req.BPTDynamicDCCLReqControlMode != nil:
 		c := req.BPTDynamicDCCLReqControlMode
-		e.cfg.EVSE.SetTarget(now, DCTarget{
-			Voltage: fl(req.EVPresentVoltage),
-			Current: min(fl(c.EVMaximumChargeCurrent), l.MaxChargeCurrent),
-		})
+		i := min(fl(c.EVMaximumChargeCurrent), l.MaxChargeCurrent)
+		if fl(c.EVTargetEnergyRequest) < 0 {
+			// The EV offers energy: discharge at the lower of both limits.
+			i = -min(fl(c.EVMaximumDischargeCurrent), l.MaxDischargeCurrent)
+		}
+		e.cfg.EVSE.SetTarget(now, DCTarget{Voltage: fl(req.EVPresentVoltage), Current: i})
 		res.BPTDynamicDCCLResControlMode = &dc.BPTDynamicDCCLResControlMode{
 			EVSEMaximumChargePower:      rn(l.MaxChargePower),
 			EVSEMinimumChargePower:      rn(l.MinChargePower),
