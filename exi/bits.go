@@ -33,16 +33,21 @@ func (w *BitWriter) flush() {
 // WriteBits writes the n low bits of v (n ≤ 64), most significant first.
 func (w *BitWriter) WriteBits(v uint64, n uint) {
 	if w.nacc+n > 64 {
-		if n > 56 {
-			w.WriteBits(v>>32, n-32)
-			w.WriteBits(v, 32)
-			return
-		}
-		w.flush()
-	}
-	if n == 0 {
+		w.writeBitsSlow(v, n)
 		return
 	}
+	// n == 0 adds nothing: v<<64 is 0.
+	w.acc |= v << (64 - n) >> w.nacc
+	w.nacc += n
+}
+
+func (w *BitWriter) writeBitsSlow(v uint64, n uint) {
+	if n > 56 {
+		w.WriteBits(v>>32, n-32)
+		w.WriteBits(v, 32)
+		return
+	}
+	w.flush()
 	w.acc |= (v << (64 - n)) >> w.nacc
 	w.nacc += n
 }
@@ -122,19 +127,23 @@ func (r *BitReader) Remaining() int { return len(r.buf)*8 - r.pos }
 
 // ReadBits reads n bits (n ≤ 64) as an unsigned number.
 func (r *BitReader) ReadBits(n uint) (uint64, error) {
+	pos := r.pos
+	byteIdx := uint(pos >> 3)
+	if n <= 56 && byteIdx+8 <= uint(len(r.buf)) {
+		// Fast path: one unaligned 64-bit load (n == 0 reads nothing).
+		w := binary.BigEndian.Uint64(r.buf[byteIdx:])
+		r.pos = pos + int(n)
+		return (w << uint(pos&7)) >> (64 - n), nil
+	}
+	return r.readBitsSlow(n)
+}
+
+func (r *BitReader) readBitsSlow(n uint) (uint64, error) {
 	if n == 0 {
 		return 0, nil
 	}
 	if int(n) > r.Remaining() {
 		return 0, r.errAt(ErrTruncated)
-	}
-	byteIdx := r.pos >> 3
-	off := uint(r.pos & 7)
-	if n <= 56 && byteIdx+8 <= len(r.buf) {
-		// Fast path: one unaligned 64-bit load.
-		w := binary.BigEndian.Uint64(r.buf[byteIdx:])
-		r.pos += int(n)
-		return (w << off) >> (64 - n), nil
 	}
 	var v uint64
 	for n > 0 {

@@ -1,6 +1,7 @@
 package exi
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -142,9 +143,16 @@ func (d *Decoder) Next() (Event, error) {
 	f := d.st.top()
 	st := &f.c.g.States[f.c.state]
 	np := len(st.Prods)
-	code := d.bits(uint(st.width))
-	if d.err != nil {
-		return Event{}, d.err
+	var code uint64
+	if pos, n := d.r.pos, uint(st.width); uint(pos>>3)+8 <= uint(len(d.r.buf)) {
+		// The bit reader's fast path, inline.
+		code = binary.BigEndian.Uint64(d.r.buf[pos>>3:]) << uint(pos&7) >> (64 - n)
+		d.r.pos = pos + int(n)
+	} else {
+		code = d.bits(n)
+		if d.err != nil {
+			return Event{}, d.err
+		}
 	}
 	if code > uint64(np) {
 		return Event{}, d.Fail(ErrEventCode)
