@@ -9,8 +9,8 @@ import (
 // bit first. The zero value is ready to use; Reset gives it a caller's buffer.
 type BitWriter struct {
 	buf  []byte
-	acc  uint64 // pending bits, right-aligned
-	nacc uint   // number of pending bits (< 8 after each flush)
+	acc  uint64 // pending bits, left-aligned (bit 63 is the first)
+	nacc uint   // number of pending bits (≤ 64)
 }
 
 // Reset makes w append to dst[:len(dst)].
@@ -20,32 +20,66 @@ func (w *BitWriter) Reset(dst []byte) {
 	w.nacc = 0
 }
 
-// WriteBits writes the n low bits of v (n ≤ 57), most significant first.
+// flush moves the whole octets of the accumulator to the buffer, leaving
+// fewer than 8 pending bits.
+func (w *BitWriter) flush() {
+	k := w.nacc >> 3
+	n := len(w.buf)
+	w.buf = binary.BigEndian.AppendUint64(w.buf, w.acc)[:n+int(k)]
+	w.acc <<= k * 8
+	w.nacc &= 7
+}
+
+// WriteBits writes the n low bits of v (n ≤ 64), most significant first.
 func (w *BitWriter) WriteBits(v uint64, n uint) {
-	if n == 0 {
+	if w.nacc+n > 64 {
+		w.writeBitsSlow(v, n)
 		return
 	}
-	w.acc = w.acc<<n | v&(1<<n-1)
+	// n == 0 adds nothing: v<<64 is 0.
+	w.acc |= v << (64 - n) >> w.nacc
 	w.nacc += n
-	for w.nacc >= 8 {
-		w.nacc -= 8
-		w.buf = append(w.buf, byte(w.acc>>w.nacc))
+}
+
+func (w *BitWriter) writeBitsSlow(v uint64, n uint) {
+	if n > 56 {
+		w.WriteBits(v>>32, n-32)
+		w.WriteBits(v, 32)
+		return
 	}
-	w.acc &= 1<<w.nacc - 1
+	w.flush()
+	w.acc |= (v << (64 - n)) >> w.nacc
+	w.nacc += n
 }
 
 // WriteBit writes one bit.
 func (w *BitWriter) WriteBit(b bool) {
+	var v uint64
 	if b {
-		w.WriteBits(1, 1)
-	} else {
-		w.WriteBits(0, 1)
+		v = 1
 	}
+	w.WriteBits(v, 1)
 }
 
 // WriteUint writes an EXI Unsigned Integer (§7.1.6): 7-bit groups, least
 // significant first, the high bit of each octet set while more follow.
 func (w *BitWriter) WriteUint(v uint64) {
+	if v < 0x80 {
+		w.WriteBits(v, 8)
+		return
+	}
+	if v < 1<<49 {
+		// Up to seven octets in one write.
+		var word uint64
+		n := uint(0)
+		for v >= 0x80 {
+			word = word<<8 | v&0x7f | 0x80
+			v >>= 7
+			n += 8
+		}
+		w.WriteBits(word<<8|v, n+8)
+		return
+	}
 	for v >= 0x80 {
 		w.WriteBits(v&0x7f|0x80, 8)
 		v >>= 7
@@ -63,9 +97,9 @@ func (w *BitWriter) WriteByte(b byte) error {
 // buffer. Writing after Bytes continues after the padding.
 func (w *BitWriter) Bytes() []byte {
 	if w.nacc > 0 {
-		w.buf = append(w.buf, byte(w.acc<<(8-w.nacc)))
+		w.nacc = (w.nacc + 7) &^ 7
+		w.flush()
 		w.acc = 0
-		w.nacc = 0
 	}
 	return w.buf
 }
@@ -93,19 +127,23 @@ func (r *BitReader) Remaining() int { return len(r.buf)*8 - r.pos }
 
 // ReadBits reads n bits (n ≤ 64) as an unsigned number.
 func (r *BitReader) ReadBits(n uint) (uint64, error) {
+	pos := r.pos
+	byteIdx := uint(pos >> 3)
+	if n <= 56 && byteIdx+8 <= uint(len(r.buf)) {
+		// Fast path: one unaligned 64-bit load (n == 0 reads nothing).
+		w := binary.BigEndian.Uint64(r.buf[byteIdx:])
+		r.pos = pos + int(n)
+		return (w << uint(pos&7)) >> (64 - n), nil
+	}
+	return r.readBitsSlow(n)
+}
+
+func (r *BitReader) readBitsSlow(n uint) (uint64, error) {
 	if n == 0 {
 		return 0, nil
 	}
 	if int(n) > r.Remaining() {
 		return 0, r.errAt(ErrTruncated)
-	}
-	byteIdx := r.pos >> 3
-	off := uint(r.pos & 7)
-	if n <= 56 && byteIdx+8 <= len(r.buf) {
-		// Fast path: one unaligned 64-bit load.
-		w := binary.BigEndian.Uint64(r.buf[byteIdx:])
-		r.pos += int(n)
-		return (w << off) >> (64 - n), nil
 	}
 	var v uint64
 	for n > 0 {
@@ -132,6 +170,21 @@ func (r *BitReader) ReadBit() (bool, error) {
 
 // ReadUint reads an EXI Unsigned Integer that must fit in 64 bits.
 func (r *BitReader) ReadUint() (uint64, error) {
+	byteIdx := r.pos >> 3
+	if byteIdx >= 0 && byteIdx+8 <= len(r.buf) {
+		// Fast path: up to seven octets from one 64-bit load.
+		w := binary.BigEndian.Uint64(r.buf[byteIdx:]) << uint(r.pos&7)
+		var v uint64
+		for i := uint(0); i < 7; i++ {
+			o := w >> 56
+			w <<= 8
+			v |= (o & 0x7f) << (7 * i)
+			if o&0x80 == 0 {
+				r.pos += int(8 * (i + 1))
+				return v, nil
+			}
+		}
+	}
 	var v uint64
 	for shift := uint(0); ; shift += 7 {
 		o, err := r.ReadBits(8)

@@ -44,6 +44,26 @@ func (s *Schema) Init() *Schema {
 		}
 		return a.Local < b.Local
 	})
+	for gi := range s.Grammars {
+		g := &s.Grammars[gi]
+		for si := range g.States {
+			st := &g.States[si]
+			st.width = uint8(bitsFor(len(st.Prods) + 1))
+			st.ee, st.ch = -1, -1
+			for i, p := range st.Prods {
+				if p.Kind == EvEE && st.ee < 0 {
+					st.ee = int16(i)
+				}
+				if p.Kind == EvCH && st.ch < 0 {
+					st.ch = int16(i)
+				}
+			}
+			var buf [8]level2
+			st.l2w = uint8(bitsFor(len(secondLevel(buf[:0], st))))
+		}
+	}
+	s.docWidth = uint8(bitsFor(len(s.Doc) + 1))
+	s.fragWidth = uint8(bitsFor(len(s.Frag) + 2))
 	s.idx = ix
 	return s
 }

@@ -50,6 +50,12 @@ type State struct {
 	Prods []Prod
 	Class StateClass
 	Rep   int32 // index into Grammar.Reps for a counted repetition, or -1
+
+	// Derived by Schema.Init.
+	width uint8 // bits of a first-level event code: ⌈log2(len(Prods)+1)⌉
+	l2w   uint8 // bits of a second-level event code
+	ee    int16 // index of the EE production, or -1
+	ch    int16 // index of the first CH production, or -1
 }
 
 // Rep describes the variants of a counted repetition of one element particle
@@ -131,6 +137,9 @@ type Schema struct {
 	TypeGrammars []TypeGrammar
 
 	idx *schemaIndex
+
+	// Derived by Init: code widths of the top-level SE events.
+	docWidth, fragWidth uint8
 }
 
 // Fixed URI ids of the string table (EXI Appendix D.1).

@@ -144,7 +144,7 @@ func (e *Encoder) ready() bool {
 }
 
 func (e *Encoder) code(st *State, i int) {
-	e.w.WriteBits(uint64(i), bitsFor(len(st.Prods)+1))
+	e.w.WriteBits(uint64(i), uint(st.width))
 }
 
 func (e *Encoder) state() *State {
@@ -162,9 +162,9 @@ func (e *Encoder) StartElement(el int32) error {
 		if e.done {
 			return e.Fail(fmt.Errorf("%w: second root element", ErrUnexpected))
 		}
-		list, width := e.s.Doc, bitsFor(len(e.s.Doc)+1)
+		list, width := e.s.Doc, uint(e.s.docWidth)
 		if e.frag {
-			list, width = e.s.Frag, bitsFor(len(e.s.Frag)+2)
+			list, width = e.s.Frag, uint(e.s.fragWidth)
 		}
 		idx := -1
 		for i, x := range list {
@@ -181,8 +181,9 @@ func (e *Encoder) StartElement(el int32) error {
 		f := e.st.top()
 		st := &f.c.g.States[f.c.state]
 		found := -1
-		for i, p := range st.Prods {
-			if p.Kind == EvSE && p.Ref == el {
+		prods := st.Prods
+		for i := range prods {
+			if prods[i].Ref == el && prods[i].Kind == EvSE {
 				found = i
 				break
 			}
@@ -190,8 +191,8 @@ func (e *Encoder) StartElement(el int32) error {
 		if found < 0 {
 			return e.Fail(fmt.Errorf("%w: element %s", ErrUnexpected, e.s.elementName(el)))
 		}
-		e.code(st, found)
-		f.c.advance(st.Prods[found])
+		e.w.WriteBits(uint64(found), uint(st.width))
+		f.c.advance(prods[found])
 	}
 	if e.st.depth >= e.opt.maxDepth() {
 		return e.Fail(ErrDepth)
@@ -240,13 +241,12 @@ func (e *Encoder) Characters() error {
 	}
 	f := e.st.top()
 	st := &f.c.g.States[f.c.state]
-	for i, p := range st.Prods {
-		if p.Kind == EvCH {
-			e.code(st, i)
-			f.c.advance(p)
-			e.vdt, e.vq = p.Ref, e.s.Elements[f.el].Name
-			return nil
-		}
+	if i := st.ch; i >= 0 {
+		p := st.Prods[i]
+		e.w.WriteBits(uint64(i), uint(st.width))
+		f.c.advance(p)
+		e.vdt, e.vq = p.Ref, e.s.Elements[f.el].Name
+		return nil
 	}
 	return e.Fail(fmt.Errorf("%w: character data", ErrUnexpected))
 }
@@ -261,20 +261,11 @@ func (e *Encoder) EndElement() error {
 		return e.Fail(fmt.Errorf("%w: end element without an open element", ErrUnexpected))
 	}
 	st := e.state()
-	ee := -1
-	for i, p := range st.Prods {
-		if p.Kind == EvEE {
-			ee = i
-			break
-		}
-	}
-	if ee >= 0 {
-		e.code(st, ee)
+	if ee := st.ee; ee >= 0 {
+		e.w.WriteBits(uint64(ee), uint(st.width))
 	} else {
-		var buf [8]level2
-		l2 := secondLevel(buf[:0], st)
-		e.w.WriteBits(uint64(len(st.Prods)), bitsFor(len(st.Prods)+1))
-		e.w.WriteBits(0, bitsFor(len(l2))) // EE is the first second-level entry
+		e.w.WriteBits(uint64(len(st.Prods)), uint(st.width))
+		e.w.WriteBits(0, uint(st.l2w)) // EE is the first second-level entry
 	}
 	e.st.pop()
 	if e.st.depth == 0 && !e.frag {
@@ -292,7 +283,7 @@ func (e *Encoder) Finish() ([]byte, error) {
 		return nil, e.Fail(fmt.Errorf("%w: stream not complete", ErrUnexpected))
 	}
 	if e.frag {
-		e.w.WriteBits(uint64(len(e.s.Frag)+1), bitsFor(len(e.s.Frag)+2))
+		e.w.WriteBits(uint64(len(e.s.Frag)+1), uint(e.s.fragWidth))
 	}
 	return e.w.Bytes(), nil
 }

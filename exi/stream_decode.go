@@ -1,6 +1,7 @@
 package exi
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -119,9 +120,9 @@ func (d *Decoder) Next() (Event, error) {
 		if d.done {
 			return Event{Kind: EvED}, nil
 		}
-		list, width := d.s.Doc, bitsFor(len(d.s.Doc)+1)
+		list, width := d.s.Doc, uint(d.s.docWidth)
 		if d.frag {
-			list, width = d.s.Frag, bitsFor(len(d.s.Frag)+2)
+			list, width = d.s.Frag, uint(d.s.fragWidth)
 		}
 		code := d.bits(width)
 		switch {
@@ -142,9 +143,16 @@ func (d *Decoder) Next() (Event, error) {
 	f := d.st.top()
 	st := &f.c.g.States[f.c.state]
 	np := len(st.Prods)
-	code := d.bits(bitsFor(np + 1))
-	if d.err != nil {
-		return Event{}, d.err
+	var code uint64
+	if pos, n := d.r.pos, uint(st.width); uint(pos>>3)+8 <= uint(len(d.r.buf)) {
+		// The bit reader's fast path, inline.
+		code = binary.BigEndian.Uint64(d.r.buf[pos>>3:]) << uint(pos&7) >> (64 - n)
+		d.r.pos = pos + int(n)
+	} else {
+		code = d.bits(n)
+		if d.err != nil {
+			return Event{}, d.err
+		}
 	}
 	if code > uint64(np) {
 		return Event{}, d.Fail(ErrEventCode)
@@ -172,7 +180,7 @@ func (d *Decoder) Next() (Event, error) {
 	}
 	var buf [8]level2
 	l2 := secondLevel(buf[:0], st)
-	c2 := d.bits(bitsFor(len(l2)))
+	c2 := d.bits(uint(st.l2w))
 	if d.err != nil {
 		return Event{}, d.err
 	}
@@ -555,7 +563,7 @@ func (d *Decoder) NextAttribute() (int32, bool) {
 	f := d.st.top()
 	st := &f.c.g.States[f.c.state]
 	pos := d.r.pos
-	code, err := d.r.ReadBits(bitsFor(len(st.Prods) + 1))
+	code, err := d.r.ReadBits(uint(st.width))
 	if err != nil || code >= uint64(len(st.Prods)) || st.Prods[code].Kind != EvAT {
 		d.r.pos = pos
 		return 0, false
