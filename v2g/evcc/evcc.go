@@ -82,6 +82,8 @@ type Engine struct {
 	target    float64 // pre-charge target voltage
 	stopping  bool    // PowerDelivery(Stop) sent
 	loops     int
+	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
+	evseKnown bool
 }
 
 // New returns an Engine; call Start for its first request.
@@ -97,6 +99,11 @@ func (e *Engine) SessionID() []byte { return bytes.Clone(e.sessionID) }
 
 // ChargeLoops returns how many charge-loop responses the engine handled.
 func (e *Engine) ChargeLoops() int { return e.loops }
+
+// EVSELimits returns the EVSE's DC limits as received in
+// DC_ChargeParameterDiscoveryRes (the discharge fields only for DC_BPT),
+// and false before that response has arrived.
+func (e *Engine) EVSELimits() (DCLimits, bool) { return e.evse, e.evseKnown }
 
 // Closed reports whether the session is over, and why.
 func (e *Engine) Closed() (bool, error) { return e.closed, e.reason }
@@ -286,6 +293,23 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 	case *dc.DCChargeParameterDiscoveryRes:
 		if e.bpt() != (res.BPTDCCPDResEnergyTransferMode != nil) {
 			return e.fail(fmt.Errorf("%w: DC_ChargeParameterDiscoveryRes of the wrong mode", ErrUnexpected))
+		}
+		if b := res.BPTDCCPDResEnergyTransferMode; b != nil {
+			e.evse = DCLimits{
+				MaxChargePower: fl(b.EVSEMaximumChargePower), MinChargePower: fl(b.EVSEMinimumChargePower),
+				MaxChargeCurrent: fl(b.EVSEMaximumChargeCurrent), MinChargeCurrent: fl(b.EVSEMinimumChargeCurrent),
+				MaxVoltage: fl(b.EVSEMaximumVoltage), MinVoltage: fl(b.EVSEMinimumVoltage),
+				MaxDischargePower: fl(b.EVSEMaximumDischargePower), MinDischargePower: fl(b.EVSEMinimumDischargePower),
+				MaxDischargeCurrent: fl(b.EVSEMaximumDischargeCurrent), MinDischargeCurrent: fl(b.EVSEMinimumDischargeCurrent),
+			}
+			e.evseKnown = true
+		} else if d := res.DCCPDResEnergyTransferMode; d != nil {
+			e.evse = DCLimits{
+				MaxChargePower: fl(d.EVSEMaximumChargePower), MinChargePower: fl(d.EVSEMinimumChargePower),
+				MaxChargeCurrent: fl(d.EVSEMaximumChargeCurrent), MinChargeCurrent: fl(d.EVSEMinimumChargeCurrent),
+				MaxVoltage: fl(d.EVSEMaximumVoltage), MinVoltage: fl(d.EVSEMinimumVoltage),
+			}
+			e.evseKnown = true
 		}
 		return e.next(now, e.scheduleExchange(now))
 

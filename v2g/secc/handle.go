@@ -89,13 +89,14 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 			res.ServiceParameterList = minimalParameterList()
 			return res, session.StageSessionStopped, nil
 		}
-		for _, set := range []struct {
-			id   uint16
-			mode int32
-		}{{ParameterSetScheduled, 1}, {ParameterSetDynamic, 2}} {
-			ps := iso20.ParameterSet{ParameterSetID: set.id, Parameter: []iso20.Parameter{
+		for _, id := range e.cfg.ParameterSets {
+			mode := int32(1)
+			if id == ParameterSetDynamic {
+				mode = 2
+			}
+			ps := iso20.ParameterSet{ParameterSetID: id, Parameter: []iso20.Parameter{
 				intParam("Connector", 2),
-				intParam("ControlMode", set.mode),
+				intParam("ControlMode", mode),
 				intParam("EVSENominalVoltage", int32(e.cfg.EVSE.DCLimits().MaxVoltage)),
 				intParam("MobilityNeedsMode", 1),
 				intParam("Pricing", 0),
@@ -104,7 +105,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 				ps.Parameter = append(ps.Parameter, intParam("BPTChannel", 1), intParam("GeneratorMode", 1))
 			}
 			res.ServiceParameterList.ParameterSet = append(res.ServiceParameterList.ParameterSet, ps)
-			e.offered[session.ServicePair{ServiceID: req.ServiceID, ParameterSetID: set.id}] = true
+			e.offered[session.ServicePair{ServiceID: req.ServiceID, ParameterSetID: id}] = true
 		}
 		return res, session.StageServiceDetail, nil
 

@@ -61,6 +61,10 @@ type Config struct {
 	// Services are the energy-transfer services offered, in order; nil
 	// means DC and DC_BPT.
 	Services []uint16
+	// ParameterSets are the control modes offered for each service
+	// (ParameterSetScheduled, ParameterSetDynamic), in order; nil means
+	// both.
+	ParameterSets []uint16
 }
 
 // Response is an answer of the engine: a V2GTP payload to send.
@@ -112,6 +116,18 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	cfg.Services = append([]uint16(nil), cfg.Services...)
+	if cfg.ParameterSets == nil {
+		cfg.ParameterSets = []uint16{ParameterSetScheduled, ParameterSetDynamic}
+	}
+	if len(cfg.ParameterSets) == 0 {
+		return nil, errors.New("secc: Config.ParameterSets is empty")
+	}
+	for _, p := range cfg.ParameterSets {
+		if p != ParameterSetScheduled && p != ParameterSetDynamic {
+			return nil, fmt.Errorf("secc: parameter set %d not supported", p)
+		}
+	}
+	cfg.ParameterSets = append([]uint16(nil), cfg.ParameterSets...)
 	r := cfg.Rand
 	if r == nil {
 		r = rand.Reader

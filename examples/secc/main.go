@@ -1,0 +1,200 @@
+// Command secc is an example ISO 15118-20 charging station: it answers
+// SDP on one interface and serves DC (and DC_BPT) sessions over TLS on
+// the interface's link-local address until SIGINT or SIGTERM.
+//
+//	secc --iface eth1 --pki DIR [--port 50000] [--max-power W] [--max-voltage V]
+//	     [--max-current A] [--bpt=true] [--modes scheduled,dynamic]
+//
+// DIR is a test PKI written by "v2g pki init --dir DIR --family p521".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/v2gstack/iso15118/examples/internal/pkidir"
+	"github.com/v2gstack/iso15118/pki"
+	"github.com/v2gstack/iso15118/sdp/sdpnet"
+	"github.com/v2gstack/iso15118/v2g/secc"
+	"github.com/v2gstack/iso15118/v2g/secc/seccnet"
+	"github.com/v2gstack/iso15118/v2gtls"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// options are the command-line settings.
+type options struct {
+	iface, pkiDir string
+	port          uint16
+	limits        secc.DCLimits
+	services      []uint16
+	paramSets     []uint16
+}
+
+const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--modes scheduled,dynamic]"
+
+func parse(args []string) (options, error) {
+	fs := flag.NewFlagSet("secc", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	iface := fs.String("iface", "", "interface to serve on (required)")
+	dir := fs.String("pki", "", "test PKI directory written by v2g pki init (required)")
+	port := fs.Uint("port", 50000, "TCP port of the TLS endpoint")
+	def := secc.NewSimEVSE().Limits
+	maxPower := fs.Float64("max-power", def.MaxChargePower, "maximum charge power in W")
+	maxVoltage := fs.Float64("max-voltage", def.MaxVoltage, "maximum voltage in V")
+	maxCurrent := fs.Float64("max-current", def.MaxChargeCurrent, "maximum charge current in A")
+	bpt := fs.Bool("bpt", true, "offer DC_BPT (bidirectional) besides DC")
+	modes := fs.String("modes", "scheduled,dynamic", "control modes offered, comma-separated")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	o := options{iface: *iface, pkiDir: *dir, limits: def}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case *iface == "":
+		return o, errors.New("--iface is required")
+	case *dir == "":
+		return o, errors.New("--pki is required (create one with: v2g pki init --dir DIR --family p521)")
+	case *port == 0 || *port > 65535:
+		return o, fmt.Errorf("--port %d out of range 1..65535", *port)
+	case !(*maxPower > 0) || !(*maxVoltage > 0) || !(*maxCurrent > 0):
+		return o, errors.New("--max-power, --max-voltage and --max-current must be positive")
+	case *maxVoltage < def.MinVoltage:
+		return o, fmt.Errorf("--max-voltage must be at least %g V", def.MinVoltage)
+	}
+	o.port = uint16(*port)
+	o.limits.MaxChargePower, o.limits.MaxVoltage, o.limits.MaxChargeCurrent = *maxPower, *maxVoltage, *maxCurrent
+	o.limits.MaxDischargePower = min(o.limits.MaxDischargePower, *maxPower)
+	o.limits.MaxDischargeCurrent = min(o.limits.MaxDischargeCurrent, *maxCurrent)
+	o.services = []uint16{secc.ServiceDC}
+	if *bpt {
+		o.services = append(o.services, secc.ServiceDCBPT)
+	}
+	seen := map[uint16]bool{}
+	for m := range strings.SplitSeq(*modes, ",") {
+		var id uint16
+		switch strings.TrimSpace(m) {
+		case "scheduled":
+			id = secc.ParameterSetScheduled
+		case "dynamic":
+			id = secc.ParameterSetDynamic
+		default:
+			return o, fmt.Errorf("--modes: unknown control mode %q (want scheduled, dynamic)", m)
+		}
+		if !seen[id] {
+			seen[id] = true
+			o.paramSets = append(o.paramSets, id)
+		}
+	}
+	return o, nil
+}
+
+// run is the whole program: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parse(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "secc: %v\n", firstLine(err))
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := serve(ctx, o, log); err != nil {
+		fmt.Fprintf(stderr, "secc: %v\n", firstLine(err))
+		return 1
+	}
+	return 0
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+func serve(ctx context.Context, o options, log *slog.Logger) error {
+	d, err := pkidir.Load(o.pkiDir)
+	if err != nil {
+		return err
+	}
+	leaf, err := d.Leaf(pki.RoleSECCLeaf)
+	if err != nil {
+		return err
+	}
+	vehicleRoot, err := d.Leaf(pki.RoleVehicleLeaf)
+	if err != nil {
+		return err
+	}
+	responder, err := d.Responder(pki.RoleSECCLeaf, time.Now)
+	if err != nil {
+		return err
+	}
+	tcfg, err := v2gtls.ServerConfig(v2gtls.ServerOptions{
+		Chain: leaf.Chain, Key: leaf.Key,
+		ClientRoots:   []*pki.Certificate{vehicleRoot.Root},
+		OCSPResponder: responder,
+	})
+	if err != nil {
+		return fmt.Errorf("TLS: %w", err)
+	}
+	evse := secc.NewSimEVSE()
+	evse.Limits = o.limits
+	cfg := secc.Config{EVSE: evse, Services: o.services, ParameterSets: o.paramSets}
+	if _, err := secc.New(cfg); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sd, err := sdpnet.Listen(ctx, sdpnet.ServerConfig{Interface: o.iface, TLSPort: o.port, Logger: log})
+	if err != nil {
+		return fmt.Errorf("SDP: %w", err)
+	}
+	defer func() { cancel(); _ = sd.Wait() }()
+	addr := netip.AddrPortFrom(sd.Offer().Addr.WithZone(o.iface), o.port)
+	ln, err := v2gtls.Listen(ctx, "tcp6", addr.String(), tcfg)
+	if err != nil {
+		return fmt.Errorf("TLS listener: %w", err)
+	}
+	defer func() { _ = ln.Close() }()
+	l := o.limits
+	log.Info("secc: serving",
+		"iface", o.iface, "addr", ln.Addr().String(), "sdp", sd.LocalAddr().String(),
+		"max_power_w", l.MaxChargePower, "max_voltage_v", l.MaxVoltage, "max_current_a", l.MaxChargeCurrent,
+		"max_discharge_power_w", l.MaxDischargePower, "bpt", len(o.services) > 1, "modes", modeNames(o.paramSets))
+	srv := &seccnet.Server{Config: cfg, Logger: log}
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	log.Info("secc: shut down")
+	return nil
+}
+
+func modeNames(ids []uint16) string {
+	var s []string
+	for _, id := range ids {
+		if id == secc.ParameterSetDynamic {
+			s = append(s, "dynamic")
+		} else {
+			s = append(s, "scheduled")
+		}
+	}
+	return strings.Join(s, ",")
+}
