@@ -1,0 +1,160 @@
+//go:build linux
+
+package examples_test
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/v2gstack/iso15118/internal/netns"
+	"github.com/v2gstack/iso15118/pki"
+	"github.com/v2gstack/iso15118/pki/testpki"
+)
+
+// build compiles the example binaries into a temporary directory.
+func build(t *testing.T) (seccBin, evccBin, pkiDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"secc", "evcc"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./"+name).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build %s: %v\n%s", name, err, out)
+		}
+	}
+	p, err := testpki.Generate(testpki.Options{Family: pki.FamilyP521, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkiDir = filepath.Join(dir, "pki")
+	if err := p.WriteDir(pkiDir); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "secc"), filepath.Join(dir, "evcc"), pkiDir
+}
+
+// lockedBuffer is a bytes.Buffer safe for the writer goroutine of exec and
+// the test reading it.
+type lockedBuffer struct {
+	mu  chan struct{}
+	buf bytes.Buffer
+}
+
+func newBuffer() *lockedBuffer { return &lockedBuffer{mu: make(chan struct{}, 1)} }
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.String()
+}
+
+func TestSessionOverNamespaces(t *testing.T) {
+	l := netns.New(t)
+	seccBin, evccBin, dir := build(t)
+
+	const maxPower = "42000"
+	secc := exec.Command(seccBin, "--iface", l.A.Iface, "--pki", dir, "--max-power", maxPower)
+	serr := newBuffer()
+	secc.Stdout, secc.Stderr = serr, serr
+	if err := l.A.Do(secc.Start); err != nil { // forked from a thread inside A
+		t.Fatal(err)
+	}
+	// exited is closed when secc has been waited for; seccErr is its result.
+	var seccErr error
+	exited := make(chan struct{})
+	go func() { seccErr = secc.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = secc.Process.Kill()
+			<-exited
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(serr.String(), "secc: serving") {
+		if time.Now().After(deadline) {
+			t.Fatalf("secc did not start:\n%s", serr)
+		}
+		select {
+		case <-exited:
+			t.Fatalf("secc exited: %v\n%s", seccErr, serr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	evcc := exec.Command(evccBin, "--iface", l.B.Iface, "--pki", dir, "--timeout", "60s")
+	var eout, eerr bytes.Buffer
+	evcc.Stdout, evcc.Stderr = &eout, &eerr
+	if err := l.B.Do(evcc.Start); err != nil {
+		t.Fatal(err)
+	}
+	kill := time.AfterFunc(90*time.Second, func() { _ = evcc.Process.Kill() })
+	err := evcc.Wait()
+	kill.Stop()
+	if err != nil {
+		t.Fatalf("evcc: %v\nstdout:\n%s\nstderr:\n%s\nsecc:\n%s", err, &eout, &eerr, serr)
+	}
+	out := eout.String()
+	t.Logf("evcc:\n%s", out)
+	for _, re := range []string{
+		`(?m)^cycle +\d+ +charge +[\d.]+ kW`,
+		`(?m)^cycle +\d+ +discharge +-[\d.]+ kW`,
+		`(?m)^energy charged: +[1-9][\d.]* kWh$`,
+		`(?m)^energy discharged: +[1-9][\d.]* kWh$`,
+		`EVSE limits: max power ` + maxPower + ` W`,
+		`TLS: TLS 1.3`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("evcc output lacks %s", re)
+		}
+	}
+	if !strings.Contains(serr.String(), "max_power_w="+maxPower) {
+		t.Errorf("secc did not report max power %s:\n%s", maxPower, serr)
+	}
+
+	if err := secc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if seccErr != nil {
+			t.Fatalf("secc after SIGTERM: %v\n%s", seccErr, serr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("secc did not stop after SIGTERM:\n%s", serr)
+	}
+	if !strings.Contains(serr.String(), "secc: shut down") {
+		t.Errorf("secc did not log its shutdown:\n%s", serr)
+	}
+}
+
+func TestEVCCWithoutSECC(t *testing.T) {
+	l := netns.New(t)
+	_, evccBin, dir := build(t)
+	evcc := exec.Command(evccBin, "--iface", l.B.Iface, "--pki", dir, "--sdp-requests", "4")
+	var eout, eerr bytes.Buffer
+	evcc.Stdout, evcc.Stderr = &eout, &eerr
+	if err := l.B.Do(evcc.Start); err != nil {
+		t.Fatal(err)
+	}
+	err := evcc.Wait()
+	if err == nil {
+		t.Fatalf("evcc succeeded without an SECC:\n%s", &eout)
+	}
+	msg := strings.TrimSpace(eerr.String())
+	if strings.Count(msg, "\n") != 0 || !strings.HasPrefix(msg, "evcc: no SECC answered SDP") {
+		t.Errorf("stderr = %q, want one line about SDP", msg)
+	}
+}
