@@ -87,12 +87,6 @@ func (w *BitWriter) WriteUint(v uint64) {
 	w.WriteBits(v, 8)
 }
 
-// WriteByte writes one octet (8 bits, not aligned).
-func (w *BitWriter) WriteByte(b byte) error {
-	w.WriteBits(uint64(b), 8)
-	return nil
-}
-
 // Bytes flushes a final partial octet, padded with zero bits, and returns the
 // buffer. Writing after Bytes continues after the padding.
 func (w *BitWriter) Bytes() []byte {

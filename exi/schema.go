@@ -115,11 +115,15 @@ type Datatype struct {
 	Max    int64 // upper bound when HasMax
 	HasMin bool  // Min is a facet (or the built-in type's bound)
 	HasMax bool  // Max is a facet
-	MaxLen int32 // maxLength/length facet, or -1: characters for strings, octets for binaries
-	MinLen int32 // minLength/length facet, or 0
-	Enum   []string
-	Base   TypeKind // TEnum: representation of the enumerated base type
-	Name   string   // schema type name, for messages
+	// MaxUint is an upper bound above the int64 range (xs:unsignedLong's
+	// 2^64−1), valid when HasMaxUint.
+	MaxUint    uint64
+	HasMaxUint bool
+	MaxLen     int32 // maxLength/length facet, or -1: characters for strings, octets for binaries
+	MinLen     int32 // minLength/length facet, or 0
+	Enum       []string
+	Base       TypeKind // TEnum: representation of the enumerated base type
+	Name       string   // schema type name, for messages
 }
 
 // Schema is a compiled schema set.

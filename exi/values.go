@@ -119,9 +119,7 @@ func (r *BitReader) readBigUint() (*big.Int, error) {
 	return new(big.Int).SetBytes(le), nil
 }
 
-// inRange reports whether v lies within the bounds of dt. An unsignedLong
-// has no Max facet in the compiled schema, so the built-in bound of 64 bits
-// is checked by name.
+// inRange reports whether v lies within the bounds of dt.
 func inRange(dt *Datatype, v *big.Int) bool {
 	if dt.HasMin && v.Cmp(big.NewInt(dt.Min)) < 0 {
 		return false
@@ -129,7 +127,7 @@ func inRange(dt *Datatype, v *big.Int) bool {
 	if dt.HasMax && v.Cmp(big.NewInt(dt.Max)) > 0 {
 		return false
 	}
-	if dt.Name == "unsignedLong" && v.BitLen() > 64 {
+	if dt.HasMaxUint && v.Sign() > 0 && (!v.IsUint64() || v.Uint64() > dt.MaxUint) {
 		return false
 	}
 	return true

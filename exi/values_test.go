@@ -41,7 +41,7 @@ func TestReadBigUint(t *testing.T) {
 }
 
 func TestInRange(t *testing.T) {
-	ul := &Datatype{Kind: TUnsigned, HasMin: true, Name: "unsignedLong"}
+	ul := &Datatype{Kind: TUnsigned, HasMin: true, MaxUint: 1<<64 - 1, HasMaxUint: true, Name: "unsignedLong"}
 	short := &Datatype{Kind: TInteger, Min: -32768, Max: 32767, HasMin: true, HasMax: true, Name: "short"}
 	max64 := new(big.Int).SetUint64(^uint64(0))
 	tests := []struct {

@@ -384,7 +384,7 @@ var schema = sync.OnceValue(func() *exi.Schema {
 			{Kind: exi.TEnum, Bits: 2, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "costKindType", Enum: []string{"relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"}},
 			{Kind: exi.TString, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: 37, MinLen: 7, Base: exi.TString, Name: "evseIDType"},
 			{Kind: exi.TString, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: 32, MinLen: 0, Base: exi.TString, Name: "meterIDType"},
-			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 0, HasMin: true, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedLong"},
+			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 0, HasMin: true, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedLong", MaxUint: 18446744073709551615, HasMaxUint: true},
 			{Kind: exi.TBase64, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: 64, MinLen: 0, Base: exi.TString, Name: "sigMeterReadingType"},
 			{Kind: exi.TInteger, Bits: 0, Min: -32768, Max: 32767, HasMin: true, HasMax: true, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "meterStatusType"},
 			{Kind: exi.TInteger, Bits: 0, Min: -9223372036854775808, Max: 9223372036854775807, HasMin: true, HasMax: true, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "long"},

@@ -142,6 +142,9 @@ func Emit(sc *exi.Schema, pkg, schemaPath string) ([]byte, error) {
 	for _, t := range sc.Types {
 		fmt.Fprintf(&b, "\t\t\t{Kind: %s, Bits: %d, Min: %d, Max: %d, HasMin: %v, HasMax: %v, MaxLen: %d, MinLen: %d, Base: %s, Name: %q",
 			kindName(t.Kind), t.Bits, t.Min, t.Max, t.HasMin, t.HasMax, t.MaxLen, t.MinLen, kindName(t.Base), t.Name)
+		if t.HasMaxUint {
+			fmt.Fprintf(&b, ", MaxUint: %d, HasMaxUint: true", t.MaxUint)
+		}
 		if len(t.Enum) > 0 {
 			b.WriteString(", Enum: []string{")
 			for i, v := range t.Enum {

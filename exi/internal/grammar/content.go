@@ -379,7 +379,6 @@ func (b *builder) relaxed(q xsd.QName, _ []*xsd.Element) (int32, error) {
 	}
 	id := int32(len(b.out.Elements))
 	b.out.Elements = append(b.out.Elements, exi.Element{Name: name, Grammar: g})
-	b.relaxedElems = append(b.relaxedElems, id)
 	return id, nil
 }
 

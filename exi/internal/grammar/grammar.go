@@ -45,9 +45,8 @@ type builder struct {
 	gram  map[*xsd.Type]int32 // grammars of complex types and of simple types
 	attrs map[attrKey]int32
 
-	efGrammar    int32 // the ElementFragment grammar, or -1
-	efAttrs      []exi.Prod
-	relaxedElems []int32
+	efGrammar int32 // the ElementFragment grammar, or -1
+	efAttrs   []exi.Prod
 }
 
 type attrKey struct {
@@ -296,6 +295,8 @@ func (b *builder) datatypeOf(t *xsd.Type) (exi.Datatype, error) {
 		}
 		if maxInc != nil && maxInc.IsInt64() {
 			dt.Max, dt.HasMax = maxInc.Int64(), true
+		} else if maxInc != nil && maxInc.IsUint64() {
+			dt.MaxUint, dt.HasMaxUint = maxInc.Uint64(), true
 		}
 		switch {
 		case minInc != nil && maxInc != nil && new(big.Int).Sub(maxInc, minInc).Cmp(big.NewInt(4096)) < 0:

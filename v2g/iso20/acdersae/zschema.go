@@ -616,7 +616,7 @@ var schema = sync.OnceValue(func() *exi.Schema {
 			{Kind: exi.TEnum, Bits: 1, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "ieee1547NormalCategoryType", Enum: []string{"CategoryA", "CategoryB"}},
 			{Kind: exi.TEnum, Bits: 2, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "ieee1547AbnormalCategoryType", Enum: []string{"CategoryI", "CategoryII", "CategoryIII"}},
 			{Kind: exi.TBoolean, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "boolean"},
-			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 0, HasMin: true, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedLong"},
+			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 0, HasMin: true, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedLong", MaxUint: 18446744073709551615, HasMaxUint: true},
 			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 4294967295, HasMin: true, HasMax: true, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedInt"},
 			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 65535, HasMin: true, HasMax: true, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedShort"},
 			{Kind: exi.TEnum, Bits: 3, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "evseNotificationType", Enum: []string{"Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"}},

@@ -265,7 +265,7 @@ var schema = sync.OnceValue(func() *exi.Schema {
 		},
 		Types: []exi.Datatype{
 			{Kind: exi.THexBinary, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: 8, MinLen: 8, Base: exi.TString, Name: "sessionIDType"},
-			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 0, HasMin: true, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedLong"},
+			{Kind: exi.TUnsigned, Bits: 0, Min: 0, Max: 0, HasMin: true, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "unsignedLong", MaxUint: 18446744073709551615, HasMaxUint: true},
 			{Kind: exi.TString, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "anyURI"},
 			{Kind: exi.TInteger, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "HMACOutputLengthType"},
 			{Kind: exi.TString, Bits: 0, Min: 0, Max: 0, HasMin: false, HasMax: false, MaxLen: -1, MinLen: 0, Base: exi.TString, Name: "string"},
