@@ -62,15 +62,7 @@ func (s *Schema) DecodeDocument(b []byte, opt Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	var n *Node
-	switch {
-	case int(code) < len(s.Doc):
-		n, err = d.element(s.Doc[code])
-	case int(code) == len(s.Doc):
-		n, err = d.anyElement()
-	default:
-		err = d.fail(ErrEventCode)
-	}
+	n, err := d.root(s.Doc, code)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +70,18 @@ func (s *Schema) DecodeDocument(b []byte, opt Options) (*Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// root decodes the top-level element of event code code: SE(list[code]),
+// or SE(*) for code len(list), as in the encoder's root.
+func (d *nodeDecoder) root(list []int32, code uint64) (*Node, error) {
+	switch {
+	case int(code) < len(list):
+		return d.element(list[code])
+	case int(code) == len(list):
+		return d.anyElement()
+	}
+	return nil, d.fail(ErrEventCode)
 }
 
 // DecodeFragment decodes an EXI fragment into its top-level elements.
@@ -93,20 +97,13 @@ func (s *Schema) DecodeFragment(b []byte, opt Options) ([]*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		var n *Node
-		switch {
-		case int(code) < len(s.Frag):
-			n, err = d.element(s.Frag[code])
-		case int(code) == len(s.Frag):
-			n, err = d.anyElement()
-		case int(code) == len(s.Frag)+1:
+		if int(code) == len(s.Frag)+1 { // ED
 			if err := d.finish(); err != nil {
 				return nil, err
 			}
 			return out, nil
-		default:
-			err = d.fail(ErrEventCode)
 		}
+		n, err := d.root(s.Frag, code)
 		if err != nil {
 			return nil, err
 		}
