@@ -427,33 +427,8 @@ func (d *nodeDecoder) stringValue(q QName, maxLen int32) (string, error) {
 		return "", err
 	}
 	vt := &d.vt
-	switch v {
-	case 0, 1:
-		if !vt.enabled() {
-			return "", d.fail(ErrStringTableRef)
-		}
-		if v == 0 {
-			p := vt.part(q, false)
-			if p == nil {
-				return "", d.fail(ErrStringTableRef)
-			}
-			id, err := d.r.ReadBits(bitsFor(len(p.vals)))
-			if err != nil {
-				return "", err
-			}
-			if int(id) >= len(p.vals) || !p.valid[id] {
-				return "", d.fail(ErrStringTableRef)
-			}
-			return p.vals[id], nil
-		}
-		id, err := d.r.ReadBits(bitsFor(len(vt.global)))
-		if err != nil {
-			return "", err
-		}
-		if int(id) >= len(vt.global) {
-			return "", d.fail(ErrStringTableRef)
-		}
-		return vt.global[id].s, nil
+	if v < 2 {
+		return vt.readHit(&d.r, q, v == 1)
 	}
 	s, err := d.r.readChars(v-2, maxLen)
 	if err != nil {

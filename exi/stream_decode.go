@@ -313,14 +313,7 @@ func (d *Decoder) stringValue(maxLen int32) string {
 		return ""
 	}
 	if v < 2 {
-		if !d.vt.enabled() {
-			d.Fail(ErrStringTableRef)
-			return ""
-		}
-		nd := nodeDecoder{s: d.s, r: d.r, vt: d.vt}
-		nd.r.pos -= 8 // re-read the one-octet length, v < 2
-		s, err := nd.stringValue(d.vq, maxLen)
-		d.r, d.vt = nd.r, nd.vt
+		s, err := d.vt.readHit(&d.r, d.vq, v == 1)
 		if err != nil {
 			d.keep(err)
 		}

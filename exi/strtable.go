@@ -121,3 +121,34 @@ func (t *valueTable) add(q QName, s string, nchars int) {
 		t.globalID = 0
 	}
 }
+
+// readHit reads the compact identifier of a value hit, local (after the
+// length prefix 0) or global (after 1), and returns the value. A reference
+// to no entry, or to one that eviction left unassigned, is ErrStringTableRef.
+func (t *valueTable) readHit(r *BitReader, q QName, global bool) (string, error) {
+	if !t.enabled() {
+		return "", r.errAt(ErrStringTableRef)
+	}
+	if global {
+		id, err := r.ReadBits(bitsFor(len(t.global)))
+		if err != nil {
+			return "", err
+		}
+		if int(id) >= len(t.global) {
+			return "", r.errAt(ErrStringTableRef)
+		}
+		return t.global[id].s, nil
+	}
+	p := t.part(q, false)
+	if p == nil {
+		return "", r.errAt(ErrStringTableRef)
+	}
+	id, err := r.ReadBits(bitsFor(len(p.vals)))
+	if err != nil {
+		return "", err
+	}
+	if int(id) >= len(p.vals) || !p.valid[id] {
+		return "", r.errAt(ErrStringTableRef)
+	}
+	return p.vals[id], nil
+}
