@@ -53,6 +53,8 @@ type Config struct {
 	BPT bool
 	// Dynamic asks for the Dynamic control mode (else Scheduled).
 	Dynamic bool
+	// Trace, when set, receives every message sent and received.
+	Trace session.TraceFunc
 }
 
 // Request is a request of the engine: a V2GTP payload to send.
@@ -159,6 +161,7 @@ func (e *Engine) send(now time.Time, m exi.Message) (Request, error) {
 	if err != nil {
 		return e.fail(fmt.Errorf("evcc: %w", err))
 	}
+	session.Trace(e.cfg.Trace, now, session.DirTx, pt, m, b)
 	e.waiting = k
 	e.deadline = now.Add(session.EVCCMsgTimeoutFor(k))
 	return Request{PayloadType: pt, Payload: b}, nil
@@ -174,6 +177,7 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 	if err != nil {
 		return e.fail(fmt.Errorf("%w: %w", ErrMalformed, err))
 	}
+	session.Trace(e.cfg.Trace, now, session.DirRx, pt, m, payload)
 	k, req := session.Kind(m)
 	if req || k != e.waiting {
 		return e.fail(fmt.Errorf("%w: %v (request %v) while waiting for %vRes", ErrUnexpected, k, req, e.waiting))
