@@ -25,7 +25,8 @@ const WriteTimeout = 5 * time.Second
 // Server serves SECC sessions. One Server drives one EVSE, so it runs one
 // session at a time; further connections wait in the listener's backlog.
 type Server struct {
-	// Config configures the engine of every session.
+	// Config configures the engine of every session. Its Trace hook, when
+	// set, is called from the goroutine that serves the connection.
 	Config secc.Config
 	// Logger receives the driver's logs; nil discards them.
 	Logger *slog.Logger
