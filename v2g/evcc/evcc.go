@@ -3,9 +3,10 @@
 // time, and answers with the next request; a driver owns the connection
 // and the clock.
 //
-// This first version drives the DC and DC_BPT path with EIM
-// authorization, Scheduled or Dynamic control mode, from
-// supportedAppProtocol to SessionStop(Terminate).
+// It drives the DC, DC_BPT, AC and AC_BPT paths with EIM authorization,
+// Scheduled or Dynamic control mode, from supportedAppProtocol to
+// SessionStop(Terminate). The message set (DC or AC) is the one the SECC
+// chooses among the namespaces offered in supportedAppProtocol.
 package evcc
 
 import (
@@ -47,12 +48,21 @@ const PreChargeTolerance = 20
 
 // Config configures an Engine. Vehicle is required.
 type Config struct {
-	// Vehicle is the integrator's vehicle.
+	// Vehicle is the integrator's vehicle; when AC may be negotiated it
+	// must also implement ACVehicle.
 	Vehicle Vehicle
-	// BPT asks for DC_BPT when offered (else DC).
+	// BPT asks for DC_BPT (or AC_BPT) when offered (else DC or AC).
 	BPT bool
 	// Dynamic asks for the Dynamic control mode (else Scheduled).
 	Dynamic bool
+	// AC asks for AC: with AppProtocols nil the engine offers only the
+	// -20 AC namespace instead of only the -20 DC one.
+	AC bool
+	// AppProtocols, when set, are the namespaces offered in
+	// supportedAppProtocolReq (session.NamespaceDC, session.NamespaceAC),
+	// best first: entry i gets SchemaID and Priority i+1. The namespace
+	// the SECC chooses decides between AC and DC services.
+	AppProtocols []string
 	// Trace, when set, receives every message sent and received.
 	Trace session.TraceFunc
 }
@@ -86,6 +96,7 @@ type Engine struct {
 	loops     int
 	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
 	evseKnown bool
+	ac        acState
 }
 
 // New returns an Engine; call Start for its first request.
@@ -93,6 +104,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Vehicle == nil {
 		return nil, errors.New("evcc: Config.Vehicle is nil")
 	}
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
+	cfg.AppProtocols = append([]string(nil), cfg.AppProtocols...)
 	return &Engine{cfg: cfg}, nil
 }
 
@@ -139,13 +154,7 @@ func (e *Engine) Start(now time.Time) (Request, error) {
 	if e.waiting != session.MsgUnknown || e.closed {
 		return Request{}, errors.New("evcc: already started")
 	}
-	return e.send(now, &apphand.SupportedAppProtocolReq{AppProtocol: []apphand.AppProtocol{{
-		ProtocolNamespace:  session.NamespaceDC,
-		VersionNumberMajor: session.VersionMajor,
-		VersionNumberMinor: session.VersionMinor,
-		SchemaID:           1,
-		Priority:           1,
-	}}})
+	return e.send(now, e.appProtocolReq())
 }
 
 func (e *Engine) send(now time.Time, m exi.Message) (Request, error) {
@@ -227,10 +236,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 	v := e.cfg.Vehicle
 	switch res := m.(type) {
 	case *apphand.SupportedAppProtocolRes:
-		if res.ResponseCode == apphand.ResponseCodeFailedNoNegotiation || res.SchemaID == nil || *res.SchemaID != 1 {
-			return e.fail(fmt.Errorf("%w: supportedAppProtocol %v", ErrRefused, res.ResponseCode))
+		if err := e.appProtocolRes(res); err != nil {
+			return e.fail(err)
 		}
-		e.phase = session.PhaseDC
 		return e.next(now, &iso20.SessionSetupReq{EVCCID: v.EVCCID()})
 
 	case *iso20.SessionSetupRes:
@@ -260,11 +268,7 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, &iso20.ServiceDiscoveryReq{})
 
 	case *iso20.ServiceDiscoveryRes:
-		want := []uint16{ServiceDC}
-		if e.cfg.BPT {
-			want = []uint16{ServiceDCBPT, ServiceDC}
-		}
-		for _, w := range want {
+		for _, w := range e.wantServices() {
 			for _, s := range res.EnergyTransferServiceList.Service {
 				if s.ServiceID == w {
 					e.service = w
@@ -283,6 +287,7 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 			for _, p := range ps.Parameter {
 				if p.Name == "ControlMode" && p.IntValue != nil && *p.IntValue == mode {
 					e.paramSet = ps.ParameterSetID
+					e.serviceDetail(ps)
 					return e.next(now, &iso20.ServiceSelectionReq{SelectedEnergyTransferService: iso20.SelectedService{
 						ServiceID: e.service, ParameterSetID: ps.ParameterSetID,
 					}})
@@ -292,6 +297,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.fail(fmt.Errorf("%w: no parameter set with ControlMode %d", ErrNoService, mode))
 
 	case *iso20.ServiceSelectionRes:
+		if e.isAC() {
+			return e.next(now, e.acChargeParameterDiscovery())
+		}
 		return e.next(now, e.chargeParameterDiscovery())
 
 	case *dc.DCChargeParameterDiscoveryRes:
@@ -330,6 +338,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		} else if res.DynamicSEResControlMode == nil {
 			return e.fail(fmt.Errorf("%w: ScheduleExchangeRes not Dynamic", ErrUnexpected))
 		}
+		if e.isAC() {
+			return e.next(now, e.acAfterSchedule(now, res))
+		}
 		return e.next(now, &dc.DCCableCheckReq{})
 
 	case *dc.DCCableCheckRes:
@@ -346,8 +357,13 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
 
 	case *iso20.PowerDeliveryRes:
-		if e.stopping {
+		switch {
+		case e.stopping && e.isAC():
+			return e.next(now, &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate})
+		case e.stopping:
 			return e.next(now, &dc.DCWeldingDetectionReq{EVProcessing: dc.ProcessingFinished})
+		case e.isAC():
+			return e.next(now, e.acChargeLoop(now))
 		}
 		return e.next(now, e.chargeLoop(now))
 
@@ -368,10 +384,13 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		e.end(nil)
 		return Request{Done: true}, nil
 	}
+	if r, ok, err := e.stepAC(now, m); ok {
+		return r, err
+	}
 	return e.fail(fmt.Errorf("%w: %T", ErrUnexpected, m))
 }
 
-func (e *Engine) bpt() bool { return e.service == ServiceDCBPT }
+func (e *Engine) bpt() bool { return e.service == ServiceDCBPT || e.service == ServiceACBPT }
 
 func eimAuthorization() *iso20.AuthorizationReq {
 	return &iso20.AuthorizationReq{
@@ -433,11 +452,10 @@ func (e *Engine) preCharge(now time.Time) *dc.DCPreChargeReq {
 func (e *Engine) powerDelivery(now time.Time, p iso20.ChargeProgress) *iso20.PowerDeliveryReq {
 	req := &iso20.PowerDeliveryReq{EVProcessing: iso20.ProcessingFinished, ChargeProgress: p}
 	if p == iso20.ChargeProgressStart {
-		l := e.cfg.Vehicle.DCLimits()
 		prof := &iso20.EVPowerProfile{
 			TimeAnchor: uint64(max(now.Unix(), 0)),
 			EVPowerProfileEntries: iso20.EVPowerProfileEntryList{EVPowerProfileEntry: []iso20.PowerScheduleEntry{
-				{Duration: 3600, Power: rc(l.MaxChargePower)},
+				{Duration: 3600, Power: rc(e.profilePower())},
 			}},
 		}
 		if e.cfg.Dynamic {
