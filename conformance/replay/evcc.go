@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/v2gstack/iso15118/exi"
+	"github.com/v2gstack/iso15118/v2g/apphand"
 	"github.com/v2gstack/iso15118/v2g/evcc"
 	"github.com/v2gstack/iso15118/v2g/iso20"
+	"github.com/v2gstack/iso15118/v2g/iso20/ac"
 	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/session"
 	"github.com/v2gstack/iso15118/v2g/trace"
@@ -20,8 +23,9 @@ type scriptVehicle struct {
 	targetSOC float64
 	energy    evcc.Energy
 	voltage   float64
-	loops     []*dc.DCChargeLoopReq // the recorded DC_ChargeLoopReqs
-	measured  int                   // charge-loop responses seen
+	ac        evcc.ACLimits
+	loops     []exi.Message // the recorded DC_ or AC_ChargeLoopReqs
+	measured  int           // charge-loop responses seen
 }
 
 func (v *scriptVehicle) EVCCID() string               { return v.id }
@@ -34,7 +38,7 @@ func (v *scriptVehicle) Energy(time.Time) evcc.Energy { return v.energy }
 func (v *scriptVehicle) PresentVoltage(time.Time) float64 { return v.voltage }
 
 // loop returns the recorded charge-loop request of the current round.
-func (v *scriptVehicle) loop() *dc.DCChargeLoopReq {
+func (v *scriptVehicle) loop() exi.Message {
 	if len(v.loops) == 0 {
 		return nil
 	}
@@ -42,14 +46,25 @@ func (v *scriptVehicle) loop() *dc.DCChargeLoopReq {
 }
 
 func (v *scriptVehicle) SOC(time.Time) float64 {
-	if l := v.loop(); l != nil && l.DisplayParameters != nil && l.DisplayParameters.PresentSOC != nil {
-		return float64(*l.DisplayParameters.PresentSOC)
+	var soc *uint8
+	switch l := v.loop().(type) {
+	case *dc.DCChargeLoopReq:
+		if l.DisplayParameters != nil {
+			soc = l.DisplayParameters.PresentSOC
+		}
+	case *ac.ACChargeLoopReq:
+		if l.DisplayParameters != nil {
+			soc = l.DisplayParameters.PresentSOC
+		}
 	}
-	return 0
+	if soc == nil {
+		return 0
+	}
+	return float64(*soc)
 }
 
 func (v *scriptVehicle) Target(time.Time) (float64, float64) {
-	l := v.loop()
+	l, _ := v.loop().(*dc.DCChargeLoopReq)
 	switch {
 	case l == nil:
 	case l.ScheduledDCCLReqControlMode != nil:
@@ -85,9 +100,11 @@ func evccSetup(ps []pair, rec *offer) (evcc.Config, *scriptVehicle) {
 		switch r := p.req.Msg.(type) {
 		case *iso20.SessionSetupReq:
 			v.id = r.EVCCID
+		case *apphand.SupportedAppProtocolReq:
+			cfg.AC = chosen(r, p.res.Msg) == session.NamespaceAC
 		case *iso20.ServiceSelectionReq:
 			sel := r.SelectedEnergyTransferService
-			cfg.BPT = sel.ServiceID == evcc.ServiceDCBPT
+			cfg.BPT = sel.ServiceID == evcc.ServiceDCBPT || sel.ServiceID == evcc.ServiceACBPT
 			cfg.Dynamic = rec.modes[svcSet{sel.ServiceID, sel.ParameterSetID}] == 2
 		case *dc.DCChargeParameterDiscoveryReq:
 			if b := r.BPTDCCPDReqEnergyTransferMode; b != nil {
@@ -134,6 +151,10 @@ func evccSetup(ps []pair, rec *offer) (evcc.Config, *scriptVehicle) {
 				v.voltage = fl(r.EVPresentVoltage)
 			}
 			v.loops = append(v.loops, r)
+		case *ac.ACChargeParameterDiscoveryReq:
+			v.ac = acVehicleLimits(r)
+		case *ac.ACChargeLoopReq:
+			v.loops = append(v.loops, r)
 		}
 		if r, ok := p.res.Msg.(*dc.DCPreChargeRes); ok {
 			v.voltage, prechargeSeen = fl(r.EVSEPresentVoltage), true
@@ -141,6 +162,21 @@ func evccSetup(ps []pair, rec *offer) (evcc.Config, *scriptVehicle) {
 	}
 	cfg.Vehicle = v
 	return cfg, v
+}
+
+// chosen returns the namespace of the recorded supportedAppProtocolReq
+// that the recorded response chose, "" when none.
+func chosen(req *apphand.SupportedAppProtocolReq, res exi.Message) string {
+	r, ok := res.(*apphand.SupportedAppProtocolRes)
+	if !ok || r.SchemaID == nil {
+		return ""
+	}
+	for _, p := range req.AppProtocol {
+		if p.SchemaID == *r.SchemaID {
+			return p.ProtocolNamespace
+		}
+	}
+	return ""
 }
 
 func runEVCC(ps []pair) (*Result, error) {

@@ -25,6 +25,10 @@ type offer struct {
 	tuples   []uint32 // ScheduleTupleIDs of the last finished ScheduleExchangeRes
 	evseID   string
 	cpd      exi.Message // the ChargeParameterDiscoveryRes
+	// connector and nominal are the Connector and EVSENominalVoltage
+	// parameters of the first parameter set offered.
+	connector int32
+	nominal   float64
 }
 
 func newOffer() *offer {
@@ -43,7 +47,13 @@ func (o *offer) learn(m exi.Message) {
 		}
 	case *iso20.ServiceDetailRes:
 		for _, ps := range r.ServiceParameterList.ParameterSet {
-			mode, ok := controlMode(ps)
+			if o.nominal == 0 {
+				o.connector, _ = intParam(ps, "Connector")
+				if v, ok := intParam(ps, "EVSENominalVoltage"); ok {
+					o.nominal = float64(v)
+				}
+			}
+			mode, ok := intParam(ps, "ControlMode")
 			if !ok {
 				continue
 			}
@@ -75,10 +85,10 @@ func (o *offer) learn(m exi.Message) {
 	}
 }
 
-// controlMode returns the ControlMode parameter of a parameter set.
-func controlMode(ps iso20.ParameterSet) (int32, bool) {
+// intParam returns an integer parameter of a parameter set.
+func intParam(ps iso20.ParameterSet, name string) (int32, bool) {
 	for _, p := range ps.Parameter {
-		if p.Name != "ControlMode" {
+		if p.Name != name {
 			continue
 		}
 		switch {

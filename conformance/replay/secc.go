@@ -19,6 +19,7 @@ import (
 type scriptEVSE struct {
 	id     string
 	limits secc.DCLimits
+	ac     secc.ACLimits
 	cur    exi.Message // the recorded response of the current exchange
 }
 
@@ -140,6 +141,9 @@ func seccConfig(rec *offer, evse *scriptEVSE) secc.Config {
 	if len(rec.services) > 0 {
 		cfg.Services = append([]uint16(nil), rec.services...)
 	}
+	if rec.connector != 0 {
+		cfg.AC.Connector = rec.connector
+	}
 	for _, m := range rec.order {
 		switch m {
 		case 1:
@@ -153,7 +157,7 @@ func seccConfig(rec *offer, evse *scriptEVSE) secc.Config {
 
 func runSECC(ps []pair) (*Result, error) {
 	rec := recordedOffer(ps)
-	evse := &scriptEVSE{id: rec.evseID, limits: dcLimits(rec.cpd)}
+	evse := &scriptEVSE{id: rec.evseID, limits: dcLimits(rec.cpd), ac: acLimits(rec.cpd, rec.nominal)}
 	eng, err := secc.New(seccConfig(rec, evse))
 	if err != nil {
 		return nil, fmt.Errorf("replay: our SECC cannot make the recorded offer: %w", err)

@@ -14,6 +14,11 @@ import (
 // each side sees every message once, the SECC's record of a message is the
 // EVCC's with the direction turned, and the EXI is what went over the wire.
 func TestTraceHooks(t *testing.T) {
+	t.Run("DC_BPT", func(t *testing.T) { traceHooks(t, false, "DC_ChargeLoopReq", "ISO_V20_DC") })
+	t.Run("AC_BPT", func(t *testing.T) { traceHooks(t, true, "AC_ChargeLoopReq", "ISO_V20_AC") })
+}
+
+func traceHooks(t *testing.T, acSession bool, loopName, loopNS string) {
 	var sr, vr []session.TraceRecord
 	keep := func(to *[]session.TraceRecord) session.TraceFunc {
 		return func(r session.TraceRecord) {
@@ -21,11 +26,15 @@ func TestTraceHooks(t *testing.T) {
 			*to = append(*to, r)
 		}
 	}
-	s, err := secc.New(secc.Config{EVSE: secc.NewSimEVSE(), Trace: keep(&sr)})
+	scfg := secc.Config{EVSE: secc.NewSimEVSE(), Trace: keep(&sr)}
+	if acSession {
+		scfg.Services = []uint16{secc.ServiceAC, secc.ServiceACBPT}
+	}
+	s, err := secc.New(scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(), BPT: true, Trace: keep(&vr)})
+	v, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(), BPT: true, AC: acSession, Trace: keep(&vr)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,11 +91,11 @@ func TestTraceHooks(t *testing.T) {
 	}
 	loops := 0
 	for _, r := range vr {
-		if r.Name == "DC_ChargeLoopReq" && r.Namespace == "ISO_V20_DC" {
+		if r.Name == loopName && r.Namespace == loopNS {
 			loops++
 		}
 	}
-	if loops != v.ChargeLoops() {
+	if loops == 0 || loops != v.ChargeLoops() {
 		t.Fatalf("%d DC_ChargeLoopReq traced, %d loops", loops, v.ChargeLoops())
 	}
 }
