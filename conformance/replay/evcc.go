@@ -238,7 +238,7 @@ func runEVCC(ps []pair) (*Result, error) {
 			res.Exchanges = append(res.Exchanges, x)
 			return res, nil
 		}
-		x.OK = true
+		x.OK, x.Note = true, "accepted"
 		res.Exchanges = append(res.Exchanges, x)
 		j++
 	}

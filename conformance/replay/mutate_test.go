@@ -99,7 +99,7 @@ func TestReplaySECCRewritesIDs(t *testing.T) {
 	if got := strings.Join(rewritten, "; "); got != "ParameterSetID 7→1; ScheduleTupleID 5→1" {
 		t.Fatalf("rewritten: %s", got)
 	}
-	if !strings.Contains(lines(res), "ServiceSelectionRes OK [rewritten ParameterSetID 7→1]") {
+	if !strings.Contains(lines(res), "ServiceSelectionRes OK: as recorded [rewritten ParameterSetID 7→1]") {
 		t.Fatalf("no rewrite in the verdicts:\n%s", lines(res))
 	}
 	if res, err := replay.Run(recs, replay.RoleEVCC); err != nil || !res.OK() {

@@ -80,9 +80,12 @@ type Exchange struct {
 	// EVCC).
 	Skipped        int
 	SkippedRequest string
-	// OK is the verdict; Reason says why not.
+	// OK is the verdict; Reason says why not, Note what an ok exchange
+	// showed ("accepted": our EVCC took the recorded response; "as
+	// recorded": our SECC answered as the recorded one did).
 	OK     bool
 	Reason string
+	Note   string
 }
 
 // String returns the verdict line of x.
@@ -103,15 +106,19 @@ func (x Exchange) String() string {
 	if x.RecordedResponse != "" && (x.RecordedResponse != x.Response || x.RecordedCode != x.Code) {
 		fmt.Fprintf(&b, " (recorded %s %s)", x.RecordedResponse, x.RecordedCode)
 	}
+	switch {
+	case x.Reason != "":
+		b.WriteString(": ")
+		b.WriteString(x.Reason)
+	case x.OK && x.Note != "":
+		b.WriteString(": ")
+		b.WriteString(x.Note)
+	}
 	if len(x.Rewritten) > 0 {
 		fmt.Fprintf(&b, " [rewritten %s]", strings.Join(x.Rewritten, ", "))
 	}
 	if x.Skipped > 0 {
 		fmt.Fprintf(&b, " [%d more recorded %s not needed]", x.Skipped, x.SkippedRequest)
-	}
-	if x.Reason != "" {
-		b.WriteString(": ")
-		b.WriteString(x.Reason)
 	}
 	return strings.TrimRight(b.String(), " ")
 }

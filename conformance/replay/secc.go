@@ -192,6 +192,7 @@ func runSECC(ps []pair) (*Result, error) {
 		x.Response, x.Code = session.MessageName(m), codeOf(m)
 		x.Reason = judgeSECC(p, m, r, i == len(ps)-1)
 		x.OK = x.Reason == ""
+		x.Note = "as recorded"
 		res.Exchanges = append(res.Exchanges, x)
 		if !x.OK {
 			break
