@@ -34,7 +34,7 @@ func (v *scriptVehicle) TargetSOC() float64           { return v.targetSOC }
 func (v *scriptVehicle) Energy(time.Time) evcc.Energy { return v.energy }
 
 // PresentVoltage is the voltage at which the recorded EVCC ended
-// pre-charge (see newScriptVehicle).
+// pre-charge (see evccSetup).
 func (v *scriptVehicle) PresentVoltage(time.Time) float64 { return v.voltage }
 
 // loop returns the recorded charge-loop request of the current round.
@@ -85,14 +85,15 @@ func (v *scriptVehicle) Measure(time.Time, float64, float64) { v.measured++ }
 
 func (v *scriptVehicle) ChargingComplete(time.Time) bool { return v.measured >= len(v.loops) }
 
-// evccSetup returns our EVCC's configuration and vehicle from the recorded
-// EVCC's requests: the service and control mode it selected, the limits
-// of its ChargeParameterDiscoveryReq, the energy requests of its
-// ScheduleExchangeReq, its charge-loop requests. The battery voltage is
-// the EVSE present voltage of the last recorded DC_PreChargeRes, the
-// voltage at which the recorded EVCC stopped pre-charging (falling back
-// to the EVPresentVoltage of its first charge-loop request).
-func evccSetup(ps []pair, rec *offer) (evcc.Config, *scriptVehicle) {
+// evccSetup returns our EVCC's configuration, with its scripted vehicle,
+// from the recorded EVCC's requests: the namespace, service and control
+// mode it chose, the limits of its ChargeParameterDiscoveryReq, the
+// energy requests of its ScheduleExchangeReq, its charge-loop requests.
+// The battery voltage is the EVSE present voltage of the last recorded
+// DC_PreChargeRes, the voltage at which the recorded EVCC stopped
+// pre-charging (falling back to the EVPresentVoltage of its first
+// charge-loop request).
+func evccSetup(ps []pair, rec *offer) evcc.Config {
 	v := &scriptVehicle{targetSOC: 100}
 	var cfg evcc.Config
 	prechargeSeen := false
@@ -161,7 +162,7 @@ func evccSetup(ps []pair, rec *offer) (evcc.Config, *scriptVehicle) {
 		}
 	}
 	cfg.Vehicle = v
-	return cfg, v
+	return cfg
 }
 
 // chosen returns the namespace of the recorded supportedAppProtocolReq
@@ -181,7 +182,7 @@ func chosen(req *apphand.SupportedAppProtocolReq, res exi.Message) string {
 
 func runEVCC(ps []pair) (*Result, error) {
 	rec := recordedOffer(ps)
-	cfg, _ := evccSetup(ps, rec)
+	cfg := evccSetup(ps, rec)
 	eng, err := evcc.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
