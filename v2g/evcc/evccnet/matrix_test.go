@@ -60,12 +60,34 @@ func (b *recordingBattery) SetActivePower(now time.Time, w float64) {
 
 // TestMatrixOverTLS runs every energy service in both control modes
 // between the two drivers over loopback TCP with the -20 TLS profile, and
-// checks each session against the configuration of both sides.
+// checks each session against the configuration of both sides. One
+// server offering every service serves the sessions one after the other.
 func TestMatrixOverTLS(t *testing.T) {
 	acLimits := secc.ACLimits{
 		MaxChargePower: 9000, MinChargePower: 1380, MaxDischargePower: 5000, MinDischargePower: 1380,
 		NominalVoltage: 230, NominalFrequency: 50,
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ln, dial := listen(t, ctx)
+	sim := secc.NewSimEVSE()
+	sim.AC = acLimits
+	evse := &recordingEVSE{SimEVSE: sim}
+	srv := &seccnet.Server{
+		// Every service is offered: the EVCC's request decides.
+		Config: secc.Config{EVSE: evse, Services: []uint16{
+			secc.ServiceDC, secc.ServiceDCBPT, secc.ServiceAC, secc.ServiceACBPT}},
+		Logger: logger(t),
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, ln) }()
+	defer func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
 	for _, tc := range []struct {
 		name         string
 		service      uint16
@@ -84,22 +106,11 @@ func TestMatrixOverTLS(t *testing.T) {
 		{"DC_BPT/Dynamic", secc.ServiceDCBPT, false, true, true, session.PhaseDC, secc.ParameterSetDynamic},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 			defer cancel()
-			ln, dial := listen(t, ctx)
-			sim := secc.NewSimEVSE()
-			sim.AC = acLimits
-			evse := &recordingEVSE{SimEVSE: sim}
-			srv := &seccnet.Server{
-				// Every service is offered: the EVCC's request decides.
-				Config: secc.Config{EVSE: evse, Services: []uint16{
-					secc.ServiceDC, secc.ServiceDCBPT, secc.ServiceAC, secc.ServiceACBPT}},
-				Logger: logger(t),
-			}
-			sctx, stop := context.WithCancel(ctx)
-			served := make(chan error, 1)
-			go func() { served <- srv.Serve(sctx, ln) }()
-
+			evse.mu.Lock()
+			evse.dc, evse.acPower = nil, nil
+			evse.mu.Unlock()
 			sb := evcc.NewSimBattery()
 			sb.Step = 10 * time.Second
 			if tc.bpt {
@@ -119,10 +130,6 @@ func TestMatrixOverTLS(t *testing.T) {
 			}
 			runErr := evccnet.Run(ctx, c, eng)
 			_ = c.Close()
-			stop()
-			if err := <-served; err != nil {
-				t.Errorf("Serve: %v", err)
-			}
 			if runErr != nil {
 				t.Fatalf("Run: %v", runErr)
 			}
