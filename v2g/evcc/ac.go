@@ -286,6 +286,7 @@ func (e *Engine) acOperatingPoint(now time.Time, res *ac.ACChargeLoopRes) (float
 		lo = -min(l.MaxDischargePower, e.ac.evse.MaxDischargePower)
 	}
 	var p float64
+	scheduled := false
 	switch {
 	case e.cfg.Dynamic && !e.bpt() && res.DynamicACCLResControlMode != nil:
 		p = acFl(res.DynamicACCLResControlMode.EVSETargetActivePower)
@@ -296,10 +297,27 @@ func (e *Engine) acOperatingPoint(now time.Time, res *ac.ACChargeLoopRes) (float
 		p = x.ACTarget(now)
 		hi = min(hi, e.ac.schedCharge)
 		lo = max(lo, -e.ac.schedDischarge)
+		scheduled = true
 	default:
 		return 0, fmt.Errorf("%w: AC_ChargeLoopRes of the wrong control mode", ErrUnexpected)
 	}
-	return min(max(p, lo), hi), nil
+	p = min(max(p, lo), hi)
+	// A power below either side's minimum is raised to it when the
+	// vehicle chose it (Scheduled) and that fits, else not applied.
+	minC, minD := max(l.MinChargePower, e.ac.evse.MinChargePower), max(l.MinDischargePower, e.ac.evse.MinDischargePower)
+	switch {
+	case p > 0 && p < minC:
+		if !scheduled || minC > hi {
+			return 0, nil
+		}
+		p = minC
+	case p < 0 && -p < minD:
+		if !scheduled || -minD < lo {
+			return 0, nil
+		}
+		p = -minD
+	}
+	return p, nil
 }
 
 // stepAC handles the AC responses; ok is false for any other message.

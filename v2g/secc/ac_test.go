@@ -248,20 +248,22 @@ func TestACChargeLoopOutOfKind(t *testing.T) {
 func TestACDynamicTarget(t *testing.T) {
 	l := NewSimACLimits() // 22 kW charge, 11 kW discharge
 	for _, tc := range []struct {
-		name                    string
-		bpt                     bool
-		energy, evMax, evDisMax float64
-		want                    float64
+		name string
+		bpt  bool
+		ev   evRequest
+		want float64
 	}{
-		{"charge at the EV's max", false, 5000, 11000, 0, 11000},
-		{"charge at the EVSE's max", false, 5000, 30000, 0, 22000},
-		{"nothing requested", false, 0, 11000, 0, 0},
-		{"no discharge without BPT", false, -500, 11000, 7400, 0},
-		{"discharge at the EV's max", true, -500, 11000, 7400, -7400},
-		{"discharge at the EVSE's max", true, -500, 11000, 15000, -11000},
-		{"BPT charge", true, 500, 11000, 7400, 11000},
+		{"charge at the EV's max", false, evRequest{5000, 11000, 1400, 0, 0}, 11000},
+		{"charge at the EVSE's max", false, evRequest{5000, 30000, 1400, 0, 0}, 22000},
+		{"EV max below the EVSE's min", false, evRequest{5000, 1000, 500, 0, 0}, 0},
+		{"nothing requested", false, evRequest{0, 11000, 1400, 0, 0}, 0},
+		{"no discharge without BPT", false, evRequest{-500, 11000, 1400, 7400, 1400}, 0},
+		{"discharge at the EV's max", true, evRequest{-500, 11000, 1400, 7400, 1400}, -7400},
+		{"discharge at the EVSE's max", true, evRequest{-500, 11000, 1400, 15000, 1400}, -11000},
+		{"EVSE discharge max below the EV's min", true, evRequest{-500, 11000, 1400, 15000, 12000}, 0},
+		{"BPT charge", true, evRequest{500, 11000, 1400, 7400, 1400}, 11000},
 	} {
-		if got := DynamicACTarget(l, tc.bpt, tc.energy, tc.evMax, tc.evDisMax); got != tc.want {
+		if got := dynamicACTarget(l, tc.bpt, tc.ev); got != tc.want {
 			t.Errorf("%s: %v W, want %v W", tc.name, got, tc.want)
 		}
 	}
