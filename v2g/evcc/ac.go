@@ -320,6 +320,16 @@ func (e *Engine) acOperatingPoint(now time.Time, res *ac.ACChargeLoopRes) (float
 	return p, nil
 }
 
+// acAfterPowerDelivery returns the request after PowerDeliveryRes in AC:
+// the first charge loop after Start, SessionStop after Stop (AC has no
+// welding detection).
+func (e *Engine) acAfterPowerDelivery(now time.Time) exi.Message {
+	if e.stopping {
+		return &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate}
+	}
+	return e.acChargeLoop(now)
+}
+
 // stepAC handles the AC responses; ok is false for any other message.
 func (e *Engine) stepAC(now time.Time, m exi.Message) (r Request, ok bool, err error) {
 	switch res := m.(type) {

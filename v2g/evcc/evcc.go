@@ -353,13 +353,11 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
 
 	case *iso20.PowerDeliveryRes:
-		switch {
-		case e.stopping && e.isAC():
-			return e.next(now, &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate})
-		case e.stopping:
+		if e.isAC() {
+			return e.next(now, e.acAfterPowerDelivery(now))
+		}
+		if e.stopping {
 			return e.next(now, &dc.DCWeldingDetectionReq{EVProcessing: dc.ProcessingFinished})
-		case e.isAC():
-			return e.next(now, e.acChargeLoop(now))
 		}
 		return e.next(now, e.chargeLoop(now))
 
