@@ -9,6 +9,7 @@ import (
 	"github.com/v2gstack/iso15118/exi"
 	"github.com/v2gstack/iso15118/v2g/evcc"
 	"github.com/v2gstack/iso15118/v2g/iso20"
+	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/secc"
 	"github.com/v2gstack/iso15118/v2g/session"
 	"github.com/v2gstack/iso15118/v2g/v2gtp"
@@ -262,5 +263,81 @@ func TestEVCCFailedMidLoop(t *testing.T) {
 	}
 	if _, err := p.v.HandleMessage(p.now, pt, b); !errors.Is(err, evcc.ErrClosed) {
 		t.Fatalf("after the end: %v", err)
+	}
+}
+
+// TestEVCCStopsOnEVSEViolation answers the first charge-loop request with
+// a response outside the vehicle's limits (80 A, 450 V, 20 A discharge for
+// NewSimBattery) or of the wrong control mode: the EVCC's next request is
+// PowerDelivery(Stop), and the session, finished with our SECC, ends with
+// ErrEVSEViolation.
+func TestEVCCStopsOnEVSEViolation(t *testing.T) {
+	full, _ := newPair(t).run(-1)
+	n := -1
+	for i, x := range full {
+		if x.kind == session.MsgDCChargeLoop {
+			n = i
+			break
+		}
+	}
+	if n < 0 {
+		t.Fatal("no charge loop")
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(*dc.DCChargeLoopRes)
+	}{
+		{"current", func(r *dc.DCChargeLoopRes) { r.EVSEPresentCurrent = dc.RationalNumber{Value: 200} }},
+		{"voltage", func(r *dc.DCChargeLoopRes) { r.EVSEPresentVoltage = dc.RationalNumber{Value: 600} }},
+		{"discharge current", func(r *dc.DCChargeLoopRes) { r.EVSEPresentCurrent = dc.RationalNumber{Value: -50} }},
+		{"control mode", func(r *dc.DCChargeLoopRes) {
+			r.BPTScheduledDCCLResControlMode = nil
+			r.ScheduledDCCLResControlMode = &dc.ScheduledDCCLResControlMode{}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPair(t)
+			_, req := p.run(n)
+			res, err := p.s.HandleMessage(p.now, req.PayloadType, req.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := session.Dispatch(res.PayloadType, session.PhaseDC, res.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.tamper(m.(*dc.DCChargeLoopRes))
+			pt, b := reencode(t, m)
+			req, err = p.v.HandleMessage(p.now, pt, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next, err := session.Dispatch(req.PayloadType, session.PhaseDC, req.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pd, ok := next.(*iso20.PowerDeliveryReq); !ok || pd.ChargeProgress != iso20.ChargeProgressStop {
+				t.Fatalf("next request %T %+v, want PowerDelivery(Stop)", next, next)
+			}
+			for i := 0; !req.Done; i++ {
+				if i > 50 {
+					t.Fatal("session does not end")
+				}
+				p.now = p.now.Add(20 * time.Millisecond)
+				res, err := p.s.HandleMessage(p.now, req.PayloadType, req.Payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if req, err = p.v.HandleMessage(p.now, res.PayloadType, res.Payload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !errors.Is(req.Reason, evcc.ErrEVSEViolation) {
+				t.Fatalf("session ended with %v", req.Reason)
+			}
+			if _, err := p.v.Closed(); !errors.Is(err, evcc.ErrEVSEViolation) {
+				t.Fatalf("Closed reports %v", err)
+			}
+		})
 	}
 }
