@@ -1,6 +1,7 @@
 package secc
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/v2gstack/iso15118/v2g/iso20/ac"
 	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/session"
+	"github.com/v2gstack/iso15118/v2g/v2gtp"
 )
 
 func acR(v int16) ac.RationalNumber { return ac.RationalNumber{Value: v} }
@@ -363,4 +365,63 @@ func TestSAPNamespaces(t *testing.T) {
 	if res.ResponseCode != apphand.ResponseCodeFailedNoNegotiation || res.SchemaID != nil || !r.Close {
 		t.Errorf("AC-only SECC, DC offer: %+v", res)
 	}
+}
+
+// answerPhase is the phase to decode an answer in: an AC or DC request in
+// a session of the other set is refused in the set of the request.
+func answerPhase(session0 session.Phase, pt v2gtp.PayloadType) session.Phase {
+	switch pt {
+	case v2gtp.ACMainstream:
+		return session.PhaseAC
+	case v2gtp.DCMainstream:
+		return session.PhaseDC
+	}
+	return session0
+}
+
+// FuzzHandleMessageAC feeds arbitrary payloads to an engine in an AC
+// session: it must answer, refuse or close, never panic, and every answer
+// must decode.
+func FuzzHandleMessageAC(f *testing.F) {
+	id := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	for _, m := range []struct {
+		pt v2gtp.PayloadType
+		m  exi.Message
+	}{
+		{v2gtp.Mainstream, &iso20.AuthorizationSetupReq{Header: iso20.MessageHeader{SessionID: id}}},
+		{v2gtp.ACMainstream, &ac.ACChargeLoopReq{Header: ac.MessageHeader{SessionID: id},
+			BPTDynamicACCLReqControlMode: &ac.BPTDynamicACCLReqControlMode{}}},
+		{v2gtp.ACMainstream, &ac.ACChargeParameterDiscoveryReq{Header: ac.MessageHeader{SessionID: id},
+			ACCPDReqEnergyTransferMode: &ac.ACCPDReqEnergyTransferMode{}}},
+		{v2gtp.DCMainstream, &dc.DCCableCheckReq{Header: dc.MessageHeader{SessionID: id}}},
+	} {
+		f.Add(uint16(m.pt), must(f, m.m))
+	}
+	f.Fuzz(func(t *testing.T, pt uint16, b []byte) {
+		e, err := New(Config{EVSE: NewSimEVSE(), Rand: bytes.NewReader(id),
+			Services: []uint16{ServiceAC, ServiceACBPT}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Start(t0)
+		sapReq := must(t, &apphand.SupportedAppProtocolReq{AppProtocol: []apphand.AppProtocol{
+			{ProtocolNamespace: session.NamespaceAC, VersionNumberMajor: 1, SchemaID: 1, Priority: 1}}})
+		setup := must(t, &iso20.SessionSetupReq{Header: iso20.MessageHeader{SessionID: make([]byte, 8)}, EVCCID: "EV"})
+		if _, err := e.HandleMessage(t0, v2gtp.SAP, sapReq); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.HandleMessage(t0, v2gtp.Mainstream, setup); err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.HandleMessage(t0, v2gtp.PayloadType(pt), b)
+		if err != nil {
+			if closed, _ := e.Closed(); !closed {
+				t.Fatalf("error %v without closing", err)
+			}
+			return
+		}
+		if _, err := session.Dispatch(r.PayloadType, answerPhase(session.PhaseAC, r.PayloadType), r.Payload); err != nil {
+			t.Fatalf("answer does not decode: %v", err)
+		}
+	})
 }
