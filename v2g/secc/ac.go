@@ -167,13 +167,6 @@ func acRNP(x float64) *ac.RationalNumber { r := acRN(x); return &r }
 
 func acFl(r ac.RationalNumber) float64 { return session.Float(r.Exponent, r.Value) }
 
-func acFlp(r *ac.RationalNumber, def float64) float64 {
-	if r == nil {
-		return def
-	}
-	return acFl(*r)
-}
-
 // handleAC answers the AC requests; ok is false for any other message.
 func (e *Engine) handleAC(now time.Time, m exi.Message) (res exi.Message, next session.Stage, ok bool) {
 	switch req := m.(type) {

@@ -14,6 +14,13 @@ import (
 	"github.com/v2gstack/iso15118/v2g/v2gtp"
 )
 
+func acFlp(r *ac.RationalNumber, def float64) float64 {
+	if r == nil {
+		return def
+	}
+	return acFl(*r)
+}
+
 func acR(v int16) ac.RationalNumber { return ac.RationalNumber{Value: v} }
 
 // acEngine returns an engine serving AC, AC_BPT and DC after an AC
