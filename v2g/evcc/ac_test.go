@@ -458,3 +458,50 @@ func TestACStopsOnEVSEViolation(t *testing.T) {
 		})
 	}
 }
+
+// TestSAPSchemaID: the EVCC maps the SchemaID answered back to its offer
+// and refuses one it did not offer.
+func TestSAPSchemaID(t *testing.T) {
+	for _, tc := range []struct {
+		id      uint8
+		want    session.Phase
+		refused bool
+	}{{1, session.PhaseDC, false}, {2, session.PhaseAC, false}, {3, 0, true}, {0, 0, true}} {
+		v, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(),
+			AppProtocols: []string{session.NamespaceDC, session.NamespaceAC}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Unix(1795453144, 0)
+		req, err := v.Start(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := session.Dispatch(req.PayloadType, session.PhaseSAP, req.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offer := m.(*apphand.SupportedAppProtocolReq).AppProtocol
+		if len(offer) != 2 || offer[0].ProtocolNamespace != session.NamespaceDC || offer[0].SchemaID != 1 ||
+			offer[0].Priority != 1 || offer[1].ProtocolNamespace != session.NamespaceAC || offer[1].SchemaID != 2 ||
+			offer[1].Priority != 2 {
+			t.Fatalf("offer %+v", offer)
+		}
+		id := tc.id
+		pt, b, err := session.Encode(nil, &apphand.SupportedAppProtocolRes{
+			ResponseCode: apphand.ResponseCodeOKSuccessfulNegotiation, SchemaID: &id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := v.HandleMessage(now, pt, b)
+		if tc.refused {
+			if !errors.Is(err, evcc.ErrRefused) || !r.Done {
+				t.Errorf("SchemaID %d: %+v, %v", tc.id, r, err)
+			}
+			continue
+		}
+		if err != nil || v.Phase() != tc.want {
+			t.Errorf("SchemaID %d: phase %v, %v; want %v", tc.id, v.Phase(), err, tc.want)
+		}
+	}
+}
