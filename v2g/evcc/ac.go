@@ -286,6 +286,7 @@ func (e *Engine) acOperatingPoint(now time.Time, res *ac.ACChargeLoopRes) (float
 		lo = -min(l.MaxDischargePower, e.ac.evse.MaxDischargePower)
 	}
 	var p float64
+	scheduled := false
 	switch {
 	case e.cfg.Dynamic && !e.bpt() && res.DynamicACCLResControlMode != nil:
 		p = acFl(res.DynamicACCLResControlMode.EVSETargetActivePower)
@@ -296,10 +297,66 @@ func (e *Engine) acOperatingPoint(now time.Time, res *ac.ACChargeLoopRes) (float
 		p = x.ACTarget(now)
 		hi = min(hi, e.ac.schedCharge)
 		lo = max(lo, -e.ac.schedDischarge)
+		scheduled = true
 	default:
-		return 0, fmt.Errorf("%w: AC_ChargeLoopRes of the wrong control mode", ErrUnexpected)
+		return 0, fmt.Errorf("%w: AC_ChargeLoopRes is not of the selected control mode", ErrEVSEViolation)
 	}
-	return min(max(p, lo), hi), nil
+	p = min(max(p, lo), hi)
+	// A power below either side's minimum is raised to it when the
+	// vehicle chose it (Scheduled) and that fits, else not applied.
+	minC, minD := max(l.MinChargePower, e.ac.evse.MinChargePower), max(l.MinDischargePower, e.ac.evse.MinDischargePower)
+	switch {
+	case p > 0 && p < minC:
+		if !scheduled || minC > hi {
+			return 0, nil
+		}
+		p = minC
+	case p < 0 && -p < minD:
+		if !scheduled || -minD < lo {
+			return 0, nil
+		}
+		p = -minD
+	}
+	return p, nil
+}
+
+// acAfterPowerDelivery returns the request after PowerDeliveryRes in AC:
+// the first charge loop after Start, SessionStop after Stop (AC has no
+// welding detection).
+func (e *Engine) acAfterPowerDelivery(now time.Time) exi.Message {
+	if e.stopping {
+		return &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate}
+	}
+	return e.acChargeLoop(now)
+}
+
+// checkACPresent checks the EVSE's present active power, when the
+// response carries it, against the vehicle's AC limits.
+func (e *Engine) checkACPresent(res *ac.ACChargeLoopRes) error {
+	var pr *ac.RationalNumber
+	switch {
+	case res.ScheduledACCLResControlMode != nil:
+		pr = res.ScheduledACCLResControlMode.EVSEPresentActivePower
+	case res.BPTScheduledACCLResControlMode != nil:
+		pr = res.BPTScheduledACCLResControlMode.EVSEPresentActivePower
+	case res.DynamicACCLResControlMode != nil:
+		pr = res.DynamicACCLResControlMode.EVSEPresentActivePower
+	case res.BPTDynamicACCLResControlMode != nil:
+		pr = res.BPTDynamicACCLResControlMode.EVSEPresentActivePower
+	}
+	if pr == nil {
+		return nil
+	}
+	l, p := e.acVehicle().ACLimits(), acFl(*pr)
+	switch {
+	case p > 0 && !within(p, l.MaxChargePower):
+		return fmt.Errorf("%w: present active power %g W above the vehicle's %g W", ErrEVSEViolation, p, l.MaxChargePower)
+	case p < 0 && !e.bpt():
+		return fmt.Errorf("%w: discharge power %g W in a session without BPT", ErrEVSEViolation, p)
+	case p < 0 && !within(-p, l.MaxDischargePower):
+		return fmt.Errorf("%w: discharge power %g W above the vehicle's %g W", ErrEVSEViolation, -p, l.MaxDischargePower)
+	}
+	return nil
 }
 
 // stepAC handles the AC responses; ok is false for any other message.
@@ -334,8 +391,14 @@ func (e *Engine) stepAC(now time.Time, m exi.Message) (r Request, ok bool, err e
 	case *ac.ACChargeLoopRes:
 		e.loops++
 		p, perr := e.acOperatingPoint(now, res)
+		if perr == nil {
+			perr = e.checkACPresent(res)
+		}
 		if perr != nil {
-			r, err = e.fail(perr)
+			// Stop drawing power and end the session in a controlled way.
+			e.acVehicle().SetActivePower(now, 0)
+			e.abnormal, e.stopping = perr, true
+			r, err = e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
 			return r, true, err
 		}
 		e.acVehicle().SetActivePower(now, p)

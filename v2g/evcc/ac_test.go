@@ -22,14 +22,14 @@ var testACLimits = secc.ACLimits{
 	NominalVoltage: 230, NominalFrequency: 50,
 }
 
-// exchange is one request and its response of an in-memory session.
-type exchange struct {
+// msgPair is one request and its response of an in-memory session.
+type msgPair struct {
 	req, res exi.Message
 }
 
 // runInMemory runs v against s on a fake clock, 200 ms per round trip,
 // and returns the decoded exchanges. after is called after each exchange.
-func runInMemory(t *testing.T, s *secc.Engine, v *evcc.Engine, phase session.Phase, after func()) []exchange {
+func runInMemory(t *testing.T, s *secc.Engine, v *evcc.Engine, phase session.Phase, after func()) []msgPair {
 	t.Helper()
 	now := time.Unix(1795453144, 0)
 	s.Start(now)
@@ -37,7 +37,7 @@ func runInMemory(t *testing.T, s *secc.Engine, v *evcc.Engine, phase session.Pha
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log []exchange
+	var log []msgPair
 	p := session.PhaseSAP
 	for n := 0; !req.Done; n++ {
 		if n > 100000 {
@@ -57,9 +57,9 @@ func runInMemory(t *testing.T, s *secc.Engine, v *evcc.Engine, phase session.Pha
 			p = phase
 		}
 		if qerr != nil || rerr != nil {
-			t.Fatalf("exchange %d does not decode in phase %v: %v, %v", n, p, qerr, rerr)
+			t.Fatalf("msgPair %d does not decode in phase %v: %v, %v", n, p, qerr, rerr)
 		}
-		log = append(log, exchange{qm, rm})
+		log = append(log, msgPair{qm, rm})
 		now = now.Add(150 * time.Millisecond)
 		req, err = v.HandleMessage(now, res.PayloadType, res.Payload)
 		if err != nil {
@@ -119,9 +119,9 @@ func ratp(r *ac.RationalNumber) (float64, bool) {
 	return rat(*r), true
 }
 
-// acPowers returns the powers of an AC charge-loop exchange: the EV's
+// acPowers returns the powers of an AC charge-loop msgPair: the EV's
 // present power, the SECC's target (Dynamic only) and present power.
-func acPowers(t *testing.T, x exchange) (evPresent float64, target *float64, evsePresent float64) {
+func acPowers(t *testing.T, x msgPair) (evPresent float64, target *float64, evsePresent float64) {
 	t.Helper()
 	q, r := x.req.(*ac.ACChargeLoopReq), x.res.(*ac.ACChargeLoopRes)
 	switch {
@@ -370,5 +370,138 @@ func TestConfigNeedsACVehicle(t *testing.T) {
 	}
 	if _, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(), AppProtocols: []string{"urn:iso:15118:2:2013:MsgDef"}}); err == nil {
 		t.Error("-2 namespace accepted")
+	}
+}
+
+// TestACStopsOnEVSEViolation: an AC_ChargeLoopRes of another control mode
+// or with a present power beyond the vehicle's limits makes the EVCC stop
+// drawing power and end the session with PowerDelivery(Stop) and
+// SessionStop, reporting ErrEVSEViolation.
+func TestACStopsOnEVSEViolation(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper func(*ac.ACChargeLoopRes)
+	}{
+		{"control mode", func(r *ac.ACChargeLoopRes) {
+			r.BPTDynamicACCLResControlMode = nil
+			r.ScheduledACCLResControlMode = &ac.ScheduledACCLResControlMode{}
+		}},
+		{"charge power", func(r *ac.ACChargeLoopRes) {
+			r.BPTDynamicACCLResControlMode.EVSEPresentActivePower = &ac.RationalNumber{Exponent: 1, Value: 2000}
+		}},
+		{"discharge power", func(r *ac.ACChargeLoopRes) {
+			r.BPTDynamicACCLResControlMode.EVSEPresentActivePower = &ac.RationalNumber{Exponent: 1, Value: -1000}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := secc.New(secc.Config{EVSE: secc.NewSimEVSE(), Services: []uint16{secc.ServiceACBPT}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bat := evcc.NewSimBattery()
+			bat.Discharge, bat.MinPct = true, 50
+			v, err := evcc.New(evcc.Config{Vehicle: bat, AC: true, BPT: true, Dynamic: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Unix(1795453144, 0)
+			s.Start(now)
+			req, err := v.Start(now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []session.Message
+			tampered := false
+			for n := 0; !req.Done; n++ {
+				if n > 100 {
+					t.Fatal("session does not end")
+				}
+				now = now.Add(100 * time.Millisecond)
+				res, err := s.HandleMessage(now, req.PayloadType, req.Payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pt, payload := res.PayloadType, res.Payload
+				if m, err := session.Dispatch(pt, session.PhaseAC, payload); err == nil {
+					if cl, ok := m.(*ac.ACChargeLoopRes); ok && !tampered && v.ChargeLoops() == 2 {
+						tc.tamper(cl)
+						tampered = true
+						if pt, payload, err = session.Encode(nil, cl); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				if req, err = v.HandleMessage(now, pt, payload); err != nil {
+					t.Fatal(err)
+				}
+				if tampered && !req.Done {
+					m, err := session.Dispatch(req.PayloadType, session.PhaseAC, req.Payload)
+					if err != nil {
+						t.Fatal(err)
+					}
+					k, _ := session.Kind(m)
+					kinds = append(kinds, k)
+				}
+			}
+			if !tampered {
+				t.Fatal("no third charge loop")
+			}
+			if len(kinds) != 2 || kinds[0] != session.MsgPowerDelivery || kinds[1] != session.MsgSessionStop {
+				t.Errorf("requests after the violation: %v, want PowerDelivery, SessionStop", kinds)
+			}
+			if !errors.Is(req.Reason, evcc.ErrEVSEViolation) {
+				t.Errorf("session ended with %v", req.Reason)
+			}
+			if p := bat.PresentActivePower(now); p != 0 {
+				t.Errorf("vehicle still draws %v W", p)
+			}
+		})
+	}
+}
+
+// TestSAPSchemaID: the EVCC maps the SchemaID answered back to its offer
+// and refuses one it did not offer.
+func TestSAPSchemaID(t *testing.T) {
+	for _, tc := range []struct {
+		id      uint8
+		want    session.Phase
+		refused bool
+	}{{1, session.PhaseDC, false}, {2, session.PhaseAC, false}, {3, 0, true}, {0, 0, true}} {
+		v, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(),
+			AppProtocols: []string{session.NamespaceDC, session.NamespaceAC}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Unix(1795453144, 0)
+		req, err := v.Start(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := session.Dispatch(req.PayloadType, session.PhaseSAP, req.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offer := m.(*apphand.SupportedAppProtocolReq).AppProtocol
+		if len(offer) != 2 || offer[0].ProtocolNamespace != session.NamespaceDC || offer[0].SchemaID != 1 ||
+			offer[0].Priority != 1 || offer[1].ProtocolNamespace != session.NamespaceAC || offer[1].SchemaID != 2 ||
+			offer[1].Priority != 2 {
+			t.Fatalf("offer %+v", offer)
+		}
+		id := tc.id
+		pt, b, err := session.Encode(nil, &apphand.SupportedAppProtocolRes{
+			ResponseCode: apphand.ResponseCodeOKSuccessfulNegotiation, SchemaID: &id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := v.HandleMessage(now, pt, b)
+		if tc.refused {
+			if !errors.Is(err, evcc.ErrRefused) || !r.Done {
+				t.Errorf("SchemaID %d: %+v, %v", tc.id, r, err)
+			}
+			continue
+		}
+		if err != nil || v.Phase() != tc.want {
+			t.Errorf("SchemaID %d: phase %v, %v; want %v", tc.id, v.Phase(), err, tc.want)
+		}
 	}
 }

@@ -93,6 +93,7 @@ type Engine struct {
 	tupleID   uint32
 	target    float64 // pre-charge target voltage
 	stopping  bool    // PowerDelivery(Stop) sent
+	abnormal  error   // why the engine stops the session itself, if it does
 	loops     int
 	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
 	evseKnown bool
@@ -357,18 +358,21 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
 
 	case *iso20.PowerDeliveryRes:
-		switch {
-		case e.stopping && e.isAC():
-			return e.next(now, &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate})
-		case e.stopping:
+		if e.isAC() {
+			return e.next(now, e.acAfterPowerDelivery(now))
+		}
+		if e.stopping {
 			return e.next(now, &dc.DCWeldingDetectionReq{EVProcessing: dc.ProcessingFinished})
-		case e.isAC():
-			return e.next(now, e.acChargeLoop(now))
 		}
 		return e.next(now, e.chargeLoop(now))
 
 	case *dc.DCChargeLoopRes:
 		e.loops++
+		if err := e.checkDCLoop(res); err != nil {
+			// Do not feed the battery; stop the power transfer first.
+			e.abnormal, e.stopping = err, true
+			return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
+		}
 		v.Measure(now, fl(res.EVSEPresentVoltage), fl(res.EVSEPresentCurrent))
 		if res.EVSEStatus != nil && res.EVSEStatus.EVSENotification == dc.EvseNotificationTerminate ||
 			v.ChargingComplete(now) {
@@ -381,8 +385,8 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate})
 
 	case *iso20.SessionStopRes:
-		e.end(nil)
-		return Request{Done: true}, nil
+		e.end(e.abnormal)
+		return Request{Done: true, Reason: e.abnormal}, nil
 	}
 	if r, ok, err := e.stepAC(now, m); ok {
 		return r, err

@@ -167,13 +167,6 @@ func acRNP(x float64) *ac.RationalNumber { r := acRN(x); return &r }
 
 func acFl(r ac.RationalNumber) float64 { return session.Float(r.Exponent, r.Value) }
 
-func acFlp(r *ac.RationalNumber, def float64) float64 {
-	if r == nil {
-		return def
-	}
-	return acFl(*r)
-}
-
 // handleAC answers the AC requests; ok is false for any other message.
 func (e *Engine) handleAC(now time.Time, m exi.Message) (res exi.Message, next session.Stage, ok bool) {
 	switch req := m.(type) {
@@ -212,18 +205,32 @@ func (e *Engine) acChargeParameterDiscovery(req *ac.ACChargeParameterDiscoveryRe
 	return res
 }
 
-// DynamicACTarget returns the active power (W, negative: discharge) the
+// evRequest is what the EV sends in a Dynamic AC charge loop: its target
+// energy request (Wh) and power limits (W, magnitudes).
+type evRequest struct {
+	targetEnergy               float64
+	maxCharge, minCharge       float64
+	maxDischarge, minDischarge float64
+}
+
+// dynamicACTarget returns the active power (W, negative: discharge) the
 // SECC asks for in a Dynamic AC charge loop: nothing when the EV requests
-// no energy, else the EV's maximum charge power bounded by the EVSE's;
-// with BPT, when the EV's target energy request is negative (it offers
-// energy), the EV's maximum discharge power bounded by the EVSE's.
-// evMaxDischarge is ignored without bpt.
-func DynamicACTarget(l ACLimits, bpt bool, targetEnergy, evMaxCharge, evMaxDischarge float64) float64 {
+// no energy, else the lower of both maximum charge powers; with BPT, when
+// the EV's target energy request is negative (it offers energy), the
+// lower of both maximum discharge powers. When that is below the higher
+// of both minimum powers, no power fits both sides and the target is 0.
+func dynamicACTarget(l ACLimits, bpt bool, ev evRequest) float64 {
+	fit := func(hi, lo float64) float64 {
+		if hi < lo || hi <= 0 {
+			return 0
+		}
+		return hi
+	}
 	switch {
-	case bpt && targetEnergy < 0:
-		return -max(0, min(evMaxDischarge, l.MaxDischargePower))
-	case targetEnergy > 0:
-		return max(0, min(evMaxCharge, l.MaxChargePower))
+	case bpt && ev.targetEnergy < 0:
+		return -fit(min(ev.maxDischarge, l.MaxDischargePower), max(ev.minDischarge, l.MinDischargePower))
+	case ev.targetEnergy > 0:
+		return fit(min(ev.maxCharge, l.MaxChargePower), max(ev.minCharge, l.MinChargePower))
 	}
 	return 0
 }
@@ -253,7 +260,8 @@ func (e *Engine) acChargeLoop(now time.Time, req *ac.ACChargeLoopReq) *ac.ACChar
 		}
 	case !e.bpt && e.dynamic && req.DynamicACCLReqControlMode != nil:
 		c := req.DynamicACCLReqControlMode
-		p := DynamicACTarget(l, false, acFl(c.EVTargetEnergyRequest), acFl(c.EVMaximumChargePower), 0)
+		p := dynamicACTarget(l, false, evRequest{targetEnergy: acFl(c.EVTargetEnergyRequest),
+			maxCharge: acFl(c.EVMaximumChargePower), minCharge: acFl(c.EVMinimumChargePower)})
 		x.SetActivePower(now, p)
 		res.DynamicACCLResControlMode = &ac.DynamicACCLResControlMode{
 			EVSETargetActivePower:  acRN(p),
@@ -261,8 +269,9 @@ func (e *Engine) acChargeLoop(now time.Time, req *ac.ACChargeLoopReq) *ac.ACChar
 		}
 	case e.bpt && e.dynamic && req.BPTDynamicACCLReqControlMode != nil:
 		c := req.BPTDynamicACCLReqControlMode
-		p := DynamicACTarget(l, true, acFl(c.EVTargetEnergyRequest), acFl(c.EVMaximumChargePower),
-			acFl(c.EVMaximumDischargePower))
+		p := dynamicACTarget(l, true, evRequest{targetEnergy: acFl(c.EVTargetEnergyRequest),
+			maxCharge: acFl(c.EVMaximumChargePower), minCharge: acFl(c.EVMinimumChargePower),
+			maxDischarge: acFl(c.EVMaximumDischargePower), minDischarge: acFl(c.EVMinimumDischargePower)})
 		x.SetActivePower(now, p)
 		res.BPTDynamicACCLResControlMode = &ac.BPTDynamicACCLResControlMode{
 			EVSETargetActivePower:  acRN(p),

@@ -1,6 +1,7 @@
 package secc
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -10,7 +11,15 @@ import (
 	"github.com/v2gstack/iso15118/v2g/iso20/ac"
 	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/session"
+	"github.com/v2gstack/iso15118/v2g/v2gtp"
 )
+
+func acFlp(r *ac.RationalNumber, def float64) float64 {
+	if r == nil {
+		return def
+	}
+	return acFl(*r)
+}
 
 func acR(v int16) ac.RationalNumber { return ac.RationalNumber{Value: v} }
 
@@ -248,20 +257,22 @@ func TestACChargeLoopOutOfKind(t *testing.T) {
 func TestACDynamicTarget(t *testing.T) {
 	l := NewSimACLimits() // 22 kW charge, 11 kW discharge
 	for _, tc := range []struct {
-		name                    string
-		bpt                     bool
-		energy, evMax, evDisMax float64
-		want                    float64
+		name string
+		bpt  bool
+		ev   evRequest
+		want float64
 	}{
-		{"charge at the EV's max", false, 5000, 11000, 0, 11000},
-		{"charge at the EVSE's max", false, 5000, 30000, 0, 22000},
-		{"nothing requested", false, 0, 11000, 0, 0},
-		{"no discharge without BPT", false, -500, 11000, 7400, 0},
-		{"discharge at the EV's max", true, -500, 11000, 7400, -7400},
-		{"discharge at the EVSE's max", true, -500, 11000, 15000, -11000},
-		{"BPT charge", true, 500, 11000, 7400, 11000},
+		{"charge at the EV's max", false, evRequest{5000, 11000, 1400, 0, 0}, 11000},
+		{"charge at the EVSE's max", false, evRequest{5000, 30000, 1400, 0, 0}, 22000},
+		{"EV max below the EVSE's min", false, evRequest{5000, 1000, 500, 0, 0}, 0},
+		{"nothing requested", false, evRequest{0, 11000, 1400, 0, 0}, 0},
+		{"no discharge without BPT", false, evRequest{-500, 11000, 1400, 7400, 1400}, 0},
+		{"discharge at the EV's max", true, evRequest{-500, 11000, 1400, 7400, 1400}, -7400},
+		{"discharge at the EVSE's max", true, evRequest{-500, 11000, 1400, 15000, 1400}, -11000},
+		{"EVSE discharge max below the EV's min", true, evRequest{-500, 11000, 1400, 15000, 12000}, 0},
+		{"BPT charge", true, evRequest{500, 11000, 1400, 7400, 1400}, 11000},
 	} {
-		if got := DynamicACTarget(l, tc.bpt, tc.energy, tc.evMax, tc.evDisMax); got != tc.want {
+		if got := dynamicACTarget(l, tc.bpt, tc.ev); got != tc.want {
 			t.Errorf("%s: %v W, want %v W", tc.name, got, tc.want)
 		}
 	}
@@ -361,4 +372,63 @@ func TestSAPNamespaces(t *testing.T) {
 	if res.ResponseCode != apphand.ResponseCodeFailedNoNegotiation || res.SchemaID != nil || !r.Close {
 		t.Errorf("AC-only SECC, DC offer: %+v", res)
 	}
+}
+
+// answerPhase is the phase to decode an answer in: an AC or DC request in
+// a session of the other set is refused in the set of the request.
+func answerPhase(session0 session.Phase, pt v2gtp.PayloadType) session.Phase {
+	switch pt {
+	case v2gtp.ACMainstream:
+		return session.PhaseAC
+	case v2gtp.DCMainstream:
+		return session.PhaseDC
+	}
+	return session0
+}
+
+// FuzzHandleMessageAC feeds arbitrary payloads to an engine in an AC
+// session: it must answer, refuse or close, never panic, and every answer
+// must decode.
+func FuzzHandleMessageAC(f *testing.F) {
+	id := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	for _, m := range []struct {
+		pt v2gtp.PayloadType
+		m  exi.Message
+	}{
+		{v2gtp.Mainstream, &iso20.AuthorizationSetupReq{Header: iso20.MessageHeader{SessionID: id}}},
+		{v2gtp.ACMainstream, &ac.ACChargeLoopReq{Header: ac.MessageHeader{SessionID: id},
+			BPTDynamicACCLReqControlMode: &ac.BPTDynamicACCLReqControlMode{}}},
+		{v2gtp.ACMainstream, &ac.ACChargeParameterDiscoveryReq{Header: ac.MessageHeader{SessionID: id},
+			ACCPDReqEnergyTransferMode: &ac.ACCPDReqEnergyTransferMode{}}},
+		{v2gtp.DCMainstream, &dc.DCCableCheckReq{Header: dc.MessageHeader{SessionID: id}}},
+	} {
+		f.Add(uint16(m.pt), must(f, m.m))
+	}
+	f.Fuzz(func(t *testing.T, pt uint16, b []byte) {
+		e, err := New(Config{EVSE: NewSimEVSE(), Rand: bytes.NewReader(id),
+			Services: []uint16{ServiceAC, ServiceACBPT}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Start(t0)
+		sapReq := must(t, &apphand.SupportedAppProtocolReq{AppProtocol: []apphand.AppProtocol{
+			{ProtocolNamespace: session.NamespaceAC, VersionNumberMajor: 1, SchemaID: 1, Priority: 1}}})
+		setup := must(t, &iso20.SessionSetupReq{Header: iso20.MessageHeader{SessionID: make([]byte, 8)}, EVCCID: "EV"})
+		if _, err := e.HandleMessage(t0, v2gtp.SAP, sapReq); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.HandleMessage(t0, v2gtp.Mainstream, setup); err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.HandleMessage(t0, v2gtp.PayloadType(pt), b)
+		if err != nil {
+			if closed, _ := e.Closed(); !closed {
+				t.Fatalf("error %v without closing", err)
+			}
+			return
+		}
+		if _, err := session.Dispatch(r.PayloadType, answerPhase(session.PhaseAC, r.PayloadType), r.Payload); err != nil {
+			t.Fatalf("answer does not decode: %v", err)
+		}
+	})
 }

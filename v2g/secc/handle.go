@@ -114,6 +114,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 			return res, session.StageSessionStopped, nil
 		}
 		e.selected = p
+		e.precharge = false
 		e.bpt = p.ServiceID == ServiceDCBPT || p.ServiceID == ServiceACBPT
 		e.dynamic = p.ParameterSetID == ParameterSetDynamic
 		return res, session.StageServiceSelection, nil
@@ -142,6 +143,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 		return res, session.StageCableCheckOngoing, nil
 
 	case *dc.DCPreChargeReq:
+		e.precharge = true
 		e.cfg.EVSE.SetTarget(now, DCTarget{Voltage: fl(req.EVTargetVoltage)})
 		v, _ := e.cfg.EVSE.Present(now)
 		return &dc.DCPreChargeRes{EVSEPresentVoltage: rn(v)}, session.StagePreCharge, nil
@@ -266,10 +268,16 @@ func (e *Engine) powerDelivery(now time.Time, req *iso20.PowerDeliveryReq) (exi.
 			res.ResponseCode = iso20.ResponseCodeFAILEDScheduleSelectionInvalid
 			return res, session.StageSessionStopped, nil
 		}
+		if e.phase == session.PhaseDC && !e.precharge {
+			// DC output only after cable check and pre-charge.
+			res.ResponseCode = iso20.ResponseCodeFAILEDSequenceError
+			return res, session.StageSessionStopped, nil
+		}
 		if err := e.cfg.EVSE.SetPower(now, true); err != nil {
 			res.ResponseCode = iso20.ResponseCodeFAILEDPowerDeliveryNotApplied
 			return res, session.StageSessionStopped, nil
 		}
+		e.powered = true
 		if e.stage != session.StagePowerDeliveryStart {
 			e.emit(EventPowerOn)
 		}
@@ -279,6 +287,7 @@ func (e *Engine) powerDelivery(now time.Time, req *iso20.PowerDeliveryReq) (exi.
 			res.ResponseCode = iso20.ResponseCodeFAILEDContactorError
 			return res, session.StageSessionStopped, nil
 		}
+		e.powered = false
 		e.emit(EventPowerOff)
 		return res, session.StagePowerDeliveryStop, nil
 	case iso20.ChargeProgressStandby:
