@@ -91,6 +91,9 @@ func checkConfig(cfg *Config) error {
 	}
 	for _, ns := range cfg.namespaces() {
 		p, ok := session.PhaseOf(ns)
+		if _, legacy := session.LegacyPhaseOf(ns); legacy {
+			continue
+		}
 		if !ok {
 			return fmt.Errorf("evcc: namespace %q not supported", ns)
 		}
@@ -103,11 +106,12 @@ func checkConfig(cfg *Config) error {
 
 func (e *Engine) appProtocolReq() *apphand.SupportedAppProtocolReq {
 	req := &apphand.SupportedAppProtocolReq{}
-	for i, ns := range e.cfg.namespaces() {
+	for i, ns := range e.cfg.offeredNamespaces() {
+		major, minor := versionOf(ns)
 		req.AppProtocol = append(req.AppProtocol, apphand.AppProtocol{
 			ProtocolNamespace:  ns,
-			VersionNumberMajor: session.VersionMajor,
-			VersionNumberMinor: session.VersionMinor,
+			VersionNumberMajor: major,
+			VersionNumberMinor: minor,
 			SchemaID:           uint8(i + 1),
 			Priority:           uint8(i + 1),
 		})
@@ -121,12 +125,15 @@ func (e *Engine) appProtocolRes(res *apphand.SupportedAppProtocolRes) error {
 	if res.ResponseCode == apphand.ResponseCodeFailedNoNegotiation || res.SchemaID == nil {
 		return fmt.Errorf("%w: supportedAppProtocol %v", ErrRefused, res.ResponseCode)
 	}
-	ns := e.cfg.namespaces()
+	ns := e.cfg.offeredNamespaces()
 	id := int(*res.SchemaID)
 	if id < 1 || id > len(ns) {
 		return fmt.Errorf("%w: supportedAppProtocol chose SchemaID %d, not offered", ErrRefused, id)
 	}
 	e.phase, _ = session.PhaseOf(ns[id-1])
+	if p, ok := session.LegacyPhaseOf(ns[id-1]); ok {
+		e.phase = p
+	}
 	return nil
 }
 

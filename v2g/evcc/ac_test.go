@@ -368,8 +368,8 @@ func TestConfigNeedsACVehicle(t *testing.T) {
 	if _, err := evcc.New(evcc.Config{Vehicle: dcOnlyVehicle{evcc.NewSimBattery()}}); err != nil {
 		t.Errorf("DC with a DC-only vehicle: %v", err)
 	}
-	if _, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(), AppProtocols: []string{"urn:iso:15118:2:2013:MsgDef"}}); err == nil {
-		t.Error("-2 namespace accepted")
+	if _, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(), AppProtocols: []string{session.NamespaceWPT}}); err == nil {
+		t.Error("WPT namespace accepted")
 	}
 }
 

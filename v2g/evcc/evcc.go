@@ -59,12 +59,18 @@ type Config struct {
 	// -20 AC namespace instead of only the -20 DC one.
 	AC bool
 	// AppProtocols, when set, are the namespaces offered in
-	// supportedAppProtocolReq (session.NamespaceDC, session.NamespaceAC),
-	// best first: entry i gets SchemaID and Priority i+1. The namespace
-	// the SECC chooses decides between AC and DC services.
+	// supportedAppProtocolReq (session.NamespaceDC, session.NamespaceAC,
+	// session.NamespaceDIN, session.NamespaceISO2), best first: entry i
+	// gets SchemaID and Priority i+1. The namespace the SECC chooses
+	// decides between AC and DC services, or a DIN SPEC 70121 or
+	// ISO 15118-2 DC EIM session.
 	AppProtocols []string
 	// Trace, when set, receives every message sent and received.
 	Trace session.TraceFunc
+	// PlainTCP tells the engine that its connection is not TLS: the -20
+	// namespaces of AppProtocols are then not offered, only
+	// session.NamespaceDIN and session.NamespaceISO2. The driver sets it.
+	PlainTCP bool
 }
 
 // Request is a request of the engine: a V2GTP payload to send.
@@ -98,6 +104,7 @@ type Engine struct {
 	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
 	evseKnown bool
 	ac        acState
+	lg        legacyEV
 }
 
 // New returns an Engine; call Start for its first request.
@@ -106,6 +113,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("evcc: Config.Vehicle is nil")
 	}
 	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
+	if err := checkLegacyConfig(&cfg); err != nil {
 		return nil, err
 	}
 	cfg.AppProtocols = append([]string(nil), cfg.AppProtocols...)
@@ -136,6 +146,10 @@ func (e *Engine) Deadline() (time.Time, bool) {
 func (e *Engine) HandleTimeout(now time.Time) error {
 	if e.closed || e.deadline.IsZero() || now.Before(e.deadline) {
 		return nil
+	}
+	if e.phase.Legacy() {
+		e.end(fmt.Errorf("%w waiting for %vRes", ErrTimeout, e.lg.waiting))
+		return e.reason
 	}
 	e.end(fmt.Errorf("%w waiting for %vRes", ErrTimeout, e.waiting))
 	return e.reason
@@ -182,6 +196,9 @@ func (e *Engine) send(now time.Time, m exi.Message) (Request, error) {
 func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []byte) (Request, error) {
 	if e.closed {
 		return Request{Done: true, Reason: e.reason}, ErrClosed
+	}
+	if e.phase.Legacy() {
+		return e.legacyMessage(now, pt, payload)
 	}
 	m, err := session.Dispatch(pt, e.phase, payload)
 	if err != nil {
@@ -239,6 +256,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 	case *apphand.SupportedAppProtocolRes:
 		if err := e.appProtocolRes(res); err != nil {
 			return e.fail(err)
+		}
+		if e.phase.Legacy() {
+			return e.legacyStart(now)
 		}
 		return e.next(now, &iso20.SessionSetupReq{EVCCID: v.EVCCID()})
 

@@ -9,7 +9,9 @@
 // ServiceDetail, ServiceSelection, DC_ChargeParameterDiscovery,
 // AC_ChargeParameterDiscovery, ScheduleExchange, DC_CableCheck,
 // DC_PreCharge, PowerDelivery, DC_ChargeLoop, AC_ChargeLoop,
-// DC_WeldingDetection and SessionStop. Plug and Charge, certificate
+// DC_WeldingDetection and SessionStop. With Config.Protocols it also
+// serves DIN SPEC 70121 and ISO 15118-2 DC sessions with EIM (see
+// legacy.go). Plug and Charge, certificate
 // installation, pause/resume and renegotiation are not implemented yet:
 // their requests end the session.
 package secc
@@ -75,6 +77,16 @@ type Config struct {
 	ParameterSets []uint16
 	// Trace, when set, receives every message received and sent.
 	Trace session.TraceFunc
+	// Protocols, when set, are the supportedAppProtocol namespaces the
+	// engine accepts: session.NamespaceDC and session.NamespaceAC (for
+	// the configured services), session.NamespaceDIN and
+	// session.NamespaceISO2 (DC with EIM). nil means the -20 namespaces
+	// of the configured services. The EV's priority picks among them.
+	Protocols []string
+	// PlainTCP tells the engine that its connection is not TLS: it then
+	// negotiates only DIN SPEC 70121 and ISO 15118-2, never -20. The
+	// driver sets it.
+	PlainTCP bool
 }
 
 // Response is an answer of the engine: a V2GTP payload to send.
@@ -111,6 +123,7 @@ type Engine struct {
 	now       time.Time // time of the input being handled
 	powered   bool      // PowerDelivery(Start) applied and not yet stopped
 	precharge bool      // DC pre-charge done since the service selection
+	lg        legacyState
 
 	events []Event
 }
@@ -144,6 +157,9 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	cfg.ParameterSets = append([]uint16(nil), cfg.ParameterSets...)
+	if err := checkProtocols(&cfg); err != nil {
+		return nil, err
+	}
 	r := cfg.Rand
 	if r == nil {
 		r = rand.Reader
@@ -250,6 +266,9 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 	if err := e.HandleTimeout(now); err != nil {
 		return Response{}, err
 	}
+	if e.phase.Legacy() {
+		return e.legacyMessage(now, pt, payload)
+	}
 	m, err := session.Dispatch(pt, e.phase, payload)
 	if err != nil {
 		if r, ok, rerr := e.otherSet(now, pt, payload); ok {
@@ -349,7 +368,7 @@ func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq
 	var best *apphand.AppProtocol
 	for i := range req.AppProtocol {
 		p := &req.AppProtocol[i]
-		if e.supportsNamespace(p.ProtocolNamespace) && p.VersionNumberMajor == session.VersionMajor &&
+		if e.acceptsProtocol(p.ProtocolNamespace, p.VersionNumberMajor) &&
 			(best == nil || p.Priority < best.Priority) {
 			best = p
 		}
@@ -357,7 +376,7 @@ func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq
 	res := &apphand.SupportedAppProtocolRes{ResponseCode: apphand.ResponseCodeFailedNoNegotiation}
 	if best != nil {
 		res.ResponseCode = apphand.ResponseCodeOKSuccessfulNegotiation
-		if best.VersionNumberMinor != session.VersionMinor {
+		if best.VersionNumberMinor != minorVersion(best.ProtocolNamespace) {
 			res.ResponseCode = apphand.ResponseCodeOKSuccessfulNegotiationWithMinorDeviation
 		}
 		id := best.SchemaID
@@ -378,6 +397,9 @@ func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq
 	}
 	e.stage = session.StageAppProtocol
 	e.phase, _ = session.PhaseOf(best.ProtocolNamespace)
+	if p, ok := session.LegacyPhaseOf(best.ProtocolNamespace); ok {
+		e.phase = p
+	}
 	e.deadline = now.Add(session.SECCSequenceTimeout)
 	return r, nil
 }
