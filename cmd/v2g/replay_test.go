@@ -71,6 +71,17 @@ func TestReplayFails(t *testing.T) {
 
 func TestReplayBadArgs(t *testing.T) {
 	file := testshared.Dir(t, "traces", "josev-iso2-eim-dc.evcc.jsonl")
+	// The -2 recording without its supportedAppProtocol exchange cannot be
+	// replayed.
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	cut := filepath.Join(t.TempDir(), "cut.jsonl")
+	if err := os.WriteFile(cut, []byte(strings.Join(lines[2:], "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		rc   int
@@ -80,7 +91,7 @@ func TestReplayBadArgs(t *testing.T) {
 		{[]string{"--trace", file, "--role", "ev"}, 2},
 		{[]string{"--trace", file, "--role", "evcc", "extra"}, 2},
 		{[]string{"--nope"}, 2},
-		{[]string{"--trace", file, "--role", "evcc"}, 1},
+		{[]string{"--trace", cut, "--role", "evcc"}, 1},
 		{[]string{"--trace", filepath.Join(t.TempDir(), "absent.jsonl"), "--role", "evcc"}, 1},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -8,6 +8,9 @@
 // A trace file is written by one side and holds both directions (see
 // package trace); which messages are the EVCC's is read from their kinds,
 // so either side's file of a session serves both roles.
+//
+// DIN SPEC 70121 and ISO 15118-2 recordings (DC with EIM) replay the same
+// way against our engines' DIN and -2 sessions (see legacy.go).
 package replay
 
 import (
@@ -54,8 +57,8 @@ func ParseRole(s string) (Role, error) {
 	return 0, fmt.Errorf("replay: role %q is neither secc nor evcc", s)
 }
 
-// ErrTrace reports a recording that cannot be replayed: not a -20
-// session, or requests and responses that do not pair up.
+// ErrTrace reports a recording that cannot be replayed: not a -20, DIN
+// or -2 session, or requests and responses that do not pair up.
 var ErrTrace = errors.New("replay: unusable trace")
 
 // Exchange is the verdict on one request/response pair.
@@ -160,6 +163,9 @@ func (r *Result) Summary() string {
 // cannot be configured for it; a replay that diverges is a Result with
 // failed exchanges.
 func Run(recs []session.TraceRecord, role Role) (*Result, error) {
+	if phase, ok := legacyPhase(recs); ok {
+		return runLegacy(recs, phase, role)
+	}
 	ps, err := pairs(recs)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package replay_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,17 +94,6 @@ func TestReplayShared(t *testing.T) {
 						t.Errorf("%d exchanges and %d recorded repetitions left out, recorded %d", len(res.Exchanges), skipped, all)
 					}
 				})
-			}
-		}
-	}
-}
-
-func TestReplayNotISO20(t *testing.T) {
-	dir := testshared.Dir(t, "traces")
-	for _, name := range []string{"josev-iso2-eim-dc.evcc.jsonl", "josev-din-dc.secc.jsonl"} {
-		for _, role := range []replay.Role{replay.RoleSECC, replay.RoleEVCC} {
-			if _, err := replay.RunFile(filepath.Join(dir, name), role); !errors.Is(err, replay.ErrTrace) {
-				t.Errorf("%s as %v: err = %v", name, role, err)
 			}
 		}
 	}

@@ -428,21 +428,24 @@ func TraceLegacy(f TraceFunc, now time.Time, dir Direction, p Phase, m *LegacyMe
 	if p == PhaseDIN {
 		ns = TraceNSDIN
 	}
+	name := LegacyMessageName(p, m)
+	f(TraceRecord{Time: now, Dir: dir, Namespace: ns, Name: name, Msg: doc, EXI: b})
+}
+
+// LegacyMessageName returns the body element name of m in phase p, e.g.
+// "ContractAuthenticationReq" (DIN) or "AuthorizationReq" (-2).
+func LegacyMessageName(p Phase, m *LegacyMessage) string {
 	name := m.Kind.String()
-	if p == PhaseDIN {
-		switch m.Kind {
-		case LMsgPaymentSelection:
-			name = "ServicePaymentSelection"
-		case LMsgAuthorization:
-			name = "ContractAuthentication"
-		}
-	} else if m.Kind == LMsgPaymentSelection {
+	switch {
+	case p == PhaseDIN && m.Kind == LMsgPaymentSelection:
+		name = "ServicePaymentSelection"
+	case p == PhaseDIN && m.Kind == LMsgAuthorization:
+		name = "ContractAuthentication"
+	case m.Kind == LMsgPaymentSelection:
 		name = "PaymentServiceSelection"
 	}
 	if m.Response {
-		name += "Res"
-	} else {
-		name += "Req"
+		return name + "Res"
 	}
-	f(TraceRecord{Time: now, Dir: dir, Namespace: ns, Name: name, Msg: doc, EXI: b})
+	return name + "Req"
 }
