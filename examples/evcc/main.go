@@ -6,6 +6,13 @@
 //
 //	evcc --iface eth1 --pki DIR [--ac] [--bpt=true] [--mode scheduled|dynamic]
 //	     [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D]
+//	     [--protocol iso20,din,iso2] [--plain-tcp]
+//
+// --protocol lists the protocols offered, best first; din and iso2 are DC
+// charging with EIM (no BPT, no AC). --plain-tcp is a lab switch that asks
+// SDP for no TLS (security 0x10) and runs DIN or ISO 15118-2 over plain
+// TCP; it is refused with iso20, which always runs over TLS, and needs no
+// --pki.
 //
 // AC cycles are printed with the EVSE's nominal voltage and the current per
 // phase of a three-phase supply.
@@ -21,9 +28,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -59,9 +68,11 @@ type options struct {
 	soc, target, minSOC float64
 	timeout             time.Duration
 	sdpRequests         int
+	protocols           []string // --protocol names, best first
+	plainTCP            bool
 }
 
-const usage = "usage: evcc --iface IFACE --pki DIR [--ac] [--bpt=true|false] [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D] [--sdp-requests N]"
+const usage = "usage: evcc --iface IFACE --pki DIR [--ac] [--bpt=true|false] [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D] [--sdp-requests N] [--protocol iso20,din,iso2] [--plain-tcp]"
 
 func inPct(x float64) bool { return x >= 0 && x <= 100 }
 
@@ -79,6 +90,8 @@ func parse(args []string) (options, error) {
 	minSOC := fs.Float64("min-soc", 40, "state of charge to discharge to, in percent")
 	timeout := fs.Duration("timeout", 60*time.Second, "limit for discovery and session together")
 	requests := fs.Int("sdp-requests", sdp.DefaultMaxRequests, "SDP requests before giving up")
+	protocols := fs.String("protocol", "iso20", "protocols offered, best first, comma-separated: iso20, din, iso2")
+	plain := fs.Bool("plain-tcp", false, "lab switch: DIN / ISO 15118-2 over plain TCP without TLS")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -91,7 +104,7 @@ func parse(args []string) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case *iface == "":
 		return o, errors.New("--iface is required")
-	case *dir == "":
+	case *dir == "" && !*plain:
 		return o, errors.New("--pki is required (create one with: v2g pki init --dir DIR --family p521)")
 	case *mode != "scheduled" && *mode != "dynamic":
 		return o, fmt.Errorf("--mode must be scheduled or dynamic, not %q", *mode)
@@ -105,6 +118,18 @@ func parse(args []string) (options, error) {
 		return o, errors.New("--timeout must be positive")
 	case *requests < 1:
 		return o, errors.New("--sdp-requests must be at least 1")
+	}
+	var err error
+	if o.protocols, err = parseProtocols(*protocols, *plain); err != nil {
+		return o, err
+	}
+	o.plainTCP = *plain
+	if !slices.Contains(o.protocols, "iso20") {
+		// DIN and -2 sessions are DC charging only.
+		if o.ac {
+			return o, errors.New("--ac needs iso20 in --protocol: DIN and ISO 15118-2 sessions are DC here")
+		}
+		o.bpt = false
 	}
 	return o, nil
 }
@@ -191,6 +216,13 @@ func (v *vehicle) cycle(now time.Time, watts, voltage, current float64) {
 func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
+	if o.plainTCP {
+		c, err := connectPlain(ctx, o, stdout, log)
+		if err != nil {
+			return err
+		}
+		return drive(ctx, o, c, "plain TCP without TLS (lab switch)", stdout)
+	}
 	d, err := pkidir.Load(o.pkiDir)
 	if err != nil {
 		return err
@@ -229,14 +261,29 @@ func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger)
 	}
 	addr := netip.AddrPortFrom(a.Addr.WithZone(o.iface), a.Port)
 	fmt.Fprintf(stdout, "SECC found at %v after %d SDP request(s)\n", addr, res.Requests)
+	c, err := v2gtls.Dial(ctx, "tcp6", addr.String(), tcfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("connecting to %v: %w", addr, ctx.Err())
+		}
+		return fmt.Errorf("connecting to %v: %w", addr, err)
+	}
+	cs := c.ConnectionState()
+	return drive(ctx, o, c, fmt.Sprintf("TLS: %s, group %v, %v", tls.VersionName(cs.Version), cs.CurveID, c.Profile()), stdout)
+}
 
+// drive runs the session on c, which it closes, and prints its course;
+// header describes the connection.
+func drive(ctx context.Context, o options, c net.Conn, header string, stdout io.Writer) error {
 	bat := evcc.NewSimBattery()
 	bat.CapacityWh = o.capacityKWh * 1000
 	bat.SOCPercent, bat.TargetPct, bat.MinPct = o.soc, o.target, o.minSOC
 	bat.Discharge, bat.Step = o.bpt, step
 	veh := &vehicle{SimBattery: bat, w: stdout}
-	eng, err := evcc.New(evcc.Config{Vehicle: veh, AC: o.ac, BPT: o.bpt, Dynamic: o.dynamic})
+	eng, err := evcc.New(evcc.Config{Vehicle: veh, AC: o.ac, BPT: o.bpt, Dynamic: o.dynamic,
+		AppProtocols: appProtocols(o.protocols, o.ac), PlainTCP: o.plainTCP})
 	if err != nil {
+		_ = c.Close()
 		return err
 	}
 	veh.eng = eng
@@ -247,23 +294,16 @@ func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger)
 	if o.bpt {
 		name += "_BPT"
 	}
-	c, err := v2gtls.Dial(ctx, "tcp6", addr.String(), tcfg)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("connecting to %v: %w", addr, ctx.Err())
-		}
-		return fmt.Errorf("connecting to %v: %w", addr, err)
-	}
-	cs := c.ConnectionState()
 	mode := "scheduled"
 	if o.dynamic {
 		mode = "dynamic"
 	}
-	fmt.Fprintf(stdout, "TLS: %s, group %v, %v; %s %s session: %.1f kWh battery, SOC %.0f %% -> %.0f %% -> %.0f %%\n",
-		tls.VersionName(cs.Version), cs.CurveID, c.Profile(), name, mode, o.capacityKWh, o.soc, o.target, o.minSOC)
+	fmt.Fprintf(stdout, "%s; %s %s session: %.1f kWh battery, SOC %.0f %% -> %.0f %% -> %.0f %%\n",
+		header, name, mode, o.capacityKWh, o.soc, o.target, o.minSOC)
 	start := time.Now()
 	runErr := evccnet.Run(ctx, c, eng)
 	_ = c.Close()
+	printProtocol(stdout, eng)
 	if l, ok := eng.EVSELimits(); ok {
 		fmt.Fprintf(stdout, "EVSE limits: max power %.0f W, max voltage %.0f V, max current %.0f A, max discharge power %.0f W, max discharge current %.0f A\n",
 			l.MaxChargePower, l.MaxVoltage, l.MaxChargeCurrent, l.MaxDischargePower, l.MaxDischargeCurrent)

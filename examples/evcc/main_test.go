@@ -18,6 +18,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--iface", "lo", "--pki", "x", "--mode", "fast"}, "--mode"},
 		{[]string{"--iface", "lo", "--pki", "x", "--min-soc", "90"}, "--min-soc"},
 		{[]string{"--bogus"}, "flag provided but not defined"},
+		{[]string{"--iface", "lo", "--plain-tcp"}, "--plain-tcp is a lab switch for DIN and ISO 15118-2 only"},
+		{[]string{"--iface", "lo", "--pki", "x", "--protocol", "din", "--ac"}, "--ac needs iso20"},
+		{[]string{"--iface", "lo", "--pki", "x", "--protocol", "iso15118-2"}, "unknown protocol"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), tc.args, &out, &errb)

@@ -5,7 +5,13 @@
 //	secc --iface eth1 --pki DIR [--port 50000] [--max-power W] [--max-voltage V]
 //	     [--max-current A] [--bpt=true] [--services dc,dc_bpt,ac,ac_bpt]
 //	     [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V]
-//	     [--modes scheduled,dynamic]
+//	     [--modes scheduled,dynamic] [--protocol iso20,din,iso2] [--plain-tcp]
+//
+// --protocol lists the protocols accepted (the EV's priority picks among
+// them); din and iso2 are DC with EIM. --plain-tcp is a lab switch that
+// serves DIN and ISO 15118-2 over plain TCP (SDP security 0x10) instead
+// of TLS; it is refused with iso20, which always runs over TLS, and needs
+// no --pki.
 //
 // Without --services it offers DC and, with --bpt, DC_BPT. The AC supply
 // is three-phase at --nominal-voltage (line to neutral) and 50 Hz.
@@ -50,9 +56,11 @@ type options struct {
 	acLimits      secc.ACLimits
 	services      []uint16
 	paramSets     []uint16
+	protocols     []string // --protocol names
+	plainTCP      bool
 }
 
-const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--services dc,dc_bpt,ac,ac_bpt] [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V] [--modes scheduled,dynamic]"
+const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--services dc,dc_bpt,ac,ac_bpt] [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V] [--modes scheduled,dynamic] [--protocol iso20,din,iso2] [--plain-tcp]"
 
 func parse(args []string) (options, error) {
 	fs := flag.NewFlagSet("secc", flag.ContinueOnError)
@@ -71,6 +79,8 @@ func parse(args []string) (options, error) {
 	acMaxPower := fs.Float64("ac-max-power", defAC.MaxChargePower, "maximum AC charge power in W")
 	acMaxDischarge := fs.Float64("ac-max-discharge-power", defAC.MaxDischargePower, "maximum AC discharge power in W")
 	nominal := fs.Float64("nominal-voltage", defAC.NominalVoltage, "AC nominal voltage (line to neutral) in V")
+	protocols := fs.String("protocol", "iso20", "protocols accepted, comma-separated: iso20, din, iso2")
+	plain := fs.Bool("plain-tcp", false, "lab switch: serve DIN / ISO 15118-2 over plain TCP without TLS")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -80,7 +90,7 @@ func parse(args []string) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case *iface == "":
 		return o, errors.New("--iface is required")
-	case *dir == "":
+	case *dir == "" && !*plain:
 		return o, errors.New("--pki is required (create one with: v2g pki init --dir DIR --family p521)")
 	case *port == 0 || *port > 65535:
 		return o, fmt.Errorf("--port %d out of range 1..65535", *port)
@@ -93,6 +103,11 @@ func parse(args []string) (options, error) {
 	case !(*nominal > 0 && *nominal < 1000):
 		return o, errors.New("--nominal-voltage must be in (0, 1000) V")
 	}
+	var err error
+	if o.protocols, err = parseProtocols(*protocols, *plain); err != nil {
+		return o, err
+	}
+	o.plainTCP = *plain
 	o.acLimits.MaxChargePower, o.acLimits.MaxDischargePower = *acMaxPower, *acMaxDischarge
 	o.acLimits.NominalVoltage = *nominal
 	o.port = uint16(*port)
@@ -161,6 +176,9 @@ func firstLine(err error) string {
 }
 
 func serve(ctx context.Context, o options, log *slog.Logger) error {
+	if o.plainTCP {
+		return servePlain(ctx, o, log)
+	}
 	d, err := pkidir.Load(o.pkiDir)
 	if err != nil {
 		return err
@@ -188,7 +206,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	evse := secc.NewSimEVSE()
 	evse.Limits = o.limits
 	evse.AC = o.acLimits
-	cfg := secc.Config{EVSE: evse, Services: o.services, ParameterSets: o.paramSets}
+	cfg := secc.Config{EVSE: evse, Services: o.services, ParameterSets: o.paramSets, Protocols: namespaces(o.protocols)}
 	if _, err := secc.New(cfg); err != nil {
 		return err
 	}

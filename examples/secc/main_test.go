@@ -21,6 +21,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--iface", "lo", "--pki", "x", "--ac-max-power", "100"}, "--ac-max-power"},
 		{[]string{"--iface", "lo", "--pki", "x", "--nominal-voltage", "0"}, "--nominal-voltage"},
 		{[]string{"--bogus"}, "flag provided but not defined"},
+		{[]string{"--iface", "lo", "--plain-tcp"}, "--plain-tcp is a lab switch for DIN and ISO 15118-2 only"},
+		{[]string{"--iface", "lo", "--plain-tcp", "--protocol", "din,iso20"}, "-20 always runs over TLS"},
+		{[]string{"--iface", "lo", "--pki", "x", "--protocol", "iso15118-2"}, "unknown protocol"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), tc.args, &out, &errb)
