@@ -1,0 +1,127 @@
+package evcc_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/v2gstack/iso15118/exi"
+	"github.com/v2gstack/iso15118/v2g/apphand"
+	"github.com/v2gstack/iso15118/v2g/evcc"
+	"github.com/v2gstack/iso15118/v2g/session"
+	"github.com/v2gstack/iso15118/v2g/v2gtp"
+)
+
+// legacySECC is a scripted DIN or -2 SECC.
+type legacySECC struct {
+	t     *testing.T
+	e     *evcc.Engine
+	phase session.Phase
+	now   time.Time
+}
+
+func newLegacySECC(t *testing.T, ns string) (*legacySECC, *session.LegacyMessage) {
+	t.Helper()
+	e, err := evcc.New(evcc.Config{Vehicle: evcc.NewSimBattery(), AppProtocols: []string{ns}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &legacySECC{t: t, e: e, now: time.Unix(1795453144, 0)}
+	s.phase, _ = session.LegacyPhaseOf(ns)
+	req, err := e.Start(s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := apphand.DecodeDocument(req.Payload, exi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.(*apphand.SupportedAppProtocolReq).AppProtocol
+	if len(p) != 1 || p[0].ProtocolNamespace != ns || p[0].VersionNumberMajor != 2 || p[0].VersionNumberMinor != 0 {
+		t.Fatalf("supportedAppProtocolReq %+v", p)
+	}
+	id := p[0].SchemaID
+	b, _ := (&apphand.SupportedAppProtocolRes{ResponseCode: apphand.ResponseCodeOKSuccessfulNegotiation, SchemaID: &id}).AppendEXI(nil, exi.Options{})
+	r, err := e.HandleMessage(s.now, v2gtp.SAP, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, s.decode(r)
+}
+
+func (s *legacySECC) decode(r evcc.Request) *session.LegacyMessage {
+	s.t.Helper()
+	if r.Done || r.PayloadType != v2gtp.SAP {
+		s.t.Fatalf("request %+v", r)
+	}
+	m, _, err := session.DecodeLegacy(s.phase, r.Payload)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return m
+}
+
+// answer sends res and returns the engine's next request and error.
+func (s *legacySECC) answer(res *session.LegacyMessage) (evcc.Request, error) {
+	s.t.Helper()
+	s.now = s.now.Add(10 * time.Millisecond)
+	res.Response = true
+	_, b, err := session.EncodeLegacy(s.phase, res)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.e.HandleMessage(s.now, v2gtp.SAP, b)
+}
+
+var seccID = []byte{9, 8, 7, 6, 5, 4, 3, 2}
+
+func TestLegacyEVCCNewSessionID(t *testing.T) {
+	for _, ns := range []string{session.NamespaceDIN, session.NamespaceISO2} {
+		s, req := newLegacySECC(t, ns)
+		if req.Kind != session.LMsgSessionSetup || len(req.SessionID) != 1 || req.SessionID[0] != 0 || len(req.EVCCID) != 6 {
+			t.Errorf("%s: first request %v, SessionID %x, EVCCID %x", ns, req.Kind, req.SessionID, req.EVCCID)
+		}
+		if d, ok := s.e.Deadline(); !ok || d.Sub(s.now) != 2*time.Second {
+			t.Errorf("%s: SessionSetupRes deadline %v", ns, d.Sub(s.now))
+		}
+		if err := s.e.HandleTimeout(s.now.Add(2 * time.Second)); !errors.Is(err, evcc.ErrTimeout) {
+			t.Errorf("%s: timeout: %v", ns, err)
+		}
+	}
+}
+
+func TestLegacyEVCCStopsOnFailed(t *testing.T) {
+	s, _ := newLegacySECC(t, session.NamespaceDIN)
+	r, err := s.answer(&session.LegacyMessage{Kind: session.LMsgSessionSetup, SessionID: seccID,
+		Code: session.LCodeOKNewSessionEstablished})
+	if err != nil || s.decode(r).Kind != session.LMsgServiceDiscovery {
+		t.Fatalf("after SessionSetupRes: %v", err)
+	}
+	r, err = s.answer(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery, SessionID: seccID,
+		Code: session.LCodeFAILED, External: true, Transfer: session.TransferDCExtended, ServiceID: 1})
+	if !errors.Is(err, evcc.ErrFailed) || !r.Done {
+		t.Fatalf("FAILED ServiceDiscoveryRes: %+v, %v", r, err)
+	}
+}
+
+func TestLegacyEVCCWrongSessionID(t *testing.T) {
+	s, _ := newLegacySECC(t, session.NamespaceISO2)
+	if _, err := s.answer(&session.LegacyMessage{Kind: session.LMsgSessionSetup, SessionID: seccID,
+		Code: session.LCodeOKNewSessionEstablished}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.answer(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery, SessionID: []byte{1},
+		External: true, Transfer: session.TransferDCExtended, ServiceID: 1})
+	if !errors.Is(err, evcc.ErrUnexpected) || !r.Done {
+		t.Fatalf("ServiceDiscoveryRes of another session: %+v, %v", r, err)
+	}
+}
+
+func TestLegacyEVCCRefusesZeroSessionID(t *testing.T) {
+	s, _ := newLegacySECC(t, session.NamespaceISO2)
+	r, err := s.answer(&session.LegacyMessage{Kind: session.LMsgSessionSetup, SessionID: make([]byte, 8),
+		Code: session.LCodeOKNewSessionEstablished})
+	if !errors.Is(err, evcc.ErrRefused) || !r.Done {
+		t.Fatalf("SessionID zero: %+v, %v", r, err)
+	}
+}
