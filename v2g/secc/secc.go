@@ -65,6 +65,17 @@ type Config struct {
 	// (ParameterSetScheduled, ParameterSetDynamic), in order; nil means
 	// both.
 	ParameterSets []uint16
+	// Paused keeps paused sessions so that a later connection can resume
+	// them; nil means a pause is answered OK but cannot be resumed. A
+	// driver shares one store between all its connections.
+	Paused PausedStore
+	// RefuseStandby answers PowerDelivery(Standby) with
+	// WARNING_StandbyNotAllowed.
+	RefuseStandby bool
+	// NoServiceRenegotiation refuses SessionStop(ServiceRenegotiation)
+	// with FAILED_NoServiceRenegotiationSupported and says so in
+	// ServiceDiscoveryRes.
+	NoServiceRenegotiation bool
 }
 
 // Response is an answer of the engine: a V2GTP payload to send.
@@ -98,6 +109,13 @@ type Engine struct {
 	bpt       bool
 	dynamic   bool
 	ongoing   time.Time // start of the current Ongoing loop
+
+	certHash   [64]byte // SHA-512 of the vehicle leaf certificate
+	certKnown  bool
+	authorized bool
+	powerOn    bool // PowerDelivery(Start) applied, not yet stopped
+	standby    bool
+	resumed    bool
 
 	events []Event
 }
