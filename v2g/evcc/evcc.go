@@ -84,6 +84,16 @@ type Engine struct {
 	loops     int
 	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
 	evseKnown bool
+
+	evseID        string
+	progress      iso20.ChargeProgress // of the last PowerDeliveryReq
+	after         stopKind             // how the session stops after PowerDelivery(Stop)
+	standby       bool
+	rampDown      bool // zero-current loop before PowerDelivery(Standby)
+	renegotiating bool // schedule renegotiation until PowerDelivery(Start)
+	resume        *Resume
+	resumed       bool
+	paused        bool
 }
 
 // New returns an Engine; call Start for its first request.
@@ -230,12 +240,15 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, &iso20.SessionSetupReq{EVCCID: v.EVCCID()})
 
 	case *iso20.SessionSetupRes:
+		if r, ok, err := e.setupResumed(now, res); ok {
+			return r, err
+		}
 		id := res.Header.SessionID
 		if res.ResponseCode != iso20.ResponseCodeOKNewSessionEstablished || len(id) != session.SessionIDLen ||
 			bytes.Equal(id, make([]byte, session.SessionIDLen)) {
 			return e.fail(fmt.Errorf("%w: SessionSetup %v, SessionID %x", ErrRefused, res.ResponseCode, id))
 		}
-		e.sessionID = bytes.Clone(id)
+		e.sessionID, e.evseID = bytes.Clone(id), res.EVSEID
 		return e.next(now, &iso20.AuthorizationSetupReq{})
 
 	case *iso20.AuthorizationSetupRes:
@@ -326,6 +339,11 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		} else if res.DynamicSEResControlMode == nil {
 			return e.fail(fmt.Errorf("%w: ScheduleExchangeRes not Dynamic", ErrUnexpected))
 		}
+		if e.renegotiating {
+			// The cable is live: no new cable check and pre-charge.
+			e.renegotiating = false
+			return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
+		}
 		return e.next(now, &dc.DCCableCheckReq{})
 
 	case *dc.DCCableCheckRes:
@@ -342,6 +360,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
 
 	case *iso20.PowerDeliveryRes:
+		if r, ok, err := e.powerDeliveryDone(now, res); ok {
+			return r, err
+		}
 		if e.stopping {
 			return e.next(now, &dc.DCWeldingDetectionReq{EVProcessing: dc.ProcessingFinished})
 		}
@@ -355,14 +376,16 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 			e.stopping = true
 			return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
 		}
+		if r, ok, err := e.afterLoop(now, dcNotification(res.EVSEStatus)); ok {
+			return r, err
+		}
 		return e.send(now, e.chargeLoop(now))
 
 	case *dc.DCWeldingDetectionRes:
-		return e.next(now, &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate})
+		return e.next(now, &iso20.SessionStopReq{ChargingSession: e.after.session()})
 
 	case *iso20.SessionStopRes:
-		e.end(nil)
-		return Request{Done: true}, nil
+		return e.sessionStopped(now)
 	}
 	return e.fail(fmt.Errorf("%w: %T", ErrUnexpected, m))
 }
@@ -428,6 +451,7 @@ func (e *Engine) preCharge(now time.Time) *dc.DCPreChargeReq {
 
 func (e *Engine) powerDelivery(now time.Time, p iso20.ChargeProgress) *iso20.PowerDeliveryReq {
 	req := &iso20.PowerDeliveryReq{EVProcessing: iso20.ProcessingFinished, ChargeProgress: p}
+	e.progress = p
 	if p == iso20.ChargeProgressStart {
 		l := e.cfg.Vehicle.DCLimits()
 		prof := &iso20.EVPowerProfile{
@@ -460,6 +484,9 @@ func (e *Engine) chargeLoop(now time.Time) *dc.DCChargeLoopReq {
 		EVPresentVoltage:  rn(v.PresentVoltage(now)),
 	}
 	tv, ti := v.Target(now)
+	if e.standby || e.rampDown {
+		ti, l.MaxDischargeCurrent = 0, 0
+	}
 	en := v.Energy(now)
 	switch {
 	case !e.cfg.Dynamic && !e.bpt():
