@@ -24,6 +24,9 @@ const WriteTimeout = 5 * time.Second
 
 // Server serves SECC sessions. One Server drives one EVSE, so it runs one
 // session at a time; further connections wait in the listener's backlog.
+// Its sessions share Config.Paused, or when that is nil a store of the
+// Server's own, so a session paused on one connection can be resumed on
+// another by the same vehicle certificate. A Server must not be copied.
 type Server struct {
 	// Config configures the engine of every session.
 	Config secc.Config
@@ -32,6 +35,9 @@ type Server struct {
 	// OnEvent, when set, is called with every engine event, from the
 	// goroutine that serves the connection.
 	OnEvent func(secc.Event)
+
+	storeOnce sync.Once
+	store     *secc.MemoryStore
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -77,10 +83,11 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 			err = fmt.Errorf("seccnet: close: %w", cerr)
 		}
 	}()
-	eng, err := secc.New(s.Config)
+	eng, err := secc.New(s.withStore(s.Config))
 	if err != nil {
 		return fmt.Errorf("seccnet: %w", err)
 	}
+	bindPeer(eng, conn)
 	// Cancelling ctx unblocks a pending read or write.
 	var wg sync.WaitGroup
 	wg.Add(1)
