@@ -6,6 +6,31 @@
 // This first version drives the DC and DC_BPT path with EIM
 // authorization, Scheduled or Dynamic control mode, from
 // supportedAppProtocol to SessionStop(Terminate).
+//
+// After each charge-loop response the engine follows the SECC's
+// EVSENotification (Terminate, Pause, ScheduleRenegotiation,
+// ServiceRenegotiation, ExitStandby) or, without one, asks a Vehicle that
+// implements Planner for an Action:
+//
+//   - Pause: PowerDelivery(Stop), welding detection, SessionStop(Pause);
+//     Paused then returns the Resume to give NewResumed for the next
+//     connection, whose SessionSetupReq carries the old SessionID. On
+//     OK_OldSessionJoined the session goes on at ChargeParameterDiscovery
+//     with the kept service (cable check and pre-charge again); on
+//     OK_NewSessionEstablished the paused data is dropped and a new
+//     session runs.
+//   - ScheduleRenegotiation: PowerDelivery(ScheduleRenegotiation), then
+//     ChargeParameterDiscovery and ScheduleExchange and straight to
+//     PowerDelivery(Start): the cable stayed live, cable check and
+//     pre-charge are not repeated.
+//   - ServiceRenegotiation: PowerDelivery(Stop), welding detection,
+//     SessionStop(ServiceRenegotiation) and a new service selection from
+//     ServiceDiscovery, chosen by a Vehicle that implements Reselector.
+//   - Standby: one charge loop at zero current, PowerDelivery(Standby),
+//     charge loops at zero current until ExitStandby, which sends
+//     PowerDelivery(Start).
+//
+// ScriptedVehicle wraps a Vehicle with such a plan by charge-loop number.
 package evcc
 
 import (

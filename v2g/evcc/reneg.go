@@ -167,12 +167,6 @@ func dcNotification(s *dc.EVSEStatus) *iso20.EvseNotification {
 // afterLoop acts on a charge-loop response's notification (nil: none)
 // or the vehicle's plan; false means: send the next charge-loop request.
 func (e *Engine) afterLoop(now time.Time, note *iso20.EvseNotification) (Request, bool, error) {
-	if e.rampDown {
-		// The zero-current loop is answered: enter standby.
-		e.rampDown = false
-		r, err := e.next(now, e.powerDelivery(now, iso20.ChargeProgressStandby))
-		return r, true, err
-	}
 	a := ActionContinue
 	if note != nil {
 		switch *note {
@@ -185,8 +179,18 @@ func (e *Engine) afterLoop(now time.Time, note *iso20.EvseNotification) (Request
 		case iso20.EvseNotificationServiceRenegotiation:
 			a = ActionServiceRenegotiation
 		}
-	} else if p, ok := e.cfg.Vehicle.(Planner); ok {
-		a = p.LoopAction(now, e.standby)
+	}
+	if e.rampDown {
+		e.rampDown = false
+		if a != ActionPause && a != ActionServiceRenegotiation {
+			// The zero-current loop is answered: enter standby.
+			r, err := e.next(now, e.powerDelivery(now, iso20.ChargeProgressStandby))
+			return r, true, err
+		}
+	} else if a == ActionContinue {
+		if p, ok := e.cfg.Vehicle.(Planner); ok {
+			a = p.LoopAction(now, e.standby)
+		}
 	}
 	var (
 		r   Request

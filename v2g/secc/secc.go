@@ -8,8 +8,42 @@
 // ServiceDetail, ServiceSelection, DC_ChargeParameterDiscovery,
 // ScheduleExchange, DC_CableCheck, DC_PreCharge, PowerDelivery,
 // DC_ChargeLoop, DC_WeldingDetection and SessionStop. Plug and Charge,
-// certificate installation, pause/resume, renegotiation and AC are not
-// implemented yet: their requests end the session.
+// certificate installation and AC are not implemented yet: their
+// requests end the session.
+//
+// Pause and resume: SessionStop(Pause) is accepted after
+// PowerDelivery(Stop) or welding detection, never with the cable live
+// (FAILED_PauseNotAllowed). The session (SessionID, selected service and
+// parameter set, authorization) goes into Config.Paused under
+// SHA-512(SessionID ‖ SHA-512(vehicle leaf certificate)); the driver
+// passes the certificate with SetPeerCertificate. A SessionSetupReq with
+// that SessionID from the same certificate is answered
+// OK_OldSessionJoined and continues at ChargeParameterDiscovery; any
+// other SessionID or certificate gets a new session. The EVSE asks the EV
+// to pause, to renegotiate or to leave standby through the optional
+// Notifier interface, whose answer goes into the EVSEStatus of the
+// charge-loop response.
+//
+// Schedule renegotiation (PowerDelivery(ScheduleRenegotiation) from the
+// charge loop or standby) holds the output at zero current with the
+// contactors closed and re-enters at ChargeParameterDiscovery; after the
+// new ScheduleExchange a DC EV goes straight to PowerDelivery(Start): the
+// cable stayed live and was checked, so cable check and pre-charge are
+// not repeated (the standard leaves this open; this follows the -20
+// reading of protocol facts §5.9 rather than -2, which repeats them). A
+// PowerDelivery(Start) after ScheduleExchange without power on is still
+// refused in DC.
+//
+// Service renegotiation (SessionStop(ServiceRenegotiation) after
+// PowerDelivery(Stop), with the session authorized) continues at
+// ServiceDiscovery with the authorization kept; the new selection runs
+// cable check and pre-charge again. Config.NoServiceRenegotiation refuses
+// it with FAILED_NoServiceRenegotiationSupported.
+//
+// Standby (PowerDelivery(Standby) from the charge loop) holds the output
+// at zero current while the EV keeps sending charge-loop requests, until
+// PowerDelivery Start, Stop or ScheduleRenegotiation; Config.RefuseStandby
+// answers WARNING_StandbyNotAllowed instead.
 package secc
 
 import (
