@@ -106,6 +106,7 @@ type Engine struct {
 	tupleID   uint32
 	target    float64 // pre-charge target voltage
 	stopping  bool    // PowerDelivery(Stop) sent
+	abnormal  error   // why the engine stops the session itself, if it does
 	loops     int
 	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
 	evseKnown bool
@@ -395,6 +396,11 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 
 	case *dc.DCChargeLoopRes:
 		e.loops++
+		if err := e.checkDCLoop(res); err != nil {
+			// Do not feed the battery; stop the power transfer first.
+			e.abnormal, e.stopping = err, true
+			return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
+		}
 		v.Measure(now, fl(res.EVSEPresentVoltage), fl(res.EVSEPresentCurrent))
 		if res.EVSEStatus != nil && res.EVSEStatus.EVSENotification == dc.EvseNotificationTerminate ||
 			v.ChargingComplete(now) {
@@ -410,6 +416,10 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, &iso20.SessionStopReq{ChargingSession: e.after.session()})
 
 	case *iso20.SessionStopRes:
+		if e.abnormal != nil {
+			e.end(e.abnormal)
+			return Request{Done: true, Reason: e.abnormal}, nil
+		}
 		return e.sessionStopped(now)
 	}
 	return e.fail(fmt.Errorf("%w: %T", ErrUnexpected, m))

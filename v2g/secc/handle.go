@@ -124,6 +124,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 			return res, session.StageSessionStopped, nil
 		}
 		e.selected = p
+		e.precharge = false
 		e.bpt = p.ServiceID == ServiceDCBPT
 		e.dynamic = p.ParameterSetID == ParameterSetDynamic
 		return res, session.StageServiceSelection, nil
@@ -152,6 +153,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 		return res, session.StageCableCheckOngoing, nil
 
 	case *dc.DCPreChargeReq:
+		e.precharge = true
 		e.cfg.EVSE.SetTarget(now, DCTarget{Voltage: fl(req.EVTargetVoltage)})
 		v, _ := e.cfg.EVSE.Present(now)
 		return &dc.DCPreChargeRes{EVSEPresentVoltage: rn(v)}, session.StagePreCharge, nil
@@ -256,7 +258,7 @@ func (e *Engine) powerDelivery(now time.Time, req *iso20.PowerDeliveryReq) (exi.
 	res := &iso20.PowerDeliveryRes{}
 	switch req.ChargeProgress {
 	case iso20.ChargeProgressStart:
-		if e.stage == session.StageChargeLoop || e.stage == session.StageScheduleExchange && e.phase == session.PhaseDC && !e.powerOn {
+		if e.stage == session.StageChargeLoop || e.stage == session.StageScheduleExchange && e.phase == session.PhaseDC && !e.powered {
 			// DC: only a renegotiated schedule skips cable check and pre-charge.
 			res.ResponseCode = iso20.ResponseCodeFAILEDSequenceError
 			return res, session.StageSessionStopped, nil
@@ -266,21 +268,26 @@ func (e *Engine) powerDelivery(now time.Time, req *iso20.PowerDeliveryReq) (exi.
 			res.ResponseCode = iso20.ResponseCodeFAILEDScheduleSelectionInvalid
 			return res, session.StageSessionStopped, nil
 		}
+		if e.phase == session.PhaseDC && !e.precharge {
+			// DC output only after cable check and pre-charge.
+			res.ResponseCode = iso20.ResponseCodeFAILEDSequenceError
+			return res, session.StageSessionStopped, nil
+		}
 		if err := e.cfg.EVSE.SetPower(now, true); err != nil {
 			res.ResponseCode = iso20.ResponseCodeFAILEDPowerDeliveryNotApplied
 			return res, session.StageSessionStopped, nil
 		}
-		if !e.powerOn {
+		if !e.powered {
 			e.emit(EventPowerOn)
 		}
-		e.powerOn, e.standby = true, false
+		e.powered, e.standby = true, false
 		return res, session.StagePowerDeliveryStart, nil
 	case iso20.ChargeProgressStop:
 		if err := e.cfg.EVSE.SetPower(now, false); err != nil {
 			res.ResponseCode = iso20.ResponseCodeFAILEDContactorError
 			return res, session.StageSessionStopped, nil
 		}
-		e.powerOn, e.standby = false, false
+		e.powered, e.standby = false, false
 		e.emit(EventPowerOff)
 		return res, session.StagePowerDeliveryStop, nil
 	case iso20.ChargeProgressStandby:

@@ -101,7 +101,7 @@ func (e *Engine) zeroCurrent(now time.Time) {
 // sending charge-loop requests; otherwise, or with Config.RefuseStandby,
 // WARNING_StandbyNotAllowed leaves the stage as it is.
 func (e *Engine) enterStandby(now time.Time, res *iso20.PowerDeliveryRes) (exi.Message, session.Stage, error) {
-	if e.cfg.RefuseStandby || !e.powerOn ||
+	if e.cfg.RefuseStandby || !e.powered ||
 		e.stage != session.StageChargeLoop && e.stage != session.StagePowerDeliveryStart && e.stage != session.StageStandby {
 		res.ResponseCode = iso20.ResponseCodeWARNINGStandbyNotAllowed
 		return res, e.stage, nil
@@ -119,7 +119,7 @@ func (e *Engine) enterStandby(now time.Time, res *iso20.PowerDeliveryRes) (exi.M
 // the contactors closed and the session re-enters at
 // ChargeParameterDiscovery.
 func (e *Engine) scheduleRenegotiation(now time.Time, res *iso20.PowerDeliveryRes) (exi.Message, session.Stage, error) {
-	if !e.powerOn || e.stage != session.StageChargeLoop && e.stage != session.StageStandby &&
+	if !e.powered || e.stage != session.StageChargeLoop && e.stage != session.StageStandby &&
 		e.stage != session.StagePowerDeliveryStart {
 		res.ResponseCode = iso20.ResponseCodeFAILEDScheduleRenegotiation
 		return res, session.StageSessionStopped, nil
@@ -137,7 +137,7 @@ func (e *Engine) cableLive() bool {
 	case session.StageCableCheckOngoing, session.StageCableCheck, session.StagePreCharge:
 		return true
 	}
-	return e.powerOn
+	return e.powered
 }
 
 // sessionStop answers SessionStopReq. Terminate is always accepted.

@@ -84,6 +84,7 @@ var (
 	ErrFailed          = errors.New("secc: session failed")
 	ErrClosed          = errors.New("secc: session is over")
 	ErrNoNegotiation   = errors.New("secc: no common application protocol")
+	ErrAborted         = errors.New("secc: session aborted")
 )
 
 // Config configures an Engine. EVSE is required.
@@ -143,11 +144,13 @@ type Engine struct {
 	bpt       bool
 	dynamic   bool
 	ongoing   time.Time // start of the current Ongoing loop
+	now       time.Time // time of the input being handled
+	powered   bool      // PowerDelivery(Start) applied and not yet stopped
+	precharge bool      // DC pre-charge done since the service selection
 
 	certHash   [64]byte // SHA-512 of the vehicle leaf certificate
 	certKnown  bool
 	authorized bool
-	powerOn    bool // PowerDelivery(Start) applied, not yet stopped
 	standby    bool
 	resumed    bool
 
@@ -215,6 +218,7 @@ func (e *Engine) Deadline() (time.Time, bool) {
 // HandleTimeout ends the session when the deadline has passed; it returns
 // the reason, or nil when the deadline has not passed.
 func (e *Engine) HandleTimeout(now time.Time) error {
+	e.now = now
 	d, ok := e.Deadline()
 	if !ok || now.Before(d) {
 		return nil
@@ -239,13 +243,37 @@ func (e *Engine) NextEvent() (Event, bool) {
 
 func (e *Engine) emit(k EventKind) { e.events = append(e.events, Event{Kind: k}) }
 
+// end closes the session. On an abnormal end (a non-nil reason) of a
+// session past SessionSetup the EVSE is commanded to switch its output
+// off, whatever the stage, so that no end of a session leaves power on
+// ([V2G20-443] and protocol facts §9); SetPower(false) must therefore be
+// harmless when the output is already off. A normal end with the output
+// still on (SessionStop from the charge loop) switches it off too.
 func (e *Engine) end(reason error) {
 	if e.closed {
 		return
 	}
 	e.closed, e.reason = true, reason
 	e.deadline, e.setup = time.Time{}, time.Time{}
-	e.events = append(e.events, Event{Kind: EventClosed, Err: reason})
+	if e.sessionID != nil && (reason != nil || e.powered) {
+		e.powered = false
+		if err := e.cfg.EVSE.SetPower(e.now, false); err != nil {
+			e.reason = fmt.Errorf("%w (and switching the output off failed: %w)", reason, err)
+		}
+	}
+	e.events = append(e.events, Event{Kind: EventClosed, Err: e.reason})
+}
+
+// Abort ends the session for a reason outside the engine (the connection
+// was lost, the driver is shutting down): like every abnormal end, it
+// commands the EVSE to switch its output off. It does nothing when the
+// session is already over.
+func (e *Engine) Abort(now time.Time, reason error) {
+	if reason == nil {
+		reason = ErrAborted
+	}
+	e.now = now
+	e.end(reason)
 }
 
 // HandleMessage handles one V2GTP payload and returns the response. An
@@ -256,6 +284,7 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 	if e.closed {
 		return Response{}, ErrClosed
 	}
+	e.now = now
 	// A request after the deadline comes too late: the session is over.
 	if err := e.HandleTimeout(now); err != nil {
 		return Response{}, err

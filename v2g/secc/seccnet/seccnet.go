@@ -104,6 +104,9 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 
 	eng.Start(time.Now())
 	defer s.drain(eng)
+	// However the connection ends, the engine ends the session, and an
+	// abnormal end switches the EVSE's output off.
+	defer func() { eng.Abort(time.Now(), err) }()
 	rd := v2gtp.NewReader(conn, 0)
 	var out []byte
 	for {
