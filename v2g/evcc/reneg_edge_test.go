@@ -234,3 +234,20 @@ func TestServiceDiscoveryRenegotiationFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestEVSETerminate: NotifyTerminate in a charge-loop response makes the
+// EV stop power and terminate.
+func TestEVSETerminate(t *testing.T) {
+	evse := &secc.ScriptedEVSE{EVSE: secc.NewSimEVSE(), At: map[int]secc.Notification{3: secc.NotifyTerminate}}
+	bat := evcc.NewSimBattery()
+	v, _ := evcc.New(evcc.Config{Vehicle: bat})
+	p := pump(t, newSECC(t, evse, nil, certA()), v, t0)
+	noError(t, p)
+	if n := p.count(session.MsgDCChargeLoop); n != 3 {
+		t.Errorf("%d charge loops, want 3", n)
+	}
+	stop, _ := p.first(session.MsgSessionStop)
+	if stop.stop != iso20.ChargingSessionTerminate || bat.SOCPercent >= bat.TargetPct {
+		t.Errorf("stop %v at SOC %.1f %%", stop.stop, bat.SOCPercent)
+	}
+}

@@ -6,8 +6,10 @@ import (
 )
 
 // withStore returns cfg with the Server's paused-session store when
-// cfg.Paused is nil: the Server's sessions share one secc.MemoryStore, so
-// a session paused on one connection resumes on a later one.
+// cfg.Paused is nil. The sessions of a Server share Config.Paused, or
+// without one a secc.MemoryStore of the Server's own, so a session paused
+// on one connection resumes on a later one from the same vehicle
+// certificate, which the driver hands to the engine (bindPeer).
 func (s *Server) withStore(cfg secc.Config) secc.Config {
 	if cfg.Paused == nil {
 		s.storeOnce.Do(func() { s.store = secc.NewMemoryStore(0) })

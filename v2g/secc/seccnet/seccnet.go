@@ -24,9 +24,6 @@ const WriteTimeout = 5 * time.Second
 
 // Server serves SECC sessions. One Server drives one EVSE, so it runs one
 // session at a time; further connections wait in the listener's backlog.
-// Its sessions share Config.Paused, or when that is nil a store of the
-// Server's own, so a session paused on one connection can be resumed on
-// another by the same vehicle certificate. A Server must not be copied.
 type Server struct {
 	// Config configures the engine of every session.
 	Config secc.Config
@@ -36,6 +33,7 @@ type Server struct {
 	// goroutine that serves the connection.
 	OnEvent func(secc.Event)
 
+	// The paused-session store of the sessions when Config.Paused is nil.
 	storeOnce sync.Once
 	store     *secc.MemoryStore
 }
