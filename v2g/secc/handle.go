@@ -258,8 +258,7 @@ func (e *Engine) powerDelivery(now time.Time, req *iso20.PowerDeliveryReq) (exi.
 	res := &iso20.PowerDeliveryRes{}
 	switch req.ChargeProgress {
 	case iso20.ChargeProgressStart:
-		if e.stage == session.StageChargeLoop || e.stage == session.StageScheduleExchange && e.phase == session.PhaseDC && !e.powered {
-			// DC: only a renegotiated schedule skips cable check and pre-charge.
+		if e.stage == session.StageChargeLoop {
 			res.ResponseCode = iso20.ResponseCodeFAILEDSequenceError
 			return res, session.StageSessionStopped, nil
 		}

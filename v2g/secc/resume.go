@@ -44,8 +44,7 @@ func (e *Engine) resume(now time.Time, req *iso20.SessionSetupReq) (*iso20.Sessi
 	e.sessionID, e.evccID = bytes.Clone(id), req.EVCCID
 	e.selected = p.Selected
 	e.offered[p.Selected] = true
-	e.bpt = p.Selected.ServiceID == ServiceDCBPT
-	e.dynamic = p.Selected.ParameterSetID == ParameterSetDynamic
+	e.bpt, e.dynamic = p.BPT, p.Dynamic
 	e.authorized, e.resumed = true, true
 	e.setup = time.Time{}
 	e.emit(EventSessionResumed)
@@ -62,6 +61,8 @@ func (e *Engine) pause(now time.Time) {
 			SessionID:  bytes.Clone(e.sessionID),
 			EVCCID:     e.evccID,
 			Selected:   e.selected,
+			BPT:        e.bpt,
+			Dynamic:    e.dynamic,
 			Authorized: e.authorized,
 			Paused:     now,
 		})

@@ -31,8 +31,8 @@
 // cable stayed live and was checked, so cable check and pre-charge are
 // not repeated (the standard leaves this open; this follows the -20
 // reading of protocol facts §5.9 rather than -2, which repeats them). A
-// PowerDelivery(Start) after ScheduleExchange without power on is still
-// refused in DC.
+// DC PowerDelivery(Start) without a pre-charge since the service
+// selection is still refused.
 //
 // Service renegotiation (SessionStop(ServiceRenegotiation) after
 // PowerDelivery(Stop), with the session authorized) continues at

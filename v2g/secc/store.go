@@ -32,6 +32,9 @@ type PausedSession struct {
 	SessionID []byte
 	EVCCID    string
 	Selected  session.ServicePair
+	// BPT and Dynamic say whether the selected service is bidirectional
+	// and its control mode Dynamic.
+	BPT, Dynamic bool
 	// Authorized is set when the session was authorized before it paused.
 	Authorized bool
 	// Paused is when the session paused.
