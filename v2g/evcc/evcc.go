@@ -520,7 +520,9 @@ func (e *Engine) chargeLoop(now time.Time) *dc.DCChargeLoopReq {
 	}
 	tv, ti := v.Target(now)
 	if e.standby || e.rampDown {
+		// Zero power: no current, no power either way.
 		ti, l.MaxDischargeCurrent = 0, 0
+		l.MaxChargePower, l.MinChargePower, l.MaxDischargePower, l.MinDischargePower = 0, 0, 0, 0
 	}
 	en := v.Energy(now)
 	switch {

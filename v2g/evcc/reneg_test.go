@@ -24,6 +24,7 @@ type step struct {
 	progress iso20.ChargeProgress
 	stop     iso20.ChargingSession
 	current  float64 // EVSEPresentCurrent of a DC_ChargeLoopRes
+	asked    float64 // current or power the DC_ChargeLoopReq asks for
 	note     *dc.EvseNotification
 	sid      []byte
 }
@@ -102,6 +103,8 @@ func pump(t *testing.T, s *secc.Engine, v *evcc.Engine, now time.Time) *pumped {
 			st.progress = r.ChargeProgress
 		case *iso20.SessionStopReq:
 			st.stop = r.ChargingSession
+		case *dc.DCChargeLoopReq:
+			st.asked = asked(r)
 		}
 		res, err := s.HandleMessage(now, req.PayloadType, req.Payload)
 		if err != nil {
@@ -146,6 +149,26 @@ func pump(t *testing.T, s *secc.Engine, v *evcc.Engine, now time.Time) *pumped {
 }
 
 var t0 = time.Unix(1795453144, 0)
+
+// asked returns what a DC_ChargeLoopReq asks for: the target current in
+// Scheduled, the largest of the maximum currents and powers in Dynamic.
+func asked(r *dc.DCChargeLoopReq) float64 {
+	f := func(x dc.RationalNumber) float64 { return session.Float(x.Exponent, x.Value) }
+	switch {
+	case r.ScheduledDCCLReqControlMode != nil:
+		return f(r.ScheduledDCCLReqControlMode.EVTargetCurrent)
+	case r.BPTScheduledDCCLReqControlMode != nil:
+		return f(r.BPTScheduledDCCLReqControlMode.EVTargetCurrent)
+	case r.DynamicDCCLReqControlMode != nil:
+		c := r.DynamicDCCLReqControlMode
+		return max(f(c.EVMaximumChargeCurrent), f(c.EVMaximumChargePower))
+	case r.BPTDynamicDCCLReqControlMode != nil:
+		c := r.BPTDynamicDCCLReqControlMode
+		return max(f(c.EVMaximumChargeCurrent), f(c.EVMaximumChargePower),
+			f(c.EVMaximumDischargeCurrent), f(c.EVMaximumDischargePower))
+	}
+	return -1
+}
 
 func certA() [64]byte { return sha512.Sum512([]byte("vehicle leaf A")) }
 func certB() [64]byte { return sha512.Sum512([]byte("vehicle leaf B")) }
@@ -550,7 +573,7 @@ func TestStandby(t *testing.T) {
 						}
 						if st.progress == iso20.ChargeProgressStandby {
 							// The loop before it ramped to zero.
-							if prev := p.steps[i-1]; prev.req != session.MsgDCChargeLoop || prev.current != 0 {
+							if prev := p.steps[i-1]; prev.req != session.MsgDCChargeLoop || prev.current != 0 || prev.asked != 0 {
 								t.Errorf("no zero-current loop before standby: %+v", prev)
 							}
 							state = 1
@@ -561,10 +584,10 @@ func TestStandby(t *testing.T) {
 						switch {
 						case state == 1:
 							standbyLoops++
-							if st.current != 0 || st.stage != session.StageStandby {
-								t.Errorf("standby loop: %v A in stage %v", st.current, st.stage)
+							if st.current != 0 || st.asked != 0 || st.stage != session.StageStandby {
+								t.Errorf("standby loop: EV asks %v, %v A in stage %v", st.asked, st.current, st.stage)
 							}
-						case state == 0 && st.current > 0:
+						case state == 0 && st.current > 0 && st.asked > 0:
 							before++
 						case state == 2 && st.current > 0:
 							after++
