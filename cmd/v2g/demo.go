@@ -22,13 +22,16 @@ import (
 // demoStep is the simulated time each charge-loop cycle integrates.
 const demoStep = 30 * time.Second
 
+// demoPhases is the number of phases of the simulated AC supply.
+const demoPhases = 3
+
 // demoEvery is how often a charge-loop cycle is printed; every direction
 // change and the last cycle are printed as well.
 const demoEvery = 20
 
 // demoOptions are the demo's command-line settings.
 type demoOptions struct {
-	dynamic             bool
+	dynamic, ac         bool
 	capacityKWh         float64
 	soc, target, minSOC float64
 	timeout             time.Duration
@@ -41,14 +44,16 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	mode := fs.String("mode", "dynamic", "control mode: scheduled or dynamic")
-	ac := fs.Bool("ac", false, "AC instead of DC (not supported yet)")
+	scheduled := fs.Bool("scheduled", false, "same as --mode scheduled")
+	dynamic := fs.Bool("dynamic", false, "same as --mode dynamic")
+	ac := fs.Bool("ac", false, "AC_BPT (three-phase AC) instead of DC_BPT")
 	capacity := fs.Float64("capacity", 60, "battery capacity in kWh")
 	soc := fs.Float64("soc", 20, "initial state of charge in percent")
 	target := fs.Float64("target", 80, "state of charge to charge to, in percent")
 	minSOC := fs.Float64("min-soc", 40, "state of charge to discharge to, in percent")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, "usage: v2g demo [--mode scheduled|dynamic] [--ac] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT]")
+			fmt.Fprintln(stdout, "usage: v2g demo [--mode scheduled|dynamic | --scheduled | --dynamic] [--ac] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT]")
 			return 0
 		}
 		fmt.Fprintf(stderr, "v2g demo: %v\n", firstLine(err))
@@ -58,12 +63,19 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "v2g demo: "+format+"\n", a...)
 		return 2
 	}
+	modeSet := false
+	fs.Visit(func(f *flag.Flag) { modeSet = modeSet || f.Name == "mode" })
+	switch {
+	case *scheduled && *dynamic, (*scheduled || *dynamic) && modeSet:
+		return fail("choose one of --mode, --scheduled and --dynamic")
+	case *scheduled:
+		*mode = "scheduled"
+	case *dynamic:
+		*mode = "dynamic"
+	}
 	switch {
 	case fs.NArg() > 0:
 		return fail("unexpected argument %q", fs.Arg(0))
-	case *ac:
-		fmt.Fprintln(stderr, "v2g demo: AC not supported yet")
-		return 1
 	case *mode != "scheduled" && *mode != "dynamic":
 		return fail("--mode must be scheduled or dynamic, not %q", *mode)
 	case !(*capacity > 0 && *capacity <= 1000):
@@ -74,7 +86,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return fail("--min-soc (%g) must be below --target (%g)", *minSOC, *target)
 	}
 	o := demoOptions{
-		dynamic: *mode == "dynamic", capacityKWh: *capacity,
+		dynamic: *mode == "dynamic", ac: *ac, capacityKWh: *capacity,
 		soc: *soc, target: *target, minSOC: *minSOC,
 		timeout: 60 * time.Second, every: demoEvery, step: demoStep, stdout: stdout,
 	}
@@ -96,6 +108,8 @@ func firstLine(err error) string {
 // cycles.
 type demoVehicle struct {
 	*evcc.SimBattery
+	eng     *evcc.Engine
+	phases  float64 // AC: phases of the EVSE, for the current per phase
 	w       io.Writer
 	every   int
 	cycles  int
@@ -116,10 +130,26 @@ func direction(i float64) string {
 // Measure implements evcc.Vehicle and prints the cycle.
 func (v *demoVehicle) Measure(now time.Time, voltage, current float64) {
 	v.SimBattery.Measure(now, voltage, current)
+	v.cycle(now, voltage*current, voltage, current)
+}
+
+// SetActivePower implements evcc.ACVehicle and prints the cycle with the
+// EVSE's nominal voltage and the derived current per phase.
+func (v *demoVehicle) SetActivePower(now time.Time, watts float64) {
+	v.SimBattery.SetActivePower(now, watts)
+	l, _ := v.eng.EVSEACLimits()
+	current := 0.0
+	if l.NominalVoltage > 0 {
+		current = watts / (v.phases * l.NominalVoltage)
+	}
+	v.cycle(now, watts, l.NominalVoltage, current)
+}
+
+func (v *demoVehicle) cycle(now time.Time, watts, voltage, current float64) {
 	v.cycles++
-	dir := direction(current)
+	dir := direction(watts)
 	line := fmt.Sprintf("cycle %4d  %-9s  %8.2f kW  %6.1f V  %7.1f A  SOC %5.1f %%",
-		v.cycles, dir, voltage*current/1000, voltage, current, v.SOCPercent)
+		v.cycles, dir, watts/1000, voltage, current, v.SOCPercent)
 	if dir != v.lastDir || v.cycles%v.every == 0 || v.ChargingComplete(now) {
 		fmt.Fprintln(v.w, line)
 		v.pending = ""
@@ -163,7 +193,11 @@ func demo(ctx context.Context, o demoOptions) error {
 	defer func() { _ = ln.Close() }()
 
 	evse := secc.NewSimEVSE()
-	srv := &seccnet.Server{Config: secc.Config{EVSE: evse, Services: []uint16{secc.ServiceDCBPT}}}
+	service, name := secc.ServiceDCBPT, "DC_BPT"
+	if o.ac {
+		service, name = secc.ServiceACBPT, "AC_BPT"
+	}
+	srv := &seccnet.Server{Config: secc.Config{EVSE: evse, Services: []uint16{service}}}
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(sctx, ln) }()
@@ -173,17 +207,21 @@ func demo(ctx context.Context, o demoOptions) error {
 	bat.CapacityWh = o.capacityKWh * 1000
 	bat.SOCPercent, bat.TargetPct, bat.MinPct = o.soc, o.target, o.minSOC
 	bat.Discharge, bat.Step = true, o.step
-	veh := &demoVehicle{SimBattery: bat, w: o.stdout, every: max(o.every, 1)}
-	eng, err := evcc.New(evcc.Config{Vehicle: veh, BPT: true, Dynamic: o.dynamic})
+	veh := &demoVehicle{SimBattery: bat, w: o.stdout, every: max(o.every, 1), phases: demoPhases}
+	eng, err := evcc.New(evcc.Config{Vehicle: veh, BPT: true, Dynamic: o.dynamic, AC: o.ac})
 	if err != nil {
 		return err
 	}
+	veh.eng = eng
 	mode := "scheduled"
 	if o.dynamic {
 		mode = "dynamic"
 	}
-	fmt.Fprintf(o.stdout, "DC_BPT %s session on %s: %.1f kWh battery, SOC %.0f %% -> %.0f %% -> %.0f %%\n",
-		mode, ln.Addr(), o.capacityKWh, o.soc, o.target, o.minSOC)
+	fmt.Fprintf(o.stdout, "%s %s session on %s: %.1f kWh battery, SOC %.0f %% -> %.0f %% -> %.0f %%\n",
+		name, mode, ln.Addr(), o.capacityKWh, o.soc, o.target, o.minSOC)
+	if o.ac {
+		fmt.Fprintf(o.stdout, "AC: %d phases at the EVSE's nominal voltage (line to neutral); current is per phase\n", demoPhases)
+	}
 	c, err := v2gtls.Dial(ctx, "tcp", ln.Addr().String(), ccfg)
 	if err != nil {
 		return err

@@ -1,10 +1,14 @@
 // Command evcc is an example ISO 15118-20 vehicle: it finds the SECC
 // with SDP on one interface, connects with the -20 TLS profile (the
-// vehicle leaf as client certificate) and runs a DC_BPT session that
-// charges a simulated battery to --target and discharges it to --min-soc.
+// vehicle leaf as client certificate) and runs a DC_BPT session (AC_BPT
+// with --ac) that charges a simulated battery to --target and discharges
+// it to --min-soc; with --bpt=false a DC (AC) session that only charges.
 //
-//	evcc --iface eth1 --pki DIR [--mode scheduled|dynamic] [--capacity KWH]
-//	     [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D]
+//	evcc --iface eth1 --pki DIR [--ac] [--bpt=true] [--mode scheduled|dynamic]
+//	     [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D]
+//
+// AC cycles are printed with the EVSE's nominal voltage and the current per
+// phase of a three-phase supply.
 //
 // DIR is a test PKI written by "v2g pki init --dir DIR --family p521".
 package main
@@ -50,14 +54,14 @@ func main() {
 // options are the command-line settings.
 type options struct {
 	iface, pkiDir       string
-	dynamic             bool
+	dynamic, ac, bpt    bool
 	capacityKWh         float64
 	soc, target, minSOC float64
 	timeout             time.Duration
 	sdpRequests         int
 }
 
-const usage = "usage: evcc --iface IFACE --pki DIR [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D] [--sdp-requests N]"
+const usage = "usage: evcc --iface IFACE --pki DIR [--ac] [--bpt=true|false] [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D] [--sdp-requests N]"
 
 func inPct(x float64) bool { return x >= 0 && x <= 100 }
 
@@ -67,6 +71,8 @@ func parse(args []string) (options, error) {
 	iface := fs.String("iface", "", "interface to discover the SECC on (required)")
 	dir := fs.String("pki", "", "test PKI directory written by v2g pki init (required)")
 	mode := fs.String("mode", "dynamic", "control mode: scheduled or dynamic")
+	ac := fs.Bool("ac", false, "ask for AC (AC_BPT) instead of DC (DC_BPT)")
+	bpt := fs.Bool("bpt", true, "ask for the bidirectional service and discharge after charging")
 	capacity := fs.Float64("capacity", 60, "battery capacity in kWh")
 	soc := fs.Float64("soc", 20, "initial state of charge in percent")
 	target := fs.Float64("target", 80, "state of charge to charge to, in percent")
@@ -77,7 +83,7 @@ func parse(args []string) (options, error) {
 		return options{}, err
 	}
 	o := options{
-		iface: *iface, pkiDir: *dir, dynamic: *mode == "dynamic", capacityKWh: *capacity,
+		iface: *iface, pkiDir: *dir, dynamic: *mode == "dynamic", ac: *ac, bpt: *bpt, capacityKWh: *capacity,
 		soc: *soc, target: *target, minSOC: *minSOC, timeout: *timeout, sdpRequests: *requests,
 	}
 	switch {
@@ -131,6 +137,7 @@ func firstLine(err error) string {
 // cycles.
 type vehicle struct {
 	*evcc.SimBattery
+	eng     *evcc.Engine
 	w       io.Writer
 	cycles  int
 	lastDir string
@@ -147,13 +154,31 @@ func direction(i float64) string {
 	return "idle"
 }
 
+// phases is the number of phases of the AC supply assumed for printing.
+const phases = 3
+
 // Measure implements evcc.Vehicle and prints the cycle.
 func (v *vehicle) Measure(now time.Time, voltage, current float64) {
 	v.SimBattery.Measure(now, voltage, current)
+	v.cycle(now, voltage*current, voltage, current)
+}
+
+// SetActivePower implements evcc.ACVehicle and prints the cycle.
+func (v *vehicle) SetActivePower(now time.Time, watts float64) {
+	v.SimBattery.SetActivePower(now, watts)
+	l, _ := v.eng.EVSEACLimits()
+	current := 0.0
+	if l.NominalVoltage > 0 {
+		current = watts / (phases * l.NominalVoltage)
+	}
+	v.cycle(now, watts, l.NominalVoltage, current)
+}
+
+func (v *vehicle) cycle(now time.Time, watts, voltage, current float64) {
 	v.cycles++
-	dir := direction(current)
+	dir := direction(watts)
 	line := fmt.Sprintf("cycle %4d  %-9s  %8.2f kW  %6.1f V  %7.1f A  SOC %5.1f %%",
-		v.cycles, dir, voltage*current/1000, voltage, current, v.SOCPercent)
+		v.cycles, dir, watts/1000, voltage, current, v.SOCPercent)
 	if dir != v.lastDir || v.cycles%every == 0 || v.ChargingComplete(now) {
 		fmt.Fprintln(v.w, line)
 		v.pending = ""
@@ -208,11 +233,19 @@ func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger)
 	bat := evcc.NewSimBattery()
 	bat.CapacityWh = o.capacityKWh * 1000
 	bat.SOCPercent, bat.TargetPct, bat.MinPct = o.soc, o.target, o.minSOC
-	bat.Discharge, bat.Step = true, step
+	bat.Discharge, bat.Step = o.bpt, step
 	veh := &vehicle{SimBattery: bat, w: stdout}
-	eng, err := evcc.New(evcc.Config{Vehicle: veh, BPT: true, Dynamic: o.dynamic})
+	eng, err := evcc.New(evcc.Config{Vehicle: veh, AC: o.ac, BPT: o.bpt, Dynamic: o.dynamic})
 	if err != nil {
 		return err
+	}
+	veh.eng = eng
+	name := "DC"
+	if o.ac {
+		name = "AC"
+	}
+	if o.bpt {
+		name += "_BPT"
 	}
 	c, err := v2gtls.Dial(ctx, "tcp6", addr.String(), tcfg)
 	if err != nil {
@@ -226,14 +259,18 @@ func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger)
 	if o.dynamic {
 		mode = "dynamic"
 	}
-	fmt.Fprintf(stdout, "TLS: %s, group %v, %v; DC_BPT %s session: %.1f kWh battery, SOC %.0f %% -> %.0f %% -> %.0f %%\n",
-		tls.VersionName(cs.Version), cs.CurveID, c.Profile(), mode, o.capacityKWh, o.soc, o.target, o.minSOC)
+	fmt.Fprintf(stdout, "TLS: %s, group %v, %v; %s %s session: %.1f kWh battery, SOC %.0f %% -> %.0f %% -> %.0f %%\n",
+		tls.VersionName(cs.Version), cs.CurveID, c.Profile(), name, mode, o.capacityKWh, o.soc, o.target, o.minSOC)
 	start := time.Now()
 	runErr := evccnet.Run(ctx, c, eng)
 	_ = c.Close()
 	if l, ok := eng.EVSELimits(); ok {
 		fmt.Fprintf(stdout, "EVSE limits: max power %.0f W, max voltage %.0f V, max current %.0f A, max discharge power %.0f W, max discharge current %.0f A\n",
 			l.MaxChargePower, l.MaxVoltage, l.MaxChargeCurrent, l.MaxDischargePower, l.MaxDischargeCurrent)
+	}
+	if l, ok := eng.EVSEACLimits(); ok {
+		fmt.Fprintf(stdout, "EVSE AC limits: max power %.0f W, min power %.0f W, max discharge power %.0f W, min discharge power %.0f W, nominal voltage %.0f V, nominal frequency %.0f Hz\n",
+			l.MaxChargePower, l.MinChargePower, l.MaxDischargePower, l.MinDischargePower, l.NominalVoltage, l.NominalFrequency)
 	}
 	if runErr != nil {
 		return fmt.Errorf("session: %w", runErr)

@@ -1,9 +1,14 @@
 // Command secc is an example ISO 15118-20 charging station: it answers
-// SDP on one interface and serves DC (and DC_BPT) sessions over TLS on
-// the interface's link-local address until SIGINT or SIGTERM.
+// SDP on one interface and serves DC, DC_BPT, AC and AC_BPT sessions over
+// TLS on the interface's link-local address until SIGINT or SIGTERM.
 //
 //	secc --iface eth1 --pki DIR [--port 50000] [--max-power W] [--max-voltage V]
-//	     [--max-current A] [--bpt=true] [--modes scheduled,dynamic]
+//	     [--max-current A] [--bpt=true] [--services dc,dc_bpt,ac,ac_bpt]
+//	     [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V]
+//	     [--modes scheduled,dynamic]
+//
+// Without --services it offers DC and, with --bpt, DC_BPT. The AC supply
+// is three-phase at --nominal-voltage (line to neutral) and 50 Hz.
 //
 // DIR is a test PKI written by "v2g pki init --dir DIR --family p521".
 package main
@@ -42,11 +47,12 @@ type options struct {
 	iface, pkiDir string
 	port          uint16
 	limits        secc.DCLimits
+	acLimits      secc.ACLimits
 	services      []uint16
 	paramSets     []uint16
 }
 
-const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--modes scheduled,dynamic]"
+const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--services dc,dc_bpt,ac,ac_bpt] [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V] [--modes scheduled,dynamic]"
 
 func parse(args []string) (options, error) {
 	fs := flag.NewFlagSet("secc", flag.ContinueOnError)
@@ -60,10 +66,15 @@ func parse(args []string) (options, error) {
 	maxCurrent := fs.Float64("max-current", def.MaxChargeCurrent, "maximum charge current in A")
 	bpt := fs.Bool("bpt", true, "offer DC_BPT (bidirectional) besides DC")
 	modes := fs.String("modes", "scheduled,dynamic", "control modes offered, comma-separated")
+	services := fs.String("services", "", "energy services offered, comma-separated (dc, dc_bpt, ac, ac_bpt); default from --bpt")
+	defAC := secc.NewSimACLimits()
+	acMaxPower := fs.Float64("ac-max-power", defAC.MaxChargePower, "maximum AC charge power in W")
+	acMaxDischarge := fs.Float64("ac-max-discharge-power", defAC.MaxDischargePower, "maximum AC discharge power in W")
+	nominal := fs.Float64("nominal-voltage", defAC.NominalVoltage, "AC nominal voltage (line to neutral) in V")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	o := options{iface: *iface, pkiDir: *dir, limits: def}
+	o := options{iface: *iface, pkiDir: *dir, limits: def, acLimits: defAC}
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -77,7 +88,13 @@ func parse(args []string) (options, error) {
 		return o, errors.New("--max-power, --max-voltage and --max-current must be positive")
 	case *maxVoltage < def.MinVoltage:
 		return o, fmt.Errorf("--max-voltage must be at least %g V", def.MinVoltage)
+	case !(*acMaxPower >= defAC.MinChargePower) || !(*acMaxDischarge >= defAC.MinDischargePower):
+		return o, fmt.Errorf("--ac-max-power and --ac-max-discharge-power must be at least %g W", defAC.MinChargePower)
+	case !(*nominal > 0 && *nominal < 1000):
+		return o, errors.New("--nominal-voltage must be in (0, 1000) V")
 	}
+	o.acLimits.MaxChargePower, o.acLimits.MaxDischargePower = *acMaxPower, *acMaxDischarge
+	o.acLimits.NominalVoltage = *nominal
 	o.port = uint16(*port)
 	o.limits.MaxChargePower, o.limits.MaxVoltage, o.limits.MaxChargeCurrent = *maxPower, *maxVoltage, *maxCurrent
 	o.limits.MaxDischargePower = min(o.limits.MaxDischargePower, *maxPower)
@@ -85,6 +102,20 @@ func parse(args []string) (options, error) {
 	o.services = []uint16{secc.ServiceDC}
 	if *bpt {
 		o.services = append(o.services, secc.ServiceDCBPT)
+	}
+	if *services != "" {
+		o.services = nil
+		seen := map[uint16]bool{}
+		for name := range strings.SplitSeq(*services, ",") {
+			id, ok := serviceIDs[strings.TrimSpace(name)]
+			if !ok {
+				return o, fmt.Errorf("--services: unknown service %q (want dc, dc_bpt, ac, ac_bpt)", name)
+			}
+			if !seen[id] {
+				seen[id] = true
+				o.services = append(o.services, id)
+			}
+		}
 	}
 	seen := map[uint16]bool{}
 	for m := range strings.SplitSeq(*modes, ",") {
@@ -156,6 +187,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	evse := secc.NewSimEVSE()
 	evse.Limits = o.limits
+	evse.AC = o.acLimits
 	cfg := secc.Config{EVSE: evse, Services: o.services, ParameterSets: o.paramSets}
 	if _, err := secc.New(cfg); err != nil {
 		return err
@@ -174,17 +206,37 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		return fmt.Errorf("TLS listener: %w", err)
 	}
 	defer func() { _ = ln.Close() }()
-	l := o.limits
+	l, a := o.limits, o.acLimits
 	log.Info("secc: serving",
 		"iface", o.iface, "addr", ln.Addr().String(), "sdp", sd.LocalAddr().String(),
 		"max_power_w", l.MaxChargePower, "max_voltage_v", l.MaxVoltage, "max_current_a", l.MaxChargeCurrent,
-		"max_discharge_power_w", l.MaxDischargePower, "bpt", len(o.services) > 1, "modes", modeNames(o.paramSets))
+		"max_discharge_power_w", l.MaxDischargePower,
+		"ac_max_power_w", a.MaxChargePower, "ac_max_discharge_power_w", a.MaxDischargePower,
+		"ac_nominal_voltage_v", a.NominalVoltage, "ac_nominal_frequency_hz", a.NominalFrequency,
+		"services", serviceNames(o.services), "modes", modeNames(o.paramSets))
 	srv := &seccnet.Server{Config: cfg, Logger: log}
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
 	log.Info("secc: shut down")
 	return nil
+}
+
+// serviceIDs are the names of --services.
+var serviceIDs = map[string]uint16{
+	"dc": secc.ServiceDC, "dc_bpt": secc.ServiceDCBPT, "ac": secc.ServiceAC, "ac_bpt": secc.ServiceACBPT,
+}
+
+func serviceNames(ids []uint16) string {
+	var s []string
+	for _, id := range ids {
+		for name, v := range serviceIDs {
+			if v == id {
+				s = append(s, name)
+			}
+		}
+	}
+	return strings.Join(s, ",")
 }
 
 func modeNames(ids []uint16) string {

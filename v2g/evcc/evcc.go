@@ -3,9 +3,10 @@
 // time, and answers with the next request; a driver owns the connection
 // and the clock.
 //
-// This first version drives the DC and DC_BPT path with EIM
-// authorization, Scheduled or Dynamic control mode, from
-// supportedAppProtocol to SessionStop(Terminate).
+// It drives the DC, DC_BPT, AC and AC_BPT paths with EIM authorization,
+// Scheduled or Dynamic control mode, from supportedAppProtocol to
+// SessionStop(Terminate). The message set (DC or AC) is the one the SECC
+// chooses among the namespaces offered in supportedAppProtocol.
 //
 // After each charge-loop response the engine follows the SECC's
 // EVSENotification (Terminate, Pause, ScheduleRenegotiation,
@@ -72,12 +73,21 @@ const PreChargeTolerance = 20
 
 // Config configures an Engine. Vehicle is required.
 type Config struct {
-	// Vehicle is the integrator's vehicle.
+	// Vehicle is the integrator's vehicle; when AC may be negotiated it
+	// must also implement ACVehicle.
 	Vehicle Vehicle
-	// BPT asks for DC_BPT when offered (else DC).
+	// BPT asks for DC_BPT (or AC_BPT) when offered (else DC or AC).
 	BPT bool
 	// Dynamic asks for the Dynamic control mode (else Scheduled).
 	Dynamic bool
+	// AC asks for AC: with AppProtocols nil the engine offers only the
+	// -20 AC namespace instead of only the -20 DC one.
+	AC bool
+	// AppProtocols, when set, are the namespaces offered in
+	// supportedAppProtocolReq (session.NamespaceDC, session.NamespaceAC),
+	// best first: entry i gets SchemaID and Priority i+1. The namespace
+	// the SECC chooses decides between AC and DC services.
+	AppProtocols []string
 }
 
 // Request is a request of the engine: a V2GTP payload to send.
@@ -110,6 +120,7 @@ type Engine struct {
 	loops     int
 	evse      DCLimits // from DC_ChargeParameterDiscoveryRes
 	evseKnown bool
+	ac        acState
 
 	evseID        string
 	progress      iso20.ChargeProgress // of the last PowerDeliveryReq
@@ -127,6 +138,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Vehicle == nil {
 		return nil, errors.New("evcc: Config.Vehicle is nil")
 	}
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
+	cfg.AppProtocols = append([]string(nil), cfg.AppProtocols...)
 	return &Engine{cfg: cfg}, nil
 }
 
@@ -173,13 +188,7 @@ func (e *Engine) Start(now time.Time) (Request, error) {
 	if e.waiting != session.MsgUnknown || e.closed {
 		return Request{}, errors.New("evcc: already started")
 	}
-	return e.send(now, &apphand.SupportedAppProtocolReq{AppProtocol: []apphand.AppProtocol{{
-		ProtocolNamespace:  session.NamespaceDC,
-		VersionNumberMajor: session.VersionMajor,
-		VersionNumberMinor: session.VersionMinor,
-		SchemaID:           1,
-		Priority:           1,
-	}}})
+	return e.send(now, e.appProtocolReq())
 }
 
 func (e *Engine) send(now time.Time, m exi.Message) (Request, error) {
@@ -259,10 +268,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 	v := e.cfg.Vehicle
 	switch res := m.(type) {
 	case *apphand.SupportedAppProtocolRes:
-		if res.ResponseCode == apphand.ResponseCodeFailedNoNegotiation || res.SchemaID == nil || *res.SchemaID != 1 {
-			return e.fail(fmt.Errorf("%w: supportedAppProtocol %v", ErrRefused, res.ResponseCode))
+		if err := e.appProtocolRes(res); err != nil {
+			return e.fail(err)
 		}
-		e.phase = session.PhaseDC
 		return e.next(now, &iso20.SessionSetupReq{EVCCID: v.EVCCID()})
 
 	case *iso20.SessionSetupRes:
@@ -295,11 +303,7 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, &iso20.ServiceDiscoveryReq{})
 
 	case *iso20.ServiceDiscoveryRes:
-		want := []uint16{ServiceDC}
-		if e.cfg.BPT {
-			want = []uint16{ServiceDCBPT, ServiceDC}
-		}
-		for _, w := range want {
+		for _, w := range e.wantServices() {
 			for _, s := range res.EnergyTransferServiceList.Service {
 				if s.ServiceID == w {
 					e.service = w
@@ -318,6 +322,7 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 			for _, p := range ps.Parameter {
 				if p.Name == "ControlMode" && p.IntValue != nil && *p.IntValue == mode {
 					e.paramSet = ps.ParameterSetID
+					e.serviceDetail(ps)
 					return e.next(now, &iso20.ServiceSelectionReq{SelectedEnergyTransferService: iso20.SelectedService{
 						ServiceID: e.service, ParameterSetID: ps.ParameterSetID,
 					}})
@@ -327,6 +332,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.fail(fmt.Errorf("%w: no parameter set with ControlMode %d", ErrNoService, mode))
 
 	case *iso20.ServiceSelectionRes:
+		if e.isAC() {
+			return e.next(now, e.acChargeParameterDiscovery())
+		}
 		return e.next(now, e.chargeParameterDiscovery())
 
 	case *dc.DCChargeParameterDiscoveryRes:
@@ -365,6 +373,10 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		} else if res.DynamicSEResControlMode == nil {
 			return e.fail(fmt.Errorf("%w: ScheduleExchangeRes not Dynamic", ErrUnexpected))
 		}
+		if e.isAC() {
+			e.renegotiating = false
+			return e.next(now, e.acAfterSchedule(now, res))
+		}
 		if e.renegotiating {
 			// The cable is live: no new cable check and pre-charge.
 			e.renegotiating = false
@@ -388,6 +400,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 	case *iso20.PowerDeliveryRes:
 		if r, ok, err := e.powerDeliveryDone(now, res); ok {
 			return r, err
+		}
+		if e.isAC() {
+			return e.next(now, e.acAfterPowerDelivery(now))
 		}
 		if e.stopping {
 			return e.next(now, &dc.DCWeldingDetectionReq{EVProcessing: dc.ProcessingFinished})
@@ -422,10 +437,13 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		}
 		return e.sessionStopped(now)
 	}
+	if r, ok, err := e.stepAC(now, m); ok {
+		return r, err
+	}
 	return e.fail(fmt.Errorf("%w: %T", ErrUnexpected, m))
 }
 
-func (e *Engine) bpt() bool { return e.service == ServiceDCBPT }
+func (e *Engine) bpt() bool { return e.service == ServiceDCBPT || e.service == ServiceACBPT }
 
 func eimAuthorization() *iso20.AuthorizationReq {
 	return &iso20.AuthorizationReq{
@@ -488,11 +506,10 @@ func (e *Engine) powerDelivery(now time.Time, p iso20.ChargeProgress) *iso20.Pow
 	req := &iso20.PowerDeliveryReq{EVProcessing: iso20.ProcessingFinished, ChargeProgress: p}
 	e.progress = p
 	if p == iso20.ChargeProgressStart {
-		l := e.cfg.Vehicle.DCLimits()
 		prof := &iso20.EVPowerProfile{
 			TimeAnchor: uint64(max(now.Unix(), 0)),
 			EVPowerProfileEntries: iso20.EVPowerProfileEntryList{EVPowerProfileEntry: []iso20.PowerScheduleEntry{
-				{Duration: 3600, Power: rc(l.MaxChargePower)},
+				{Duration: 3600, Power: rc(e.profilePower())},
 			}},
 		}
 		if e.cfg.Dynamic {

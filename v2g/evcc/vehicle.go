@@ -42,10 +42,12 @@ type Vehicle interface {
 }
 
 // SimBattery is a simulated battery: its voltage rises linearly with the
-// state of charge and it integrates the measured power over time.
+// state of charge and it integrates the measured power over time, DC
+// (Measure) or AC (SetActivePower). It implements Vehicle and ACVehicle.
 type SimBattery struct {
 	ID         string
 	Limits     DCLimits
+	AC         ACLimits
 	CapacityWh float64
 	SOCPercent float64
 	TargetPct  float64
@@ -63,9 +65,11 @@ type SimBattery struct {
 	last                time.Time
 	discharging         bool
 	charged, discharged float64
+	acPower             float64
 }
 
-// NewSimBattery returns a small 400 V battery at 20 % charging to 80 %.
+// NewSimBattery returns a small 400 V battery at 20 % charging to 80 %,
+// with an 11 kW on-board charger (see NewSimACLimits).
 func NewSimBattery() *SimBattery {
 	return &SimBattery{
 		ID: "WMIV2GSTACK000001",
@@ -76,6 +80,7 @@ func NewSimBattery() *SimBattery {
 			MaxDischargePower: 10000, MinDischargePower: 100,
 			MaxDischargeCurrent: 20, MinDischargeCurrent: 0,
 		},
+		AC:           NewSimACLimits(),
 		CapacityWh:   2000,
 		SOCPercent:   20,
 		TargetPct:    80,
@@ -126,13 +131,13 @@ func (b *SimBattery) PresentVoltage(time.Time) float64 {
 func (b *SimBattery) Target(now time.Time) (float64, float64) {
 	v := b.PresentVoltage(now)
 	if b.discharging {
-		if b.SOCPercent <= b.MinPct {
+		if b.atMinimum() {
 			return v, 0
 		}
 		return v, -min(b.Limits.MaxDischargeCurrent, b.Limits.MaxDischargePower/v)
 	}
 	i := min(b.Limits.MaxChargeCurrent, b.Limits.MaxChargePower/v)
-	if b.SOCPercent >= b.TargetPct {
+	if b.atTarget() {
 		i = 0
 	}
 	return v, i
@@ -140,6 +145,11 @@ func (b *SimBattery) Target(now time.Time) (float64, float64) {
 
 // Measure implements Vehicle.
 func (b *SimBattery) Measure(now time.Time, voltage, current float64) {
+	b.integrate(now, voltage*current)
+}
+
+// integrate adds the power (W) over the time since the last call, or Step.
+func (b *SimBattery) integrate(now time.Time, watts float64) {
 	var dt time.Duration
 	switch {
 	case b.Step > 0:
@@ -148,7 +158,7 @@ func (b *SimBattery) Measure(now time.Time, voltage, current float64) {
 		dt = now.Sub(b.last)
 	}
 	if dt > 0 {
-		wh := voltage * current * dt.Hours()
+		wh := watts * dt.Hours()
 		if wh >= 0 {
 			b.charged += wh
 		} else {
@@ -157,7 +167,7 @@ func (b *SimBattery) Measure(now time.Time, voltage, current float64) {
 		b.SOCPercent = min(100, max(0, b.SOCPercent+wh/b.CapacityWh*100))
 	}
 	b.last = now
-	if b.Discharge && !b.discharging && b.SOCPercent >= b.TargetPct {
+	if b.Discharge && !b.discharging && b.atTarget() {
 		b.discharging = true
 	}
 }
@@ -165,7 +175,21 @@ func (b *SimBattery) Measure(now time.Time, voltage, current float64) {
 // ChargingComplete implements Vehicle.
 func (b *SimBattery) ChargingComplete(time.Time) bool {
 	if b.Discharge {
-		return b.discharging && b.SOCPercent <= b.MinPct
+		return b.discharging && b.atMinimum()
 	}
-	return b.SOCPercent >= b.TargetPct
+	return b.atTarget()
+}
+
+// socResolution is the smallest energy (Wh) the engine's requests carry:
+// a RationalNumber with exponent -3. A state of charge this close to a
+// limit counts as reached, or a request would round to zero and the
+// session never end.
+const socResolution = 0.001
+
+func (b *SimBattery) atTarget() bool {
+	return b.SOCPercent >= b.TargetPct-socResolution/b.CapacityWh*100
+}
+
+func (b *SimBattery) atMinimum() bool {
+	return b.SOCPercent <= b.MinPct+socResolution/b.CapacityWh*100
 }

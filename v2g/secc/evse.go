@@ -61,12 +61,14 @@ type EVSE interface {
 	Present(now time.Time) (voltage, current float64)
 }
 
-// SimEVSE is a simulated DC charger: its output follows the target at
-// once, the insulation test passes after CableCheckRounds rounds and EIM
-// authorization is granted after AuthorizeRounds pending rounds.
+// SimEVSE is a simulated DC and AC charger: its output follows the target
+// at once, the insulation test passes after CableCheckRounds rounds and EIM
+// authorization is granted after AuthorizeRounds pending rounds. It
+// implements EVSE and ACEVSE.
 type SimEVSE struct {
 	ID               string
 	Limits           DCLimits
+	AC               ACLimits
 	CableCheckRounds int
 	AuthorizeRounds  int
 	RejectEIM        bool
@@ -74,10 +76,12 @@ type SimEVSE struct {
 	cableChecks, authorizations int
 	target                      DCTarget
 	on                          bool
+	acPower                     float64
 }
 
-// NewSimEVSE returns a simulated 500 V / 100 A / 50 kW bidirectional
-// charger.
+// NewSimEVSE returns a simulated 500 V / 100 A / 50 kW bidirectional DC
+// charger that is also a three-phase 230 V / 50 Hz / 22 kW bidirectional
+// AC charger (see NewSimACLimits).
 func NewSimEVSE() *SimEVSE {
 	return &SimEVSE{
 		ID: "DE*V2G*E0001",
@@ -88,6 +92,7 @@ func NewSimEVSE() *SimEVSE {
 			MaxDischargePower: 11000, MinDischargePower: 100,
 			MaxDischargeCurrent: 25, MinDischargeCurrent: 1,
 		},
+		AC:               NewSimACLimits(),
 		CableCheckRounds: 1,
 	}
 }
@@ -131,6 +136,7 @@ func (s *SimEVSE) SetPower(_ time.Time, on bool) error {
 	s.on = on
 	if !on {
 		s.target = DCTarget{}
+		s.acPower = 0
 	}
 	return nil
 }

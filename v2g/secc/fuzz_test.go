@@ -41,7 +41,7 @@ func FuzzHandleMessage(f *testing.F) {
 			}
 			return
 		}
-		if _, err := session.Dispatch(r.PayloadType, session.PhaseDC, r.Payload); err != nil {
+		if _, err := session.Dispatch(r.PayloadType, answerPhase(session.PhaseDC, r.PayloadType), r.Payload); err != nil {
 			t.Fatalf("answer does not decode: %v", err)
 		}
 	})

@@ -81,6 +81,9 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 	case *iso20.ServiceDiscoveryReq:
 		res := &iso20.ServiceDiscoveryRes{ServiceRenegotiationSupported: !e.cfg.NoServiceRenegotiation}
 		for _, s := range e.cfg.Services {
+			if servicePhase(s) != e.phase {
+				continue
+			}
 			res.EnergyTransferServiceList.Service = append(res.EnergyTransferServiceList.Service,
 				iso20.Service{ServiceID: s})
 		}
@@ -98,16 +101,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 			if id == ParameterSetDynamic {
 				mode = 2
 			}
-			ps := iso20.ParameterSet{ParameterSetID: id, Parameter: []iso20.Parameter{
-				intParam("Connector", 2),
-				intParam("ControlMode", mode),
-				intParam("EVSENominalVoltage", int32(e.cfg.EVSE.DCLimits().MaxVoltage)),
-				intParam("MobilityNeedsMode", 1),
-				intParam("Pricing", 0),
-			}}
-			if req.ServiceID == ServiceDCBPT {
-				ps.Parameter = append(ps.Parameter, intParam("BPTChannel", 1), intParam("GeneratorMode", 1))
-			}
+			ps := iso20.ParameterSet{ParameterSetID: id, Parameter: e.serviceParameters(req.ServiceID, mode)}
 			res.ServiceParameterList.ParameterSet = append(res.ServiceParameterList.ParameterSet, ps)
 			e.offered[session.ServicePair{ServiceID: req.ServiceID, ParameterSetID: id}] = true
 		}
@@ -125,7 +119,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 		}
 		e.selected = p
 		e.precharge = false
-		e.bpt = p.ServiceID == ServiceDCBPT
+		e.bpt = p.ServiceID == ServiceDCBPT || p.ServiceID == ServiceACBPT
 		e.dynamic = p.ParameterSetID == ParameterSetDynamic
 		return res, session.StageServiceSelection, nil
 
@@ -173,12 +167,15 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 	case *iso20.SessionStopReq:
 		return e.sessionStop(now, req)
 	}
+	if res, next, ok := e.handleAC(now, m); ok {
+		return res, next, nil
+	}
 	return nil, 0, fmt.Errorf("%w: %v", ErrUnsupported, k)
 }
 
 func (e *Engine) offers(id uint16) bool {
 	for _, s := range e.cfg.Services {
-		if s == id {
+		if s == id && servicePhase(s) == e.phase {
 			return true
 		}
 	}
@@ -228,14 +225,14 @@ func (e *Engine) scheduleExchange(now time.Time, req *iso20.ScheduleExchangeReq)
 		}
 		return res
 	}
-	l := e.cfg.EVSE.DCLimits()
+	charge, discharge := e.schedulePower()
 	anchor := uint64(max(now.Unix(), 0))
 	tuple := iso20.ScheduleTuple{
 		ScheduleTupleID: 1,
 		ChargingSchedule: iso20.ChargingSchedule{PowerSchedule: iso20.PowerSchedule{
 			TimeAnchor: anchor,
 			PowerScheduleEntries: iso20.PowerScheduleEntryList{PowerScheduleEntry: []iso20.PowerScheduleEntry{
-				{Duration: 86400, Power: rc(l.MaxChargePower)},
+				{Duration: 86400, Power: rc(charge)},
 			}},
 		}},
 	}
@@ -243,7 +240,7 @@ func (e *Engine) scheduleExchange(now time.Time, req *iso20.ScheduleExchangeReq)
 		tuple.DischargingSchedule = &iso20.ChargingSchedule{PowerSchedule: iso20.PowerSchedule{
 			TimeAnchor: anchor,
 			PowerScheduleEntries: iso20.PowerScheduleEntryList{PowerScheduleEntry: []iso20.PowerScheduleEntry{
-				{Duration: 86400, Power: rc(-l.MaxDischargePower)},
+				{Duration: 86400, Power: rc(-discharge)},
 			}},
 		}}
 	}
@@ -412,5 +409,5 @@ func failedResponse(k session.Message) exi.Message {
 	case session.MsgDCWeldingDetection:
 		return &dc.DCWeldingDetectionRes{}
 	}
-	return nil
+	return acFailedResponse(k)
 }

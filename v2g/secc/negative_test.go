@@ -143,12 +143,11 @@ var dcRequests = []session.Message{
 
 // scripted is an SECC engine driven through the first n steps of script.
 type scripted struct {
-	t     *testing.T
-	e     *Engine
-	evse  *powerLog
-	now   time.Time
-	id    []byte
-	phase session.Phase
+	t    *testing.T
+	e    *Engine
+	evse *powerLog
+	now  time.Time
+	id   []byte
 }
 
 func drive(t *testing.T, script []step, n int) *scripted {

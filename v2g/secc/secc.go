@@ -2,14 +2,15 @@
 // fed decoded-frame payloads and the current time, and answers with the
 // response payload; a driver owns the connection and the clock.
 //
-// This first version implements the DC and DC_BPT path with EIM
-// authorization, Scheduled and Dynamic control modes: supportedAppProtocol,
+// It implements the DC, DC_BPT, AC and AC_BPT services with EIM
+// authorization, Scheduled and Dynamic control modes: supportedAppProtocol
+// (the -20 DC and AC namespaces, as the configured services need),
 // SessionSetup, AuthorizationSetup, Authorization, ServiceDiscovery,
 // ServiceDetail, ServiceSelection, DC_ChargeParameterDiscovery,
-// ScheduleExchange, DC_CableCheck, DC_PreCharge, PowerDelivery,
-// DC_ChargeLoop, DC_WeldingDetection and SessionStop. Plug and Charge,
-// certificate installation and AC are not implemented yet: their
-// requests end the session.
+// AC_ChargeParameterDiscovery, ScheduleExchange, DC_CableCheck,
+// DC_PreCharge, PowerDelivery, DC_ChargeLoop, AC_ChargeLoop,
+// DC_WeldingDetection and SessionStop. Plug and Charge and certificate
+// installation are not implemented yet: their requests end the session.
 //
 // Pause and resume: SessionStop(Pause) is accepted after
 // PowerDelivery(Stop) or welding detection, never with the cable live
@@ -89,13 +90,18 @@ var (
 
 // Config configures an Engine. EVSE is required.
 type Config struct {
-	// EVSE is the integrator's charger.
+	// EVSE is the integrator's charger; with an AC service it must also
+	// implement ACEVSE.
 	EVSE EVSE
 	// Rand is the source of session IDs; nil means crypto/rand.
 	Rand io.Reader
-	// Services are the energy-transfer services offered, in order; nil
-	// means DC and DC_BPT.
+	// Services are the energy-transfer services offered, in order
+	// (ServiceDC, ServiceDCBPT, ServiceAC, ServiceACBPT); nil means DC and
+	// DC_BPT. A session negotiates the DC or the AC message set in
+	// supportedAppProtocol and is offered the services of that set.
 	Services []uint16
+	// AC holds the ServiceDetail parameters of the AC services.
+	AC ACOptions
 	// ParameterSets are the control modes offered for each service
 	// (ParameterSetScheduled, ParameterSetDynamic), in order; nil means
 	// both.
@@ -166,11 +172,14 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Services = []uint16{ServiceDC, ServiceDCBPT}
 	}
 	for _, s := range cfg.Services {
-		if s != ServiceDC && s != ServiceDCBPT {
+		if s != ServiceDC && s != ServiceDCBPT && !isAC(s) {
 			return nil, fmt.Errorf("secc: service %d not supported", s)
 		}
 	}
 	cfg.Services = append([]uint16(nil), cfg.Services...)
+	if err := checkAC(&cfg); err != nil {
+		return nil, err
+	}
 	if cfg.ParameterSets == nil {
 		cfg.ParameterSets = []uint16{ParameterSetScheduled, ParameterSetDynamic}
 	}
@@ -291,6 +300,9 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 	}
 	m, err := session.Dispatch(pt, e.phase, payload)
 	if err != nil {
+		if r, ok, rerr := e.otherSet(now, pt, payload); ok {
+			return r, rerr
+		}
 		e.end(fmt.Errorf("%w: %w", ErrMalformed, err))
 		return Response{}, e.reason
 	}
@@ -307,7 +319,7 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 		return e.refuse(now, k, iso20.ResponseCodeFAILEDUnknownSession,
 			fmt.Errorf("%w: %x in %v", ErrUnknownSession, id, k))
 	}
-	if !session.Allowed(e.stage, true, false, k) {
+	if !session.Allowed(e.stage, e.dcSession(), false, k) {
 		return e.refuse(now, k, iso20.ResponseCodeFAILEDSequenceError,
 			fmt.Errorf("%w: %v in stage %v", ErrSequence, k, e.stage))
 	}
@@ -383,7 +395,7 @@ func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq
 	var best *apphand.AppProtocol
 	for i := range req.AppProtocol {
 		p := &req.AppProtocol[i]
-		if p.ProtocolNamespace == session.NamespaceDC && p.VersionNumberMajor == session.VersionMajor &&
+		if e.supportsNamespace(p.ProtocolNamespace) && p.VersionNumberMajor == session.VersionMajor &&
 			(best == nil || p.Priority < best.Priority) {
 			best = p
 		}
@@ -409,7 +421,8 @@ func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq
 		r.Close, r.Reason = true, ErrNoNegotiation
 		return r, nil
 	}
-	e.stage, e.phase = session.StageAppProtocol, session.PhaseDC
+	e.stage = session.StageAppProtocol
+	e.phase, _ = session.PhaseOf(best.ProtocolNamespace)
 	e.deadline = now.Add(session.SECCSequenceTimeout)
 	return r, nil
 }
