@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/v2gstack/iso15118/exi"
 	"github.com/v2gstack/iso15118/v2g/iso20"
+	"github.com/v2gstack/iso15118/v2g/iso20/ac"
 	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/session"
 )
@@ -79,7 +81,9 @@ func NewResumed(cfg Config, r Resume) (*Engine, error) {
 	if len(r.SessionID) != session.SessionIDLen || bytes.Equal(r.SessionID, make([]byte, session.SessionIDLen)) {
 		return nil, fmt.Errorf("%w: SessionID %x", ErrResume, r.SessionID)
 	}
-	if r.Service != ServiceDC && r.Service != ServiceDCBPT {
+	switch r.Service {
+	case ServiceDC, ServiceDCBPT, ServiceAC, ServiceACBPT:
+	default:
 		return nil, fmt.Errorf("%w: service %d", ErrResume, r.Service)
 	}
 	e, err := New(cfg)
@@ -147,11 +151,43 @@ func (e *Engine) setupResumed(now time.Time, res *iso20.SessionSetupRes) (Reques
 			ErrRefused, res.Header.SessionID, res.EVSEID, r.SessionID, r.EVSEID))
 		return req, true, err
 	}
+	if ac := r.Service == ServiceAC || r.Service == ServiceACBPT; ac != e.isAC() {
+		req, err := e.fail(fmt.Errorf("%w: OK_OldSessionJoined for service %d in the %v message set",
+			ErrRefused, r.Service, e.phase))
+		return req, true, err
+	}
 	e.resumed, e.evseID = true, res.EVSEID
 	e.service, e.paramSet = r.Service, r.ParameterSet
-	e.cfg.BPT, e.cfg.Dynamic = r.Service == ServiceDCBPT, r.Dynamic
-	req, err := e.next(now, e.chargeParameterDiscovery())
+	e.cfg.BPT, e.cfg.Dynamic = r.Service == ServiceDCBPT || r.Service == ServiceACBPT, r.Dynamic
+	req, err := e.next(now, e.cpdRequest())
 	return req, true, err
+}
+
+// cpdRequest returns the ChargeParameterDiscoveryReq of the session's
+// message set.
+func (e *Engine) cpdRequest() exi.Message {
+	if e.isAC() {
+		return e.acChargeParameterDiscovery()
+	}
+	return e.chargeParameterDiscovery()
+}
+
+// loopRequest returns the charge-loop request of the session's message
+// set.
+func (e *Engine) loopRequest(now time.Time) exi.Message {
+	if e.isAC() {
+		return e.acChargeLoop(now)
+	}
+	return e.chargeLoop(now)
+}
+
+// acNotification is dcNotification for an AC EVSEStatus.
+func acNotification(s *ac.EVSEStatus) *iso20.EvseNotification {
+	if s == nil {
+		return nil
+	}
+	n := iso20.EvseNotification(s.EVSENotification)
+	return &n
 }
 
 // dcNotification returns the notification of a DC EVSEStatus in the
@@ -209,7 +245,7 @@ func (e *Engine) afterLoop(now time.Time, note *iso20.EvseNotification) (Request
 			return Request{}, false, nil
 		}
 		e.rampDown = true
-		r, err = e.send(now, e.chargeLoop(now))
+		r, err = e.send(now, e.loopRequest(now))
 	case ActionExitStandby:
 		if !e.standby {
 			return Request{}, false, nil
@@ -234,10 +270,10 @@ func (e *Engine) powerDeliveryDone(now time.Time, res *iso20.PowerDeliveryRes) (
 	case iso20.ChargeProgressStandby:
 		// Refused (WARNING_StandbyNotAllowed): charging goes on.
 		e.standby = res.ResponseCode != iso20.ResponseCodeWARNINGStandbyNotAllowed
-		r, err = e.next(now, e.chargeLoop(now))
+		r, err = e.next(now, e.loopRequest(now))
 	case iso20.ChargeProgressScheduleRenegotiation:
 		e.standby, e.renegotiating = false, true
-		r, err = e.next(now, e.chargeParameterDiscovery())
+		r, err = e.next(now, e.cpdRequest())
 	default:
 		e.standby = false
 		return Request{}, false, nil
@@ -275,7 +311,10 @@ type ServiceChoice struct {
 // At maps the number of a charge-loop response (from 1, counted by
 // Measure over the wrapper's life, so across resumed sessions) to the
 // action after it. Reselect takes the next of Services after each
-// service renegotiation. It is not safe for concurrent use.
+// service renegotiation. Its ACVehicle methods forward to Vehicle, which
+// must implement ACVehicle for an AC session (else they report zero
+// limits and power); in AC the charge-loop responses are counted by
+// SetActivePower. It is not safe for concurrent use.
 type ScriptedVehicle struct {
 	Vehicle
 	At       map[int]Action
@@ -288,6 +327,39 @@ type ScriptedVehicle struct {
 func (s *ScriptedVehicle) Measure(now time.Time, voltage, current float64) {
 	s.loops++
 	s.Vehicle.Measure(now, voltage, current)
+}
+
+// ACLimits implements ACVehicle.
+func (s *ScriptedVehicle) ACLimits() ACLimits {
+	if a, ok := s.Vehicle.(ACVehicle); ok {
+		return a.ACLimits()
+	}
+	return ACLimits{}
+}
+
+// ACTarget implements ACVehicle.
+func (s *ScriptedVehicle) ACTarget(now time.Time) float64 {
+	if a, ok := s.Vehicle.(ACVehicle); ok {
+		return a.ACTarget(now)
+	}
+	return 0
+}
+
+// SetActivePower implements ACVehicle and counts the AC charge-loop
+// responses.
+func (s *ScriptedVehicle) SetActivePower(now time.Time, watts float64) {
+	s.loops++
+	if a, ok := s.Vehicle.(ACVehicle); ok {
+		a.SetActivePower(now, watts)
+	}
+}
+
+// PresentActivePower implements ACVehicle.
+func (s *ScriptedVehicle) PresentActivePower(now time.Time) float64 {
+	if a, ok := s.Vehicle.(ACVehicle); ok {
+		return a.PresentActivePower(now)
+	}
+	return 0
 }
 
 // LoopAction implements Planner.

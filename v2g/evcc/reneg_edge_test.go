@@ -200,7 +200,7 @@ func TestNewResumedChecks(t *testing.T) {
 	for _, r := range []evcc.Resume{
 		{SessionID: make([]byte, 8), Service: evcc.ServiceDC},
 		{SessionID: []byte{1, 2, 3}, Service: evcc.ServiceDC},
-		{SessionID: []byte{1, 2, 3, 4, 5, 6, 7, 8}, Service: 1},
+		{SessionID: []byte{1, 2, 3, 4, 5, 6, 7, 8}, Service: 3}, // WPT
 	} {
 		if _, err := evcc.NewResumed(cfg, r); !errors.Is(err, evcc.ErrResume) {
 			t.Errorf("NewResumed(%+v) = %v", r, err)

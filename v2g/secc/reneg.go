@@ -5,6 +5,7 @@ import (
 
 	"github.com/v2gstack/iso15118/exi"
 	"github.com/v2gstack/iso15118/v2g/iso20"
+	"github.com/v2gstack/iso15118/v2g/iso20/ac"
 	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/session"
 )
@@ -74,6 +75,20 @@ func (e *Engine) dcStatus(now time.Time) *dc.EVSEStatus {
 	return &dc.EVSEStatus{EVSENotification: dc.EvseNotification(n - 1)}
 }
 
+// acStatus is dcStatus for an AC_ChargeLoopRes.
+func (e *Engine) acStatus(now time.Time) *ac.EVSEStatus {
+	n := e.notification(now)
+	if n == NotifyNone {
+		return nil
+	}
+	return &ac.EVSEStatus{EVSENotification: ac.EvseNotification(n - 1)}
+}
+
+// zeroPower is an ACEVSE whose active power stays at zero.
+type zeroPower struct{ ACEVSE }
+
+func (z zeroPower) SetActivePower(now time.Time, _ float64) { z.ACEVSE.SetActivePower(now, 0) }
+
 // loopStage is the stage after a charge-loop response.
 func (e *Engine) loopStage() session.Stage {
 	if e.standby {
@@ -90,8 +105,13 @@ func (e *Engine) holdStandby(now time.Time) {
 	}
 }
 
-// zeroCurrent sets the output to zero current at the present voltage.
+// zeroCurrent sets the output to zero current at the present voltage
+// (DC) or to zero active power (AC).
 func (e *Engine) zeroCurrent(now time.Time) {
+	if e.phase == session.PhaseAC {
+		e.acEVSE().SetActivePower(now, 0)
+		return
+	}
 	v, _ := e.cfg.EVSE.Present(now)
 	e.cfg.EVSE.SetTarget(now, DCTarget{Voltage: v})
 }
@@ -179,7 +199,9 @@ func (e *Engine) sessionStop(now time.Time, req *iso20.SessionStopReq) (exi.Mess
 // ScriptedEVSE wraps an EVSE with scripted charge-loop notifications:
 // At maps the number of a charge-loop request (from 1, counted over the
 // wrapper's life, so across resumed sessions) to the notification of its
-// response. It is not safe for concurrent use.
+// response. Its ACEVSE methods forward to EVSE, which must implement
+// ACEVSE for AC services (else they report zero limits and power). It is
+// not safe for concurrent use.
 type ScriptedEVSE struct {
 	EVSE
 	At map[int]Notification
@@ -197,6 +219,29 @@ func (s *ScriptedEVSE) Notify(now time.Time, standby bool) Notification {
 		return nf.Notify(now, standby)
 	}
 	return NotifyNone
+}
+
+// ACLimits implements ACEVSE.
+func (s *ScriptedEVSE) ACLimits() ACLimits {
+	if a, ok := s.EVSE.(ACEVSE); ok {
+		return a.ACLimits()
+	}
+	return ACLimits{}
+}
+
+// SetActivePower implements ACEVSE.
+func (s *ScriptedEVSE) SetActivePower(now time.Time, watts float64) {
+	if a, ok := s.EVSE.(ACEVSE); ok {
+		a.SetActivePower(now, watts)
+	}
+}
+
+// PresentActivePower implements ACEVSE.
+func (s *ScriptedEVSE) PresentActivePower(now time.Time) float64 {
+	if a, ok := s.EVSE.(ACEVSE); ok {
+		return a.PresentActivePower(now)
+	}
+	return 0
 }
 
 // Loops returns how many charge-loop responses the wrapper was asked about.

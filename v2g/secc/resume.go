@@ -38,7 +38,8 @@ func (e *Engine) resume(now time.Time, req *iso20.SessionSetupReq) (*iso20.Sessi
 		return nil, false
 	}
 	p, ok := e.cfg.Paused.Take(now, NewResumeKey(id, e.certHash))
-	if !ok || !bytes.Equal(p.SessionID, id) || !p.Authorized || !e.offers(p.Selected.ServiceID) {
+	if !ok || !bytes.Equal(p.SessionID, id) || !p.Authorized || !e.offers(p.Selected.ServiceID) ||
+		servicePhase(p.Selected.ServiceID) != e.phase {
 		return nil, false
 	}
 	e.sessionID, e.evccID = bytes.Clone(id), req.EVCCID
