@@ -11,6 +11,7 @@ import (
 	"github.com/v2gstack/iso15118/exi"
 	"github.com/v2gstack/iso15118/v2g/evcc"
 	"github.com/v2gstack/iso15118/v2g/iso20"
+	"github.com/v2gstack/iso15118/v2g/iso20/ac"
 	"github.com/v2gstack/iso15118/v2g/iso20/dc"
 	"github.com/v2gstack/iso15118/v2g/secc"
 	"github.com/v2gstack/iso15118/v2g/session"
@@ -23,8 +24,8 @@ type step struct {
 	stage    session.Stage // SECC stage after the response
 	progress iso20.ChargeProgress
 	stop     iso20.ChargingSession
-	current  float64 // EVSEPresentCurrent of a DC_ChargeLoopRes
-	asked    float64 // current or power the DC_ChargeLoopReq asks for
+	current  float64 // EVSEPresentCurrent of a DC_ChargeLoopRes, EVSEPresentActivePower in AC
+	asked    float64 // current or power the charge-loop request asks for
 	note     *dc.EvseNotification
 	sid      []byte
 }
@@ -105,6 +106,8 @@ func pump(t *testing.T, s *secc.Engine, v *evcc.Engine, now time.Time) *pumped {
 			st.stop = r.ChargingSession
 		case *dc.DCChargeLoopReq:
 			st.asked = asked(r)
+		case *ac.ACChargeLoopReq:
+			st.asked = askedAC(r)
 		}
 		res, err := s.HandleMessage(now, req.PayloadType, req.Payload)
 		if err != nil {
@@ -112,9 +115,7 @@ func pump(t *testing.T, s *secc.Engine, v *evcc.Engine, now time.Time) *pumped {
 			break
 		}
 		st.stage = s.Stage()
-		if st.req == session.MsgSupportedAppProtocol {
-			phase = session.PhaseDC
-		} else {
+		if st.req != session.MsgSupportedAppProtocol {
 			rm, err := session.Dispatch(res.PayloadType, phase, res.Payload)
 			if err != nil {
 				t.Fatalf("response does not decode: %v", err)
@@ -124,6 +125,13 @@ func pump(t *testing.T, s *secc.Engine, v *evcc.Engine, now time.Time) *pumped {
 				st.current = session.Float(l.EVSEPresentCurrent.Exponent, l.EVSEPresentCurrent.Value)
 				if l.EVSEStatus != nil {
 					n := l.EVSEStatus.EVSENotification
+					st.note = &n
+				}
+			}
+			if l, ok := rm.(*ac.ACChargeLoopRes); ok {
+				st.current = presentAC(l)
+				if l.EVSEStatus != nil {
+					n := dc.EvseNotification(l.EVSEStatus.EVSENotification)
 					st.note = &n
 				}
 			}
@@ -137,6 +145,9 @@ func pump(t *testing.T, s *secc.Engine, v *evcc.Engine, now time.Time) *pumped {
 		if err != nil {
 			p.evErr = err
 			break
+		}
+		if phase == session.PhaseSAP {
+			phase = v.Phase()
 		}
 		if req.Done != res.Close {
 			t.Fatalf("EVCC done %v, SECC close %v after %v", req.Done, res.Close, st.req)
