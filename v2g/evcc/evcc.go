@@ -31,7 +31,9 @@
 //     charge loops at zero current until ExitStandby, which sends
 //     PowerDelivery(Start).
 //
-// ScriptedVehicle wraps a Vehicle with such a plan by charge-loop number.
+// The same holds in AC, without welding detection, cable check and
+// pre-charge. ScriptedVehicle wraps a Vehicle with such a plan by
+// charge-loop number.
 package evcc
 
 import (

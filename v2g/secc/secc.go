@@ -25,6 +25,9 @@
 // Notifier interface, whose answer goes into the EVSEStatus of the
 // charge-loop response.
 //
+// All of this works in the DC and the AC message sets; AC has no cable
+// check, pre-charge or welding detection to repeat or skip.
+//
 // Schedule renegotiation (PowerDelivery(ScheduleRenegotiation) from the
 // charge loop or standby) holds the output at zero current with the
 // contactors closed and re-enters at ChargeParameterDiscovery; after the
@@ -42,7 +45,8 @@
 // it with FAILED_NoServiceRenegotiationSupported.
 //
 // Standby (PowerDelivery(Standby) from the charge loop) holds the output
-// at zero current while the EV keeps sending charge-loop requests, until
+// at zero current (AC: zero active power) while the EV keeps sending
+// charge-loop requests, until
 // PowerDelivery Start, Stop or ScheduleRenegotiation; Config.RefuseStandby
 // answers WARNING_StandbyNotAllowed instead.
 package secc
