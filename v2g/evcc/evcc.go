@@ -90,6 +90,8 @@ type Config struct {
 	// best first: entry i gets SchemaID and Priority i+1. The namespace
 	// the SECC chooses decides between AC and DC services.
 	AppProtocols []string
+	// Trace, when set, receives every message sent and received.
+	Trace session.TraceFunc
 }
 
 // Request is a request of the engine: a V2GTP payload to send.
@@ -206,6 +208,7 @@ func (e *Engine) send(now time.Time, m exi.Message) (Request, error) {
 	if err != nil {
 		return e.fail(fmt.Errorf("evcc: %w", err))
 	}
+	session.Trace(e.cfg.Trace, now, session.DirTx, pt, m, b)
 	e.waiting = k
 	e.deadline = now.Add(session.EVCCMsgTimeoutFor(k))
 	return Request{PayloadType: pt, Payload: b}, nil
@@ -221,6 +224,7 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 	if err != nil {
 		return e.fail(fmt.Errorf("%w: %w", ErrMalformed, err))
 	}
+	session.Trace(e.cfg.Trace, now, session.DirRx, pt, m, payload)
 	k, req := session.Kind(m)
 	if req || k != e.waiting {
 		return e.fail(fmt.Errorf("%w: %v (request %v) while waiting for %vRes", ErrUnexpected, k, req, e.waiting))

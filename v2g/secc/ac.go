@@ -327,6 +327,7 @@ func (e *Engine) otherSet(now time.Time, pt v2gtp.PayloadType, payload []byte) (
 	if !req {
 		return Response{}, false, nil
 	}
+	session.Trace(e.cfg.Trace, now, session.DirRx, pt, m, payload)
 	r, err = e.refuse(now, k, iso20.ResponseCodeFAILEDSequenceError,
 		fmt.Errorf("%w: %v in a %v session", ErrSequence, k, e.phase))
 	return r, true, err

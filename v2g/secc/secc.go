@@ -121,6 +121,8 @@ type Config struct {
 	// with FAILED_NoServiceRenegotiationSupported and says so in
 	// ServiceDiscoveryRes.
 	NoServiceRenegotiation bool
+	// Trace, when set, receives every message received and sent.
+	Trace session.TraceFunc
 }
 
 // Response is an answer of the engine: a V2GTP payload to send.
@@ -310,6 +312,7 @@ func (e *Engine) HandleMessage(now time.Time, pt v2gtp.PayloadType, payload []by
 		e.end(fmt.Errorf("%w: %w", ErrMalformed, err))
 		return Response{}, e.reason
 	}
+	session.Trace(e.cfg.Trace, now, session.DirRx, pt, m, payload)
 	k, req := session.Kind(m)
 	if !req {
 		e.end(fmt.Errorf("%w: %v response received", ErrMalformed, k))
@@ -388,6 +391,7 @@ func (e *Engine) encode(now time.Time, res exi.Message) (Response, error) {
 	if err != nil {
 		return Response{}, fmt.Errorf("secc: %w", err)
 	}
+	session.Trace(e.cfg.Trace, now, session.DirTx, pt, res, b)
 	return Response{PayloadType: pt, Payload: b}, nil
 }
 
@@ -418,6 +422,7 @@ func (e *Engine) appProtocol(now time.Time, req *apphand.SupportedAppProtocolReq
 		e.end(fmt.Errorf("secc: %w", err))
 		return Response{}, e.reason
 	}
+	session.Trace(e.cfg.Trace, now, session.DirTx, v2gtp.SAP, res, b)
 	r := Response{PayloadType: v2gtp.SAP, Payload: b}
 	if best == nil {
 		e.stage = session.StageSessionStopped

@@ -38,7 +38,9 @@ const WriteTimeout = 5 * time.Second
 type Server struct {
 	// Config configures the engine of every session. With NewEVSE set,
 	// Config.EVSE is ignored and Config.Rand, when set, must be safe for
-	// concurrent use.
+	// concurrent use. Its Trace hook, when set, is called from the
+	// goroutine that serves the connection (with NewEVSE set, from several
+	// sessions concurrently).
 	Config secc.Config
 	// NewEVSE, when set, returns the EVSE of the session on conn (the
 	// integrator's lookup of the connector or power module behind the
