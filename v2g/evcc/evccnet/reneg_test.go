@@ -172,7 +172,7 @@ type harness struct {
 	stop   func() error
 }
 
-func start(t *testing.T, ctx context.Context, cfg secc.Config) *harness {
+func start(t *testing.T, ctx context.Context, cfg secc.Config, opts ...func(*seccnet.Server)) *harness {
 	t.Helper()
 	ln, dial := listen2(t, ctx)
 	h := &harness{}
@@ -184,6 +184,9 @@ func start(t *testing.T, ctx context.Context, cfg secc.Config) *harness {
 			t.Errorf("SECC session ended: %v", ev.Err)
 		}
 	}}
+	for _, o := range opts {
+		o(srv)
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(sctx, ln) }()
@@ -556,5 +559,54 @@ func TestStandbyOverTLS(t *testing.T) {
 	}
 	if bat.SOCPercent < bat.TargetPct {
 		t.Errorf("SOC %.1f %%", bat.SOCPercent)
+	}
+}
+
+// TestPauseResumeConcurrent: two vehicles with their own certificates
+// charge at once on a Server with a per-session EVSE, pause and resume;
+// the shared store gives each its own session back.
+func TestPauseResumeConcurrent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	h := start(t, ctx, secc.Config{}, func(srv *seccnet.Server) {
+		srv.NewEVSE = func(net.Conn) (secc.EVSE, error) { return secc.NewSimEVSE(), nil }
+	})
+	type result struct {
+		engines []*evcc.Engine
+		err     error
+	}
+	results := make([]result, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			veh := &evcc.ScriptedVehicle{Vehicle: battery(), At: map[int]evcc.Action{3 + i: evcc.ActionPause}}
+			cfg := evcc.Config{Vehicle: veh, BPT: i == 0, Dynamic: i == 1}
+			eng, err := evcc.New(cfg)
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			results[i].engines, results[i].err = evccnet.RunWithResume(ctx, h.dial[i], cfg, eng, 50*time.Millisecond)
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.err != nil || len(r.engines) != 2 {
+			t.Fatalf("vehicle %d: %d sessions, %v", i, len(r.engines), r.err)
+		}
+		first, second := r.engines[0], r.engines[1]
+		if !second.Resumed() || !bytes.Equal(first.SessionID(), second.SessionID()) {
+			t.Errorf("vehicle %d: resumed %v, SessionIDs %x %x", i, second.Resumed(), first.SessionID(), second.SessionID())
+		}
+	}
+	if bytes.Equal(results[0].engines[0].SessionID(), results[1].engines[0].SessionID()) {
+		t.Error("both vehicles got the same SessionID")
+	}
+	counts := map[secc.EventKind]int{}
+	for _, e := range h.eventsNow() {
+		counts[e]++
+	}
+	if counts[secc.EventPaused] != 2 || counts[secc.EventSessionResumed] != 2 || counts[secc.EventSessionEstablished] != 2 {
+		t.Errorf("events %v", counts)
 	}
 }
