@@ -122,8 +122,8 @@ func (x exchange) sessionID() []byte {
 }
 
 // frames decodes the V2GTP frames in b: supportedAppProtocol first, then
-// DC-phase messages.
-func frames(t *testing.T, b []byte) []exi.Message {
+// messages of the phase (DC or AC).
+func frames(t *testing.T, b []byte, after session.Phase) []exi.Message {
 	t.Helper()
 	rd := v2gtp.NewReader(bytes.NewReader(b), 0)
 	phase := session.PhaseSAP
@@ -137,18 +137,23 @@ func frames(t *testing.T, b []byte) []exi.Message {
 		if err != nil {
 			t.Fatalf("frame %d: %v", len(ms), err)
 		}
-		phase = session.PhaseDC
+		phase = after
 		ms = append(ms, m)
 	}
 	return ms
 }
 
-// exchanges pairs the recorded requests and responses of one connection.
-func (w *wire) exchanges(t *testing.T) []exchange {
+// exchanges pairs the recorded requests and responses of one DC
+// connection.
+func (w *wire) exchanges(t *testing.T) []exchange { return w.exchangesIn(t, session.PhaseDC) }
+
+// exchangesIn pairs the recorded requests and responses of one
+// connection whose session runs in phase.
+func (w *wire) exchangesIn(t *testing.T, phase session.Phase) []exchange {
 	t.Helper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	reqs, ress := frames(t, w.out.Bytes()), frames(t, w.in.Bytes())
+	reqs, ress := frames(t, w.out.Bytes(), phase), frames(t, w.in.Bytes(), phase)
 	if len(reqs) != len(ress) {
 		t.Fatalf("%d requests, %d responses", len(reqs), len(ress))
 	}
@@ -608,5 +613,37 @@ func TestPauseResumeConcurrent(t *testing.T) {
 	}
 	if counts[secc.EventPaused] != 2 || counts[secc.EventSessionResumed] != 2 || counts[secc.EventSessionEstablished] != 2 {
 		t.Errorf("events %v", counts)
+	}
+}
+
+// TestACPauseResumeOverTLS: an AC_BPT session paused by the EVSE resumes
+// on a second connection at AC_ChargeParameterDiscovery.
+func TestACPauseResumeOverTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	evse := &secc.ScriptedEVSE{EVSE: secc.NewSimEVSE(), At: map[int]secc.Notification{3: secc.NotifyPause}}
+	h := start(t, ctx, secc.Config{EVSE: evse, Services: []uint16{secc.ServiceAC, secc.ServiceACBPT}})
+	bat := battery()
+	cfg := evcc.Config{Vehicle: &evcc.ScriptedVehicle{Vehicle: bat}, AC: true, BPT: true}
+	eng, _ := evcc.New(cfg)
+	engines, err := evccnet.RunWithResume(ctx, h.dial[0], cfg, eng, 0)
+	if err != nil || len(engines) != 2 {
+		t.Fatalf("%d sessions: %v", len(engines), err)
+	}
+	first, second := h.wire(0).exchangesIn(t, session.PhaseAC), h.wire(1).exchangesIn(t, session.PhaseAC)
+	paused := first[1].sessionID()
+	if second[1].code() != iso20.ResponseCodeOKOldSessionJoined || !bytes.Equal(second[1].sessionID(), paused) {
+		t.Fatalf("resume answered %v with %x, paused %x", second[1].code(), second[1].sessionID(), paused)
+	}
+	k := kindsOf(second)
+	if !slices.Equal(k[:5], []session.Message{session.MsgSupportedAppProtocol, session.MsgSessionSetup,
+		session.MsgACChargeParameterDiscovery, session.MsgScheduleExchange, session.MsgPowerDelivery}) {
+		t.Errorf("resumed session %v", k)
+	}
+	if engines[1].Service() != evcc.ServiceACBPT || !engines[1].Resumed() {
+		t.Errorf("service %d, resumed %v", engines[1].Service(), engines[1].Resumed())
+	}
+	if in, _ := bat.Transferred(); in <= 0 || bat.SOCPercent < bat.TargetPct {
+		t.Errorf("charged %.0f Wh, SOC %.1f %%", in, bat.SOCPercent)
 	}
 }
