@@ -239,6 +239,9 @@ func (e *Engine) acChargeParameterDiscovery() *ac.ACChargeParameterDiscoveryReq 
 func (e *Engine) acChargeLoop(now time.Time) *ac.ACChargeLoopReq {
 	v, x := e.cfg.Vehicle, e.acVehicle()
 	l := x.ACLimits()
+	if e.standby || e.rampDown {
+		l = ACLimits{} // zero power either way
+	}
 	soc := uint8(math.Round(v.SOC(now)))
 	complete := v.ChargingComplete(now)
 	req := &ac.ACChargeLoopReq{
@@ -332,7 +335,7 @@ func (e *Engine) acOperatingPoint(now time.Time, res *ac.ACChargeLoopRes) (float
 // welding detection).
 func (e *Engine) acAfterPowerDelivery(now time.Time) exi.Message {
 	if e.stopping {
-		return &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate}
+		return &iso20.SessionStopReq{ChargingSession: e.after.session()}
 	}
 	return e.acChargeLoop(now)
 }
@@ -408,11 +411,17 @@ func (e *Engine) stepAC(now time.Time, m exi.Message) (r Request, ok bool, err e
 			r, err = e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
 			return r, true, err
 		}
+		if e.standby || e.rampDown {
+			p = 0
+		}
 		e.acVehicle().SetActivePower(now, p)
 		if res.EVSEStatus != nil && res.EVSEStatus.EVSENotification == ac.EvseNotificationTerminate ||
 			e.cfg.Vehicle.ChargingComplete(now) {
 			e.stopping = true
 			r, err = e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
+			return r, true, err
+		}
+		if r, ok, err = e.afterLoop(now, acNotification(res.EVSEStatus)); ok {
 			return r, true, err
 		}
 		r, err = e.send(now, e.acChargeLoop(now))

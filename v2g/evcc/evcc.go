@@ -7,6 +7,33 @@
 // Scheduled or Dynamic control mode, from supportedAppProtocol to
 // SessionStop(Terminate). The message set (DC or AC) is the one the SECC
 // chooses among the namespaces offered in supportedAppProtocol.
+//
+// After each charge-loop response the engine follows the SECC's
+// EVSENotification (Terminate, Pause, ScheduleRenegotiation,
+// ServiceRenegotiation, ExitStandby) or, without one, asks a Vehicle that
+// implements Planner for an Action:
+//
+//   - Pause: PowerDelivery(Stop), welding detection, SessionStop(Pause);
+//     Paused then returns the Resume to give NewResumed for the next
+//     connection, whose SessionSetupReq carries the old SessionID. On
+//     OK_OldSessionJoined the session goes on at ChargeParameterDiscovery
+//     with the kept service (cable check and pre-charge again); on
+//     OK_NewSessionEstablished the paused data is dropped and a new
+//     session runs.
+//   - ScheduleRenegotiation: PowerDelivery(ScheduleRenegotiation), then
+//     ChargeParameterDiscovery and ScheduleExchange and straight to
+//     PowerDelivery(Start): the cable stayed live, cable check and
+//     pre-charge are not repeated.
+//   - ServiceRenegotiation: PowerDelivery(Stop), welding detection,
+//     SessionStop(ServiceRenegotiation) and a new service selection from
+//     ServiceDiscovery, chosen by a Vehicle that implements Reselector.
+//   - Standby: one charge loop at zero current, PowerDelivery(Standby),
+//     charge loops at zero current until ExitStandby, which sends
+//     PowerDelivery(Start).
+//
+// The same holds in AC, without welding detection, cable check and
+// pre-charge. ScriptedVehicle wraps a Vehicle with such a plan by
+// charge-loop number.
 package evcc
 
 import (
@@ -105,6 +132,16 @@ type Engine struct {
 	evseKnown bool
 	ac        acState
 	lg        legacyEV
+
+	evseID        string
+	progress      iso20.ChargeProgress // of the last PowerDeliveryReq
+	after         stopKind             // how the session stops after PowerDelivery(Stop)
+	standby       bool
+	rampDown      bool // zero-current loop before PowerDelivery(Standby)
+	renegotiating bool // schedule renegotiation until PowerDelivery(Start)
+	resume        *Resume
+	resumed       bool
+	paused        bool
 }
 
 // New returns an Engine; call Start for its first request.
@@ -263,12 +300,15 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, &iso20.SessionSetupReq{EVCCID: v.EVCCID()})
 
 	case *iso20.SessionSetupRes:
+		if r, ok, err := e.setupResumed(now, res); ok {
+			return r, err
+		}
 		id := res.Header.SessionID
 		if res.ResponseCode != iso20.ResponseCodeOKNewSessionEstablished || len(id) != session.SessionIDLen ||
 			bytes.Equal(id, make([]byte, session.SessionIDLen)) {
 			return e.fail(fmt.Errorf("%w: SessionSetup %v, SessionID %x", ErrRefused, res.ResponseCode, id))
 		}
-		e.sessionID = bytes.Clone(id)
+		e.sessionID, e.evseID = bytes.Clone(id), res.EVSEID
 		return e.next(now, &iso20.AuthorizationSetupReq{})
 
 	case *iso20.AuthorizationSetupRes:
@@ -360,7 +400,13 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 			return e.fail(fmt.Errorf("%w: ScheduleExchangeRes not Dynamic", ErrUnexpected))
 		}
 		if e.isAC() {
+			e.renegotiating = false
 			return e.next(now, e.acAfterSchedule(now, res))
+		}
+		if e.renegotiating {
+			// The cable is live: no new cable check and pre-charge.
+			e.renegotiating = false
+			return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
 		}
 		return e.next(now, &dc.DCCableCheckReq{})
 
@@ -378,6 +424,9 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 		return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStart))
 
 	case *iso20.PowerDeliveryRes:
+		if r, ok, err := e.powerDeliveryDone(now, res); ok {
+			return r, err
+		}
 		if e.isAC() {
 			return e.next(now, e.acAfterPowerDelivery(now))
 		}
@@ -399,14 +448,20 @@ func (e *Engine) step(now time.Time, m exi.Message) (Request, error) {
 			e.stopping = true
 			return e.next(now, e.powerDelivery(now, iso20.ChargeProgressStop))
 		}
+		if r, ok, err := e.afterLoop(now, dcNotification(res.EVSEStatus)); ok {
+			return r, err
+		}
 		return e.send(now, e.chargeLoop(now))
 
 	case *dc.DCWeldingDetectionRes:
-		return e.next(now, &iso20.SessionStopReq{ChargingSession: iso20.ChargingSessionTerminate})
+		return e.next(now, &iso20.SessionStopReq{ChargingSession: e.after.session()})
 
 	case *iso20.SessionStopRes:
-		e.end(e.abnormal)
-		return Request{Done: true, Reason: e.abnormal}, nil
+		if e.abnormal != nil {
+			e.end(e.abnormal)
+			return Request{Done: true, Reason: e.abnormal}, nil
+		}
+		return e.sessionStopped(now)
 	}
 	if r, ok, err := e.stepAC(now, m); ok {
 		return r, err
@@ -475,6 +530,7 @@ func (e *Engine) preCharge(now time.Time) *dc.DCPreChargeReq {
 
 func (e *Engine) powerDelivery(now time.Time, p iso20.ChargeProgress) *iso20.PowerDeliveryReq {
 	req := &iso20.PowerDeliveryReq{EVProcessing: iso20.ProcessingFinished, ChargeProgress: p}
+	e.progress = p
 	if p == iso20.ChargeProgressStart {
 		prof := &iso20.EVPowerProfile{
 			TimeAnchor: uint64(max(now.Unix(), 0)),
@@ -506,6 +562,11 @@ func (e *Engine) chargeLoop(now time.Time) *dc.DCChargeLoopReq {
 		EVPresentVoltage:  rn(v.PresentVoltage(now)),
 	}
 	tv, ti := v.Target(now)
+	if e.standby || e.rampDown {
+		// Zero power: no current, no power either way.
+		ti, l.MaxDischargeCurrent = 0, 0
+		l.MaxChargePower, l.MinChargePower, l.MaxDischargePower, l.MinDischargePower = 0, 0, 0, 0
+	}
 	en := v.Energy(now)
 	switch {
 	case !e.cfg.Dynamic && !e.bpt():

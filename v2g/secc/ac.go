@@ -173,7 +173,9 @@ func (e *Engine) handleAC(now time.Time, m exi.Message) (res exi.Message, next s
 	case *ac.ACChargeParameterDiscoveryReq:
 		return e.acChargeParameterDiscovery(req), session.StageChargeParameterDiscovery, true
 	case *ac.ACChargeLoopReq:
-		return e.acChargeLoop(now, req), session.StageChargeLoop, true
+		res := e.acChargeLoop(now, req)
+		res.EVSEStatus = e.acStatus(now)
+		return res, e.loopStage(), true
 	}
 	return nil, 0, false
 }
@@ -237,6 +239,9 @@ func dynamicACTarget(l ACLimits, bpt bool, ev evRequest) float64 {
 
 func (e *Engine) acChargeLoop(now time.Time, req *ac.ACChargeLoopReq) *ac.ACChargeLoopRes {
 	x := e.acEVSE()
+	if e.standby {
+		x = zeroPower{x} // standby holds the output at zero power
+	}
 	l := x.ACLimits()
 	res := &ac.ACChargeLoopRes{}
 	scheduled := func(evPresent float64) {

@@ -12,6 +12,15 @@ const (
 	EventClosed                                  // the session is over; Err says why (nil: normal stop)
 )
 
+// Event kinds of pause/resume, renegotiation and standby.
+const (
+	EventSessionResumed        EventKind = EventClosed + 1 + iota // SessionSetupRes sent with OK_OldSessionJoined
+	EventPaused                                                   // SessionStopRes(Pause) sent; the session is kept for a resume
+	EventStandby                                                  // PowerDelivery(Standby) accepted; power held at zero
+	EventScheduleRenegotiation                                    // PowerDelivery(ScheduleRenegotiation) accepted
+	EventServiceRenegotiation                                     // SessionStopRes(ServiceRenegotiation) sent
+)
+
 // String returns the name of k.
 func (k EventKind) String() string {
 	switch k {
@@ -25,6 +34,16 @@ func (k EventKind) String() string {
 		return "PowerOff"
 	case EventClosed:
 		return "Closed"
+	case EventSessionResumed:
+		return "SessionResumed"
+	case EventPaused:
+		return "Paused"
+	case EventStandby:
+		return "Standby"
+	case EventScheduleRenegotiation:
+		return "ScheduleRenegotiation"
+	case EventServiceRenegotiation:
+		return "ServiceRenegotiation"
 	}
 	return "EventKind(?)"
 }

@@ -33,6 +33,9 @@ func intParam(name string, v int32) iso20.Parameter {
 func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Message, session.Stage, error) {
 	switch req := m.(type) {
 	case *iso20.SessionSetupReq:
+		if res, ok := e.resume(now, req); ok {
+			return res, session.StageSessionResumed, nil
+		}
 		id, err := e.newSessionID()
 		if err != nil {
 			return nil, 0, err
@@ -60,6 +63,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 		switch e.cfg.EVSE.AuthorizeEIM(now, e.evccID) {
 		case AuthorizationAccepted:
 			e.ongoingExpired(now, false)
+			e.authorized = true
 			e.emit(EventAuthorized)
 			return res, session.StageAuthorized, nil
 		case AuthorizationRejected:
@@ -75,7 +79,7 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 		return res, session.StageAuthorizationOngoing, nil
 
 	case *iso20.ServiceDiscoveryReq:
-		res := &iso20.ServiceDiscoveryRes{}
+		res := &iso20.ServiceDiscoveryRes{ServiceRenegotiationSupported: !e.cfg.NoServiceRenegotiation}
 		for _, s := range e.cfg.Services {
 			if servicePhase(s) != e.phase {
 				continue
@@ -152,24 +156,16 @@ func (e *Engine) handle(now time.Time, k session.Message, m exi.Message) (exi.Me
 		return e.powerDelivery(now, req)
 
 	case *dc.DCChargeLoopReq:
-		return e.chargeLoop(now, req), session.StageChargeLoop, nil
+		res := e.chargeLoop(now, req)
+		res.EVSEStatus = e.dcStatus(now)
+		return res, e.loopStage(), nil
 
 	case *dc.DCWeldingDetectionReq:
 		v, _ := e.cfg.EVSE.Present(now)
 		return &dc.DCWeldingDetectionRes{EVSEPresentVoltage: rn(v)}, session.StageWeldingDetection, nil
 
 	case *iso20.SessionStopReq:
-		res := &iso20.SessionStopRes{}
-		switch req.ChargingSession {
-		case iso20.ChargingSessionTerminate:
-		case iso20.ChargingSessionPause:
-			if e.stage != session.StagePowerDeliveryStop && e.stage != session.StageWeldingDetection {
-				res.ResponseCode = iso20.ResponseCodeFAILEDPauseNotAllowed
-			}
-		default:
-			res.ResponseCode = iso20.ResponseCodeFAILEDNoServiceRenegotiationSupported
-		}
-		return res, session.StageSessionStopped, nil
+		return e.sessionStop(now, req)
 	}
 	if res, next, ok := e.handleAC(now, m); ok {
 		return res, next, nil
@@ -277,25 +273,23 @@ func (e *Engine) powerDelivery(now time.Time, req *iso20.PowerDeliveryReq) (exi.
 			res.ResponseCode = iso20.ResponseCodeFAILEDPowerDeliveryNotApplied
 			return res, session.StageSessionStopped, nil
 		}
-		e.powered = true
-		if e.stage != session.StagePowerDeliveryStart {
+		if !e.powered {
 			e.emit(EventPowerOn)
 		}
+		e.powered, e.standby = true, false
 		return res, session.StagePowerDeliveryStart, nil
 	case iso20.ChargeProgressStop:
 		if err := e.cfg.EVSE.SetPower(now, false); err != nil {
 			res.ResponseCode = iso20.ResponseCodeFAILEDContactorError
 			return res, session.StageSessionStopped, nil
 		}
-		e.powered = false
+		e.powered, e.standby = false, false
 		e.emit(EventPowerOff)
 		return res, session.StagePowerDeliveryStop, nil
 	case iso20.ChargeProgressStandby:
-		res.ResponseCode = iso20.ResponseCodeWARNINGStandbyNotAllowed
-		return res, e.stage, nil
+		return e.enterStandby(now, res)
 	}
-	res.ResponseCode = iso20.ResponseCodeFAILEDScheduleRenegotiation
-	return res, session.StageSessionStopped, nil
+	return e.scheduleRenegotiation(now, res)
 }
 
 func (e *Engine) chargeLoop(now time.Time, req *dc.DCChargeLoopReq) *dc.DCChargeLoopRes {
@@ -362,6 +356,7 @@ func (e *Engine) chargeLoop(now time.Time, req *dc.DCChargeLoopReq) *dc.DCCharge
 		res.ResponseCode = dc.ResponseCodeFAILED
 		res.ScheduledDCCLResControlMode = &dc.ScheduledDCCLResControlMode{}
 	}
+	e.holdStandby(now)
 	v, i := e.cfg.EVSE.Present(now)
 	res.EVSEPresentVoltage, res.EVSEPresentCurrent = rn(v), rn(i)
 	res.EVSECurrentLimitAchieved = i >= l.MaxChargeCurrent

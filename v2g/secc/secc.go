@@ -9,11 +9,48 @@
 // ServiceDetail, ServiceSelection, DC_ChargeParameterDiscovery,
 // AC_ChargeParameterDiscovery, ScheduleExchange, DC_CableCheck,
 // DC_PreCharge, PowerDelivery, DC_ChargeLoop, AC_ChargeLoop,
-// DC_WeldingDetection and SessionStop. With Config.Protocols it also
-// serves DIN SPEC 70121 and ISO 15118-2 DC sessions with EIM (see
-// legacy.go). Plug and Charge, certificate
-// installation, pause/resume and renegotiation are not implemented yet:
-// their requests end the session.
+// DC_WeldingDetection and SessionStop. Plug and Charge and certificate
+// installation are not implemented yet: their requests end the session.
+// With Config.Protocols it also serves DIN SPEC 70121 and ISO 15118-2 DC
+// sessions with EIM (see legacy.go).
+//
+// Pause and resume: SessionStop(Pause) is accepted after
+// PowerDelivery(Stop) or welding detection, never with the cable live
+// (FAILED_PauseNotAllowed). The session (SessionID, selected service and
+// parameter set, authorization) goes into Config.Paused under
+// SHA-512(SessionID ‖ SHA-512(vehicle leaf certificate)); the driver
+// passes the certificate with SetPeerCertificate. A SessionSetupReq with
+// that SessionID from the same certificate is answered
+// OK_OldSessionJoined and continues at ChargeParameterDiscovery; any
+// other SessionID or certificate gets a new session. The EVSE asks the EV
+// to pause, to renegotiate or to leave standby through the optional
+// Notifier interface, whose answer goes into the EVSEStatus of the
+// charge-loop response.
+//
+// All of this works in the DC and the AC message sets; AC has no cable
+// check, pre-charge or welding detection to repeat or skip.
+//
+// Schedule renegotiation (PowerDelivery(ScheduleRenegotiation) from the
+// charge loop or standby) holds the output at zero current with the
+// contactors closed and re-enters at ChargeParameterDiscovery; after the
+// new ScheduleExchange a DC EV goes straight to PowerDelivery(Start): the
+// cable stayed live and was checked, so cable check and pre-charge are
+// not repeated (the standard leaves this open; this follows the -20
+// reading of protocol facts §5.9 rather than -2, which repeats them). A
+// DC PowerDelivery(Start) without a pre-charge since the service
+// selection is still refused.
+//
+// Service renegotiation (SessionStop(ServiceRenegotiation) after
+// PowerDelivery(Stop), with the session authorized) continues at
+// ServiceDiscovery with the authorization kept; the new selection runs
+// cable check and pre-charge again. Config.NoServiceRenegotiation refuses
+// it with FAILED_NoServiceRenegotiationSupported.
+//
+// Standby (PowerDelivery(Standby) from the charge loop) holds the output
+// at zero current (AC: zero active power) while the EV keeps sending
+// charge-loop requests, until
+// PowerDelivery Start, Stop or ScheduleRenegotiation; Config.RefuseStandby
+// answers WARNING_StandbyNotAllowed instead.
 package secc
 
 import (
@@ -75,6 +112,17 @@ type Config struct {
 	// (ParameterSetScheduled, ParameterSetDynamic), in order; nil means
 	// both.
 	ParameterSets []uint16
+	// Paused keeps paused sessions so that a later connection can resume
+	// them; nil means a pause is answered OK but cannot be resumed. A
+	// driver shares one store between all its connections.
+	Paused PausedStore
+	// RefuseStandby answers PowerDelivery(Standby) with
+	// WARNING_StandbyNotAllowed.
+	RefuseStandby bool
+	// NoServiceRenegotiation refuses SessionStop(ServiceRenegotiation)
+	// with FAILED_NoServiceRenegotiationSupported and says so in
+	// ServiceDiscoveryRes.
+	NoServiceRenegotiation bool
 	// Trace, when set, receives every message received and sent.
 	Trace session.TraceFunc
 	// Protocols, when set, are the supportedAppProtocol namespaces the
@@ -124,6 +172,12 @@ type Engine struct {
 	powered   bool      // PowerDelivery(Start) applied and not yet stopped
 	precharge bool      // DC pre-charge done since the service selection
 	lg        legacyState
+
+	certHash   [64]byte // SHA-512 of the vehicle leaf certificate
+	certKnown  bool
+	authorized bool
+	standby    bool
+	resumed    bool
 
 	events []Event
 }

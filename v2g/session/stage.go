@@ -31,6 +31,9 @@ const (
 	StagePowerDeliveryStop                     // after PowerDeliveryRes (Stop)
 	StageWeldingDetection                      // after DC_WeldingDetectionRes
 	StageSessionStopped                        // after SessionStopRes; nothing more
+	StageStandby                               // after PowerDeliveryRes (Standby) or a *_ChargeLoopRes in standby
+	StageScheduleRenegotiation                 // after PowerDeliveryRes (ScheduleRenegotiation)
+	StageServiceRenegotiation                  // after SessionStopRes (ServiceRenegotiation)
 )
 
 var stageNames = [...]string{
@@ -57,6 +60,9 @@ var stageNames = [...]string{
 	StagePowerDeliveryStop:        "PowerDeliveryStop",
 	StageWeldingDetection:         "WeldingDetection",
 	StageSessionStopped:           "SessionStopped",
+	StageStandby:                  "Standby",
+	StageScheduleRenegotiation:    "ScheduleRenegotiation",
+	StageServiceRenegotiation:     "ServiceRenegotiation",
 }
 
 // String returns the name of s.
@@ -129,6 +135,12 @@ func Expected(s Stage, dc, certInstall bool) []Message {
 		return []Message{MsgSessionStop}
 	case StageWeldingDetection:
 		return []Message{MsgDCWeldingDetection, MsgSessionStop}
+	case StageStandby:
+		return []Message{loop, MsgPowerDelivery}
+	case StageScheduleRenegotiation:
+		return []Message{cpd, MsgSessionStop}
+	case StageServiceRenegotiation:
+		return []Message{MsgServiceDiscovery}
 	}
 	return nil
 }

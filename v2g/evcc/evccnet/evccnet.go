@@ -1,7 +1,8 @@
 // Package evccnet is a thin connection driver for the sans-I/O EVCC
 // engine of package evcc: it writes the engine's requests as V2GTP
 // frames, reads the responses under the engine's per-message timeout and
-// feeds them to the engine with the wall clock.
+// feeds them to the engine with the wall clock. RunWithResume runs a
+// session that pauses and resumes over successive connections.
 package evccnet
 
 import (

@@ -73,10 +73,11 @@ func TestMatrixOverTLS(t *testing.T) {
 	sim := secc.NewSimEVSE()
 	sim.AC = acLimits
 	evse := &recordingEVSE{SimEVSE: sim}
+	var seccRec, evccRec recorder
 	srv := &seccnet.Server{
 		// Every service is offered: the EVCC's request decides.
 		Config: secc.Config{EVSE: evse, Services: []uint16{
-			secc.ServiceDC, secc.ServiceDCBPT, secc.ServiceAC, secc.ServiceACBPT}},
+			secc.ServiceDC, secc.ServiceDCBPT, secc.ServiceAC, secc.ServiceACBPT}, Trace: seccRec.hook},
 		Logger: logger(t),
 	}
 	sctx, stop := context.WithCancel(ctx)
@@ -117,7 +118,15 @@ func TestMatrixOverTLS(t *testing.T) {
 				sb.Discharge, sb.MinPct = true, 50
 			}
 			bat := &recordingBattery{SimBattery: sb}
-			eng, err := evcc.New(evcc.Config{Vehicle: bat, AC: tc.ac, BPT: tc.bpt, Dynamic: tc.dynamic})
+			seccRec.take()
+			tcfg := traceConfig{ac: tc.ac, bpt: tc.bpt,
+				evseDC:     dcArray(sim.Limits.MaxChargePower, sim.Limits.MinChargePower, sim.Limits.MaxChargeCurrent, sim.Limits.MinChargeCurrent, sim.Limits.MaxVoltage, sim.Limits.MinVoltage, sim.Limits.MaxDischargePower, sim.Limits.MinDischargePower, sim.Limits.MaxDischargeCurrent, sim.Limits.MinDischargeCurrent),
+				evDC:       dcArray(sb.Limits.MaxChargePower, sb.Limits.MinChargePower, sb.Limits.MaxChargeCurrent, sb.Limits.MinChargeCurrent, sb.Limits.MaxVoltage, sb.Limits.MinVoltage, sb.Limits.MaxDischargePower, sb.Limits.MinDischargePower, sb.Limits.MaxDischargeCurrent, sb.Limits.MinDischargeCurrent),
+				evseAC:     [4]float64{acLimits.MaxChargePower, acLimits.MinChargePower, acLimits.MaxDischargePower, acLimits.MinDischargePower},
+				evAC:       [4]float64{sb.AC.MaxChargePower, sb.AC.MinChargePower, sb.AC.MaxDischargePower, sb.AC.MinDischargePower},
+				capacityWh: sb.CapacityWh, startPct: sb.SOCPercent, targetPct: sb.TargetPct, minPct: sb.MinPct, step: sb.Step,
+			}
+			eng, err := evcc.New(evcc.Config{Vehicle: bat, AC: tc.ac, BPT: tc.bpt, Dynamic: tc.dynamic, Trace: evccRec.hook})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,6 +174,7 @@ func TestMatrixOverTLS(t *testing.T) {
 			} else {
 				checkDC(t, sim.Limits, sb.Limits, tc.bpt, eng, bat)
 			}
+			checkTraces(t, tcfg, seccRec.take(), evccRec.take())
 			t.Logf("%d charge loops, charged %.0f Wh, discharged %.0f Wh", eng.ChargeLoops(), in, out)
 		})
 	}
@@ -233,3 +243,5 @@ func checkDC(t *testing.T, evseL secc.DCLimits, evL evcc.DCLimits, bpt bool, eng
 		}
 	}
 }
+
+func dcArray(v ...float64) [10]float64 { return [10]float64(v) }

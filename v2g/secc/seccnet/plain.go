@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -12,8 +13,9 @@ import (
 // set: a session without TLS must not be able to negotiate -20.
 var ErrNotPlainTCP = errors.New("seccnet: ServePlainTCP needs Config.PlainTCP")
 
-// ServePlainTCP accepts plain TCP connections from ln and serves them one
-// after the other until ctx is cancelled, when it returns nil. It is a
+// ServePlainTCP accepts plain TCP connections from ln and serves them as
+// Serve does (one after the other, concurrently with NewEVSE set) until
+// ctx is cancelled, when it returns nil. It is a
 // lab switch for DIN SPEC 70121 and ISO 15118-2, which test benches run
 // without TLS: Config.PlainTCP must be set, so that the engine negotiates
 // only those protocols and never -20. ServePlainTCP does not close ln.
@@ -28,7 +30,20 @@ func (s *Server) ServePlainTCP(ctx context.Context, ln net.Listener) error {
 		}
 	})
 	defer stop()
+	var sessions sync.WaitGroup
+	defer sessions.Wait()
+	var slots chan struct{}
+	if s.NewEVSE != nil && s.MaxSessions > 0 {
+		slots = make(chan struct{}, s.MaxSessions)
+	}
 	for {
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
 		c, err := ln.Accept()
 		if ctx.Err() != nil {
 			if c != nil {
@@ -37,6 +52,9 @@ func (s *Server) ServePlainTCP(ctx context.Context, ln net.Listener) error {
 			return nil
 		}
 		if err != nil {
+			if slots != nil {
+				<-slots
+			}
 			if errors.Is(err, net.ErrClosed) {
 				return fmt.Errorf("seccnet: %w", err)
 			}
@@ -44,8 +62,19 @@ func (s *Server) ServePlainTCP(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		log.Info("seccnet: plain TCP connection", "remote", c.RemoteAddr().String())
-		if err := s.ServeConn(ctx, c); err != nil {
-			log.Warn("seccnet: session ended", "err", err)
+		if s.NewEVSE == nil {
+			if err := s.ServeConn(ctx, c); err != nil {
+				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
+			}
+			continue
 		}
+		sessions.Go(func() {
+			if slots != nil {
+				defer func() { <-slots }()
+			}
+			if err := s.ServeConn(ctx, c); err != nil {
+				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
+			}
+		})
 	}
 }

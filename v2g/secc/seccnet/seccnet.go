@@ -22,17 +22,48 @@ import (
 // WriteTimeout bounds the write of one response frame.
 const WriteTimeout = 5 * time.Second
 
-// Server serves SECC sessions. One Server drives one EVSE, so it runs one
-// session at a time; further connections wait in the listener's backlog.
+// Server serves SECC sessions.
+//
+// With NewEVSE set, every accepted connection gets its own EVSE and its
+// own engine and runs in its own goroutine, so sessions run concurrently
+// (up to MaxSessions); they share the Config, the Logger, the callbacks
+// and the listener's TLS configuration, nothing else. With only
+// Config.EVSE set, that one EVSE is shared, so the Server runs one
+// session at a time and further connections wait in the listener's
+// backlog.
+//
+// The TLS handshake of a connection runs in v2gtls.Listener.Accept, so
+// handshakes are done one after the other by the accepting goroutine;
+// sessions overlap once established.
 type Server struct {
-	// Config configures the engine of every session. Its Trace hook, when
-	// set, is called from the goroutine that serves the connection.
+	// Config configures the engine of every session. With NewEVSE set,
+	// Config.EVSE is ignored and Config.Rand, when set, must be safe for
+	// concurrent use. Its Trace hook, when set, is called from the
+	// goroutine that serves the connection (with NewEVSE set, from several
+	// sessions concurrently).
 	Config secc.Config
+	// NewEVSE, when set, returns the EVSE of the session on conn (the
+	// integrator's lookup of the connector or power module behind the
+	// connection) and makes sessions concurrent. It is called from the
+	// session's goroutine, concurrently with other sessions. An error
+	// refuses the connection: it is logged and conn closed. An EVSE must
+	// not be shared by sessions that overlap; secc.SimEVSE, in
+	// particular, serves one session.
+	NewEVSE func(conn net.Conn) (secc.EVSE, error)
+	// MaxSessions, when positive, bounds the number of concurrent sessions
+	// with NewEVSE set: further connections are not accepted (they wait in
+	// the listener's backlog) until a session ends. Zero means no limit.
+	MaxSessions int
 	// Logger receives the driver's logs; nil discards them.
 	Logger *slog.Logger
 	// OnEvent, when set, is called with every engine event, from the
-	// goroutine that serves the connection.
+	// goroutine that serves the connection; with NewEVSE set, from
+	// several sessions concurrently.
 	OnEvent func(secc.Event)
+
+	// The paused-session store of the sessions when Config.Paused is nil.
+	storeOnce sync.Once
+	store     *secc.MemoryStore
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -42,12 +73,28 @@ func (s *Server) logger() *slog.Logger {
 	return s.Logger
 }
 
-// Serve accepts TLS connections from ln and serves them one after the
-// other until ctx is cancelled, when it returns nil. A failed handshake is
-// logged and the next connection accepted. Serve does not close ln.
+// Serve accepts TLS connections from ln and serves them until ctx is
+// cancelled, when it returns nil: one after the other with a shared
+// Config.EVSE, concurrently with NewEVSE set. A failed handshake is
+// logged and the next connection accepted. Serve returns only after every
+// session it started has ended (cancelling ctx ends them). Serve does not
+// close ln.
 func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 	log := s.logger()
+	var sessions sync.WaitGroup
+	defer sessions.Wait()
+	var slots chan struct{}
+	if s.NewEVSE != nil && s.MaxSessions > 0 {
+		slots = make(chan struct{}, s.MaxSessions)
+	}
 	for {
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
 		c, err := ln.Accept(ctx)
 		if ctx.Err() != nil {
 			if c != nil {
@@ -56,6 +103,9 @@ func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 			return nil
 		}
 		if err != nil {
+			if slots != nil {
+				<-slots
+			}
 			if errors.Is(err, net.ErrClosed) {
 				return fmt.Errorf("seccnet: %w", err)
 			}
@@ -63,14 +113,27 @@ func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 			continue
 		}
 		log.Info("seccnet: connection", "remote", c.RemoteAddr().String(), "profile", c.Profile().String())
-		if err := s.ServeConn(ctx, c); err != nil {
-			log.Warn("seccnet: session ended", "err", err)
+		if s.NewEVSE == nil {
+			if err := s.ServeConn(ctx, c); err != nil {
+				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
+			}
+			continue
 		}
+		sessions.Go(func() {
+			if slots != nil {
+				defer func() { <-slots }()
+			}
+			if err := s.ServeConn(ctx, c); err != nil {
+				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
+			}
+		})
 	}
 }
 
 // ServeConn runs one session on conn, which it closes before returning. It
-// returns nil after a normal SessionStop, else why the session ended.
+// returns nil after a normal SessionStop, else why the session ended. The
+// session's EVSE comes from NewEVSE when set, else from Config.EVSE; with
+// NewEVSE set, ServeConn may be called concurrently.
 func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 	log := s.logger()
 	defer func() {
@@ -78,10 +141,22 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 			err = fmt.Errorf("seccnet: close: %w", cerr)
 		}
 	}()
-	eng, err := secc.New(s.Config)
+	cfg := s.Config
+	if s.NewEVSE != nil {
+		evse, err := s.NewEVSE(conn)
+		if err != nil {
+			return fmt.Errorf("seccnet: EVSE for %v: %w", conn.RemoteAddr(), err)
+		}
+		if evse == nil {
+			return fmt.Errorf("seccnet: EVSE for %v: NewEVSE returned nil", conn.RemoteAddr())
+		}
+		cfg.EVSE = evse
+	}
+	eng, err := secc.New(s.withStore(cfg))
 	if err != nil {
 		return fmt.Errorf("seccnet: %w", err)
 	}
+	bindPeer(eng, conn)
 	// Cancelling ctx unblocks a pending read or write.
 	var wg sync.WaitGroup
 	wg.Add(1)
