@@ -256,6 +256,8 @@ func (e *Engine) HandleTimeout(now time.Time) error {
 	}
 	if d.Equal(e.setup) {
 		e.end(fmt.Errorf("%w: no SessionSetup within %v", ErrSetupTimeout, session.SECCCommunicationSetupTimeout))
+	} else if e.phase.Legacy() {
+		e.end(fmt.Errorf("%w in %s stage %v", ErrSequenceTimeout, session.LegacyName(e.phase), e.lg.stage))
 	} else {
 		e.end(fmt.Errorf("%w in stage %v", ErrSequenceTimeout, e.stage))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,5 +112,66 @@ func TestPlainTCPRefusesISO20(t *testing.T) {
 	defer cancel()
 	if err := evccnet.Run(ctx, c, eng); !errors.Is(err, evcc.ErrRefused) {
 		t.Fatalf("-20 EV over plain TCP: %v, want evcc.ErrRefused", err)
+	}
+}
+
+// TestPlainTCPConcurrent serves several DIN and -2 vehicles at once over
+// plain TCP, each with its own EVSE.
+func TestPlainTCPConcurrent(t *testing.T) {
+	const n = 6
+	var mu sync.Mutex
+	evses := 0
+	addr := servePlain(t, &seccnet.Server{
+		Config:      secc.Config{PlainTCP: true, Protocols: []string{session.NamespaceDIN, session.NamespaceISO2}},
+		MaxSessions: n,
+		NewEVSE: func(net.Conn) (secc.EVSE, error) {
+			mu.Lock()
+			evses++
+			mu.Unlock()
+			return secc.NewSimEVSE(), nil
+		},
+	})
+	errs := make(chan error, n)
+	for i := range n {
+		ns := session.NamespaceDIN
+		if i%2 == 1 {
+			ns = session.NamespaceISO2
+		}
+		go func() {
+			bat := evcc.NewSimBattery()
+			bat.Step = 10 * time.Second
+			eng, err := evcc.New(evcc.Config{Vehicle: bat, PlainTCP: true, AppProtocols: []string{ns}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := evccnet.Run(ctx, c, eng); err != nil {
+				errs <- err
+				return
+			}
+			if bat.SOCPercent < bat.TargetPct {
+				errs <- errors.New("SOC below target")
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if evses != n {
+		t.Errorf("%d EVSEs for %d sessions", evses, n)
 	}
 }
