@@ -1,15 +1,20 @@
 package replay_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/v2gstack/iso15118/conformance/replay"
 	"github.com/v2gstack/iso15118/internal/testshared"
+	"github.com/v2gstack/iso15118/v2g/evcc"
+	"github.com/v2gstack/iso15118/v2g/secc"
+	"github.com/v2gstack/iso15118/v2g/session"
 	"github.com/v2gstack/iso15118/v2g/trace"
 )
 
@@ -112,4 +117,72 @@ func recordedLegacy(t *testing.T, file string) (requests, loops int) {
 		}
 	}
 	return requests, loops
+}
+
+// TestReplayOwnLegacyTraces records DIN and -2 sessions of our EVCC
+// against our SECC with the trace writer, one file per side, and replays
+// each file in both roles.
+func TestReplayOwnLegacyTraces(t *testing.T) {
+	for _, ns := range []string{session.NamespaceDIN, session.NamespaceISO2} {
+		t.Run(ns, func(t *testing.T) {
+			var sbuf, vbuf bytes.Buffer
+			sw, vw := trace.NewWriter(&sbuf), trace.NewWriter(&vbuf)
+			evse := secc.NewSimEVSE()
+			evse.AuthorizeRounds, evse.CableCheckRounds = 1, 2
+			s, err := secc.New(secc.Config{EVSE: evse, Trace: sw.Hook(), Protocols: []string{ns}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bat := evcc.NewSimBattery()
+			bat.Step = 30 * time.Second
+			v, err := evcc.New(evcc.Config{Vehicle: bat, AppProtocols: []string{ns}, Trace: vw.Hook()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+			s.Start(now)
+			req, err := v.Start(now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 0; !req.Done; n++ {
+				if n > 1000 {
+					t.Fatal("session does not end")
+				}
+				now = now.Add(20 * time.Millisecond)
+				res, err := s.HandleMessage(now, req.PayloadType, req.Payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				now = now.Add(20 * time.Millisecond)
+				if req, err = v.HandleMessage(now, res.PayloadType, res.Payload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v.ChargeLoops() < 3 {
+				t.Fatalf("%d charge loops", v.ChargeLoops())
+			}
+			if err := sw.Err(); err != nil {
+				t.Fatal(err)
+			}
+			for side, buf := range map[string]*bytes.Buffer{"secc": &sbuf, "evcc": &vbuf} {
+				if !strings.Contains(buf.String(), `"msg": "V2G_Message", "json": {"V2G_Message": {"Header"`) {
+					t.Errorf("%s file has no V2G_Message record:\n%.400s", side, buf.String())
+				}
+				recs, err := trace.Parse(bytes.NewReader(buf.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, role := range []replay.Role{replay.RoleSECC, replay.RoleEVCC} {
+					res, err := replay.Run(recs, role)
+					if err != nil {
+						t.Fatalf("%s file, role %v: %v", side, role, err)
+					}
+					if !res.OK() || len(res.Exchanges) != len(recs)/2 {
+						t.Errorf("%s file, role %v: %d records\n%s%s", side, role, len(recs), lines(res), res.Summary())
+					}
+				}
+			}
+		})
+	}
 }

@@ -50,9 +50,21 @@ func TestLegacySessionAgainstSECC(t *testing.T) {
 			s, err := secc.New(secc.Config{
 				EVSE: evse, Protocols: []string{session.NamespaceDC, tc.ns},
 				Trace: func(r session.TraceRecord) {
-					if r.Dir == session.DirRx {
-						names = append(names, r.Name)
+					if r.Dir != session.DirRx {
+						return
 					}
+					if r.Namespace == session.TraceNSSAP {
+						names = append(names, r.Name)
+						return
+					}
+					if r.Name != session.LegacyDocument {
+						t.Errorf("trace record named %q", r.Name)
+					}
+					m, _, err := session.DecodeLegacy(tc.phase, r.EXI)
+					if err != nil {
+						t.Fatal(err)
+					}
+					names = append(names, session.LegacyMessageName(tc.phase, m))
 				},
 			})
 			if err != nil {

@@ -418,8 +418,12 @@ const (
 	TraceNSISO2 = "ISO_V2_MSG_DEF"
 )
 
+// LegacyDocument is the element name of every DIN and -2 message, the
+// Name of its trace record (LegacyMessageName names the body).
+const LegacyDocument = "V2G_Message"
+
 // TraceLegacy calls f, when it is set, with the record of a DIN or -2
-// message.
+// message, named LegacyDocument as in the recorded sessions.
 func TraceLegacy(f TraceFunc, now time.Time, dir Direction, p Phase, m *LegacyMessage, doc exi.Message, b []byte) {
 	if f == nil {
 		return
@@ -428,8 +432,7 @@ func TraceLegacy(f TraceFunc, now time.Time, dir Direction, p Phase, m *LegacyMe
 	if p == PhaseDIN {
 		ns = TraceNSDIN
 	}
-	name := LegacyMessageName(p, m)
-	f(TraceRecord{Time: now, Dir: dir, Namespace: ns, Name: name, Msg: doc, EXI: b})
+	f(TraceRecord{Time: now, Dir: dir, Namespace: ns, Name: LegacyDocument, Msg: doc, EXI: b})
 }
 
 // LegacyMessageName returns the body element name of m in phase p, e.g.
