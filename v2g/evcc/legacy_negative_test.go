@@ -125,3 +125,60 @@ func TestLegacyEVCCRefusesZeroSessionID(t *testing.T) {
 		t.Fatalf("SessionID zero: %+v, %v", r, err)
 	}
 }
+
+// TestLegacyEVCCStopCharging: an EVSENotification StopCharging in
+// CurrentDemandRes makes the EVCC stop with PowerDelivery(Stop), welding
+// detection and SessionStop, a normal end.
+func TestLegacyEVCCStopCharging(t *testing.T) {
+	s, _ := newLegacySECC(t, session.NamespaceISO2)
+	step := func(res *session.LegacyMessage, want session.LegacyMsg) *session.LegacyMessage {
+		t.Helper()
+		res.SessionID = seccID
+		r, err := s.answer(res)
+		if err != nil {
+			t.Fatalf("after %vRes: %v", res.Kind, err)
+		}
+		m := s.decode(r)
+		if m.Kind != want {
+			t.Fatalf("after %vRes: %v, want %v", res.Kind, m.Kind, want)
+		}
+		return m
+	}
+	step(&session.LegacyMessage{Kind: session.LMsgSessionSetup, Code: session.LCodeOKNewSessionEstablished}, session.LMsgServiceDiscovery)
+	step(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery, External: true, Transfer: session.TransferDCExtended, ServiceID: 1},
+		session.LMsgPaymentSelection)
+	step(&session.LegacyMessage{Kind: session.LMsgPaymentSelection}, session.LMsgAuthorization)
+	cpd := step(&session.LegacyMessage{Kind: session.LMsgAuthorization}, session.LMsgChargeParameterDiscovery)
+	if cpd.EVMaxV != 450 || cpd.EVMaxI != 80 || cpd.Transfer != session.TransferDCExtended {
+		t.Errorf("ChargeParameterDiscoveryReq %+v", cpd)
+	}
+	step(&session.LegacyMessage{Kind: session.LMsgChargeParameterDiscovery, EVSEMaxV: 500, EVSEMaxI: 50, EVSEMaxP: 20000},
+		session.LMsgCableCheck)
+	pre := step(&session.LegacyMessage{Kind: session.LMsgCableCheck}, session.LMsgPreCharge)
+	// Pre-charge goes on until the EVSE's voltage is within 20 V.
+	step(&session.LegacyMessage{Kind: session.LMsgPreCharge, PresentV: pre.TargetV - 50}, session.LMsgPreCharge)
+	pd := step(&session.LegacyMessage{Kind: session.LMsgPreCharge, PresentV: pre.TargetV - 5}, session.LMsgPowerDelivery)
+	if !pd.Start {
+		t.Fatal("PowerDeliveryReq is not Start")
+	}
+	cd := step(&session.LegacyMessage{Kind: session.LMsgPowerDelivery}, session.LMsgCurrentDemand)
+	if cd.TargetI > 50 {
+		t.Errorf("target current %g A above the EVSE's 50 A", cd.TargetI)
+	}
+	if d, _ := s.e.Deadline(); d.Sub(s.now) != 250*time.Millisecond {
+		t.Errorf("CurrentDemandRes timeout %v, want 250 ms", d.Sub(s.now))
+	}
+	stop := step(&session.LegacyMessage{Kind: session.LMsgCurrentDemand, PresentV: 356, PresentI: 40, StopNotify: true},
+		session.LMsgPowerDelivery)
+	if stop.Start {
+		t.Fatal("PowerDeliveryReq after StopCharging is Start")
+	}
+	step(&session.LegacyMessage{Kind: session.LMsgPowerDelivery}, session.LMsgWeldingDetection)
+	if m := step(&session.LegacyMessage{Kind: session.LMsgWeldingDetection}, session.LMsgSessionStop); !m.Terminate {
+		t.Error("SessionStopReq is not Terminate")
+	}
+	r, err := s.answer(&session.LegacyMessage{Kind: session.LMsgSessionStop, SessionID: seccID})
+	if err != nil || !r.Done || r.Reason != nil {
+		t.Fatalf("after SessionStopRes: %+v, %v", r, err)
+	}
+}

@@ -249,3 +249,37 @@ func mustPhase(ns string) session.Phase {
 	p, _ := session.LegacyPhaseOf(ns)
 	return p
 }
+
+func TestLegacyAuthorization(t *testing.T) {
+	toAuth := func(t *testing.T) *legacyPeer {
+		p := newLegacyPeer(t, session.NamespaceDIN)
+		p.setup([]byte{0})
+		p.ok(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery})
+		p.ok(&session.LegacyMessage{Kind: session.LMsgPaymentSelection, External: true, Services: []uint16{1}})
+		return p
+	}
+	t.Run("OngoingBudget", func(t *testing.T) {
+		p := toAuth(t)
+		p.evse.AuthorizeRounds = 1000
+		for range 3 {
+			if res := p.ok(&session.LegacyMessage{Kind: session.LMsgAuthorization}); !res.Ongoing {
+				t.Fatal("ContractAuthenticationRes not Ongoing while the decision is pending")
+			}
+			p.now = p.now.Add(20 * time.Second)
+		}
+		// 60 s after the first Ongoing answer: beyond the SECC's 55 s.
+		p.expectFail(&session.LegacyMessage{Kind: session.LMsgAuthorization}, nil, session.LCodeFAILED, ErrFailed)
+	})
+	t.Run("Rejected", func(t *testing.T) {
+		p := toAuth(t)
+		p.evse.RejectEIM = true
+		p.expectFail(&session.LegacyMessage{Kind: session.LMsgAuthorization}, nil, session.LCodeFAILED, ErrFailed)
+	})
+	t.Run("NoExternalPayment", func(t *testing.T) {
+		p := newLegacyPeer(t, session.NamespaceISO2)
+		p.setup([]byte{0})
+		p.ok(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery})
+		p.expectFail(&session.LegacyMessage{Kind: session.LMsgPaymentSelection, Services: []uint16{1}}, nil,
+			session.LCodeFAILEDPaymentSelection, ErrFailed)
+	})
+}
