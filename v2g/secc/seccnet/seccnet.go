@@ -55,7 +55,10 @@ type Server struct {
 	MaxSessions int
 	// Handshakes is the number of goroutines that accept connections and
 	// run their TLS handshakes in parallel with NewEVSE set; zero means
-	// runtime.GOMAXPROCS(0). Without NewEVSE one goroutine accepts.
+	// runtime.GOMAXPROCS(0). Without NewEVSE one goroutine accepts. A
+	// client that connects and never completes its handshake holds one
+	// of them until ctx is cancelled (v2gtls.Listener.Accept has no
+	// handshake timeout).
 	Handshakes int
 	// Logger receives the driver's logs; nil discards them.
 	Logger *slog.Logger
