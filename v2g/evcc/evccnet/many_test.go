@@ -16,10 +16,10 @@ import (
 	"github.com/v2gstack/iso15118/v2g/secc/seccnet"
 )
 
-// recordingEVSE is a simulated EVSE that records what its session asked
+// sessionEVSE is a simulated EVSE that records what its session asked
 // of it. Its EIM authorization stays pending until the sessions of all
 // the EVSEs sharing gate have asked for it.
-type recordingEVSE struct {
+type sessionEVSE struct {
 	*secc.SimEVSE
 	gate              *gate
 	asked             bool
@@ -28,7 +28,7 @@ type recordingEVSE struct {
 	powerOn, powerOff int
 }
 
-func (e *recordingEVSE) AuthorizeEIM(now time.Time, id string) secc.AuthorizationStatus {
+func (e *sessionEVSE) AuthorizeEIM(now time.Time, id string) secc.AuthorizationStatus {
 	e.evccIDs = append(e.evccIDs, id)
 	if !e.asked {
 		e.asked = true
@@ -48,7 +48,7 @@ type gate struct {
 	arrived atomic.Int64
 }
 
-func (e *recordingEVSE) SetTarget(now time.Time, t secc.DCTarget) {
+func (e *sessionEVSE) SetTarget(now time.Time, t secc.DCTarget) {
 	switch {
 	case t.Current > 0:
 		e.charge++
@@ -58,7 +58,7 @@ func (e *recordingEVSE) SetTarget(now time.Time, t secc.DCTarget) {
 	e.SimEVSE.SetTarget(now, t)
 }
 
-func (e *recordingEVSE) SetPower(now time.Time, on bool) error {
+func (e *sessionEVSE) SetPower(now time.Time, on bool) error {
 	if on {
 		e.powerOn++
 	} else {
@@ -92,12 +92,12 @@ func TestManySessionsOverTLS(t *testing.T) {
 
 	g := &gate{n: int64(n)}
 	var mu sync.Mutex
-	evses := map[string]*recordingEVSE{} // by the EVCC's address
+	evses := map[string]*sessionEVSE{} // by the EVCC's address
 	var closed, established atomic.Int64
 	srv := &seccnet.Server{
 		Config: secc.Config{Services: []uint16{secc.ServiceDCBPT}},
 		NewEVSE: func(c net.Conn) (secc.EVSE, error) {
-			e := &recordingEVSE{SimEVSE: secc.NewSimEVSE(), gate: g}
+			e := &sessionEVSE{SimEVSE: secc.NewSimEVSE(), gate: g}
 			mu.Lock()
 			defer mu.Unlock()
 			evses[c.RemoteAddr().String()] = e
