@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/v2gstack/iso15118/v2g/secc"
+	"github.com/v2gstack/iso15118/v2g/session"
 	"github.com/v2gstack/iso15118/v2g/v2gtp"
 	"github.com/v2gstack/iso15118/v2gtls"
 )
@@ -68,6 +69,14 @@ type Server struct {
 	// goroutine that serves the connection; with NewEVSE set, from
 	// several sessions concurrently.
 	OnEvent func(secc.Event)
+	// OnConnEvent, when set, is called like OnEvent with the connection
+	// the event's session runs on, to tell concurrent sessions apart.
+	OnConnEvent func(conn net.Conn, ev secc.Event)
+	// ConnTrace, when set, returns the trace hook of the session on conn
+	// (one trace file per session, say); a non-nil hook replaces
+	// Config.Trace for that session. It is called from the session's
+	// goroutine before the session starts.
+	ConnTrace func(conn net.Conn) session.TraceFunc
 
 	// The paused-session store of the sessions when Config.Paused is nil.
 	storeOnce sync.Once
@@ -206,6 +215,11 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 		}
 		cfg.EVSE = evse
 	}
+	if s.ConnTrace != nil {
+		if tr := s.ConnTrace(conn); tr != nil {
+			cfg.Trace = tr
+		}
+	}
 	eng, err := secc.New(s.withStore(cfg))
 	if err != nil {
 		return fmt.Errorf("seccnet: %w", err)
@@ -226,7 +240,7 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 	}()
 
 	eng.Start(time.Now())
-	defer s.drain(eng)
+	defer s.drain(eng, conn)
 	// However the connection ends, the engine ends the session, and an
 	// abnormal end switches the EVSE's output off.
 	defer func() { eng.Abort(time.Now(), err) }()
@@ -260,7 +274,7 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 			return fmt.Errorf("seccnet: read: %w", rerr)
 		}
 		res, herr := eng.HandleMessage(now, f.Type, f.Payload)
-		s.drain(eng)
+		s.drain(eng, conn)
 		if herr != nil {
 			return herr
 		}
@@ -279,11 +293,14 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 	}
 }
 
-func (s *Server) drain(eng *secc.Engine) {
+func (s *Server) drain(eng *secc.Engine, conn net.Conn) {
 	for ev, ok := eng.NextEvent(); ok; ev, ok = eng.NextEvent() {
 		s.logger().Debug("seccnet: event", "kind", ev.Kind.String(), "err", ev.Err)
 		if s.OnEvent != nil {
 			s.OnEvent(ev)
+		}
+		if s.OnConnEvent != nil {
+			s.OnConnEvent(conn, ev)
 		}
 	}
 }
