@@ -64,7 +64,8 @@ type EVSE interface {
 // SimEVSE is a simulated DC and AC charger: its output follows the target
 // at once, the insulation test passes after CableCheckRounds rounds and EIM
 // authorization is granted after AuthorizeRounds pending rounds. It
-// implements EVSE and ACEVSE.
+// implements EVSE and ACEVSE. It models one connector: it serves one
+// session at a time and is not safe for concurrent use.
 type SimEVSE struct {
 	ID               string
 	Limits           DCLimits

@@ -11,10 +11,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/v2gstack/iso15118/v2g/secc"
+	"github.com/v2gstack/iso15118/v2g/session"
 	"github.com/v2gstack/iso15118/v2g/v2gtp"
 	"github.com/v2gstack/iso15118/v2gtls"
 )
@@ -32,9 +34,9 @@ const WriteTimeout = 5 * time.Second
 // session at a time and further connections wait in the listener's
 // backlog.
 //
-// The TLS handshake of a connection runs in v2gtls.Listener.Accept, so
-// handshakes are done one after the other by the accepting goroutine;
-// sessions overlap once established.
+// The TLS handshake of a connection runs in v2gtls.Listener.Accept; with
+// NewEVSE set, Handshakes goroutines accept (and so handshake) in
+// parallel.
 type Server struct {
 	// Config configures the engine of every session. With NewEVSE set,
 	// Config.EVSE is ignored and Config.Rand, when set, must be safe for
@@ -54,12 +56,27 @@ type Server struct {
 	// with NewEVSE set: further connections are not accepted (they wait in
 	// the listener's backlog) until a session ends. Zero means no limit.
 	MaxSessions int
+	// Handshakes is the number of goroutines that accept connections and
+	// run their TLS handshakes in parallel with NewEVSE set; zero means
+	// runtime.GOMAXPROCS(0). Without NewEVSE one goroutine accepts. A
+	// client that connects and never completes its handshake holds one
+	// of them until ctx is cancelled (v2gtls.Listener.Accept has no
+	// handshake timeout).
+	Handshakes int
 	// Logger receives the driver's logs; nil discards them.
 	Logger *slog.Logger
 	// OnEvent, when set, is called with every engine event, from the
 	// goroutine that serves the connection; with NewEVSE set, from
 	// several sessions concurrently.
 	OnEvent func(secc.Event)
+	// OnConnEvent, when set, is called like OnEvent with the connection
+	// the event's session runs on, to tell concurrent sessions apart.
+	OnConnEvent func(conn net.Conn, ev secc.Event)
+	// ConnTrace, when set, returns the trace hook of the session on conn
+	// (one trace file per session, say); a non-nil hook replaces
+	// Config.Trace for that session. It is called from the session's
+	// goroutine before the session starts.
+	ConnTrace func(conn net.Conn) session.TraceFunc
 
 	// The paused-session store of the sessions when Config.Paused is nil.
 	storeOnce sync.Once
@@ -80,13 +97,59 @@ func (s *Server) logger() *slog.Logger {
 // session it started has ended (cancelling ctx ends them). Serve does not
 // close ln.
 func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
-	log := s.logger()
+	if s.NewEVSE == nil {
+		return s.accept(ctx, ln, nil, nil)
+	}
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
 	var slots chan struct{}
-	if s.NewEVSE != nil && s.MaxSessions > 0 {
+	if s.MaxSessions > 0 {
 		slots = make(chan struct{}, s.MaxSessions)
 	}
+	n := s.Handshakes
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- s.accept(ctx, ln, slots, &sessions) }()
+	}
+	var first error
+	for left := n; left > 0; {
+		select {
+		case err := <-errs:
+			left--
+			if first == nil {
+				first = err
+			}
+		case <-time.After(100 * time.Millisecond):
+			if ctx.Err() != nil {
+				// Concurrent Accept calls share the listener's deadline:
+				// one may reset it after the cancellation has set it, and
+				// another then waits for a connection. Give it one.
+				wake(ln.Addr())
+			}
+		}
+	}
+	return first
+}
+
+// wake connects to addr and closes the connection at once.
+func wake(addr net.Addr) {
+	var d net.Dialer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if c, err := d.DialContext(ctx, addr.Network(), addr.String()); err == nil {
+		_ = c.Close()
+	}
+}
+
+// accept accepts connections from ln until ctx is cancelled. With sessions
+// nil it serves each connection before it accepts the next one; else it
+// serves each in a new goroutine counted in sessions, holding a slot of
+// slots, when not nil, from before the Accept to the end of the session.
+func (s *Server) accept(ctx context.Context, ln *v2gtls.Listener, slots chan struct{}, sessions *sync.WaitGroup) error {
+	log := s.logger()
 	for {
 		if slots != nil {
 			select {
@@ -113,7 +176,7 @@ func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 			continue
 		}
 		log.Info("seccnet: connection", "remote", c.RemoteAddr().String(), "profile", c.Profile().String())
-		if s.NewEVSE == nil {
+		if sessions == nil {
 			if err := s.ServeConn(ctx, c); err != nil {
 				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
 			}
@@ -152,6 +215,11 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 		}
 		cfg.EVSE = evse
 	}
+	if s.ConnTrace != nil {
+		if tr := s.ConnTrace(conn); tr != nil {
+			cfg.Trace = tr
+		}
+	}
 	eng, err := secc.New(s.withStore(cfg))
 	if err != nil {
 		return fmt.Errorf("seccnet: %w", err)
@@ -172,7 +240,7 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 	}()
 
 	eng.Start(time.Now())
-	defer s.drain(eng)
+	defer s.drain(eng, conn)
 	// However the connection ends, the engine ends the session, and an
 	// abnormal end switches the EVSE's output off.
 	defer func() { eng.Abort(time.Now(), err) }()
@@ -206,7 +274,7 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 			return fmt.Errorf("seccnet: read: %w", rerr)
 		}
 		res, herr := eng.HandleMessage(now, f.Type, f.Payload)
-		s.drain(eng)
+		s.drain(eng, conn)
 		if herr != nil {
 			return herr
 		}
@@ -225,11 +293,14 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) (err error) {
 	}
 }
 
-func (s *Server) drain(eng *secc.Engine) {
+func (s *Server) drain(eng *secc.Engine, conn net.Conn) {
 	for ev, ok := eng.NextEvent(); ok; ev, ok = eng.NextEvent() {
 		s.logger().Debug("seccnet: event", "kind", ev.Kind.String(), "err", ev.Err)
 		if s.OnEvent != nil {
 			s.OnEvent(ev)
+		}
+		if s.OnConnEvent != nil {
+			s.OnConnEvent(conn, ev)
 		}
 	}
 }

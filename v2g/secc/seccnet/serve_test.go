@@ -353,3 +353,32 @@ func TestServeConnNewEVSE(t *testing.T) {
 		t.Fatal("nil EVSE accepted")
 	}
 }
+
+// TestServeStalledHandshake: with NewEVSE, a client that connects and
+// never starts its handshake holds one of the Handshakes goroutines, not
+// the Server.
+func TestServeStalledHandshake(t *testing.T) {
+	ln, _, dial := tlsListener(t)
+	srv := &seccnet.Server{
+		NewEVSE:    func(net.Conn) (secc.EVSE, error) { return secc.NewSimEVSE(), nil },
+		Handshakes: 2,
+	}
+	stop := serve(srv, ln)
+	stalled, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stalled.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := dial(ctx)
+	if err != nil {
+		t.Fatalf("with a stalled handshake pending: %v", err)
+	}
+	defer func() { _ = c.Close() }()
+	appProtocol(t, c)
+	// Cancelling ends the stalled handshake too.
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
