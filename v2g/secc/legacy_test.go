@@ -283,3 +283,25 @@ func TestLegacyAuthorization(t *testing.T) {
 			session.LCodeFAILEDPaymentSelection, ErrFailed)
 	})
 }
+
+func TestLegacyServiceDetail(t *testing.T) {
+	p := newLegacyPeer(t, session.NamespaceISO2)
+	p.setup([]byte{0})
+	p.ok(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery})
+	p.expectFail(&session.LegacyMessage{Kind: session.LMsgServiceDetail, ServiceID: 1}, nil,
+		session.LCodeFAILEDServiceIDInvalid, ErrFailed)
+	// DIN has no ServiceDetail.
+	d := newLegacyPeer(t, session.NamespaceDIN)
+	d.setup([]byte{0})
+	d.ok(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery})
+	_, b, err := session.EncodeLegacy(session.PhaseISO2, &session.LegacyMessage{Kind: session.LMsgServiceDetail, SessionID: d.id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.e.HandleMessage(d.now, v2gtp.SAP, b); err == nil {
+		t.Error("a -2 ServiceDetailReq in a DIN session is accepted")
+	}
+	if closed, _ := d.e.Closed(); !closed || !d.evse.off() {
+		t.Errorf("closed %v, power commands %v", closed, d.evse.calls)
+	}
+}

@@ -314,6 +314,9 @@ func fromISO2(doc *iso2.V2GMessage) (*LegacyMessage, error) {
 		m.Kind, m.Response, m.Code = LMsgSessionStop, true, LegacyCode(b.SessionStopRes.ResponseCode)
 	case b.ServiceDetailReq != nil:
 		m.Kind, m.ServiceID = LMsgServiceDetail, b.ServiceDetailReq.ServiceID
+	case b.ServiceDetailRes != nil:
+		r := b.ServiceDetailRes
+		m.Kind, m.Response, m.Code, m.ServiceID = LMsgServiceDetail, true, LegacyCode(r.ResponseCode), r.ServiceID
 	case b.PaymentDetailsReq != nil:
 		m.Kind = LMsgPaymentDetails
 	case b.ChargingStatusReq != nil:
