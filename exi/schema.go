@@ -76,6 +76,15 @@ type Grammar struct {
 	Reps     []Rep
 	Simple   int32 // datatype index when the type is simple, else -1
 	Mixed    bool
+
+	// Derived by Schema.Init: the first-level codes of a grammar whose
+	// entry state has a typed CH and whose state after it has EE, as
+	// simple types' grammars do. chRef is the CH production's datatype.
+	simple          bool
+	chCode, chWidth uint8
+	eeCode, eeWidth uint8
+	chNext          int32
+	chRef           int32
 }
 
 // Element is an element declaration.
