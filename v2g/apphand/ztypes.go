@@ -37,6 +37,8 @@ type SupportedAppProtocolReq struct {
 }
 
 func (x *SupportedAppProtocolReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.AppProtocol) > 20 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -46,9 +48,40 @@ func (x *SupportedAppProtocolReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AppProtocol {
-		e.StartElement(1)
-		x.AppProtocol[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.AppProtocol[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.AppProtocol[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 20:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -100,11 +133,32 @@ type AppProtocol struct {
 }
 
 func (x *AppProtocol) encodeEXI(e *exi.Encoder) {
-	e.StringElement(2, x.ProtocolNamespace)
-	e.UintElement(3, uint64(x.VersionNumberMajor))
-	e.UintElement(4, uint64(x.VersionNumberMinor))
-	e.UintElement(5, uint64(x.SchemaID))
-	e.UintElement(6, uint64(x.Priority))
+	e.Code(0, 1)
+	if x.ProtocolNamespace != "" {
+		e.Code(0, 1)
+		e.PutString(0, exi.QName{URI: 0, Local: 2}, x.ProtocolNamespace)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.VersionNumberMajor))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.VersionNumberMinor))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(2, uint64(x.SchemaID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(3, uint64(x.Priority))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
@@ -147,9 +201,28 @@ type SupportedAppProtocolRes struct {
 }
 
 func (x *SupportedAppProtocolRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(8, int(x.ResponseCode))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(4, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
 	if x.SchemaID != nil {
-		e.UintElement(9, uint64(*x.SchemaID))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(2, uint64(*x.SchemaID))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -191,8 +264,9 @@ type Priority struct {
 }
 
 func (x *Priority) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(3, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Priority) decodeEXI(d *exi.Decoder) {
@@ -220,9 +294,22 @@ type ProtocolNamespace struct {
 }
 
 func (x *ProtocolNamespace) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(0, exi.QName{URI: 0, Local: 2}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -251,8 +338,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(4, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -280,8 +368,9 @@ type SchemaID struct {
 }
 
 func (x *SchemaID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(2, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SchemaID) decodeEXI(d *exi.Decoder) {
@@ -309,8 +398,9 @@ type VersionNumberMajor struct {
 }
 
 func (x *VersionNumberMajor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VersionNumberMajor) decodeEXI(d *exi.Decoder) {
@@ -338,8 +428,9 @@ type VersionNumberMinor struct {
 }
 
 func (x *VersionNumberMinor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VersionNumberMinor) decodeEXI(d *exi.Decoder) {
@@ -369,7 +460,7 @@ func (x *SupportedAppProtocolReq) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -393,7 +484,7 @@ func (x *SupportedAppProtocolReq) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -417,7 +508,7 @@ func (x *SupportedAppProtocolRes) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -441,7 +532,7 @@ func (x *SupportedAppProtocolRes) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -464,7 +555,7 @@ func (x *AppProtocol) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -487,7 +578,7 @@ func (x *Priority) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -510,7 +601,7 @@ func (x *ProtocolNamespace) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -533,7 +624,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -556,7 +647,7 @@ func (x *SchemaID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -579,7 +670,7 @@ func (x *VersionNumberMajor) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -602,7 +693,7 @@ func (x *VersionNumberMinor) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

@@ -512,12 +512,11 @@ type V2GMessage struct {
 }
 
 func (x *V2GMessage) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(49)
+	e.Code(0, 1)
 	x.Body.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *V2GMessage) decodeEXI(d *exi.Decoder) {
@@ -558,16 +557,48 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.Notification != nil {
-		e.StartElement(3)
+		e.Code(0, 2)
 		x.Notification.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.Signature != nil {
-		e.StartElement(6)
-		x.Signature.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.Signature.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Signature.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -616,9 +647,33 @@ type Notification struct {
 }
 
 func (x *Notification) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(4, int(x.FaultCode))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(1, int(x.FaultCode))
+	e.Code(0, 1)
+	st = 1
 	if x.FaultMsg != nil {
-		e.StringElement(5, *x.FaultMsg)
+		e.Code(0, 2)
+		if *x.FaultMsg != "" {
+			e.Code(0, 1)
+			e.PutString(2, exi.QName{URI: 6, Local: 78}, *x.FaultMsg)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -664,25 +719,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(7)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(17)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(18)
+		e.Code(0, 2)
+		e.Enter(18)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(48)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -753,24 +854,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(8)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(9)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(8)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(8)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(9)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(11)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -901,27 +1041,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 7}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 7}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(3, exi.QName{URI: 0, Local: 7}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(12)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(15)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(16, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(6, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -989,14 +1218,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(13)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(13)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(13)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1105,13 +1360,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(8, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(8, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1287,184 +1569,501 @@ type Body struct {
 }
 
 func (x *Body) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BodyElement != nil) + present(x.CableCheckReq != nil) + present(x.CableCheckRes != nil) + present(x.CertificateInstallationReq != nil) + present(x.CertificateInstallationRes != nil) + present(x.CertificateUpdateReq != nil) + present(x.CertificateUpdateRes != nil) + present(x.ChargeParameterDiscoveryReq != nil) + present(x.ChargeParameterDiscoveryRes != nil) + present(x.ChargingStatusReq != nil) + present(x.ChargingStatusRes != nil) + present(x.ContractAuthenticationReq != nil) + present(x.ContractAuthenticationRes != nil) + present(x.CurrentDemandReq != nil) + present(x.CurrentDemandRes != nil) + present(x.MeteringReceiptReq != nil) + present(x.MeteringReceiptRes != nil) + present(x.PaymentDetailsReq != nil) + present(x.PaymentDetailsRes != nil) + present(x.PowerDeliveryReq != nil) + present(x.PowerDeliveryRes != nil) + present(x.PreChargeReq != nil) + present(x.PreChargeRes != nil) + present(x.ServiceDetailReq != nil) + present(x.ServiceDetailRes != nil) + present(x.ServiceDiscoveryReq != nil) + present(x.ServiceDiscoveryRes != nil) + present(x.ServicePaymentSelectionReq != nil) + present(x.ServicePaymentSelectionRes != nil) + present(x.SessionSetupReq != nil) + present(x.SessionSetupRes != nil) + present(x.SessionStopReq != nil) + present(x.SessionStopRes != nil) + present(x.WeldingDetectionReq != nil) + present(x.WeldingDetectionRes != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.BodyElement != nil {
-		e.StartElement(50)
+		e.Code(0, 6)
 		x.BodyElement.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.CableCheckReq != nil {
-		e.StartElement(51)
-		x.CableCheckReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 6)
+			x.CableCheckReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CableCheckRes != nil {
-		e.StartElement(58)
-		x.CableCheckRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 6)
+			x.CableCheckRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateInstallationReq != nil {
-		e.StartElement(66)
-		x.CertificateInstallationReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 6)
+			x.CertificateInstallationReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateInstallationRes != nil {
-		e.StartElement(71)
-		x.CertificateInstallationRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 6)
+			x.CertificateInstallationRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateUpdateReq != nil {
-		e.StartElement(80)
-		x.CertificateUpdateReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 6)
+			x.CertificateUpdateReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateUpdateRes != nil {
-		e.StartElement(85)
-		x.CertificateUpdateRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 6)
+			x.CertificateUpdateRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargeParameterDiscoveryReq != nil {
-		e.StartElement(92)
-		x.ChargeParameterDiscoveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 6)
+			x.ChargeParameterDiscoveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargeParameterDiscoveryRes != nil {
-		e.StartElement(113)
-		x.ChargeParameterDiscoveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 6)
+			x.ChargeParameterDiscoveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingStatusReq != nil {
-		e.StartElement(160)
-		x.ChargingStatusReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(9, 6)
+			x.ChargingStatusReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingStatusRes != nil {
-		e.StartElement(161)
-		x.ChargingStatusRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(10, 6)
+			x.ChargingStatusRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ContractAuthenticationReq != nil {
-		e.StartElement(174)
-		x.ContractAuthenticationReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(11, 6)
+			x.ContractAuthenticationReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ContractAuthenticationRes != nil {
-		e.StartElement(176)
-		x.ContractAuthenticationRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(12, 6)
+			x.ContractAuthenticationRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CurrentDemandReq != nil {
-		e.StartElement(179)
-		x.CurrentDemandReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(13, 6)
+			x.CurrentDemandReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CurrentDemandRes != nil {
-		e.StartElement(190)
-		x.CurrentDemandRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(14, 6)
+			x.CurrentDemandRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeteringReceiptReq != nil {
-		e.StartElement(201)
-		x.MeteringReceiptReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(15, 6)
+			x.MeteringReceiptReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeteringReceiptRes != nil {
-		e.StartElement(205)
-		x.MeteringReceiptRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(16, 6)
+			x.MeteringReceiptRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentDetailsReq != nil {
-		e.StartElement(208)
-		x.PaymentDetailsReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(17, 6)
+			x.PaymentDetailsReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentDetailsRes != nil {
-		e.StartElement(211)
-		x.PaymentDetailsRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(18, 6)
+			x.PaymentDetailsRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PowerDeliveryReq != nil {
-		e.StartElement(215)
-		x.PowerDeliveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(19, 6)
+			x.PowerDeliveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PowerDeliveryRes != nil {
-		e.StartElement(227)
-		x.PowerDeliveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(20, 6)
+			x.PowerDeliveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PreChargeReq != nil {
-		e.StartElement(232)
-		x.PreChargeReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(21, 6)
+			x.PreChargeReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PreChargeRes != nil {
-		e.StartElement(236)
-		x.PreChargeRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(22, 6)
+			x.PreChargeRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDetailReq != nil {
-		e.StartElement(240)
-		x.ServiceDetailReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(23, 6)
+			x.ServiceDetailReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDetailRes != nil {
-		e.StartElement(242)
-		x.ServiceDetailRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(24, 6)
+			x.ServiceDetailRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDiscoveryReq != nil {
-		e.StartElement(255)
-		x.ServiceDiscoveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(25, 6)
+			x.ServiceDiscoveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDiscoveryRes != nil {
-		e.StartElement(258)
-		x.ServiceDiscoveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(26, 6)
+			x.ServiceDiscoveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServicePaymentSelectionReq != nil {
-		e.StartElement(272)
-		x.ServicePaymentSelectionReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(27, 6)
+			x.ServicePaymentSelectionReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServicePaymentSelectionRes != nil {
-		e.StartElement(278)
-		x.ServicePaymentSelectionRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(28, 6)
+			x.ServicePaymentSelectionRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionSetupReq != nil {
-		e.StartElement(280)
-		x.SessionSetupReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(29, 6)
+			x.SessionSetupReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionSetupRes != nil {
-		e.StartElement(282)
-		x.SessionSetupRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(30, 6)
+			x.SessionSetupRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionStopReq != nil {
-		e.StartElement(286)
-		x.SessionStopReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(31, 6)
+			x.SessionStopReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionStopRes != nil {
-		e.StartElement(287)
-		x.SessionStopRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(32, 6)
+			x.SessionStopRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WeldingDetectionReq != nil {
-		e.StartElement(289)
-		x.WeldingDetectionReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(33, 6)
+			x.WeldingDetectionReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WeldingDetectionRes != nil {
-		e.StartElement(291)
-		x.WeldingDetectionRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(34, 6)
+			x.WeldingDetectionRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(35, 6)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1707,6 +2306,7 @@ type BodyBase struct {
 }
 
 func (x *BodyBase) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *BodyBase) decodeEXI(d *exi.Decoder) {
@@ -1732,9 +2332,9 @@ type CableCheckReq struct {
 }
 
 func (x *CableCheckReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(52)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CableCheckReq) decodeEXI(d *exi.Decoder) {
@@ -1774,15 +2374,68 @@ type DCEVStatus struct {
 }
 
 func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(53, x.EVReady)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.EVReady)
+	e.Code(0, 1)
+	st = 1
 	if x.EVCabinConditioning != nil {
-		e.BoolElement(54, *x.EVCabinConditioning)
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutBool(11, *x.EVCabinConditioning)
+		e.Code(0, 1)
+		st = 2
 	}
 	if x.EVRESSConditioning != nil {
-		e.BoolElement(55, *x.EVRESSConditioning)
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(11, *x.EVRESSConditioning)
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(11, *x.EVRESSConditioning)
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(56, int(x.EVErrorCode))
-	e.UintElement(57, uint64(x.EVRESSSOC))
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(12, int(x.EVErrorCode))
+		e.Code(0, 1)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(12, int(x.EVErrorCode))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(12, int(x.EVErrorCode))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.EVRESSSOC))
+	e.Code(0, 1)
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
@@ -1835,11 +2488,17 @@ type CableCheckRes struct {
 }
 
 func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(59, int(x.ResponseCode))
-	e.StartElement(60)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(65, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
@@ -1882,12 +2541,43 @@ type DCEVSEStatus struct {
 }
 
 func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSEIsolationStatus != nil {
-		e.EnumElement(61, int(*x.EVSEIsolationStatus))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(*x.EVSEIsolationStatus))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.EnumElement(62, int(x.EVSEStatusCode))
-	e.UintElement(63, uint64(x.NotificationMaxDelay))
-	e.EnumElement(64, int(x.EVSENotification))
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(16, int(x.EVSEStatusCode))
+		e.Code(0, 1)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(16, int(x.EVSEStatusCode))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	st = 3
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 }
 
 func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -1935,15 +2625,54 @@ type CertificateInstallationReq struct {
 }
 
 func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(23, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.BinaryElement(67, x.OEMProvisioningCert)
-	e.StartElement(68)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		if len(x.OEMProvisioningCert) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.OEMProvisioningCert)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		if len(x.OEMProvisioningCert) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.OEMProvisioningCert)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(70, x.DHParams)
+	st = 3
+	e.Code(0, 1)
+	if len(x.DHParams) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(22, x.DHParams)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 4
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
@@ -1995,12 +2724,50 @@ type ListOfRootCertificateIDs struct {
 }
 
 func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.RootCertificateID) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.RootCertificateID {
-		e.StringElement(69, x.RootCertificateID[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if x.RootCertificateID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(21, exi.QName{URI: 6, Local: 112}, x.RootCertificateID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			if x.RootCertificateID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(21, exi.QName{URI: 6, Local: 112}, x.RootCertificateID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2044,15 +2811,42 @@ type CertificateInstallationRes struct {
 }
 
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.EnumElement(72, int(x.ResponseCode))
-	e.StartElement(73)
+	e.Code(0, 1)
+	e.PutString(23, exi.QName{URI: 0, Local: 2}, x.Id)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(77, x.ContractSignatureEncryptedPrivateKey)
-	e.BinaryElement(78, x.DHParams)
-	e.StringElement(79, x.ContractID)
+	e.Code(0, 1)
+	if len(x.ContractSignatureEncryptedPrivateKey) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(24, x.ContractSignatureEncryptedPrivateKey)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.DHParams) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(22, x.DHParams)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if x.ContractID != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
@@ -2105,11 +2899,31 @@ type CertificateChain struct {
 }
 
 func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(74, x.Certificate)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(20, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.SubCertificates != nil {
-		e.StartElement(75)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2151,12 +2965,50 @@ type SubCertificates struct {
 }
 
 func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Certificate) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Certificate {
-		e.BinaryElement(76, x.Certificate[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2199,18 +3051,50 @@ type CertificateUpdateReq struct {
 }
 
 func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(23, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(81)
-	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StringElement(82, x.ContractID)
-	e.StartElement(83)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.ContractSignatureCertChain.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.ContractSignatureCertChain.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if x.ContractID != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 3
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(84, x.DHParams)
+	st = 4
+	e.Code(0, 1)
+	if len(x.DHParams) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(22, x.DHParams)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
@@ -2271,16 +3155,46 @@ type CertificateUpdateRes struct {
 }
 
 func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.EnumElement(86, int(x.ResponseCode))
-	e.StartElement(87)
+	e.Code(0, 1)
+	e.PutString(23, exi.QName{URI: 0, Local: 2}, x.Id)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(88, x.ContractSignatureEncryptedPrivateKey)
-	e.BinaryElement(89, x.DHParams)
-	e.StringElement(90, x.ContractID)
-	e.IntElement(91, int64(x.RetryCounter))
+	e.Code(0, 1)
+	if len(x.ContractSignatureEncryptedPrivateKey) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(24, x.ContractSignatureEncryptedPrivateKey)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.DHParams) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(22, x.DHParams)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if x.ContractID != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(26, int64(x.RetryCounter))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
@@ -2337,6 +3251,8 @@ type ChargeParameterDiscoveryReq struct {
 }
 
 func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVChargeParameter != nil) + present(x.DCEVChargeParameter != nil) + present(x.EVChargeParameter != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2345,21 +3261,53 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(93, int(x.EVRequestedEnergyTransferType))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(27, int(x.EVRequestedEnergyTransferType))
+	e.Code(0, 1)
+	st = 1
 	if x.ACEVChargeParameter != nil {
-		e.StartElement(94)
+		e.Code(0, 2)
 		x.ACEVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVChargeParameter != nil {
-		e.StartElement(103)
-		x.DCEVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCEVChargeParameter.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVChargeParameter != nil {
-		e.StartElement(112)
-		x.EVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 2)
+			x.EVChargeParameter.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2417,19 +3365,19 @@ type ACEVChargeParameter struct {
 }
 
 func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.UintElement(95, uint64(x.DepartureTime))
-	e.StartElement(96)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.DepartureTime))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.EAmount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(100)
+	e.Code(0, 1)
 	x.EVMaxVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(101)
+	e.Code(0, 1)
 	x.EVMaxCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(102)
+	e.Code(0, 1)
 	x.EVMinCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -2478,11 +3426,38 @@ type PhysicalValue struct {
 }
 
 func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
-	e.IntElement(97, int64(x.Multiplier))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Multiplier))
+	e.Code(0, 1)
+	st = 1
 	if x.Unit != nil {
-		e.EnumElement(98, int(*x.Unit))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(29, int(*x.Unit))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.IntElement(99, int64(x.Value))
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutInt(26, int64(x.Value))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutInt(26, int64(x.Value))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
@@ -2532,35 +3507,122 @@ type DCEVChargeParameter struct {
 }
 
 func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(104)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(105)
+	st = 1
+	e.Code(0, 1)
 	x.EVMaximumCurrentLimit.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.EVMaximumPowerLimit != nil {
-		e.StartElement(106)
+		e.Code(0, 2)
 		x.EVMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
-	e.StartElement(107)
-	x.EVMaximumVoltageLimit.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.EVMaximumVoltageLimit.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMaximumVoltageLimit.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVEnergyCapacity != nil {
-		e.StartElement(108)
+		e.Code(0, 3)
 		x.EVEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVEnergyRequest != nil {
-		e.StartElement(109)
-		x.EVEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 3)
+			x.EVEnergyRequest.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVEnergyRequest.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.FullSOC != nil {
-		e.UintElement(110, uint64(*x.FullSOC))
+		switch st {
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.FullSOC))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.FullSOC))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.FullSOC))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BulkSOC != nil {
-		e.UintElement(111, uint64(*x.BulkSOC))
+		switch st {
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2632,6 +3694,7 @@ type EVChargeParameter struct {
 }
 
 func (x *EVChargeParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -2663,6 +3726,8 @@ type ChargeParameterDiscoveryRes struct {
 }
 
 func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.SAScheduleList != nil) + present(x.SASchedules != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2679,32 +3744,95 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(114, int(x.ResponseCode))
-	e.EnumElement(115, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	st = 2
 	if x.SAScheduleList != nil {
-		e.StartElement(116)
+		e.Code(0, 2)
 		x.SAScheduleList.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.SASchedules != nil {
-		e.StartElement(139)
-		x.SASchedules.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.SASchedules.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ACEVSEChargeParameter != nil {
-		e.StartElement(140)
-		x.ACEVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Code(0, 2)
+			x.ACEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DCEVSEChargeParameter != nil {
-		e.StartElement(149)
-		x.DCEVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Code(1, 2)
+			x.DCEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEChargeParameter != nil {
-		e.StartElement(159)
-		x.EVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Code(2, 2)
+			x.EVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2772,14 +3900,36 @@ type SAScheduleList struct {
 }
 
 func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SAScheduleTuple) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SAScheduleTuple {
-		e.StartElement(117)
-		x.SAScheduleTuple[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SAScheduleTuple[i].encodeEXI(e)
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			x.SAScheduleTuple[i].encodeEXI(e)
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2825,14 +3975,29 @@ type SAScheduleTuple struct {
 }
 
 func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.IntElement(118, int64(x.SAScheduleTupleID))
-	e.StartElement(119)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.PMaxSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.SalesTariff != nil {
-		e.StartElement(127)
+		e.Code(0, 2)
 		x.SalesTariff.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2878,15 +4043,41 @@ type PMaxSchedule struct {
 }
 
 func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
-	e.IntElement(120, int64(x.PMaxScheduleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.PMaxScheduleID))
+	e.Code(0, 1)
+	st = 1
 	if len(x.PMaxScheduleEntry) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.PMaxScheduleEntry {
-		e.StartElement(121)
-		x.PMaxScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.PMaxScheduleEntry[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.PMaxScheduleEntry[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2934,6 +4125,8 @@ type PMaxScheduleEntry struct {
 }
 
 func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.RelativeTimeInterval != nil) + present(x.TimeInterval != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2943,16 +4136,39 @@ func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.RelativeTimeInterval != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.RelativeTimeInterval.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.TimeInterval != nil {
-		e.StartElement(125)
-		x.TimeInterval.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.TimeInterval.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.IntElement(126, int64(x.PMax))
+	switch st {
+	case 0:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutInt(31, int64(x.PMax))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *PMaxScheduleEntry) decodeEXI(d *exi.Decoder) {
@@ -3000,9 +4216,28 @@ type RelativeTimeInterval struct {
 }
 
 func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
-	e.UintElement(123, uint64(x.Start))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Start))
+	e.Code(0, 1)
+	st = 1
 	if x.Duration != nil {
-		e.UintElement(124, uint64(*x.Duration))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(17, uint64(*x.Duration))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3043,6 +4278,7 @@ type Interval struct {
 }
 
 func (x *Interval) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *Interval) decodeEXI(d *exi.Decoder) {
@@ -3072,21 +4308,73 @@ type SalesTariff struct {
 }
 
 func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.IntElement(128, int64(x.SalesTariffID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(23, exi.QName{URI: 0, Local: 2}, x.Id)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.SalesTariffID))
+	e.Code(0, 1)
+	st = 2
 	if x.SalesTariffDescription != nil {
-		e.StringElement(129, *x.SalesTariffDescription)
+		e.Code(0, 2)
+		if *x.SalesTariffDescription != "" {
+			e.Code(0, 1)
+			e.PutString(32, exi.QName{URI: 6, Local: 122}, *x.SalesTariffDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 3
 	}
-	e.UintElement(130, uint64(x.NumEPriceLevels))
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(33, uint64(x.NumEPriceLevels))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(33, uint64(x.NumEPriceLevels))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if len(x.SalesTariffEntry) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SalesTariffEntry {
-		e.StartElement(131)
-		x.SalesTariffEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(0, 1)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3151,6 +4439,8 @@ type SalesTariffEntry struct {
 }
 
 func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.RelativeTimeInterval != nil) + present(x.TimeInterval != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -3160,20 +4450,61 @@ func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.RelativeTimeInterval != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.RelativeTimeInterval.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.TimeInterval != nil {
-		e.StartElement(125)
-		x.TimeInterval.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.TimeInterval.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(132, uint64(x.EPriceLevel))
+	switch st {
+	case 0:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(33, uint64(x.EPriceLevel))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	for i := range x.ConsumptionCost {
-		e.StartElement(133)
-		x.ConsumptionCost[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(0, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			st = 3
+		case 3:
+			e.Code(0, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3232,11 +4563,36 @@ type ConsumptionCost struct {
 }
 
 func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
-	e.UintElement(134, uint64(x.StartValue))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.StartValue))
+	e.Code(0, 1)
+	st = 1
 	for i := range x.Cost {
-		e.StartElement(135)
-		x.Cost[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 2)
+			x.Cost[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Cost[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3284,10 +4640,33 @@ type Cost struct {
 }
 
 func (x *Cost) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(136, int(x.CostKind))
-	e.UintElement(137, uint64(x.Amount))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(34, int(x.CostKind))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Amount))
+	e.Code(0, 1)
+	st = 2
 	if x.AmountMultiplier != nil {
-		e.IntElement(138, int64(*x.AmountMultiplier))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(28, int64(*x.AmountMultiplier))
+		e.Code(0, 1)
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3330,6 +4709,7 @@ type SASchedules struct {
 }
 
 func (x *SASchedules) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *SASchedules) decodeEXI(d *exi.Decoder) {
@@ -3358,18 +4738,15 @@ type ACEVSEChargeParameter struct {
 }
 
 func (x *ACEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(141)
+	e.Code(0, 1)
 	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(146)
+	e.Code(0, 1)
 	x.EVSEMaxVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(147)
+	e.Code(0, 1)
 	x.EVSEMaxCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(148)
+	e.Code(0, 1)
 	x.EVSEMinCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ACEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -3417,10 +4794,23 @@ type ACEVSEStatus struct {
 }
 
 func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(142, x.PowerSwitchClosed)
-	e.BoolElement(143, x.RCD)
-	e.UintElement(144, uint64(x.NotificationMaxDelay))
-	e.EnumElement(145, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.PowerSwitchClosed)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.RCD)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -3468,38 +4858,69 @@ type DCEVSEChargeParameter struct {
 }
 
 func (x *DCEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(150)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(151)
+	st = 1
+	e.Code(0, 1)
 	x.EVSEMaximumCurrentLimit.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.EVSEMaximumPowerLimit != nil {
-		e.StartElement(152)
+		e.Code(0, 2)
 		x.EVSEMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
-	e.StartElement(153)
-	x.EVSEMaximumVoltageLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(154)
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMaximumVoltageLimit.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMaximumVoltageLimit.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVSEMinimumCurrentLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(155)
+	st = 5
+	e.Code(0, 1)
 	x.EVSEMinimumVoltageLimit.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVSECurrentRegulationTolerance != nil {
-		e.StartElement(156)
+		e.Code(0, 2)
 		x.EVSECurrentRegulationTolerance.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
-	e.StartElement(157)
-	x.EVSEPeakCurrentRipple.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 6:
+		e.Code(1, 2)
+		x.EVSEPeakCurrentRipple.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVSEPeakCurrentRipple.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEEnergyToBeDelivered != nil {
-		e.StartElement(158)
+		e.Code(0, 2)
 		x.EVSEEnergyToBeDelivered.encodeEXI(e)
-		e.EndElement()
+		st = 9
+	}
+	switch st {
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3568,6 +4989,7 @@ type EVSEChargeParameter struct {
 }
 
 func (x *EVSEChargeParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVSEChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -3592,6 +5014,7 @@ type ChargingStatusReq struct {
 }
 
 func (x *ChargingStatusReq) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *ChargingStatusReq) decodeEXI(d *exi.Decoder) {
@@ -3623,23 +5046,75 @@ type ChargingStatusRes struct {
 }
 
 func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(162, int(x.ResponseCode))
-	e.BinaryElement(163, x.EVSEID)
-	e.IntElement(164, int64(x.SAScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	if len(x.EVSEID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(35, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 3
 	if x.EVSEMaxCurrent != nil {
-		e.StartElement(165)
+		e.Code(0, 2)
 		x.EVSEMaxCurrent.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(166)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.MeterInfo.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.MeterInfo.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(172, x.ReceiptRequired)
-	e.StartElement(173)
+	switch st {
+	case 3:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(11, x.ReceiptRequired)
+		e.Code(0, 1)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(11, x.ReceiptRequired)
+		e.Code(0, 1)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(11, x.ReceiptRequired)
+		e.Code(0, 1)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
+	st = 7
+	e.Code(0, 1)
 }
 
 func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
@@ -3699,20 +5174,122 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(167, x.MeterID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 6, Local: 83}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.MeterReading != nil {
-		e.StartElement(168)
+		e.Code(0, 3)
 		x.MeterReading.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.SigMeterReading != nil {
-		e.BinaryElement(169, x.SigMeterReading)
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			if len(x.SigMeterReading) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(37, x.SigMeterReading)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			if len(x.SigMeterReading) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(37, x.SigMeterReading)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(170, int64(*x.MeterStatus))
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(38, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(38, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(38, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TMeter != nil {
-		e.IntElement(171, int64(*x.TMeter))
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(39, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(39, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutInt(39, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(39, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3769,12 +5346,52 @@ type ContractAuthenticationReq struct {
 }
 
 func (x *ContractAuthenticationReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(23, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.GenChallenge != nil {
-		e.StringElement(175, *x.GenChallenge)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if *x.GenChallenge != "" {
+				e.Code(0, 1)
+				e.PutString(40, exi.QName{URI: 5, Local: 58}, *x.GenChallenge)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			if *x.GenChallenge != "" {
+				e.Code(0, 1)
+				e.PutString(40, exi.QName{URI: 5, Local: 58}, *x.GenChallenge)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3827,8 +5444,15 @@ type ContractAuthenticationRes struct {
 }
 
 func (x *ContractAuthenticationRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(177, int(x.ResponseCode))
-	e.EnumElement(178, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ContractAuthenticationRes) decodeEXI(d *exi.Decoder) {
@@ -3873,44 +5497,157 @@ type CurrentDemandReq struct {
 }
 
 func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(180)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(181)
+	st = 1
+	e.Code(0, 1)
 	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.EVMaximumVoltageLimit != nil {
-		e.StartElement(182)
+		e.Code(0, 3)
 		x.EVMaximumVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.EVMaximumCurrentLimit != nil {
-		e.StartElement(183)
-		x.EVMaximumCurrentLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.EVMaximumCurrentLimit.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumCurrentLimit.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumPowerLimit != nil {
-		e.StartElement(184)
-		x.EVMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BulkChargingComplete != nil {
-		e.BoolElement(185, *x.BulkChargingComplete)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(11, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(11, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(11, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(11, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(186, x.ChargingComplete)
+	switch st {
+	case 2:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 3:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.RemainingTimeToFullSoC != nil {
-		e.StartElement(187)
+		e.Code(0, 2)
 		x.RemainingTimeToFullSoC.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.RemainingTimeToBulkSoC != nil {
-		e.StartElement(188)
-		x.RemainingTimeToBulkSoC.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.RemainingTimeToBulkSoC.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.RemainingTimeToBulkSoC.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(189)
-	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
@@ -3999,33 +5736,88 @@ type CurrentDemandRes struct {
 }
 
 func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(191, int(x.ResponseCode))
-	e.StartElement(192)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(193)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(194)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEPresentCurrent.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(195, x.EVSECurrentLimitAchieved)
-	e.BoolElement(196, x.EVSEVoltageLimitAchieved)
-	e.BoolElement(197, x.EVSEPowerLimitAchieved)
+	st = 4
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.EVSECurrentLimitAchieved)
+	e.Code(0, 1)
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.EVSEVoltageLimitAchieved)
+	e.Code(0, 1)
+	st = 6
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.EVSEPowerLimitAchieved)
+	e.Code(0, 1)
+	st = 7
 	if x.EVSEMaximumVoltageLimit != nil {
-		e.StartElement(198)
+		e.Code(0, 3)
 		x.EVSEMaximumVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEMaximumCurrentLimit != nil {
-		e.StartElement(199)
-		x.EVSEMaximumCurrentLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEMaximumCurrentLimit.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEMaximumCurrentLimit.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumPowerLimit != nil {
-		e.StartElement(200)
-		x.EVSEMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4097,17 +5889,61 @@ type MeteringReceiptReq struct {
 }
 
 func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(23, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.BinaryElement(202, x.SessionID)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		if len(x.SessionID) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(0, x.SessionID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		if len(x.SessionID) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(0, x.SessionID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SAScheduleTupleID != nil {
-		e.IntElement(203, int64(*x.SAScheduleTupleID))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(30, int64(*x.SAScheduleTupleID))
+		e.Code(0, 1)
+		st = 3
 	}
-	e.StartElement(204)
-	x.MeterInfo.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.MeterInfo.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.MeterInfo.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
@@ -4164,10 +6000,13 @@ type MeteringReceiptRes struct {
 }
 
 func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(206, int(x.ResponseCode))
-	e.StartElement(207)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *MeteringReceiptRes) decodeEXI(d *exi.Decoder) {
@@ -4206,10 +6045,18 @@ type PaymentDetailsReq struct {
 }
 
 func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
-	e.StringElement(209, x.ContractID)
-	e.StartElement(210)
+	e.Code(0, 1)
+	if x.ContractID != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
@@ -4249,9 +6096,24 @@ type PaymentDetailsRes struct {
 }
 
 func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(212, int(x.ResponseCode))
-	e.StringElement(213, x.GenChallenge)
-	e.IntElement(214, int64(x.DateTimeNow))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	if x.GenChallenge != "" {
+		e.Code(0, 1)
+		e.PutString(40, exi.QName{URI: 5, Local: 58}, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(39, int64(x.DateTimeNow))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
@@ -4292,25 +6154,65 @@ type PowerDeliveryReq struct {
 }
 
 func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DCEVPowerDeliveryParameter != nil) + present(x.EVPowerDeliveryParameter != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.BoolElement(216, x.ReadyToChargeState)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.ReadyToChargeState)
+	e.Code(0, 1)
+	st = 1
 	if x.ChargingProfile != nil {
-		e.StartElement(217)
+		e.Code(0, 3)
 		x.ChargingProfile.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVPowerDeliveryParameter != nil {
-		e.StartElement(222)
-		x.DCEVPowerDeliveryParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.DCEVPowerDeliveryParameter.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.DCEVPowerDeliveryParameter.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPowerDeliveryParameter != nil {
-		e.StartElement(226)
-		x.EVPowerDeliveryParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.EVPowerDeliveryParameter.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(1, 2)
+			x.EVPowerDeliveryParameter.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 3)
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4365,15 +6267,41 @@ type ChargingProfile struct {
 }
 
 func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
-	e.IntElement(218, int64(x.SAScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 1
 	if len(x.ProfileEntry) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.ProfileEntry {
-		e.StartElement(219)
-		x.ProfileEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.ProfileEntry[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.ProfileEntry[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4420,8 +6348,15 @@ type ProfileEntry struct {
 }
 
 func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(220, uint64(x.ChargingProfileEntryStart))
-	e.IntElement(221, int64(x.ChargingProfileEntryMaxPower))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.ChargingProfileEntryStart))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(31, int64(x.ChargingProfileEntryMaxPower))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
@@ -4459,13 +6394,36 @@ type DCEVPowerDeliveryParameter struct {
 }
 
 func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(223)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.BulkChargingComplete != nil {
-		e.BoolElement(224, *x.BulkChargingComplete)
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutBool(11, *x.BulkChargingComplete)
+		e.Code(0, 1)
+		st = 2
 	}
-	e.BoolElement(225, x.ChargingComplete)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(11, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
@@ -4508,6 +6466,7 @@ type EVPowerDeliveryParameter struct {
 }
 
 func (x *EVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
@@ -4536,6 +6495,8 @@ type PowerDeliveryRes struct {
 }
 
 func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEStatus != nil) + present(x.DCEVSEStatus != nil) + present(x.EVSEStatus != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4544,21 +6505,53 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(228, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
 	if x.ACEVSEStatus != nil {
-		e.StartElement(229)
+		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVSEStatus != nil {
-		e.StartElement(230)
-		x.DCEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCEVSEStatus.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEStatus != nil {
-		e.StartElement(231)
-		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 2)
+			x.EVSEStatus.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4611,6 +6604,7 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -4638,15 +6632,13 @@ type PreChargeReq struct {
 }
 
 func (x *PreChargeReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(233)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(234)
+	e.Code(0, 1)
 	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(235)
+	e.Code(0, 1)
 	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PreChargeReq) decodeEXI(d *exi.Decoder) {
@@ -4690,13 +6682,15 @@ type PreChargeRes struct {
 }
 
 func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(237, int(x.ResponseCode))
-	e.StartElement(238)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(239)
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
@@ -4737,7 +6731,11 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.UintElement(241, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(41, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
@@ -4773,12 +6771,31 @@ type ServiceDetailRes struct {
 }
 
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(243, int(x.ResponseCode))
-	e.UintElement(244, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(41, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 2
 	if x.ServiceParameterList != nil {
-		e.StartElement(245)
+		e.Code(0, 2)
 		x.ServiceParameterList.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4822,14 +6839,36 @@ type ServiceParameterList struct {
 }
 
 func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ParameterSet) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.ParameterSet {
-		e.StartElement(246)
-		x.ParameterSet[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ParameterSet[i].encodeEXI(e)
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			x.ParameterSet[i].encodeEXI(e)
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4874,15 +6913,41 @@ type ParameterSet struct {
 }
 
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
-	e.IntElement(247, int64(x.ParameterSetID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(26, int64(x.ParameterSetID))
+	e.Code(0, 1)
+	st = 1
 	if len(x.Parameter) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Parameter {
-		e.StartElement(248)
-		x.Parameter[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Parameter[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Parameter[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4935,10 +7000,14 @@ type Parameter struct {
 }
 
 func (x *Parameter) encodeEXI(e *exi.Encoder) {
-	e.Attribute(8)
-	e.String(x.Name)
-	e.Attribute(7)
-	e.Enum(int(x.ValueType))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(5, exi.QName{URI: 0, Local: 4}, x.Name)
+	st = 1
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.ValueType))
+	st = 2
 	if n := 0 + present(x.BoolValue != nil) + present(x.ByteValue != nil) + present(x.ShortValue != nil) + present(x.IntValue != nil) + present(x.PhysicalValue != nil) + present(x.StringValue != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4948,24 +7017,144 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.BoolElement(249, *x.BoolValue)
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutBool(11, *x.BoolValue)
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.ByteValue != nil {
-		e.IntElement(250, int64(*x.ByteValue))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(42, int64(*x.ByteValue))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ShortValue != nil {
-		e.IntElement(251, int64(*x.ShortValue))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(26, int64(*x.ShortValue))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.IntValue != nil {
-		e.IntElement(252, int64(*x.IntValue))
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(43, int64(*x.IntValue))
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PhysicalValue != nil {
-		e.StartElement(253)
-		x.PhysicalValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(4, 3)
+			x.PhysicalValue.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.StringValue != nil {
-		e.StringElement(254, *x.StringValue)
+		switch st {
+		case 2:
+			e.Code(5, 3)
+			if *x.StringValue != "" {
+				e.Code(0, 1)
+				e.PutString(5, exi.QName{URI: 6, Local: 183}, *x.StringValue)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 8
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+		e.Code(0, 3)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5046,11 +7235,49 @@ type ServiceDiscoveryReq struct {
 }
 
 func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.ServiceScope != nil {
-		e.StringElement(256, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(45, exi.QName{URI: 5, Local: 104}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.ServiceCategory != nil {
-		e.EnumElement(257, int(*x.ServiceCategory))
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(46, int(*x.ServiceCategory))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(46, int(*x.ServiceCategory))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5099,17 +7326,32 @@ type ServiceDiscoveryRes struct {
 }
 
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(259, int(x.ResponseCode))
-	e.StartElement(260)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.PaymentOptions.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(262)
+	st = 2
+	e.Code(0, 1)
 	x.ChargeService.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.ServiceList != nil {
-		e.StartElement(270)
+		e.Code(0, 2)
 		x.ServiceList.encodeEXI(e)
-		e.EndElement()
+		st = 4
+	}
+	switch st {
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5157,12 +7399,40 @@ type PaymentOptions struct {
 }
 
 func (x *PaymentOptions) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PaymentOption) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.PaymentOption {
-		e.EnumElement(261, int(x.PaymentOption[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(47, int(x.PaymentOption[i]))
+			e.Code(0, 1)
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(47, int(x.PaymentOption[i]))
+			e.Code(0, 1)
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5203,11 +7473,17 @@ type ServiceCharge struct {
 }
 
 func (x *ServiceCharge) encodeEXI(e *exi.Encoder) {
-	e.StartElement(263)
+	e.Code(0, 1)
 	x.ServiceTag.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(268, x.FreeService)
-	e.EnumElement(269, int(x.EnergyTransferType))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.FreeService)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(49, int(x.EnergyTransferType))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ServiceCharge) decodeEXI(d *exi.Decoder) {
@@ -5250,13 +7526,62 @@ type ServiceTag struct {
 }
 
 func (x *ServiceTag) encodeEXI(e *exi.Encoder) {
-	e.UintElement(264, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(41, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 1
 	if x.ServiceName != nil {
-		e.StringElement(265, *x.ServiceName)
+		e.Code(0, 2)
+		if *x.ServiceName != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 6, Local: 135}, *x.ServiceName)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
 	}
-	e.EnumElement(266, int(x.ServiceCategory))
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(46, int(x.ServiceCategory))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(46, int(x.ServiceCategory))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ServiceScope != nil {
-		e.StringElement(267, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(45, exi.QName{URI: 6, Local: 137}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	}
+	switch st {
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5306,14 +7631,36 @@ type ServiceTagList struct {
 }
 
 func (x *ServiceTagList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Service) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Service {
-		e.StartElement(271)
-		x.Service[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.Service[i].encodeEXI(e)
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			x.Service[i].encodeEXI(e)
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5358,10 +7705,13 @@ type Service struct {
 }
 
 func (x *Service) encodeEXI(e *exi.Encoder) {
-	e.StartElement(263)
+	e.Code(0, 1)
 	x.ServiceTag.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(268, x.FreeService)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(11, x.FreeService)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
@@ -5400,10 +7750,13 @@ type ServicePaymentSelectionReq struct {
 }
 
 func (x *ServicePaymentSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(273, int(x.SelectedPaymentOption))
-	e.StartElement(274)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(47, int(x.SelectedPaymentOption))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.SelectedServiceList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ServicePaymentSelectionReq) decodeEXI(d *exi.Decoder) {
@@ -5441,14 +7794,36 @@ type SelectedServiceList struct {
 }
 
 func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SelectedService) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SelectedService {
-		e.StartElement(275)
-		x.SelectedService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SelectedService[i].encodeEXI(e)
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			x.SelectedService[i].encodeEXI(e)
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5493,9 +7868,28 @@ type SelectedService struct {
 }
 
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(276, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(41, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 1
 	if x.ParameterSetID != nil {
-		e.IntElement(277, int64(*x.ParameterSetID))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(26, int64(*x.ParameterSetID))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5537,7 +7931,11 @@ type ServicePaymentSelectionRes struct {
 }
 
 func (x *ServicePaymentSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(279, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ServicePaymentSelectionRes) decodeEXI(d *exi.Decoder) {
@@ -5571,7 +7969,16 @@ type SessionSetupReq struct {
 }
 
 func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(281, x.EVCCID)
+	e.Code(0, 1)
+	if len(x.EVCCID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(50, x.EVCCID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
@@ -5608,10 +8015,38 @@ type SessionSetupRes struct {
 }
 
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(283, int(x.ResponseCode))
-	e.BinaryElement(284, x.EVSEID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	if len(x.EVSEID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(35, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 2
 	if x.DateTimeNow != nil {
-		e.IntElement(285, int64(*x.DateTimeNow))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(39, int64(*x.DateTimeNow))
+		e.Code(0, 1)
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5654,6 +8089,7 @@ type SessionStop struct {
 }
 
 func (x *SessionStop) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *SessionStop) decodeEXI(d *exi.Decoder) {
@@ -5679,7 +8115,11 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(288, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
@@ -5713,9 +8153,9 @@ type WeldingDetectionReq struct {
 }
 
 func (x *WeldingDetectionReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(290)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WeldingDetectionReq) decodeEXI(d *exi.Decoder) {
@@ -5753,13 +8193,15 @@ type WeldingDetectionRes struct {
 }
 
 func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(292, int(x.ResponseCode))
-	e.StartElement(293)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(294)
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
@@ -5801,6 +8243,8 @@ type Entry struct {
 }
 
 func (x *Entry) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.RelativeTimeInterval != nil) + present(x.TimeInterval != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5810,14 +8254,33 @@ func (x *Entry) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.RelativeTimeInterval != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.RelativeTimeInterval.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.TimeInterval != nil {
-		e.StartElement(125)
-		x.TimeInterval.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.TimeInterval.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5862,6 +8325,7 @@ type EVStatus struct {
 }
 
 func (x *EVStatus) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVStatus) decodeEXI(d *exi.Decoder) {
@@ -5909,24 +8373,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(22, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(25, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(23, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(24, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(26, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(27, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(28, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5975,8 +8607,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(30, x.Modulus)
-	e.BinaryElement(31, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(9, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(9, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -6015,18 +8664,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 7}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(3, exi.QName{URI: 0, Local: 7}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(12)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6101,8 +8791,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(35, x.X509IssuerName)
-	e.BigIntElement(36, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(10, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -6171,18 +8873,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(11)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6239,18 +8971,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(301)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(301)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(301)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(301)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6350,9 +9118,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(6, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6382,9 +9163,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6413,9 +9207,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6457,8 +9264,9 @@ type BulkChargingComplete struct {
 }
 
 func (x *BulkChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BulkChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -6486,8 +9294,9 @@ type BulkChargingCompleteFragment struct {
 }
 
 func (x *BulkChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BulkChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
@@ -6515,8 +9324,9 @@ type BulkSOC struct {
 }
 
 func (x *BulkSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BulkSOC) decodeEXI(d *exi.Decoder) {
@@ -6544,9 +9354,22 @@ type Certificate struct {
 }
 
 func (x *Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6589,8 +9412,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -6618,8 +9442,9 @@ type ChargingCompleteFragment struct {
 }
 
 func (x *ChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
@@ -6647,8 +9472,9 @@ type ChargingProfileEntryMaxPower struct {
 }
 
 func (x *ChargingProfileEntryMaxPower) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(31, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingProfileEntryMaxPower) decodeEXI(d *exi.Decoder) {
@@ -6676,8 +9502,9 @@ type ChargingProfileEntryStart struct {
 }
 
 func (x *ChargingProfileEntryStart) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingProfileEntryStart) decodeEXI(d *exi.Decoder) {
@@ -6705,9 +9532,22 @@ type ContractID struct {
 }
 
 func (x *ContractID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6736,9 +9576,22 @@ type ContractSignatureEncryptedPrivateKey struct {
 }
 
 func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(24, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6794,9 +9647,22 @@ type DHParams struct {
 }
 
 func (x *DHParams) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(22, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6826,8 +9692,9 @@ type DateTimeNow struct {
 }
 
 func (x *DateTimeNow) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(39, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DateTimeNow) decodeEXI(d *exi.Decoder) {
@@ -6855,8 +9722,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -6884,8 +9752,9 @@ type EPriceLevel struct {
 }
 
 func (x *EPriceLevel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(33, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EPriceLevel) decodeEXI(d *exi.Decoder) {
@@ -6913,9 +9782,22 @@ type EVCCID struct {
 }
 
 func (x *EVCCID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(50, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6945,8 +9827,9 @@ type EVCabinConditioning struct {
 }
 
 func (x *EVCabinConditioning) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVCabinConditioning) decodeEXI(d *exi.Decoder) {
@@ -7000,8 +9883,9 @@ type EVErrorCode struct {
 }
 
 func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
@@ -7146,8 +10030,9 @@ type EVRESSConditioning struct {
 }
 
 func (x *EVRESSConditioning) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVRESSConditioning) decodeEXI(d *exi.Decoder) {
@@ -7175,8 +10060,9 @@ type EVRESSSOC struct {
 }
 
 func (x *EVRESSSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVRESSSOC) decodeEXI(d *exi.Decoder) {
@@ -7204,8 +10090,9 @@ type EVReady struct {
 }
 
 func (x *EVReady) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVReady) decodeEXI(d *exi.Decoder) {
@@ -7233,8 +10120,9 @@ type EVRequestedEnergyTransferType struct {
 }
 
 func (x *EVRequestedEnergyTransferType) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(27, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVRequestedEnergyTransferType) decodeEXI(d *exi.Decoder) {
@@ -7262,8 +10150,9 @@ type EVSECurrentLimitAchieved struct {
 }
 
 func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
@@ -7317,9 +10206,22 @@ type EVSEID struct {
 }
 
 func (x *EVSEID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(35, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7349,8 +10251,9 @@ type EVSEIsolationStatus struct {
 }
 
 func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
@@ -7534,8 +10437,9 @@ type EVSENotificationFragment struct {
 }
 
 func (x *EVSENotificationFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotificationFragment) decodeEXI(d *exi.Decoder) {
@@ -7576,8 +10480,9 @@ type EVSEPowerLimitAchieved struct {
 }
 
 func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
@@ -7631,8 +10536,9 @@ type EVSEProcessingFragment struct {
 }
 
 func (x *EVSEProcessingFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessingFragment) decodeEXI(d *exi.Decoder) {
@@ -7660,8 +10566,9 @@ type EVSEStatusCode struct {
 }
 
 func (x *EVSEStatusCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(16, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatusCode) decodeEXI(d *exi.Decoder) {
@@ -7689,8 +10596,9 @@ type EVSEVoltageLimitAchieved struct {
 }
 
 func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
@@ -7744,8 +10652,9 @@ type EnergyTransferType struct {
 }
 
 func (x *EnergyTransferType) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(49, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EnergyTransferType) decodeEXI(d *exi.Decoder) {
@@ -7773,9 +10682,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7805,8 +10727,9 @@ type FaultCodeFragment struct {
 }
 
 func (x *FaultCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(1, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *FaultCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -7834,9 +10757,22 @@ type FaultMsg struct {
 }
 
 func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(2, exi.QName{URI: 6, Local: 78}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7865,8 +10801,9 @@ type FreeService struct {
 }
 
 func (x *FreeService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
@@ -7894,8 +10831,9 @@ type FullSOC struct {
 }
 
 func (x *FullSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *FullSOC) decodeEXI(d *exi.Decoder) {
@@ -7923,9 +10861,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7955,9 +10906,22 @@ type GenChallenge struct {
 }
 
 func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(40, exi.QName{URI: 5, Local: 58}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7986,8 +10950,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(4, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -8015,9 +10980,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8047,9 +11025,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 6, Local: 83}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8091,8 +11082,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(38, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -8120,9 +11112,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8152,8 +11157,9 @@ type Multiplier struct {
 }
 
 func (x *Multiplier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Multiplier) decodeEXI(d *exi.Decoder) {
@@ -8181,8 +11187,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -8210,8 +11217,9 @@ type NumEPriceLevels struct {
 }
 
 func (x *NumEPriceLevels) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(33, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumEPriceLevels) decodeEXI(d *exi.Decoder) {
@@ -8239,9 +11247,22 @@ type OEMProvisioningCert struct {
 }
 
 func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8271,9 +11292,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8303,9 +11337,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8335,9 +11382,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8367,8 +11427,9 @@ type PMax struct {
 }
 
 func (x *PMax) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(31, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PMax) decodeEXI(d *exi.Decoder) {
@@ -8396,8 +11457,9 @@ type PMaxScheduleID struct {
 }
 
 func (x *PMaxScheduleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PMaxScheduleID) decodeEXI(d *exi.Decoder) {
@@ -8425,8 +11487,9 @@ type ParameterSetID struct {
 }
 
 func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(26, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
@@ -8454,8 +11517,9 @@ type PaymentOptionFragment struct {
 }
 
 func (x *PaymentOptionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(47, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PaymentOptionFragment) decodeEXI(d *exi.Decoder) {
@@ -8483,9 +11547,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8515,8 +11592,9 @@ type PowerSwitchClosed struct {
 }
 
 func (x *PowerSwitchClosed) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *PowerSwitchClosed) decodeEXI(d *exi.Decoder) {
@@ -8544,9 +11622,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8576,8 +11667,9 @@ type RCD struct {
 }
 
 func (x *RCD) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *RCD) decodeEXI(d *exi.Decoder) {
@@ -8605,8 +11697,9 @@ type ReadyToChargeState struct {
 }
 
 func (x *ReadyToChargeState) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ReadyToChargeState) decodeEXI(d *exi.Decoder) {
@@ -8634,8 +11727,9 @@ type ReceiptRequired struct {
 }
 
 func (x *ReceiptRequired) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ReceiptRequired) decodeEXI(d *exi.Decoder) {
@@ -8689,8 +11783,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -8718,8 +11813,9 @@ type RetryCounter struct {
 }
 
 func (x *RetryCounter) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(26, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RetryCounter) decodeEXI(d *exi.Decoder) {
@@ -8747,9 +11843,22 @@ type RootCertificateID struct {
 }
 
 func (x *RootCertificateID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(21, exi.QName{URI: 6, Local: 112}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8778,8 +11887,9 @@ type SAScheduleTupleID struct {
 }
 
 func (x *SAScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SAScheduleTupleID) decodeEXI(d *exi.Decoder) {
@@ -8807,8 +11917,9 @@ type SAScheduleTupleIDFragment struct {
 }
 
 func (x *SAScheduleTupleIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SAScheduleTupleIDFragment) decodeEXI(d *exi.Decoder) {
@@ -8836,9 +11947,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8868,9 +11992,22 @@ type SalesTariffDescription struct {
 }
 
 func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(32, exi.QName{URI: 6, Local: 122}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8899,8 +12036,9 @@ type SalesTariffID struct {
 }
 
 func (x *SalesTariffID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(30, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SalesTariffID) decodeEXI(d *exi.Decoder) {
@@ -8928,9 +12066,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8960,8 +12111,9 @@ type SelectedPaymentOption struct {
 }
 
 func (x *SelectedPaymentOption) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(47, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedPaymentOption) decodeEXI(d *exi.Decoder) {
@@ -8989,8 +12141,9 @@ type ServiceCategoryFragment struct {
 }
 
 func (x *ServiceCategoryFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(46, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceCategoryFragment) decodeEXI(d *exi.Decoder) {
@@ -9018,8 +12171,9 @@ type ServiceCategoryFragment2 struct {
 }
 
 func (x *ServiceCategoryFragment2) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(46, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceCategoryFragment2) decodeEXI(d *exi.Decoder) {
@@ -9047,8 +12201,9 @@ type ServiceID struct {
 }
 
 func (x *ServiceID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(41, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
@@ -9076,8 +12231,9 @@ type ServiceIDFragment struct {
 }
 
 func (x *ServiceIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(41, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceIDFragment) decodeEXI(d *exi.Decoder) {
@@ -9105,9 +12261,22 @@ type ServiceName struct {
 }
 
 func (x *ServiceName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(48, exi.QName{URI: 6, Local: 135}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9136,9 +12305,22 @@ type ServiceScope struct {
 }
 
 func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(45, exi.QName{URI: 5, Local: 104}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9167,9 +12349,22 @@ type ServiceScopeFragment struct {
 }
 
 func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(45, exi.QName{URI: 6, Local: 137}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9198,9 +12393,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9230,9 +12438,22 @@ type SessionIDFragment struct {
 }
 
 func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9262,9 +12483,22 @@ type SigMeterReading struct {
 }
 
 func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(37, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9294,8 +12528,9 @@ type TMeter struct {
 }
 
 func (x *TMeter) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(39, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TMeter) decodeEXI(d *exi.Decoder) {
@@ -9323,8 +12558,9 @@ type Unit struct {
 }
 
 func (x *Unit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(29, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
@@ -9352,8 +12588,9 @@ type ValueFragment struct {
 }
 
 func (x *ValueFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(26, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ValueFragment) decodeEXI(d *exi.Decoder) {
@@ -9381,9 +12618,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9413,9 +12663,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9445,9 +12708,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9476,9 +12752,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9508,8 +12797,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -9537,9 +12827,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9568,9 +12871,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9599,9 +12915,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9631,8 +12960,9 @@ type Amount struct {
 }
 
 func (x *Amount) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Amount) decodeEXI(d *exi.Decoder) {
@@ -9660,8 +12990,9 @@ type AmountMultiplier struct {
 }
 
 func (x *AmountMultiplier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AmountMultiplier) decodeEXI(d *exi.Decoder) {
@@ -9689,8 +13020,9 @@ type BoolValue struct {
 }
 
 func (x *BoolValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(11, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
@@ -9718,8 +13050,9 @@ type ByteValue struct {
 }
 
 func (x *ByteValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(42, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
@@ -9747,8 +13080,9 @@ type CostKindFragment struct {
 }
 
 func (x *CostKindFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(34, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CostKindFragment) decodeEXI(d *exi.Decoder) {
@@ -9776,8 +13110,9 @@ type Duration struct {
 }
 
 func (x *Duration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
@@ -9805,8 +13140,9 @@ type IntValue struct {
 }
 
 func (x *IntValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(43, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
@@ -9847,8 +13183,9 @@ type ShortValue struct {
 }
 
 func (x *ShortValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(26, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
@@ -9876,8 +13213,9 @@ type Start struct {
 }
 
 func (x *Start) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Start) decodeEXI(d *exi.Decoder) {
@@ -9905,8 +13243,9 @@ type StartValue struct {
 }
 
 func (x *StartValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *StartValue) decodeEXI(d *exi.Decoder) {
@@ -9934,9 +13273,22 @@ type StringValue struct {
 }
 
 func (x *StringValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 6, Local: 183}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9967,7 +13319,7 @@ func (x *V2GMessage) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9991,7 +13343,7 @@ func (x *V2GMessage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10015,7 +13367,7 @@ func (x *BodyBase) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10039,7 +13391,7 @@ func (x *BodyBase) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10063,7 +13415,7 @@ func (x *ServiceCharge) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10087,7 +13439,7 @@ func (x *ServiceCharge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10111,7 +13463,7 @@ func (x *SASchedules) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10135,7 +13487,7 @@ func (x *SASchedules) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10159,7 +13511,7 @@ func (x *SAScheduleList) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10183,7 +13535,7 @@ func (x *SAScheduleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10207,7 +13559,7 @@ func (x *Entry) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10231,7 +13583,7 @@ func (x *Entry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10255,7 +13607,7 @@ func (x *SalesTariffEntry) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10279,7 +13631,7 @@ func (x *SalesTariffEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10303,7 +13655,7 @@ func (x *PMaxScheduleEntry) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10327,7 +13679,7 @@ func (x *PMaxScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10351,7 +13703,7 @@ func (x *Interval) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10375,7 +13727,7 @@ func (x *Interval) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10399,7 +13751,7 @@ func (x *RelativeTimeInterval) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10423,7 +13775,7 @@ func (x *RelativeTimeInterval) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10447,7 +13799,7 @@ func (x *EVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10471,7 +13823,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10495,7 +13847,7 @@ func (x *ACEVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10519,7 +13871,7 @@ func (x *ACEVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10543,7 +13895,7 @@ func (x *EVStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10567,7 +13919,7 @@ func (x *EVStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10591,7 +13943,7 @@ func (x *DCEVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10615,7 +13967,7 @@ func (x *DCEVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10639,7 +13991,7 @@ func (x *DCEVStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10663,7 +14015,7 @@ func (x *DCEVStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10687,7 +14039,7 @@ func (x *EVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10711,7 +14063,7 @@ func (x *EVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10735,7 +14087,7 @@ func (x *ACEVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10759,7 +14111,7 @@ func (x *ACEVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10783,7 +14135,7 @@ func (x *DCEVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10807,7 +14159,7 @@ func (x *DCEVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10831,7 +14183,7 @@ func (x *EVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10855,7 +14207,7 @@ func (x *EVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10879,7 +14231,7 @@ func (x *ACEVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10903,7 +14255,7 @@ func (x *ACEVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10927,7 +14279,7 @@ func (x *DCEVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10951,7 +14303,7 @@ func (x *DCEVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10975,7 +14327,7 @@ func (x *EVPowerDeliveryParameter) AppendEXI(dst []byte, opt exi.Options) ([]byt
 	e.Reset(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10999,7 +14351,7 @@ func (x *EVPowerDeliveryParameter) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11023,7 +14375,7 @@ func (x *DCEVPowerDeliveryParameter) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(222)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11047,7 +14399,7 @@ func (x *DCEVPowerDeliveryParameter) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(222)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11071,7 +14423,7 @@ func (x *SessionSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11095,7 +14447,7 @@ func (x *SessionSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11119,7 +14471,7 @@ func (x *SessionSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(282)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11143,7 +14495,7 @@ func (x *SessionSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(282)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11167,7 +14519,7 @@ func (x *ServiceDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11191,7 +14543,7 @@ func (x *ServiceDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11215,7 +14567,7 @@ func (x *ServiceDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(258)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11239,7 +14591,7 @@ func (x *ServiceDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(258)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11263,7 +14615,7 @@ func (x *ServiceDetailReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11287,7 +14639,7 @@ func (x *ServiceDetailReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11311,7 +14663,7 @@ func (x *ServiceDetailRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11335,7 +14687,7 @@ func (x *ServiceDetailRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11359,7 +14711,7 @@ func (x *ServicePaymentSelectionReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(272)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11383,7 +14735,7 @@ func (x *ServicePaymentSelectionReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(272)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11407,7 +14759,7 @@ func (x *ServicePaymentSelectionRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11431,7 +14783,7 @@ func (x *ServicePaymentSelectionRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11455,7 +14807,7 @@ func (x *PaymentDetailsReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11479,7 +14831,7 @@ func (x *PaymentDetailsReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11503,7 +14855,7 @@ func (x *PaymentDetailsRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11527,7 +14879,7 @@ func (x *PaymentDetailsRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11551,7 +14903,7 @@ func (x *ContractAuthenticationReq) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11575,7 +14927,7 @@ func (x *ContractAuthenticationReq) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11599,7 +14951,7 @@ func (x *ContractAuthenticationRes) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11623,7 +14975,7 @@ func (x *ContractAuthenticationRes) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11647,7 +14999,7 @@ func (x *ChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11671,7 +15023,7 @@ func (x *ChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11695,7 +15047,7 @@ func (x *ChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11719,7 +15071,7 @@ func (x *ChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11743,7 +15095,7 @@ func (x *PowerDeliveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11767,7 +15119,7 @@ func (x *PowerDeliveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11791,7 +15143,7 @@ func (x *PowerDeliveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11815,7 +15167,7 @@ func (x *PowerDeliveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11839,7 +15191,7 @@ func (x *ChargingStatusReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11863,7 +15215,7 @@ func (x *ChargingStatusReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11887,7 +15239,7 @@ func (x *ChargingStatusRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11911,7 +15263,7 @@ func (x *ChargingStatusRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11935,7 +15287,7 @@ func (x *MeteringReceiptReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11959,7 +15311,7 @@ func (x *MeteringReceiptReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11983,7 +15335,7 @@ func (x *MeteringReceiptRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12007,7 +15359,7 @@ func (x *MeteringReceiptRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12031,7 +15383,7 @@ func (x *SessionStop) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12055,7 +15407,7 @@ func (x *SessionStop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12079,7 +15431,7 @@ func (x *SessionStopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12103,7 +15455,7 @@ func (x *SessionStopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12127,7 +15479,7 @@ func (x *CertificateUpdateReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12151,7 +15503,7 @@ func (x *CertificateUpdateReq) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12175,7 +15527,7 @@ func (x *CertificateUpdateRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12199,7 +15551,7 @@ func (x *CertificateUpdateRes) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12223,7 +15575,7 @@ func (x *CertificateInstallationReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12247,7 +15599,7 @@ func (x *CertificateInstallationReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12271,7 +15623,7 @@ func (x *CertificateInstallationRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12295,7 +15647,7 @@ func (x *CertificateInstallationRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12319,7 +15671,7 @@ func (x *CableCheckReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12343,7 +15695,7 @@ func (x *CableCheckReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12367,7 +15719,7 @@ func (x *CableCheckRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12391,7 +15743,7 @@ func (x *CableCheckRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12415,7 +15767,7 @@ func (x *PreChargeReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(232)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12439,7 +15791,7 @@ func (x *PreChargeReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(232)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12463,7 +15815,7 @@ func (x *PreChargeRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12487,7 +15839,7 @@ func (x *PreChargeRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12511,7 +15863,7 @@ func (x *CurrentDemandReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12535,7 +15887,7 @@ func (x *CurrentDemandReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12559,7 +15911,7 @@ func (x *CurrentDemandRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12583,7 +15935,7 @@ func (x *CurrentDemandRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12607,7 +15959,7 @@ func (x *WeldingDetectionReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(289)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12631,7 +15983,7 @@ func (x *WeldingDetectionReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(289)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12655,7 +16007,7 @@ func (x *WeldingDetectionRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12679,7 +16031,7 @@ func (x *WeldingDetectionRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12703,7 +16055,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12727,7 +16079,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12751,7 +16103,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12775,7 +16127,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12799,7 +16151,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12823,7 +16175,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12943,7 +16295,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12967,7 +16319,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12991,7 +16343,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13015,7 +16367,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13135,7 +16487,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13159,7 +16511,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13231,7 +16583,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13255,7 +16607,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13279,7 +16631,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13303,7 +16655,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13375,7 +16727,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13399,7 +16751,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13615,7 +16967,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(299)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13639,7 +16991,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(299)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13663,7 +17015,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(300)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13687,7 +17039,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(300)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13759,7 +17111,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13783,7 +17135,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13807,7 +17159,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13831,7 +17183,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13854,7 +17206,7 @@ func (x *ACEVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13877,7 +17229,7 @@ func (x *Body) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13900,7 +17252,7 @@ func (x *BulkChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13923,7 +17275,7 @@ func (x *BulkChargingCompleteFragment) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13946,7 +17298,7 @@ func (x *BulkSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13969,7 +17321,7 @@ func (x *Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13992,7 +17344,7 @@ func (x *ChargeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14015,7 +17367,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14038,7 +17390,7 @@ func (x *ChargingCompleteFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(225)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14061,7 +17413,7 @@ func (x *ChargingProfile) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(217)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14084,7 +17436,7 @@ func (x *ChargingProfileEntryMaxPower) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14107,7 +17459,7 @@ func (x *ChargingProfileEntryStart) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(220)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14130,7 +17482,7 @@ func (x *ConsumptionCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14153,7 +17505,7 @@ func (x *ContractID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(209)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14176,7 +17528,7 @@ func (x *CertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14199,7 +17551,7 @@ func (x *ContractSignatureEncryptedPrivateKey) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14222,7 +17574,7 @@ func (x *Cost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14245,7 +17597,7 @@ func (x *DCEVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14268,7 +17620,7 @@ func (x *DCEVStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14291,7 +17643,7 @@ func (x *DHParams) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14314,7 +17666,7 @@ func (x *DateTimeNow) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14337,7 +17689,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14360,7 +17712,7 @@ func (x *PhysicalValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14383,7 +17735,7 @@ func (x *EPriceLevel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14406,7 +17758,7 @@ func (x *EVCCID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14429,7 +17781,7 @@ func (x *EVCabinConditioning) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14452,7 +17804,7 @@ func (x *EVEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14475,7 +17827,7 @@ func (x *EVEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14498,7 +17850,7 @@ func (x *EVErrorCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14521,7 +17873,7 @@ func (x *EVMaxCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14544,7 +17896,7 @@ func (x *EVMaxVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14567,7 +17919,7 @@ func (x *EVMaximumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14590,7 +17942,7 @@ func (x *EVMaximumCurrentLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14613,7 +17965,7 @@ func (x *EVMaximumPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14636,7 +17988,7 @@ func (x *EVMaximumPowerLimitFragment) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14659,7 +18011,7 @@ func (x *EVMaximumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14682,7 +18034,7 @@ func (x *EVMaximumVoltageLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14705,7 +18057,7 @@ func (x *EVMinCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14728,7 +18080,7 @@ func (x *EVRESSConditioning) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14751,7 +18103,7 @@ func (x *EVRESSSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14774,7 +18126,7 @@ func (x *EVReady) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14797,7 +18149,7 @@ func (x *EVRequestedEnergyTransferType) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14820,7 +18172,7 @@ func (x *EVSECurrentLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(195)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14843,7 +18195,7 @@ func (x *EVSECurrentRegulationTolerance) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14866,7 +18218,7 @@ func (x *EVSEEnergyToBeDelivered) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14889,7 +18241,7 @@ func (x *EVSEID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14912,7 +18264,7 @@ func (x *EVSEIsolationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14935,7 +18287,7 @@ func (x *EVSEMaxCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14958,7 +18310,7 @@ func (x *EVSEMaxCurrentFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14981,7 +18333,7 @@ func (x *EVSEMaxVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15004,7 +18356,7 @@ func (x *EVSEMaximumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15027,7 +18379,7 @@ func (x *EVSEMaximumCurrentLimitFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15050,7 +18402,7 @@ func (x *EVSEMaximumPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15073,7 +18425,7 @@ func (x *EVSEMaximumPowerLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15096,7 +18448,7 @@ func (x *EVSEMaximumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15119,7 +18471,7 @@ func (x *EVSEMaximumVoltageLimitFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15142,7 +18494,7 @@ func (x *EVSEMinCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15165,7 +18517,7 @@ func (x *EVSEMinimumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15188,7 +18540,7 @@ func (x *EVSEMinimumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15211,7 +18563,7 @@ func (x *EVSENotificationFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15234,7 +18586,7 @@ func (x *EVSEPeakCurrentRipple) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15257,7 +18609,7 @@ func (x *EVSEPowerLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15280,7 +18632,7 @@ func (x *EVSEPresentCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(194)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15303,7 +18655,7 @@ func (x *EVSEPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(239)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15326,7 +18678,7 @@ func (x *EVSEProcessingFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15349,7 +18701,7 @@ func (x *EVSEStatusCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15372,7 +18724,7 @@ func (x *EVSEVoltageLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(196)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15395,7 +18747,7 @@ func (x *EVTargetCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15418,7 +18770,7 @@ func (x *EVTargetVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(234)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15441,7 +18793,7 @@ func (x *EnergyTransferType) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(269)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15464,7 +18816,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(31)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15487,7 +18839,7 @@ func (x *FaultCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15510,7 +18862,7 @@ func (x *FaultMsg) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15533,7 +18885,7 @@ func (x *FreeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(268)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15556,7 +18908,7 @@ func (x *FullSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15579,7 +18931,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15602,7 +18954,7 @@ func (x *GenChallenge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15625,7 +18977,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15648,7 +19000,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15671,7 +19023,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15694,7 +19046,7 @@ func (x *ListOfRootCertificateIDs) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15717,7 +19069,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(167)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15740,7 +19092,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15763,7 +19115,7 @@ func (x *MeterReading) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15786,7 +19138,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15809,7 +19161,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15832,7 +19184,7 @@ func (x *Multiplier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15855,7 +19207,7 @@ func (x *Notification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15878,7 +19230,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(144)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15901,7 +19253,7 @@ func (x *NumEPriceLevels) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15924,7 +19276,7 @@ func (x *OEMProvisioningCert) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15947,7 +19299,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15970,7 +19322,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15993,7 +19345,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16016,7 +19368,7 @@ func (x *PMax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16039,7 +19391,7 @@ func (x *PMaxSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16062,7 +19414,7 @@ func (x *PMaxScheduleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16085,7 +19437,7 @@ func (x *Parameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16108,7 +19460,7 @@ func (x *ParameterSet) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(246)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16131,7 +19483,7 @@ func (x *ParameterSetID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16154,7 +19506,7 @@ func (x *PaymentOptionFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16177,7 +19529,7 @@ func (x *PaymentOptions) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16200,7 +19552,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16223,7 +19575,7 @@ func (x *PowerSwitchClosed) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(142)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16246,7 +19598,7 @@ func (x *ProfileEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(219)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16269,7 +19621,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16292,7 +19644,7 @@ func (x *RCD) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16315,7 +19667,7 @@ func (x *ReadyToChargeState) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(216)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16338,7 +19690,7 @@ func (x *ReceiptRequired) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16361,7 +19713,7 @@ func (x *RemainingTimeToBulkSoC) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16384,7 +19736,7 @@ func (x *RemainingTimeToFullSoC) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16407,7 +19759,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16430,7 +19782,7 @@ func (x *RetryCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16453,7 +19805,7 @@ func (x *RootCertificateID) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16476,7 +19828,7 @@ func (x *SAScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16499,7 +19851,7 @@ func (x *SAScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16522,7 +19874,7 @@ func (x *SAScheduleTupleIDFragment) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16545,7 +19897,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(46)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16568,7 +19920,7 @@ func (x *SalesTariff) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16591,7 +19943,7 @@ func (x *SalesTariffDescription) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16614,7 +19966,7 @@ func (x *SalesTariffID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16637,7 +19989,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16660,7 +20012,7 @@ func (x *SelectedPaymentOption) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16683,7 +20035,7 @@ func (x *SelectedService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16706,7 +20058,7 @@ func (x *SelectedServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(274)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16729,7 +20081,7 @@ func (x *Service) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(271)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16752,7 +20104,7 @@ func (x *ServiceCategoryFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16775,7 +20127,7 @@ func (x *ServiceCategoryFragment2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(266)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16798,7 +20150,7 @@ func (x *ServiceID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16821,7 +20173,7 @@ func (x *ServiceIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16844,7 +20196,7 @@ func (x *ServiceTagList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(270)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16867,7 +20219,7 @@ func (x *ServiceName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16890,7 +20242,7 @@ func (x *ServiceParameterList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16913,7 +20265,7 @@ func (x *ServiceScope) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16936,7 +20288,7 @@ func (x *ServiceScopeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16959,7 +20311,7 @@ func (x *ServiceTag) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16982,7 +20334,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(202)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17005,7 +20357,7 @@ func (x *SessionIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17028,7 +20380,7 @@ func (x *SigMeterReading) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17051,7 +20403,7 @@ func (x *SubCertificates) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17074,7 +20426,7 @@ func (x *TMeter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17097,7 +20449,7 @@ func (x *Unit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17120,7 +20472,7 @@ func (x *ValueFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17143,7 +20495,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17166,7 +20518,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(39)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17189,7 +20541,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17212,7 +20564,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17235,7 +20587,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17258,7 +20610,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17281,7 +20633,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17304,7 +20656,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17327,7 +20679,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17350,7 +20702,7 @@ func (x *Amount) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17373,7 +20725,7 @@ func (x *AmountMultiplier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17396,7 +20748,7 @@ func (x *BoolValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(249)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17419,7 +20771,7 @@ func (x *ByteValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17442,7 +20794,7 @@ func (x *CostKindFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17465,7 +20817,7 @@ func (x *Duration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17488,7 +20840,7 @@ func (x *IntValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17511,7 +20863,7 @@ func (x *PhysicalValueFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17534,7 +20886,7 @@ func (x *ShortValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17557,7 +20909,7 @@ func (x *Start) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17580,7 +20932,7 @@ func (x *StartValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17603,7 +20955,7 @@ func (x *StringValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

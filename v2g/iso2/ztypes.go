@@ -485,12 +485,11 @@ type V2GMessage struct {
 }
 
 func (x *V2GMessage) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(49)
+	e.Code(0, 1)
 	x.Body.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *V2GMessage) decodeEXI(d *exi.Decoder) {
@@ -531,16 +530,48 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.Notification != nil {
-		e.StartElement(3)
+		e.Code(0, 2)
 		x.Notification.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.Signature != nil {
-		e.StartElement(6)
-		x.Signature.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.Signature.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Signature.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -589,9 +620,33 @@ type Notification struct {
 }
 
 func (x *Notification) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(4, int(x.FaultCode))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(1, int(x.FaultCode))
+	e.Code(0, 1)
+	st = 1
 	if x.FaultMsg != nil {
-		e.StringElement(5, *x.FaultMsg)
+		e.Code(0, 2)
+		if *x.FaultMsg != "" {
+			e.Code(0, 1)
+			e.PutString(2, exi.QName{URI: 6, Local: 79}, *x.FaultMsg)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -637,25 +692,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(7)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(17)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(18)
+		e.Code(0, 2)
+		e.Enter(18)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(48)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -726,24 +827,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(8)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(9)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(8)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(8)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(9)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(11)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -874,27 +1014,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(12)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(15)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(16, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(6, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -962,14 +1191,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(13)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(13)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(13)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1078,13 +1333,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(8, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(8, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1259,179 +1541,487 @@ type Body struct {
 }
 
 func (x *Body) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.AuthorizationReq != nil) + present(x.AuthorizationRes != nil) + present(x.CableCheckReq != nil) + present(x.CableCheckRes != nil) + present(x.CertificateInstallationReq != nil) + present(x.CertificateInstallationRes != nil) + present(x.CertificateUpdateReq != nil) + present(x.CertificateUpdateRes != nil) + present(x.ChargeParameterDiscoveryReq != nil) + present(x.ChargeParameterDiscoveryRes != nil) + present(x.ChargingStatusReq != nil) + present(x.ChargingStatusRes != nil) + present(x.CurrentDemandReq != nil) + present(x.CurrentDemandRes != nil) + present(x.MeteringReceiptReq != nil) + present(x.MeteringReceiptRes != nil) + present(x.PaymentDetailsReq != nil) + present(x.PaymentDetailsRes != nil) + present(x.PaymentServiceSelectionReq != nil) + present(x.PaymentServiceSelectionRes != nil) + present(x.PowerDeliveryReq != nil) + present(x.PowerDeliveryRes != nil) + present(x.PreChargeReq != nil) + present(x.PreChargeRes != nil) + present(x.ServiceDetailReq != nil) + present(x.ServiceDetailRes != nil) + present(x.ServiceDiscoveryReq != nil) + present(x.ServiceDiscoveryRes != nil) + present(x.SessionSetupReq != nil) + present(x.SessionSetupRes != nil) + present(x.SessionStopReq != nil) + present(x.SessionStopRes != nil) + present(x.WeldingDetectionReq != nil) + present(x.WeldingDetectionRes != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.AuthorizationReq != nil {
-		e.StartElement(50)
+		e.Code(0, 6)
 		x.AuthorizationReq.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.AuthorizationRes != nil {
-		e.StartElement(52)
-		x.AuthorizationRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 6)
+			x.AuthorizationRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CableCheckReq != nil {
-		e.StartElement(56)
-		x.CableCheckReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 6)
+			x.CableCheckReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CableCheckRes != nil {
-		e.StartElement(61)
-		x.CableCheckRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 6)
+			x.CableCheckRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateInstallationReq != nil {
-		e.StartElement(69)
-		x.CertificateInstallationReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 6)
+			x.CertificateInstallationReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateInstallationRes != nil {
-		e.StartElement(73)
-		x.CertificateInstallationRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 6)
+			x.CertificateInstallationRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateUpdateReq != nil {
-		e.StartElement(83)
-		x.CertificateUpdateReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 6)
+			x.CertificateUpdateReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateUpdateRes != nil {
-		e.StartElement(87)
-		x.CertificateUpdateRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 6)
+			x.CertificateUpdateRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargeParameterDiscoveryReq != nil {
-		e.StartElement(95)
-		x.ChargeParameterDiscoveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(9, 6)
+			x.ChargeParameterDiscoveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargeParameterDiscoveryRes != nil {
-		e.StartElement(117)
-		x.ChargeParameterDiscoveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(10, 6)
+			x.ChargeParameterDiscoveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingStatusReq != nil {
-		e.StartElement(159)
-		x.ChargingStatusReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(11, 6)
+			x.ChargingStatusReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingStatusRes != nil {
-		e.StartElement(160)
-		x.ChargingStatusRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(12, 6)
+			x.ChargingStatusRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CurrentDemandReq != nil {
-		e.StartElement(173)
-		x.CurrentDemandReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(13, 6)
+			x.CurrentDemandReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CurrentDemandRes != nil {
-		e.StartElement(184)
-		x.CurrentDemandRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(14, 6)
+			x.CurrentDemandRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeteringReceiptReq != nil {
-		e.StartElement(199)
-		x.MeteringReceiptReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(15, 6)
+			x.MeteringReceiptReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeteringReceiptRes != nil {
-		e.StartElement(203)
-		x.MeteringReceiptRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(16, 6)
+			x.MeteringReceiptRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentDetailsReq != nil {
-		e.StartElement(208)
-		x.PaymentDetailsReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(17, 6)
+			x.PaymentDetailsReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentDetailsRes != nil {
-		e.StartElement(211)
-		x.PaymentDetailsRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(18, 6)
+			x.PaymentDetailsRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentServiceSelectionReq != nil {
-		e.StartElement(215)
-		x.PaymentServiceSelectionReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(19, 6)
+			x.PaymentServiceSelectionReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentServiceSelectionRes != nil {
-		e.StartElement(221)
-		x.PaymentServiceSelectionRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(20, 6)
+			x.PaymentServiceSelectionRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PowerDeliveryReq != nil {
-		e.StartElement(223)
-		x.PowerDeliveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(21, 6)
+			x.PowerDeliveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PowerDeliveryRes != nil {
-		e.StartElement(236)
-		x.PowerDeliveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(22, 6)
+			x.PowerDeliveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PreChargeReq != nil {
-		e.StartElement(238)
-		x.PreChargeReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(23, 6)
+			x.PreChargeReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PreChargeRes != nil {
-		e.StartElement(242)
-		x.PreChargeRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(24, 6)
+			x.PreChargeRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDetailReq != nil {
-		e.StartElement(246)
-		x.ServiceDetailReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(25, 6)
+			x.ServiceDetailReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDetailRes != nil {
-		e.StartElement(248)
-		x.ServiceDetailRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(26, 6)
+			x.ServiceDetailRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDiscoveryReq != nil {
-		e.StartElement(261)
-		x.ServiceDiscoveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(27, 6)
+			x.ServiceDiscoveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDiscoveryRes != nil {
-		e.StartElement(264)
-		x.ServiceDiscoveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(28, 6)
+			x.ServiceDiscoveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionSetupReq != nil {
-		e.StartElement(278)
-		x.SessionSetupReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(29, 6)
+			x.SessionSetupReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionSetupRes != nil {
-		e.StartElement(280)
-		x.SessionSetupRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(30, 6)
+			x.SessionSetupRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionStopReq != nil {
-		e.StartElement(284)
-		x.SessionStopReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(31, 6)
+			x.SessionStopReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionStopRes != nil {
-		e.StartElement(286)
-		x.SessionStopRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(32, 6)
+			x.SessionStopRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WeldingDetectionReq != nil {
-		e.StartElement(288)
-		x.WeldingDetectionReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(33, 6)
+			x.WeldingDetectionReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WeldingDetectionRes != nil {
-		e.StartElement(290)
-		x.WeldingDetectionRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(34, 6)
+			x.WeldingDetectionRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(35, 6)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1670,12 +2260,52 @@ type AuthorizationReq struct {
 }
 
 func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 5, Local: 62}, *x.Id)
+		st = 1
 	}
 	if x.GenChallenge != nil {
-		e.BinaryElement(51, x.GenChallenge)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.GenChallenge) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(11, x.GenChallenge)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			if len(x.GenChallenge) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(11, x.GenChallenge)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1724,8 +2354,15 @@ type AuthorizationRes struct {
 }
 
 func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(53, int(x.ResponseCode))
-	e.EnumElement(54, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
@@ -1761,9 +2398,9 @@ type CableCheckReq struct {
 }
 
 func (x *CableCheckReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(57)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CableCheckReq) decodeEXI(d *exi.Decoder) {
@@ -1801,9 +2438,19 @@ type DCEVStatus struct {
 }
 
 func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(58, x.EVReady)
-	e.EnumElement(59, int(x.EVErrorCode))
-	e.UintElement(60, uint64(x.EVRESSSOC))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(14, x.EVReady)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.EVErrorCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.EVRESSSOC))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
@@ -1843,11 +2490,17 @@ type CableCheckRes struct {
 }
 
 func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(62, int(x.ResponseCode))
-	e.StartElement(63)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(68, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
@@ -1890,12 +2543,43 @@ type DCEVSEStatus struct {
 }
 
 func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(64, uint64(x.NotificationMaxDelay))
-	e.EnumElement(65, int(x.EVSENotification))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 1)
+	st = 2
 	if x.EVSEIsolationStatus != nil {
-		e.EnumElement(66, int(*x.EVSEIsolationStatus))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(19, int(*x.EVSEIsolationStatus))
+		e.Code(0, 1)
+		st = 3
 	}
-	e.EnumElement(67, int(x.EVSEStatusCode))
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.EVSEStatusCode))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.EVSEStatusCode))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -1942,12 +2626,20 @@ type CertificateInstallationReq struct {
 }
 
 func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.BinaryElement(70, x.OEMProvisioningCert)
-	e.StartElement(71)
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 5, Local: 62}, x.Id)
+	e.Code(0, 1)
+	if len(x.OEMProvisioningCert) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(21, x.OEMProvisioningCert)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
@@ -1993,6 +2685,8 @@ type ListOfRootCertificateIDs struct {
 }
 
 func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.RootCertificateID) > 20 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2002,9 +2696,40 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.RootCertificateID {
-		e.StartElement(72)
-		x.RootCertificateID[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.RootCertificateID[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.RootCertificateID[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 20:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2053,8 +2778,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(35, x.X509IssuerName)
-	e.BigIntElement(36, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(10, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -2095,22 +2832,21 @@ type CertificateInstallationRes struct {
 }
 
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(74, int(x.ResponseCode))
-	e.StartElement(75)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.SAProvisioningCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(79)
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(80)
+	e.Code(0, 1)
 	x.ContractSignatureEncryptedPrivateKey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(81)
+	e.Code(0, 1)
 	x.DHpublickey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(82)
+	e.Code(0, 1)
 	x.EMAID.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
@@ -2162,15 +2898,53 @@ type CertificateChain struct {
 }
 
 func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(7)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 6, Local: 82}, *x.Id)
+		st = 1
 	}
-	e.BinaryElement(76, x.Certificate)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		if len(x.Certificate) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(21, x.Certificate)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		if len(x.Certificate) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(21, x.Certificate)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SubCertificates != nil {
-		e.StartElement(77)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2224,6 +2998,8 @@ type SubCertificates struct {
 }
 
 func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Certificate) > 4 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2233,7 +3009,54 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Certificate {
-		e.BinaryElement(78, x.Certificate[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(21, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(21, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 4:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2277,11 +3100,25 @@ type ContractSignatureEncryptedPrivateKey struct {
 }
 
 func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 6, Local: 82}, x.Id)
+	st = 1
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(22, x.Value)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2320,11 +3157,25 @@ type DiffieHellmanPublickey struct {
 }
 
 func (x *DiffieHellmanPublickey) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 6, Local: 82}, x.Id)
+	st = 1
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(23, x.Value)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2363,11 +3214,25 @@ type EMAID struct {
 }
 
 func (x *EMAID) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 6, Local: 82}, x.Id)
+	st = 1
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.Value)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2407,15 +3272,22 @@ type CertificateUpdateReq struct {
 }
 
 func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.StartElement(84)
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 5, Local: 62}, x.Id)
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StringElement(85, x.EMAID)
-	e.StartElement(86)
+	e.Code(0, 1)
+	if x.EMAID != "" {
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.EMAID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
@@ -2470,24 +3342,43 @@ type CertificateUpdateRes struct {
 }
 
 func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(88, int(x.ResponseCode))
-	e.StartElement(89)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.SAProvisioningCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(90)
+	st = 2
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(91)
+	st = 3
+	e.Code(0, 1)
 	x.ContractSignatureEncryptedPrivateKey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(92)
+	st = 4
+	e.Code(0, 1)
 	x.DHpublickey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(93)
+	st = 5
+	e.Code(0, 1)
 	x.EMAID.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.RetryCounter != nil {
-		e.IntElement(94, int64(*x.RetryCounter))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(25, int64(*x.RetryCounter))
+		e.Code(0, 1)
+		st = 7
+	}
+	switch st {
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2547,6 +3438,8 @@ type ChargeParameterDiscoveryReq struct {
 }
 
 func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVChargeParameter != nil) + present(x.DCEVChargeParameter != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2556,18 +3449,57 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.MaxEntriesSAScheduleTuple != nil {
-		e.UintElement(96, uint64(*x.MaxEntriesSAScheduleTuple))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(17, uint64(*x.MaxEntriesSAScheduleTuple))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.EnumElement(97, int(x.RequestedEnergyTransferMode))
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(26, int(x.RequestedEnergyTransferMode))
+		e.Code(0, 1)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(26, int(x.RequestedEnergyTransferMode))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ACEVChargeParameter != nil {
-		e.StartElement(98)
+		e.Code(0, 2)
 		x.ACEVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.DCEVChargeParameter != nil {
-		e.StartElement(107)
-		x.DCEVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.DCEVChargeParameter.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2625,21 +3557,38 @@ type ACEVChargeParameter struct {
 }
 
 func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(27, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(100)
-	x.EAmount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(104)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EAmount.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EAmount.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaxVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(105)
+	st = 3
+	e.Code(0, 1)
 	x.EVMaxCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(106)
+	st = 4
+	e.Code(0, 1)
 	x.EVMinCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -2692,9 +3641,19 @@ type PhysicalValue struct {
 }
 
 func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
-	e.IntElement(101, int64(x.Multiplier))
-	e.EnumElement(102, int(x.Unit))
-	e.IntElement(103, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Multiplier))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(29, int(x.Unit))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
@@ -2740,38 +3699,139 @@ type DCEVChargeParameter struct {
 }
 
 func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(27, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(108)
-	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(109)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.DCEVStatus.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.DCEVStatus.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumCurrentLimit.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.EVMaximumPowerLimit != nil {
-		e.StartElement(110)
+		e.Code(0, 2)
 		x.EVMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
-	e.StartElement(111)
-	x.EVMaximumVoltageLimit.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		x.EVMaximumVoltageLimit.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVMaximumVoltageLimit.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVEnergyCapacity != nil {
-		e.StartElement(112)
+		e.Code(0, 3)
 		x.EVEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVEnergyRequest != nil {
-		e.StartElement(113)
-		x.EVEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 3)
+			x.EVEnergyRequest.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVEnergyRequest.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.FullSOC != nil {
-		e.UintElement(114, uint64(*x.FullSOC))
+		switch st {
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.FullSOC))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.FullSOC))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.FullSOC))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BulkSOC != nil {
-		e.UintElement(115, uint64(*x.BulkSOC))
+		switch st {
+		case 5:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			e.Code(0, 1)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2854,6 +3914,8 @@ type ChargeParameterDiscoveryRes struct {
 }
 
 func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEChargeParameter != nil) + present(x.DCEVSEChargeParameter != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2862,22 +3924,66 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(118, int(x.ResponseCode))
-	e.EnumElement(119, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	st = 2
 	if x.SAScheduleList != nil {
-		e.StartElement(120)
+		e.Code(0, 3)
 		x.SAScheduleList.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.ACEVSEChargeParameter != nil {
-		e.StartElement(143)
-		x.ACEVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.ACEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.ACEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DCEVSEChargeParameter != nil {
-		e.StartElement(148)
-		x.DCEVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			x.DCEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(1, 2)
+			x.DCEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(5, 3)
+		e.Code(0, 2)
+	case 3:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2933,6 +4039,8 @@ type SAScheduleList struct {
 }
 
 func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SAScheduleTuple) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2942,9 +4050,40 @@ func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SAScheduleTuple {
-		e.StartElement(121)
-		x.SAScheduleTuple[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SAScheduleTuple[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.SAScheduleTuple[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2994,14 +4133,29 @@ type SAScheduleTuple struct {
 }
 
 func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.UintElement(122, uint64(x.SAScheduleTupleID))
-	e.StartElement(123)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.PMaxSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.SalesTariff != nil {
-		e.StartElement(130)
+		e.Code(0, 2)
 		x.SalesTariff.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3046,6 +4200,8 @@ type PMaxSchedule struct {
 }
 
 func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PMaxScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3055,9 +4211,40 @@ func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PMaxScheduleEntry {
-		e.StartElement(124)
-		x.PMaxScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PMaxScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PMaxScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3106,12 +4293,11 @@ type PMaxScheduleEntry struct {
 }
 
 func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	e.Code(0, 2)
 	x.RelativeTimeInterval.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(129)
+	e.Code(0, 1)
 	x.PMax.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PMaxScheduleEntry) decodeEXI(d *exi.Decoder) {
@@ -3151,9 +4337,28 @@ type RelativeTimeInterval struct {
 }
 
 func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
-	e.UintElement(126, uint64(x.Start))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(31, uint64(x.Start))
+	e.Code(0, 1)
+	st = 1
 	if x.Duration != nil {
-		e.UintElement(127, uint64(*x.Duration))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(32, uint64(*x.Duration))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3199,16 +4404,60 @@ type SalesTariff struct {
 }
 
 func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(7)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 6, Local: 82}, *x.Id)
+		st = 1
 	}
-	e.UintElement(131, uint64(x.SalesTariffID))
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(30, uint64(x.SalesTariffID))
+		e.Code(0, 1)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(30, uint64(x.SalesTariffID))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SalesTariffDescription != nil {
-		e.StringElement(132, *x.SalesTariffDescription)
+		e.Code(0, 2)
+		if *x.SalesTariffDescription != "" {
+			e.Code(0, 1)
+			e.PutString(33, exi.QName{URI: 6, Local: 122}, *x.SalesTariffDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 3
 	}
 	if x.NumEPriceLevels != nil {
-		e.UintElement(133, uint64(*x.NumEPriceLevels))
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(34, uint64(*x.NumEPriceLevels))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(34, uint64(*x.NumEPriceLevels))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.SalesTariffEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
@@ -3219,9 +4468,54 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SalesTariffEntry {
-		e.StartElement(134)
-		x.SalesTariffEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st, n = 5, 1
+		case 3:
+			e.Code(1, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st, n = 5, 1
+		case 4:
+			e.Code(0, 1)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st, n = 5, 1
+		case 5:
+			e.Code(0, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 6
+			default:
+				st = 5
+			}
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3297,20 +4591,62 @@ type SalesTariffEntry struct {
 }
 
 func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
 	x.RelativeTimeInterval.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EPriceLevel != nil {
-		e.UintElement(135, uint64(*x.EPriceLevel))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(34, uint64(*x.EPriceLevel))
+		e.Code(0, 1)
+		st = 2
 	}
 	if len(x.ConsumptionCost) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.ConsumptionCost {
-		e.StartElement(136)
-		x.ConsumptionCost[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			st, n = 3, 1
+		case 2:
+			e.Code(0, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			st, n = 3, 1
+		case 3:
+			e.Code(0, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3368,9 +4704,11 @@ type ConsumptionCost struct {
 }
 
 func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(137)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.StartValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if len(x.Cost) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3380,9 +4718,40 @@ func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Cost {
-		e.StartElement(138)
-		x.Cost[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Cost[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.Cost[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3435,10 +4804,33 @@ type Cost struct {
 }
 
 func (x *Cost) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(139, int(x.CostKind))
-	e.UintElement(140, uint64(x.Amount))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(35, int(x.CostKind))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Amount))
+	e.Code(0, 1)
+	st = 2
 	if x.AmountMultiplier != nil {
-		e.IntElement(141, int64(*x.AmountMultiplier))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(28, int64(*x.AmountMultiplier))
+		e.Code(0, 1)
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3484,15 +4876,13 @@ type ACEVSEChargeParameter struct {
 }
 
 func (x *ACEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(144)
+	e.Code(0, 1)
 	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(146)
+	e.Code(0, 1)
 	x.EVSENominalVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(147)
+	e.Code(0, 1)
 	x.EVSEMaxCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ACEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -3536,9 +4926,19 @@ type ACEVSEStatus struct {
 }
 
 func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(64, uint64(x.NotificationMaxDelay))
-	e.EnumElement(65, int(x.EVSENotification))
-	e.BoolElement(145, x.RCD)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(14, x.RCD)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -3584,36 +4984,57 @@ type DCEVSEChargeParameter struct {
 }
 
 func (x *DCEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(149)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(150)
+	st = 1
+	e.Code(0, 1)
 	x.EVSEMaximumCurrentLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(151)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEMaximumPowerLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(152)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEMaximumVoltageLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(153)
+	st = 4
+	e.Code(0, 1)
 	x.EVSEMinimumCurrentLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(154)
+	st = 5
+	e.Code(0, 1)
 	x.EVSEMinimumVoltageLimit.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVSECurrentRegulationTolerance != nil {
-		e.StartElement(155)
+		e.Code(0, 2)
 		x.EVSECurrentRegulationTolerance.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
-	e.StartElement(156)
-	x.EVSEPeakCurrentRipple.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 6:
+		e.Code(1, 2)
+		x.EVSEPeakCurrentRipple.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVSEPeakCurrentRipple.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEEnergyToBeDelivered != nil {
-		e.StartElement(157)
+		e.Code(0, 2)
 		x.EVSEEnergyToBeDelivered.encodeEXI(e)
-		e.EndElement()
+		st = 9
+	}
+	switch st {
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3679,6 +5100,7 @@ type ChargingStatusReq struct {
 }
 
 func (x *ChargingStatusReq) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *ChargingStatusReq) decodeEXI(d *exi.Decoder) {
@@ -3710,25 +5132,95 @@ type ChargingStatusRes struct {
 }
 
 func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(161, int(x.ResponseCode))
-	e.StringElement(162, x.EVSEID)
-	e.UintElement(163, uint64(x.SAScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	if x.EVSEID != "" {
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 3
 	if x.EVSEMaxCurrent != nil {
-		e.StartElement(164)
+		e.Code(0, 3)
 		x.EVSEMaxCurrent.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(165)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.MeterInfo.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.MeterInfo.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ReceiptRequired != nil {
-		e.BoolElement(171, *x.ReceiptRequired)
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(14, *x.ReceiptRequired)
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(14, *x.ReceiptRequired)
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(14, *x.ReceiptRequired)
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(172)
-	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 3:
+		e.Code(3, 3)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
@@ -3792,18 +5284,124 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(166, x.MeterID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(37, exi.QName{URI: 6, Local: 85}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.MeterReading != nil {
-		e.UintElement(167, uint64(*x.MeterReading))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(38, uint64(*x.MeterReading))
+		e.Code(0, 1)
+		st = 2
 	}
 	if x.SigMeterReading != nil {
-		e.BinaryElement(168, x.SigMeterReading)
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			if len(x.SigMeterReading) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(39, x.SigMeterReading)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			if len(x.SigMeterReading) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(39, x.SigMeterReading)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(169, int64(*x.MeterStatus))
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(40, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(40, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(40, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TMeter != nil {
-		e.IntElement(170, int64(*x.TMeter))
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(41, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(41, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutInt(41, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(41, int64(*x.TMeter))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3868,44 +5466,157 @@ type CurrentDemandReq struct {
 }
 
 func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(174)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(175)
+	st = 1
+	e.Code(0, 1)
 	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.EVMaximumVoltageLimit != nil {
-		e.StartElement(176)
+		e.Code(0, 3)
 		x.EVMaximumVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.EVMaximumCurrentLimit != nil {
-		e.StartElement(177)
-		x.EVMaximumCurrentLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.EVMaximumCurrentLimit.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumCurrentLimit.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumPowerLimit != nil {
-		e.StartElement(178)
-		x.EVMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BulkChargingComplete != nil {
-		e.BoolElement(179, *x.BulkChargingComplete)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(14, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(14, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(14, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(14, *x.BulkChargingComplete)
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(180, x.ChargingComplete)
+	switch st {
+	case 2:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 3:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.RemainingTimeToFullSoC != nil {
-		e.StartElement(181)
+		e.Code(0, 2)
 		x.RemainingTimeToFullSoC.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.RemainingTimeToBulkSoC != nil {
-		e.StartElement(182)
-		x.RemainingTimeToBulkSoC.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.RemainingTimeToBulkSoC.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.RemainingTimeToBulkSoC.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(183)
-	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
@@ -3998,43 +5709,164 @@ type CurrentDemandRes struct {
 }
 
 func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(185, int(x.ResponseCode))
-	e.StartElement(186)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(187)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(188)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEPresentCurrent.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(189, x.EVSECurrentLimitAchieved)
-	e.BoolElement(190, x.EVSEVoltageLimitAchieved)
-	e.BoolElement(191, x.EVSEPowerLimitAchieved)
+	st = 4
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(14, x.EVSECurrentLimitAchieved)
+	e.Code(0, 1)
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(14, x.EVSEVoltageLimitAchieved)
+	e.Code(0, 1)
+	st = 6
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(14, x.EVSEPowerLimitAchieved)
+	e.Code(0, 1)
+	st = 7
 	if x.EVSEMaximumVoltageLimit != nil {
-		e.StartElement(192)
+		e.Code(0, 3)
 		x.EVSEMaximumVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEMaximumCurrentLimit != nil {
-		e.StartElement(193)
-		x.EVSEMaximumCurrentLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEMaximumCurrentLimit.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEMaximumCurrentLimit.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumPowerLimit != nil {
-		e.StartElement(194)
-		x.EVSEMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StringElement(195, x.EVSEID)
-	e.UintElement(196, uint64(x.SAScheduleTupleID))
+	switch st {
+	case 7:
+		e.Code(3, 3)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 11
+	case 8:
+		e.Code(2, 2)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 12
 	if x.MeterInfo != nil {
-		e.StartElement(197)
+		e.Code(0, 2)
 		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		st = 13
 	}
 	if x.ReceiptRequired != nil {
-		e.BoolElement(198, *x.ReceiptRequired)
+		switch st {
+		case 12:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(14, *x.ReceiptRequired)
+			e.Code(0, 1)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(14, *x.ReceiptRequired)
+			e.Code(0, 1)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 12:
+		e.Code(2, 2)
+	case 13:
+		e.Code(1, 2)
+	case 14:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4122,17 +5954,61 @@ type MeteringReceiptReq struct {
 }
 
 func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 5, Local: 62}, *x.Id)
+		st = 1
 	}
-	e.BinaryElement(200, x.SessionID)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		if len(x.SessionID) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(0, x.SessionID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		if len(x.SessionID) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(0, x.SessionID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SAScheduleTupleID != nil {
-		e.UintElement(201, uint64(*x.SAScheduleTupleID))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(30, uint64(*x.SAScheduleTupleID))
+		e.Code(0, 1)
+		st = 3
 	}
-	e.StartElement(202)
-	x.MeterInfo.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.MeterInfo.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.MeterInfo.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
@@ -4190,6 +6066,8 @@ type MeteringReceiptRes struct {
 }
 
 func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEStatus != nil) + present(x.DCEVSEStatus != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4198,16 +6076,39 @@ func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(204, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
 	if x.ACEVSEStatus != nil {
-		e.StartElement(205)
+		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVSEStatus != nil {
-		e.StartElement(206)
-		x.DCEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCEVSEStatus.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4256,10 +6157,18 @@ type PaymentDetailsReq struct {
 }
 
 func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
-	e.StringElement(209, x.EMAID)
-	e.StartElement(210)
+	e.Code(0, 1)
+	if x.EMAID != "" {
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.EMAID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
@@ -4299,9 +6208,24 @@ type PaymentDetailsRes struct {
 }
 
 func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(212, int(x.ResponseCode))
-	e.BinaryElement(213, x.GenChallenge)
-	e.IntElement(214, int64(x.EVSETimeStamp))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	if len(x.GenChallenge) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(11, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(41, int64(x.EVSETimeStamp))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
@@ -4341,10 +6265,13 @@ type PaymentServiceSelectionReq struct {
 }
 
 func (x *PaymentServiceSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(216, int(x.SelectedPaymentOption))
-	e.StartElement(217)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(42, int(x.SelectedPaymentOption))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.SelectedServiceList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PaymentServiceSelectionReq) decodeEXI(d *exi.Decoder) {
@@ -4382,6 +6309,8 @@ type SelectedServiceList struct {
 }
 
 func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SelectedService) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4391,9 +6320,40 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SelectedService {
-		e.StartElement(218)
-		x.SelectedService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SelectedService[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.SelectedService[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 16:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4442,9 +6402,28 @@ type SelectedService struct {
 }
 
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(219, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 1
 	if x.ParameterSetID != nil {
-		e.IntElement(220, int64(*x.ParameterSetID))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(25, int64(*x.ParameterSetID))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4486,7 +6465,11 @@ type PaymentServiceSelectionRes struct {
 }
 
 func (x *PaymentServiceSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(222, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *PaymentServiceSelectionRes) decodeEXI(d *exi.Decoder) {
@@ -4523,17 +6506,48 @@ type PowerDeliveryReq struct {
 }
 
 func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(224, int(x.ChargeProgress))
-	e.UintElement(225, uint64(x.SAScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.ChargeProgress))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	e.Code(0, 1)
+	st = 2
 	if x.ChargingProfile != nil {
-		e.StartElement(226)
+		e.Code(0, 3)
 		x.ChargingProfile.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.DCEVPowerDeliveryParameter != nil {
-		e.StartElement(231)
-		x.DCEVPowerDeliveryParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.DCEVPowerDeliveryParameter.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.DCEVPowerDeliveryParameter.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4583,6 +6597,8 @@ type ChargingProfile struct {
 }
 
 func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ProfileEntry) > 24 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4592,9 +6608,40 @@ func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ProfileEntry {
-		e.StartElement(227)
-		x.ProfileEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ProfileEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ProfileEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 24:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4644,12 +6691,31 @@ type ProfileEntry struct {
 }
 
 func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(228, uint64(x.ChargingProfileEntryStart))
-	e.StartElement(229)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.ChargingProfileEntryStart))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.ChargingProfileEntryMaxPower.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.ChargingProfileEntryMaxNumberOfPhasesInUse != nil {
-		e.UintElement(230, uint64(*x.ChargingProfileEntryMaxNumberOfPhasesInUse))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(45, uint64(*x.ChargingProfileEntryMaxNumberOfPhasesInUse))
+		e.Code(0, 1)
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4696,13 +6762,36 @@ type DCEVPowerDeliveryParameter struct {
 }
 
 func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(232)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.BulkChargingComplete != nil {
-		e.BoolElement(233, *x.BulkChargingComplete)
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutBool(14, *x.BulkChargingComplete)
+		e.Code(0, 1)
+		st = 2
 	}
-	e.BoolElement(234, x.ChargingComplete)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(14, x.ChargingComplete)
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
@@ -4748,6 +6837,8 @@ type PowerDeliveryRes struct {
 }
 
 func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEStatus != nil) + present(x.DCEVSEStatus != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4756,16 +6847,39 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(237, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
 	if x.ACEVSEStatus != nil {
-		e.StartElement(205)
+		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVSEStatus != nil {
-		e.StartElement(206)
-		x.DCEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCEVSEStatus.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4815,15 +6929,13 @@ type PreChargeReq struct {
 }
 
 func (x *PreChargeReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(239)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	e.Code(0, 1)
 	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(241)
+	e.Code(0, 1)
 	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PreChargeReq) decodeEXI(d *exi.Decoder) {
@@ -4867,13 +6979,15 @@ type PreChargeRes struct {
 }
 
 func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(243, int(x.ResponseCode))
-	e.StartElement(244)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(245)
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
@@ -4914,7 +7028,11 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.UintElement(247, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
@@ -4950,12 +7068,31 @@ type ServiceDetailRes struct {
 }
 
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(249, int(x.ResponseCode))
-	e.UintElement(250, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 2
 	if x.ServiceParameterList != nil {
-		e.StartElement(251)
+		e.Code(0, 2)
 		x.ServiceParameterList.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4999,6 +7136,8 @@ type ServiceParameterList struct {
 }
 
 func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ParameterSet) > 255 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5008,9 +7147,40 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ParameterSet {
-		e.StartElement(252)
-		x.ParameterSet[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ParameterSet[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ParameterSet[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 255:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5059,7 +7229,13 @@ type ParameterSet struct {
 }
 
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
-	e.IntElement(253, int64(x.ParameterSetID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.ParameterSetID))
+	e.Code(0, 1)
+	st = 1
 	if len(x.Parameter) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5069,9 +7245,40 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Parameter {
-		e.StartElement(254)
-		x.Parameter[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Parameter[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.Parameter[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 16:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5127,8 +7334,11 @@ type Parameter struct {
 }
 
 func (x *Parameter) encodeEXI(e *exi.Encoder) {
-	e.Attribute(8)
-	e.String(x.Name)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(5, exi.QName{URI: 6, Local: 90}, x.Name)
+	st = 1
 	if n := 0 + present(x.BoolValue != nil) + present(x.ByteValue != nil) + present(x.ShortValue != nil) + present(x.IntValue != nil) + present(x.PhysicalValue != nil) + present(x.StringValue != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5138,24 +7348,144 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.BoolElement(255, *x.BoolValue)
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutBool(14, *x.BoolValue)
+		e.Code(0, 1)
+		st = 2
 	}
 	if x.ByteValue != nil {
-		e.IntElement(256, int64(*x.ByteValue))
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(46, int64(*x.ByteValue))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ShortValue != nil {
-		e.IntElement(257, int64(*x.ShortValue))
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(25, int64(*x.ShortValue))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.IntValue != nil {
-		e.IntElement(258, int64(*x.IntValue))
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(47, int64(*x.IntValue))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PhysicalValue != nil {
-		e.StartElement(259)
-		x.PhysicalValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.PhysicalValue.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.StringValue != nil {
-		e.StringElement(260, *x.StringValue)
+		switch st {
+		case 1:
+			e.Code(5, 3)
+			if *x.StringValue != "" {
+				e.Code(0, 1)
+				e.PutString(5, exi.QName{URI: 6, Local: 183}, *x.StringValue)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(6, 3)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5234,11 +7564,49 @@ type ServiceDiscoveryReq struct {
 }
 
 func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.ServiceScope != nil {
-		e.StringElement(262, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 5, Local: 110}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.ServiceCategory != nil {
-		e.EnumElement(263, int(*x.ServiceCategory))
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(49, int(*x.ServiceCategory))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(49, int(*x.ServiceCategory))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5287,17 +7655,32 @@ type ServiceDiscoveryRes struct {
 }
 
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(265, int(x.ResponseCode))
-	e.StartElement(266)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.PaymentOptionList.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(268)
+	st = 2
+	e.Code(0, 1)
 	x.ChargeService.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.ServiceList != nil {
-		e.StartElement(276)
+		e.Code(0, 2)
 		x.ServiceList.encodeEXI(e)
-		e.EndElement()
+		st = 4
+	}
+	switch st {
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5345,6 +7728,8 @@ type PaymentOptionList struct {
 }
 
 func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PaymentOption) > 2 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5354,7 +7739,44 @@ func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PaymentOption {
-		e.EnumElement(267, int(x.PaymentOption[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(42, int(x.PaymentOption[i]))
+			e.Code(0, 1)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(42, int(x.PaymentOption[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 2:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5402,18 +7824,75 @@ type ChargeService struct {
 }
 
 func (x *ChargeService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(269, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 1
 	if x.ServiceName != nil {
-		e.StringElement(270, *x.ServiceName)
+		e.Code(0, 2)
+		if *x.ServiceName != "" {
+			e.Code(0, 1)
+			e.PutString(50, exi.QName{URI: 6, Local: 134}, *x.ServiceName)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
 	}
-	e.EnumElement(271, int(x.ServiceCategory))
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(49, int(x.ServiceCategory))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(49, int(x.ServiceCategory))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ServiceScope != nil {
-		e.StringElement(272, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 6, Local: 136}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
 	}
-	e.BoolElement(273, x.FreeService)
-	e.StartElement(274)
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(14, x.FreeService)
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(14, x.FreeService)
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SupportedEnergyTransferMode.encodeEXI(e)
-	e.EndElement()
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *ChargeService) decodeEXI(d *exi.Decoder) {
@@ -5467,6 +7946,8 @@ type SupportedEnergyTransferMode struct {
 }
 
 func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EnergyTransferMode) > 6 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5476,7 +7957,44 @@ func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EnergyTransferMode {
-		e.EnumElement(275, int(x.EnergyTransferMode[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(26, int(x.EnergyTransferMode[i]))
+			e.Code(0, 1)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(26, int(x.EnergyTransferMode[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 6:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5519,6 +8037,8 @@ type ServiceList struct {
 }
 
 func (x *ServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Service) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5528,9 +8048,40 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Service {
-		e.StartElement(277)
-		x.Service[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.Service[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.Service[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5582,15 +8133,72 @@ type Service struct {
 }
 
 func (x *Service) encodeEXI(e *exi.Encoder) {
-	e.UintElement(269, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.ServiceID))
+	e.Code(0, 1)
+	st = 1
 	if x.ServiceName != nil {
-		e.StringElement(270, *x.ServiceName)
+		e.Code(0, 2)
+		if *x.ServiceName != "" {
+			e.Code(0, 1)
+			e.PutString(50, exi.QName{URI: 6, Local: 134}, *x.ServiceName)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
 	}
-	e.EnumElement(271, int(x.ServiceCategory))
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(49, int(x.ServiceCategory))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(49, int(x.ServiceCategory))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ServiceScope != nil {
-		e.StringElement(272, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 6, Local: 136}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
 	}
-	e.BoolElement(273, x.FreeService)
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(14, x.FreeService)
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(14, x.FreeService)
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
@@ -5641,7 +8249,16 @@ type SessionSetupReq struct {
 }
 
 func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(279, x.EVCCID)
+	e.Code(0, 1)
+	if len(x.EVCCID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(51, x.EVCCID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
@@ -5678,10 +8295,38 @@ type SessionSetupRes struct {
 }
 
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(281, int(x.ResponseCode))
-	e.StringElement(282, x.EVSEID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	if x.EVSEID != "" {
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 2
 	if x.EVSETimeStamp != nil {
-		e.IntElement(283, int64(*x.EVSETimeStamp))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutInt(41, int64(*x.EVSETimeStamp))
+		e.Code(0, 1)
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5725,7 +8370,11 @@ type SessionStopReq struct {
 }
 
 func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(285, int(x.ChargingSession))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(52, int(x.ChargingSession))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
@@ -5759,7 +8408,11 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(287, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
@@ -5793,9 +8446,9 @@ type WeldingDetectionReq struct {
 }
 
 func (x *WeldingDetectionReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(289)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WeldingDetectionReq) decodeEXI(d *exi.Decoder) {
@@ -5833,13 +8486,15 @@ type WeldingDetectionRes struct {
 }
 
 func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(291, int(x.ResponseCode))
-	e.StartElement(292)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(293)
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
@@ -5879,6 +8534,7 @@ type SASchedules struct {
 }
 
 func (x *SASchedules) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *SASchedules) decodeEXI(d *exi.Decoder) {
@@ -5904,9 +8560,9 @@ type Entry struct {
 }
 
 func (x *Entry) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	e.Code(0, 2)
 	x.RelativeTimeInterval.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *Entry) decodeEXI(d *exi.Decoder) {
@@ -5941,6 +8597,7 @@ type Interval struct {
 }
 
 func (x *Interval) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *Interval) decodeEXI(d *exi.Decoder) {
@@ -5967,8 +8624,15 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(64, uint64(x.NotificationMaxDelay))
-	e.EnumElement(65, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -6003,6 +8667,7 @@ type EVStatus struct {
 }
 
 func (x *EVStatus) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVStatus) decodeEXI(d *exi.Decoder) {
@@ -6028,8 +8693,23 @@ type EVChargeParameter struct {
 }
 
 func (x *EVChargeParameter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(27, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 2)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6068,6 +8748,7 @@ type EVSEChargeParameter struct {
 }
 
 func (x *EVSEChargeParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVSEChargeParameter) decodeEXI(d *exi.Decoder) {
@@ -6092,6 +8773,7 @@ type EVPowerDeliveryParameter struct {
 }
 
 func (x *EVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
@@ -6139,24 +8821,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(22, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(25, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(23, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(24, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(26, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(27, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(28, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6205,8 +9055,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(30, x.Modulus)
-	e.BinaryElement(31, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(9, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(9, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -6245,18 +9112,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(3, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(12)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6363,18 +9271,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(11)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6431,18 +9369,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(299)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6541,6 +9515,7 @@ type BodyBase struct {
 }
 
 func (x *BodyBase) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *BodyBase) decodeEXI(d *exi.Decoder) {
@@ -6566,9 +9541,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(6, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6598,9 +9586,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6629,9 +9630,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6673,8 +9687,9 @@ type BulkChargingComplete struct {
 }
 
 func (x *BulkChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BulkChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -6702,8 +9717,9 @@ type BulkChargingCompleteFragment struct {
 }
 
 func (x *BulkChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BulkChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
@@ -6731,8 +9747,9 @@ type BulkSOC struct {
 }
 
 func (x *BulkSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BulkSOC) decodeEXI(d *exi.Decoder) {
@@ -6760,9 +9777,22 @@ type Certificate struct {
 }
 
 func (x *Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(21, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6792,8 +9822,9 @@ type ChargeProgressFragment struct {
 }
 
 func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
@@ -6821,8 +9852,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -6850,8 +9882,9 @@ type ChargingCompleteFragment struct {
 }
 
 func (x *ChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
@@ -6879,8 +9912,9 @@ type ChargingProfileEntryMaxNumberOfPhasesInUse struct {
 }
 
 func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(45, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) decodeEXI(d *exi.Decoder) {
@@ -6908,8 +9942,9 @@ type ChargingProfileEntryStart struct {
 }
 
 func (x *ChargingProfileEntryStart) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingProfileEntryStart) decodeEXI(d *exi.Decoder) {
@@ -6937,8 +9972,9 @@ type ChargingSessionFragment struct {
 }
 
 func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(52, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
@@ -6992,8 +10028,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -7034,8 +10071,9 @@ type EPriceLevel struct {
 }
 
 func (x *EPriceLevel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(34, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EPriceLevel) decodeEXI(d *exi.Decoder) {
@@ -7063,9 +10101,22 @@ type EVCCID struct {
 }
 
 func (x *EVCCID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(51, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7121,8 +10172,9 @@ type EVErrorCode struct {
 }
 
 func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
@@ -7267,8 +10319,9 @@ type EVRESSSOC struct {
 }
 
 func (x *EVRESSSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVRESSSOC) decodeEXI(d *exi.Decoder) {
@@ -7296,8 +10349,9 @@ type EVReady struct {
 }
 
 func (x *EVReady) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVReady) decodeEXI(d *exi.Decoder) {
@@ -7325,8 +10379,9 @@ type EVSECurrentLimitAchieved struct {
 }
 
 func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
@@ -7380,9 +10435,22 @@ type EVSEID struct {
 }
 
 func (x *EVSEID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7411,8 +10479,9 @@ type EVSEIsolationStatus struct {
 }
 
 func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
@@ -7583,8 +10652,9 @@ type EVSENotificationFragment struct {
 }
 
 func (x *EVSENotificationFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotificationFragment) decodeEXI(d *exi.Decoder) {
@@ -7625,8 +10695,9 @@ type EVSEPowerLimitAchieved struct {
 }
 
 func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
@@ -7680,8 +10751,9 @@ type EVSEProcessingFragment struct {
 }
 
 func (x *EVSEProcessingFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessingFragment) decodeEXI(d *exi.Decoder) {
@@ -7709,8 +10781,9 @@ type EVSEStatusCode struct {
 }
 
 func (x *EVSEStatusCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatusCode) decodeEXI(d *exi.Decoder) {
@@ -7738,8 +10811,9 @@ type EVSETimeStamp struct {
 }
 
 func (x *EVSETimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(41, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSETimeStamp) decodeEXI(d *exi.Decoder) {
@@ -7767,8 +10841,9 @@ type EVSEVoltageLimitAchieved struct {
 }
 
 func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
@@ -7822,8 +10897,9 @@ type EnergyTransferModeFragment struct {
 }
 
 func (x *EnergyTransferModeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(26, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EnergyTransferModeFragment) decodeEXI(d *exi.Decoder) {
@@ -7851,9 +10927,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7883,8 +10972,9 @@ type FaultCodeFragment struct {
 }
 
 func (x *FaultCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(1, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *FaultCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -7912,9 +11002,22 @@ type FaultMsg struct {
 }
 
 func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(2, exi.QName{URI: 6, Local: 79}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7943,8 +11046,9 @@ type FreeService struct {
 }
 
 func (x *FreeService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
@@ -7972,8 +11076,9 @@ type FullSOC struct {
 }
 
 func (x *FullSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *FullSOC) decodeEXI(d *exi.Decoder) {
@@ -8001,9 +11106,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8033,9 +11151,22 @@ type GenChallenge struct {
 }
 
 func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(11, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8065,8 +11196,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(4, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -8094,9 +11226,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8126,8 +11271,9 @@ type MaxEntriesSAScheduleTuple struct {
 }
 
 func (x *MaxEntriesSAScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaxEntriesSAScheduleTuple) decodeEXI(d *exi.Decoder) {
@@ -8155,9 +11301,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(37, exi.QName{URI: 6, Local: 85}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8186,8 +11345,9 @@ type MeterReading struct {
 }
 
 func (x *MeterReading) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(38, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterReading) decodeEXI(d *exi.Decoder) {
@@ -8215,8 +11375,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(40, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -8244,9 +11405,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8276,8 +11450,9 @@ type Multiplier struct {
 }
 
 func (x *Multiplier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Multiplier) decodeEXI(d *exi.Decoder) {
@@ -8305,8 +11480,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -8334,8 +11510,9 @@ type NumEPriceLevels struct {
 }
 
 func (x *NumEPriceLevels) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(34, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumEPriceLevels) decodeEXI(d *exi.Decoder) {
@@ -8363,9 +11540,22 @@ type OEMProvisioningCert struct {
 }
 
 func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(21, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8395,9 +11585,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8427,9 +11630,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8459,9 +11675,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8504,8 +11733,9 @@ type ParameterSetID struct {
 }
 
 func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
@@ -8533,8 +11763,9 @@ type PaymentOptionFragment struct {
 }
 
 func (x *PaymentOptionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(42, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PaymentOptionFragment) decodeEXI(d *exi.Decoder) {
@@ -8562,9 +11793,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8594,9 +11838,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8626,8 +11883,9 @@ type RCD struct {
 }
 
 func (x *RCD) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *RCD) decodeEXI(d *exi.Decoder) {
@@ -8655,8 +11913,9 @@ type ReceiptRequired struct {
 }
 
 func (x *ReceiptRequired) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ReceiptRequired) decodeEXI(d *exi.Decoder) {
@@ -8710,8 +11969,9 @@ type RequestedEnergyTransferMode struct {
 }
 
 func (x *RequestedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(26, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RequestedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
@@ -8739,8 +11999,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -8768,8 +12029,9 @@ type RetryCounter struct {
 }
 
 func (x *RetryCounter) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RetryCounter) decodeEXI(d *exi.Decoder) {
@@ -8810,8 +12072,9 @@ type SAScheduleTupleID struct {
 }
 
 func (x *SAScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SAScheduleTupleID) decodeEXI(d *exi.Decoder) {
@@ -8839,8 +12102,9 @@ type SAScheduleTupleIDFragment struct {
 }
 
 func (x *SAScheduleTupleIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SAScheduleTupleIDFragment) decodeEXI(d *exi.Decoder) {
@@ -8868,9 +12132,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8900,9 +12177,22 @@ type SalesTariffDescription struct {
 }
 
 func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(33, exi.QName{URI: 6, Local: 122}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8931,8 +12221,9 @@ type SalesTariffID struct {
 }
 
 func (x *SalesTariffID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SalesTariffID) decodeEXI(d *exi.Decoder) {
@@ -8960,9 +12251,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8992,8 +12296,9 @@ type SelectedPaymentOption struct {
 }
 
 func (x *SelectedPaymentOption) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(42, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedPaymentOption) decodeEXI(d *exi.Decoder) {
@@ -9021,8 +12326,9 @@ type ServiceCategoryFragment struct {
 }
 
 func (x *ServiceCategoryFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(49, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceCategoryFragment) decodeEXI(d *exi.Decoder) {
@@ -9050,8 +12356,9 @@ type ServiceCategoryFragment2 struct {
 }
 
 func (x *ServiceCategoryFragment2) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(49, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceCategoryFragment2) decodeEXI(d *exi.Decoder) {
@@ -9079,8 +12386,9 @@ type ServiceID struct {
 }
 
 func (x *ServiceID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
@@ -9108,8 +12416,9 @@ type ServiceIDFragment struct {
 }
 
 func (x *ServiceIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceIDFragment) decodeEXI(d *exi.Decoder) {
@@ -9137,9 +12446,22 @@ type ServiceName struct {
 }
 
 func (x *ServiceName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(50, exi.QName{URI: 6, Local: 134}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9168,9 +12490,22 @@ type ServiceScope struct {
 }
 
 func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(48, exi.QName{URI: 5, Local: 110}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9199,9 +12534,22 @@ type ServiceScopeFragment struct {
 }
 
 func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(48, exi.QName{URI: 6, Local: 136}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9230,9 +12578,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9262,9 +12623,22 @@ type SessionIDFragment struct {
 }
 
 func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9294,9 +12668,22 @@ type SigMeterReading struct {
 }
 
 func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(39, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9326,8 +12713,9 @@ type TMeter struct {
 }
 
 func (x *TMeter) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(41, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TMeter) decodeEXI(d *exi.Decoder) {
@@ -9355,8 +12743,9 @@ type Unit struct {
 }
 
 func (x *Unit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(29, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
@@ -9384,8 +12773,9 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
@@ -9413,9 +12803,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9445,9 +12848,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9477,9 +12893,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9521,9 +12950,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9553,8 +12995,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -9582,9 +13025,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9613,9 +13069,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9644,9 +13113,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9676,8 +13158,9 @@ type Amount struct {
 }
 
 func (x *Amount) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Amount) decodeEXI(d *exi.Decoder) {
@@ -9705,8 +13188,9 @@ type AmountMultiplier struct {
 }
 
 func (x *AmountMultiplier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AmountMultiplier) decodeEXI(d *exi.Decoder) {
@@ -9734,8 +13218,9 @@ type BoolValue struct {
 }
 
 func (x *BoolValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
@@ -9763,8 +13248,9 @@ type ByteValue struct {
 }
 
 func (x *ByteValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(46, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
@@ -9792,8 +13278,9 @@ type CostKindFragment struct {
 }
 
 func (x *CostKindFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(35, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CostKindFragment) decodeEXI(d *exi.Decoder) {
@@ -9821,8 +13308,9 @@ type Duration struct {
 }
 
 func (x *Duration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(32, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
@@ -9850,8 +13338,9 @@ type IntValue struct {
 }
 
 func (x *IntValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(47, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
@@ -9892,8 +13381,9 @@ type ShortValue struct {
 }
 
 func (x *ShortValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
@@ -9921,8 +13411,9 @@ type Start struct {
 }
 
 func (x *Start) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(31, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Start) decodeEXI(d *exi.Decoder) {
@@ -9963,9 +13454,22 @@ type StringValue struct {
 }
 
 func (x *StringValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 6, Local: 183}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9996,7 +13500,7 @@ func (x *V2GMessage) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10020,7 +13524,7 @@ func (x *V2GMessage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10044,7 +13548,7 @@ func (x *SAScheduleList) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10068,7 +13572,7 @@ func (x *SAScheduleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10092,7 +13596,7 @@ func (x *SalesTariffEntry) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10116,7 +13620,7 @@ func (x *SalesTariffEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10140,7 +13644,7 @@ func (x *PMaxScheduleEntry) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10164,7 +13668,7 @@ func (x *PMaxScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10188,7 +13692,7 @@ func (x *RelativeTimeInterval) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10212,7 +13716,7 @@ func (x *RelativeTimeInterval) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10236,7 +13740,7 @@ func (x *ACEVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10260,7 +13764,7 @@ func (x *ACEVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10284,7 +13788,7 @@ func (x *DCEVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(206)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10308,7 +13812,7 @@ func (x *DCEVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(206)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10332,7 +13836,7 @@ func (x *DCEVStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10356,7 +13860,7 @@ func (x *DCEVStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10380,7 +13884,7 @@ func (x *ACEVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10404,7 +13908,7 @@ func (x *ACEVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10428,7 +13932,7 @@ func (x *DCEVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10452,7 +13956,7 @@ func (x *DCEVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10476,7 +13980,7 @@ func (x *ACEVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10500,7 +14004,7 @@ func (x *ACEVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10524,7 +14028,7 @@ func (x *DCEVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10548,7 +14052,7 @@ func (x *DCEVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10572,7 +14076,7 @@ func (x *DCEVPowerDeliveryParameter) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10596,7 +14100,7 @@ func (x *DCEVPowerDeliveryParameter) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10620,7 +14124,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10644,7 +14148,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10668,7 +14172,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10692,7 +14196,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10716,7 +14220,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10740,7 +14244,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10860,7 +14364,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10884,7 +14388,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10908,7 +14412,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10932,7 +14436,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11052,7 +14556,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11076,7 +14580,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11148,7 +14652,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11172,7 +14676,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11196,7 +14700,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11220,7 +14724,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11292,7 +14796,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11316,7 +14820,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11532,7 +15036,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11556,7 +15060,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11580,7 +15084,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11604,7 +15108,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11676,7 +15180,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11700,7 +15204,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11724,7 +15228,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11748,7 +15252,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11772,7 +15276,7 @@ func (x *SessionSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11796,7 +15300,7 @@ func (x *SessionSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11820,7 +15324,7 @@ func (x *SessionSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11844,7 +15348,7 @@ func (x *SessionSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11868,7 +15372,7 @@ func (x *ServiceDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11892,7 +15396,7 @@ func (x *ServiceDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11916,7 +15420,7 @@ func (x *ServiceDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11940,7 +15444,7 @@ func (x *ServiceDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11964,7 +15468,7 @@ func (x *ServiceDetailReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(246)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11988,7 +15492,7 @@ func (x *ServiceDetailReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(246)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12012,7 +15516,7 @@ func (x *ServiceDetailRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12036,7 +15540,7 @@ func (x *ServiceDetailRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12060,7 +15564,7 @@ func (x *PaymentServiceSelectionReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12084,7 +15588,7 @@ func (x *PaymentServiceSelectionReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12108,7 +15612,7 @@ func (x *PaymentServiceSelectionRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12132,7 +15636,7 @@ func (x *PaymentServiceSelectionRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12156,7 +15660,7 @@ func (x *PaymentDetailsReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12180,7 +15684,7 @@ func (x *PaymentDetailsReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12204,7 +15708,7 @@ func (x *PaymentDetailsRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12228,7 +15732,7 @@ func (x *PaymentDetailsRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12252,7 +15756,7 @@ func (x *AuthorizationReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12276,7 +15780,7 @@ func (x *AuthorizationReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12300,7 +15804,7 @@ func (x *AuthorizationRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12324,7 +15828,7 @@ func (x *AuthorizationRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12348,7 +15852,7 @@ func (x *ChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12372,7 +15876,7 @@ func (x *ChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12396,7 +15900,7 @@ func (x *ChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12420,7 +15924,7 @@ func (x *ChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12444,7 +15948,7 @@ func (x *PowerDeliveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12468,7 +15972,7 @@ func (x *PowerDeliveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12492,7 +15996,7 @@ func (x *PowerDeliveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12516,7 +16020,7 @@ func (x *PowerDeliveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12540,7 +16044,7 @@ func (x *MeteringReceiptReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12564,7 +16068,7 @@ func (x *MeteringReceiptReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12588,7 +16092,7 @@ func (x *MeteringReceiptRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12612,7 +16116,7 @@ func (x *MeteringReceiptRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12636,7 +16140,7 @@ func (x *SessionStopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12660,7 +16164,7 @@ func (x *SessionStopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12684,7 +16188,7 @@ func (x *SessionStopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12708,7 +16212,7 @@ func (x *SessionStopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12732,7 +16236,7 @@ func (x *CertificateUpdateReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12756,7 +16260,7 @@ func (x *CertificateUpdateReq) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12780,7 +16284,7 @@ func (x *CertificateUpdateRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12804,7 +16308,7 @@ func (x *CertificateUpdateRes) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12828,7 +16332,7 @@ func (x *CertificateInstallationReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12852,7 +16356,7 @@ func (x *CertificateInstallationReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12876,7 +16380,7 @@ func (x *CertificateInstallationRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12900,7 +16404,7 @@ func (x *CertificateInstallationRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12924,7 +16428,7 @@ func (x *ChargingStatusReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12948,7 +16452,7 @@ func (x *ChargingStatusReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12972,7 +16476,7 @@ func (x *ChargingStatusRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12996,7 +16500,7 @@ func (x *ChargingStatusRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13020,7 +16524,7 @@ func (x *CableCheckReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13044,7 +16548,7 @@ func (x *CableCheckReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13068,7 +16572,7 @@ func (x *CableCheckRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13092,7 +16596,7 @@ func (x *CableCheckRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13116,7 +16620,7 @@ func (x *PreChargeReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13140,7 +16644,7 @@ func (x *PreChargeReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13164,7 +16668,7 @@ func (x *PreChargeRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13188,7 +16692,7 @@ func (x *PreChargeRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13212,7 +16716,7 @@ func (x *CurrentDemandReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13236,7 +16740,7 @@ func (x *CurrentDemandReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13260,7 +16764,7 @@ func (x *CurrentDemandRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13284,7 +16788,7 @@ func (x *CurrentDemandRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13308,7 +16812,7 @@ func (x *WeldingDetectionReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13332,7 +16836,7 @@ func (x *WeldingDetectionReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13356,7 +16860,7 @@ func (x *WeldingDetectionRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13380,7 +16884,7 @@ func (x *WeldingDetectionRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13403,7 +16907,7 @@ func (x *ACEVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13426,7 +16930,7 @@ func (x *Body) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13449,7 +16953,7 @@ func (x *BodyBase) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13472,7 +16976,7 @@ func (x *BulkChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13495,7 +16999,7 @@ func (x *BulkChargingCompleteFragment) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(233)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13518,7 +17022,7 @@ func (x *BulkSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13541,7 +17045,7 @@ func (x *Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13564,7 +17068,7 @@ func (x *ChargeProgressFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13587,7 +17091,7 @@ func (x *ChargeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(268)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13610,7 +17114,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13633,7 +17137,7 @@ func (x *ChargingCompleteFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(234)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13656,7 +17160,7 @@ func (x *ChargingProfile) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13679,7 +17183,7 @@ func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) AppendEXIFragment(dst []byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13702,7 +17206,7 @@ func (x *PhysicalValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13725,7 +17229,7 @@ func (x *ChargingProfileEntryStart) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(228)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13748,7 +17252,7 @@ func (x *ChargingSessionFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13771,7 +17275,7 @@ func (x *ConsumptionCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13794,7 +17298,7 @@ func (x *CertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13817,7 +17321,7 @@ func (x *ContractSignatureEncryptedPrivateKey) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13840,7 +17344,7 @@ func (x *Cost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13863,7 +17367,7 @@ func (x *DCEVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13886,7 +17390,7 @@ func (x *DCEVStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13909,7 +17413,7 @@ func (x *DiffieHellmanPublickey) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13932,7 +17436,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13955,7 +17459,7 @@ func (x *EAmount) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13978,7 +17482,7 @@ func (x *EPriceLevel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14001,7 +17505,7 @@ func (x *EVCCID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(279)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14024,7 +17528,7 @@ func (x *EVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14047,7 +17551,7 @@ func (x *EVEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14070,7 +17574,7 @@ func (x *EVEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14093,7 +17597,7 @@ func (x *EVErrorCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14116,7 +17620,7 @@ func (x *EVMaxCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14139,7 +17643,7 @@ func (x *EVMaxVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14162,7 +17666,7 @@ func (x *EVMaximumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14185,7 +17689,7 @@ func (x *EVMaximumCurrentLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14208,7 +17712,7 @@ func (x *EVMaximumPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14231,7 +17735,7 @@ func (x *EVMaximumPowerLimitFragment) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14254,7 +17758,7 @@ func (x *EVMaximumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14277,7 +17781,7 @@ func (x *EVMaximumVoltageLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14300,7 +17804,7 @@ func (x *EVMinCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14323,7 +17827,7 @@ func (x *EVPowerDeliveryParameter) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14346,7 +17850,7 @@ func (x *EVRESSSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14369,7 +17873,7 @@ func (x *EVReady) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14392,7 +17896,7 @@ func (x *EVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14415,7 +17919,7 @@ func (x *EVSECurrentLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(189)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14438,7 +17942,7 @@ func (x *EVSECurrentRegulationTolerance) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14461,7 +17965,7 @@ func (x *EVSEEnergyToBeDelivered) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14484,7 +17988,7 @@ func (x *EVSEID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(282)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14507,7 +18011,7 @@ func (x *EVSEIsolationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14530,7 +18034,7 @@ func (x *EVSEMaxCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14553,7 +18057,7 @@ func (x *EVSEMaxCurrentFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14576,7 +18080,7 @@ func (x *EVSEMaximumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14599,7 +18103,7 @@ func (x *EVSEMaximumCurrentLimitFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(150)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14622,7 +18126,7 @@ func (x *EVSEMaximumPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(194)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14645,7 +18149,7 @@ func (x *EVSEMaximumPowerLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14668,7 +18172,7 @@ func (x *EVSEMaximumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14691,7 +18195,7 @@ func (x *EVSEMaximumVoltageLimitFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14714,7 +18218,7 @@ func (x *EVSEMinimumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14737,7 +18241,7 @@ func (x *EVSEMinimumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14760,7 +18264,7 @@ func (x *EVSENominalVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14783,7 +18287,7 @@ func (x *EVSENotificationFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14806,7 +18310,7 @@ func (x *EVSEPeakCurrentRipple) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14829,7 +18333,7 @@ func (x *EVSEPowerLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14852,7 +18356,7 @@ func (x *EVSEPresentCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14875,7 +18379,7 @@ func (x *EVSEPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14898,7 +18402,7 @@ func (x *EVSEProcessingFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14921,7 +18425,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14944,7 +18448,7 @@ func (x *EVSEStatusCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14967,7 +18471,7 @@ func (x *EVSETimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14990,7 +18494,7 @@ func (x *EVSEVoltageLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15013,7 +18517,7 @@ func (x *EVStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15036,7 +18540,7 @@ func (x *EVTargetCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15059,7 +18563,7 @@ func (x *EVTargetVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15082,7 +18586,7 @@ func (x *EnergyTransferModeFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15105,7 +18609,7 @@ func (x *Entry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15128,7 +18632,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(31)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15151,7 +18655,7 @@ func (x *FaultCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15174,7 +18678,7 @@ func (x *FaultMsg) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15197,7 +18701,7 @@ func (x *FreeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15220,7 +18724,7 @@ func (x *FullSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15243,7 +18747,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15266,7 +18770,7 @@ func (x *GenChallenge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15289,7 +18793,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15312,7 +18816,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15335,7 +18839,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15358,7 +18862,7 @@ func (x *ListOfRootCertificateIDs) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15381,7 +18885,7 @@ func (x *MaxEntriesSAScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15404,7 +18908,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15427,7 +18931,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(202)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15450,7 +18954,7 @@ func (x *MeterReading) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(167)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15473,7 +18977,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15496,7 +19000,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15519,7 +19023,7 @@ func (x *Multiplier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15542,7 +19046,7 @@ func (x *Notification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15565,7 +19069,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15588,7 +19092,7 @@ func (x *NumEPriceLevels) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15611,7 +19115,7 @@ func (x *OEMProvisioningCert) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15634,7 +19138,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15657,7 +19161,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15680,7 +19184,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15703,7 +19207,7 @@ func (x *PMax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15726,7 +19230,7 @@ func (x *PMaxSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15749,7 +19253,7 @@ func (x *Parameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15772,7 +19276,7 @@ func (x *ParameterSet) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15795,7 +19299,7 @@ func (x *ParameterSetID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15818,7 +19322,7 @@ func (x *PaymentOptionFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15841,7 +19345,7 @@ func (x *PaymentOptionList) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(266)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15864,7 +19368,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15887,7 +19391,7 @@ func (x *ProfileEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15910,7 +19414,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15933,7 +19437,7 @@ func (x *RCD) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15956,7 +19460,7 @@ func (x *ReceiptRequired) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15979,7 +19483,7 @@ func (x *RemainingTimeToBulkSoC) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16002,7 +19506,7 @@ func (x *RemainingTimeToFullSoC) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16025,7 +19529,7 @@ func (x *RequestedEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16048,7 +19552,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16071,7 +19575,7 @@ func (x *RetryCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16094,7 +19598,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16117,7 +19621,7 @@ func (x *SAProvisioningCertificateChain) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16140,7 +19644,7 @@ func (x *SAScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16163,7 +19667,7 @@ func (x *SAScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(225)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16186,7 +19690,7 @@ func (x *SAScheduleTupleIDFragment) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16209,7 +19713,7 @@ func (x *SASchedules) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(142)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16232,7 +19736,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(46)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16255,7 +19759,7 @@ func (x *SalesTariff) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16278,7 +19782,7 @@ func (x *SalesTariffDescription) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16301,7 +19805,7 @@ func (x *SalesTariffID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16324,7 +19828,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16347,7 +19851,7 @@ func (x *SelectedPaymentOption) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(216)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16370,7 +19874,7 @@ func (x *SelectedService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(218)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16393,7 +19897,7 @@ func (x *SelectedServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(217)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16416,7 +19920,7 @@ func (x *Service) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(277)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16439,7 +19943,7 @@ func (x *ServiceCategoryFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16462,7 +19966,7 @@ func (x *ServiceCategoryFragment2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(271)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16485,7 +19989,7 @@ func (x *ServiceID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16508,7 +20012,7 @@ func (x *ServiceIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(269)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16531,7 +20035,7 @@ func (x *ServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(276)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16554,7 +20058,7 @@ func (x *ServiceName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(270)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16577,7 +20081,7 @@ func (x *ServiceParameterList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16600,7 +20104,7 @@ func (x *ServiceScope) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16623,7 +20127,7 @@ func (x *ServiceScopeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(272)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16646,7 +20150,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16669,7 +20173,7 @@ func (x *SessionIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16692,7 +20196,7 @@ func (x *SigMeterReading) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16715,7 +20219,7 @@ func (x *SubCertificates) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16738,7 +20242,7 @@ func (x *SupportedEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(274)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16761,7 +20265,7 @@ func (x *TMeter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16784,7 +20288,7 @@ func (x *Interval) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16807,7 +20311,7 @@ func (x *Unit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16830,7 +20334,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16853,7 +20357,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16876,7 +20380,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(39)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16899,7 +20403,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16922,7 +20426,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16945,7 +20449,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16968,7 +20472,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16991,7 +20495,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17014,7 +20518,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17037,7 +20541,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17060,7 +20564,7 @@ func (x *Amount) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17083,7 +20587,7 @@ func (x *AmountMultiplier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(141)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17106,7 +20610,7 @@ func (x *BoolValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17129,7 +20633,7 @@ func (x *ByteValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17152,7 +20656,7 @@ func (x *CostKindFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17175,7 +20679,7 @@ func (x *Duration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17198,7 +20702,7 @@ func (x *IntValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(258)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17221,7 +20725,7 @@ func (x *PhysicalValueFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(259)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17244,7 +20748,7 @@ func (x *ShortValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17267,7 +20771,7 @@ func (x *Start) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17290,7 +20794,7 @@ func (x *StartValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17313,7 +20817,7 @@ func (x *StringValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

@@ -423,10 +423,18 @@ type SessionSetupReq struct {
 }
 
 func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StringElement(47, x.EVCCID)
+	e.Code(0, 1)
+	if x.EVCCID != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 61}, x.EVCCID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
@@ -466,12 +474,36 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeStamp))
+	e.Code(0, 1)
+	st = 2
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -519,25 +551,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -608,24 +686,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -756,27 +873,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -844,14 +1050,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -960,13 +1192,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1110,11 +1369,22 @@ type SessionSetupRes struct {
 }
 
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.StringElement(50, x.EVSEID)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	if x.EVSEID != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 89}, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
@@ -1154,9 +1424,9 @@ type AuthorizationSetupReq struct {
 }
 
 func (x *AuthorizationSetupReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *AuthorizationSetupReq) decodeEXI(d *exi.Decoder) {
@@ -1197,6 +1467,8 @@ type AuthorizationSetupRes struct {
 }
 
 func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.EIMASResAuthorizationMode != nil) + present(x.PnCASResAuthorizationMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1205,10 +1477,14 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if len(x.AuthorizationServices) > 2 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1218,18 +1494,83 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AuthorizationServices {
-		e.EnumElement(53, int(x.AuthorizationServices[i]))
+		switch st {
+		case 2:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(12, int(x.AuthorizationServices[i]))
+			e.Code(0, 1)
+			st, n = 3, 1
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(12, int(x.AuthorizationServices[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 2:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(54, x.CertificateInstallationService)
+	switch st {
+	case 2:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(13, x.CertificateInstallationService)
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(13, x.CertificateInstallationService)
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EIMASResAuthorizationMode != nil {
-		e.StartElement(55)
+		e.Code(0, 2)
 		x.EIMASResAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.PnCASResAuthorizationMode != nil {
-		e.StartElement(56)
-		x.PnCASResAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.PnCASResAuthorizationMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1290,6 +1631,7 @@ type EIMASResAuthorizationMode struct {
 }
 
 func (x *EIMASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EIMASResAuthorizationMode) decodeEXI(d *exi.Decoder) {
@@ -1316,11 +1658,31 @@ type PnCASResAuthorizationMode struct {
 }
 
 func (x *PnCASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(57, x.GenChallenge)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.GenChallenge) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(14, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.SupportedProviders != nil {
-		e.StartElement(58)
+		e.Code(0, 2)
 		x.SupportedProviders.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1362,6 +1724,8 @@ type SupportedProvidersList struct {
 }
 
 func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ProviderID) > 128 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1371,7 +1735,54 @@ func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ProviderID {
-		e.StringElement(59, x.ProviderID[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if x.ProviderID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(15, exi.QName{URI: 5, Local: 172}, x.ProviderID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if x.ProviderID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(15, exi.QName{URI: 5, Local: 172}, x.ProviderID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 128:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1417,6 +1828,8 @@ type AuthorizationReq struct {
 }
 
 func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.EIMAReqAuthorizationMode != nil) + present(x.PnCAReqAuthorizationMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1425,19 +1838,44 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(61, int(x.SelectedAuthorizationService))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.SelectedAuthorizationService))
+	e.Code(0, 1)
+	st = 2
 	if x.EIMAReqAuthorizationMode != nil {
-		e.StartElement(62)
+		e.Code(0, 2)
 		x.EIMAReqAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.PnCAReqAuthorizationMode != nil {
-		e.StartElement(63)
-		x.PnCAReqAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.PnCAReqAuthorizationMode.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1487,6 +1925,7 @@ type EIMAReqAuthorizationMode struct {
 }
 
 func (x *EIMAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EIMAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
@@ -1514,12 +1953,20 @@ type PnCAReqAuthorizationMode struct {
 }
 
 func (x *PnCAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.BinaryElement(64, x.GenChallenge)
-	e.StartElement(65)
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	e.Code(0, 1)
+	if len(x.GenChallenge) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(14, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.ContractCertificateChain.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PnCAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
@@ -1566,10 +2013,18 @@ type ContractCertificateChain struct {
 }
 
 func (x *ContractCertificateChain) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(66, x.Certificate)
-	e.StartElement(67)
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(16, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.SubCertificates.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ContractCertificateChain) decodeEXI(d *exi.Decoder) {
@@ -1607,6 +2062,8 @@ type SubCertificates struct {
 }
 
 func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Certificate) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1616,7 +2073,54 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Certificate {
-		e.BinaryElement(68, x.Certificate[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(16, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(16, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 3:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1661,11 +2165,17 @@ type AuthorizationRes struct {
 }
 
 func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(70, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
@@ -1706,13 +2216,24 @@ type ServiceDiscoveryReq struct {
 }
 
 func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.SupportedServiceIDs != nil {
-		e.StartElement(72)
+		e.Code(0, 2)
 		x.SupportedServiceIDs.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1755,6 +2276,8 @@ type ServiceIDList struct {
 }
 
 func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ServiceID) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1764,7 +2287,44 @@ func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ServiceID {
-		e.UintElement(73, uint64(x.ServiceID[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutUint(18, uint64(x.ServiceID[i]))
+			e.Code(0, 1)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(18, uint64(x.ServiceID[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 16:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1811,18 +2371,37 @@ type ServiceDiscoveryRes struct {
 }
 
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.BoolElement(75, x.ServiceRenegotiationSupported)
-	e.StartElement(76)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(13, x.ServiceRenegotiationSupported)
+	e.Code(0, 1)
+	st = 3
+	e.Code(0, 1)
 	x.EnergyTransferServiceList.encodeEXI(e)
-	e.EndElement()
+	st = 4
 	if x.VASList != nil {
-		e.StartElement(80)
+		e.Code(0, 2)
 		x.VASList.encodeEXI(e)
-		e.EndElement()
+		st = 5
+	}
+	switch st {
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1872,6 +2451,8 @@ type ServiceList struct {
 }
 
 func (x *ServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Service) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1881,9 +2462,40 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Service {
-		e.StartElement(77)
-		x.Service[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.Service[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.Service[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1932,8 +2544,15 @@ type Service struct {
 }
 
 func (x *Service) encodeEXI(e *exi.Encoder) {
-	e.UintElement(78, uint64(x.ServiceID))
-	e.BoolElement(79, x.FreeService)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(13, x.FreeService)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
@@ -1970,10 +2589,13 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(82, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
@@ -2014,14 +2636,19 @@ type ServiceDetailRes struct {
 }
 
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.UintElement(84, uint64(x.ServiceID))
-	e.StartElement(85)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.ServiceParameterList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
@@ -2064,6 +2691,8 @@ type ServiceParameterList struct {
 }
 
 func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ParameterSet) > 32 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2073,9 +2702,40 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ParameterSet {
-		e.StartElement(86)
-		x.ParameterSet[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ParameterSet[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ParameterSet[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 32:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2124,7 +2784,13 @@ type ParameterSet struct {
 }
 
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
-	e.UintElement(87, uint64(x.ParameterSetID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.ParameterSetID))
+	e.Code(0, 1)
+	st = 1
 	if len(x.Parameter) > 32 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2134,9 +2800,40 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Parameter {
-		e.StartElement(88)
-		x.Parameter[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Parameter[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.Parameter[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 32:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2192,8 +2889,11 @@ type Parameter struct {
 }
 
 func (x *Parameter) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Name)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(15, exi.QName{URI: 5, Local: 113}, x.Name)
+	st = 1
 	if n := 0 + present(x.BoolValue != nil) + present(x.ByteValue != nil) + present(x.ShortValue != nil) + present(x.IntValue != nil) + present(x.RationalNumber != nil) + present(x.FiniteString != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2203,24 +2903,144 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.BoolElement(89, *x.BoolValue)
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutBool(13, *x.BoolValue)
+		e.Code(0, 1)
+		st = 2
 	}
 	if x.ByteValue != nil {
-		e.IntElement(90, int64(*x.ByteValue))
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(19, int64(*x.ByteValue))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ShortValue != nil {
-		e.IntElement(91, int64(*x.ShortValue))
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.ShortValue))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.IntValue != nil {
-		e.IntElement(92, int64(*x.IntValue))
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(21, int64(*x.IntValue))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RationalNumber != nil {
-		e.StartElement(93)
-		x.RationalNumber.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.RationalNumber.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.FiniteString != nil {
-		e.StringElement(96, *x.FiniteString)
+		switch st {
+		case 1:
+			e.Code(5, 3)
+			if *x.FiniteString != "" {
+				e.Code(0, 1)
+				e.PutString(15, exi.QName{URI: 5, Local: 281}, *x.FiniteString)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(6, 3)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2299,8 +3119,15 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(94, int64(x.Exponent))
-	e.IntElement(95, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(19, int64(x.Exponent))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -2338,16 +3165,27 @@ type ServiceSelectionReq struct {
 }
 
 func (x *ServiceSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(98)
+	st = 1
+	e.Code(0, 1)
 	x.SelectedEnergyTransferService.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.SelectedVASList != nil {
-		e.StartElement(101)
+		e.Code(0, 2)
 		x.SelectedVASList.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2394,8 +3232,15 @@ type SelectedService struct {
 }
 
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(99, uint64(x.ServiceID))
-	e.UintElement(100, uint64(x.ParameterSetID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.ParameterSetID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
@@ -2431,6 +3276,8 @@ type SelectedServiceList struct {
 }
 
 func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SelectedService) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2440,9 +3287,40 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SelectedService {
-		e.StartElement(102)
-		x.SelectedService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SelectedService[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.SelectedService[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 16:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2491,10 +3369,13 @@ type ServiceSelectionRes struct {
 }
 
 func (x *ServiceSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ServiceSelectionRes) decodeEXI(d *exi.Decoder) {
@@ -2535,6 +3416,8 @@ type ScheduleExchangeReq struct {
 }
 
 func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DynamicSEReqControlMode != nil) + present(x.ScheduledSEReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2543,19 +3426,44 @@ func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(105, uint64(x.MaximumSupportingPoints))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.MaximumSupportingPoints))
+	e.Code(0, 1)
+	st = 2
 	if x.DynamicSEReqControlMode != nil {
-		e.StartElement(106)
+		e.Code(0, 2)
 		x.DynamicSEReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.ScheduledSEReqControlMode != nil {
-		e.StartElement(115)
-		x.ScheduledSEReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.ScheduledSEReqControlMode.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2613,31 +3521,92 @@ type DynamicSEReqControlMode struct {
 }
 
 func (x *DynamicSEReqControlMode) encodeEXI(e *exi.Encoder) {
-	e.UintElement(107, uint64(x.DepartureTime))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.DepartureTime))
+	e.Code(0, 1)
+	st = 1
 	if x.MinimumSOC != nil {
-		e.UintElement(108, uint64(*x.MinimumSOC))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(24, uint64(*x.MinimumSOC))
+		e.Code(0, 1)
+		st = 2
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(109, uint64(*x.TargetSOC))
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(110)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(111)
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(112)
+	st = 5
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(114)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 6:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2710,28 +3679,115 @@ type ScheduledSEReqControlMode struct {
 }
 
 func (x *ScheduledSEReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(116, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(23, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(117)
-		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.EVTargetEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.EVTargetEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(118)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(119)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVEnergyOffer != nil {
-		e.StartElement(120)
-		x.EVEnergyOffer.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 3)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 3)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(5, 3)
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2796,12 +3852,11 @@ type EVEnergyOffer struct {
 }
 
 func (x *EVEnergyOffer) encodeEXI(e *exi.Encoder) {
-	e.StartElement(121)
+	e.Code(0, 1)
 	x.EVPowerSchedule.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(127)
+	e.Code(0, 1)
 	x.EVAbsolutePriceSchedule.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVEnergyOffer) decodeEXI(d *exi.Decoder) {
@@ -2841,10 +3896,13 @@ type EVPowerSchedule struct {
 }
 
 func (x *EVPowerSchedule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(122, uint64(x.TimeAnchor))
-	e.StartElement(123)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.EVPowerScheduleEntries.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVPowerSchedule) decodeEXI(d *exi.Decoder) {
@@ -2882,6 +3940,8 @@ type EVPowerScheduleEntryList struct {
 }
 
 func (x *EVPowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EVPowerScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2891,9 +3951,40 @@ func (x *EVPowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPowerScheduleEntry {
-		e.StartElement(124)
-		x.EVPowerScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.EVPowerScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.EVPowerScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2942,10 +4033,13 @@ type EVPowerScheduleEntry struct {
 }
 
 func (x *EVPowerScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(125, uint64(x.Duration))
-	e.StartElement(126)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.Power.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVPowerScheduleEntry) decodeEXI(d *exi.Decoder) {
@@ -2986,12 +4080,31 @@ type EVAbsolutePriceSchedule struct {
 }
 
 func (x *EVAbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(128, uint64(x.TimeAnchor))
-	e.StringElement(129, x.Currency)
-	e.StringElement(130, x.PriceAlgorithm)
-	e.StartElement(131)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	if x.Currency != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if x.PriceAlgorithm != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.PriceAlgorithm)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.EVPriceRuleStacks.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVAbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
@@ -3033,6 +4146,8 @@ type EVPriceRuleStackList struct {
 }
 
 func (x *EVPriceRuleStackList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EVPriceRuleStack) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3042,9 +4157,40 @@ func (x *EVPriceRuleStackList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPriceRuleStack {
-		e.StartElement(132)
-		x.EVPriceRuleStack[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.EVPriceRuleStack[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.EVPriceRuleStack[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3093,7 +4239,13 @@ type EVPriceRuleStack struct {
 }
 
 func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
-	e.UintElement(133, uint64(x.Duration))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 1)
+	st = 1
 	if len(x.EVPriceRule) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3103,9 +4255,40 @@ func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPriceRule {
-		e.StartElement(134)
-		x.EVPriceRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.EVPriceRule[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.EVPriceRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3156,12 +4339,11 @@ type EVPriceRule struct {
 }
 
 func (x *EVPriceRule) encodeEXI(e *exi.Encoder) {
-	e.StartElement(135)
+	e.Code(0, 1)
 	x.EnergyFee.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(136)
+	e.Code(0, 1)
 	x.PowerRangeStart.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVPriceRule) decodeEXI(d *exi.Decoder) {
@@ -3205,6 +4387,8 @@ type ScheduleExchangeRes struct {
 }
 
 func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DynamicSEResControlMode != nil) + present(x.ScheduledSEResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -3213,23 +4397,73 @@ func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(138, int(x.EVSEProcessing))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	st = 3
 	if x.GoToPause != nil {
-		e.BoolElement(139, *x.GoToPause)
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutBool(13, *x.GoToPause)
+		e.Code(0, 1)
+		st = 4
 	}
 	if x.DynamicSEResControlMode != nil {
-		e.StartElement(140)
-		x.DynamicSEResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.DynamicSEResControlMode.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.DynamicSEResControlMode.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledSEResControlMode != nil {
-		e.StartElement(191)
-		x.ScheduledSEResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 2)
+			x.ScheduledSEResControlMode.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.ScheduledSEResControlMode.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3292,28 +4526,128 @@ type DynamicSEResControlMode struct {
 }
 
 func (x *DynamicSEResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.AbsolutePriceSchedule != nil) + present(x.PriceLevelSchedule != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.DepartureTime != nil {
-		e.UintElement(141, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(23, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(142, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(143, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AbsolutePriceSchedule != nil {
-		e.StartElement(144)
-		x.AbsolutePriceSchedule.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PriceLevelSchedule != nil {
-		e.StartElement(185)
-		x.PriceLevelSchedule.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 3)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 3)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(5, 3)
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3389,45 +4723,184 @@ type AbsolutePriceSchedule struct {
 }
 
 func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 5, Local: 100}, *x.Id)
+		st = 1
 	}
-	e.UintElement(145, uint64(x.TimeAnchor))
-	e.UintElement(146, uint64(x.PriceScheduleID))
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		e.Code(0, 1)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.PriceScheduleID))
+	e.Code(0, 1)
+	st = 3
 	if x.PriceScheduleDescription != nil {
-		e.StringElement(147, *x.PriceScheduleDescription)
+		e.Code(0, 2)
+		if *x.PriceScheduleDescription != "" {
+			e.Code(0, 1)
+			e.PutString(27, exi.QName{URI: 5, Local: 168}, *x.PriceScheduleDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
 	}
-	e.StringElement(148, x.Currency)
-	e.StringElement(149, x.Language)
-	e.StringElement(150, x.PriceAlgorithm)
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		if x.Currency != "" {
+			e.Code(0, 1)
+			e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		if x.Currency != "" {
+			e.Code(0, 1)
+			e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if x.Language != "" {
+		e.Code(0, 1)
+		e.PutString(28, exi.QName{URI: 5, Local: 101}, x.Language)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
+	if x.PriceAlgorithm != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.PriceAlgorithm)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 7
 	if x.MinimumCost != nil {
-		e.StartElement(151)
+		e.Code(0, 3)
 		x.MinimumCost.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.MaximumCost != nil {
-		e.StartElement(152)
-		x.MaximumCost.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.MaximumCost.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.MaximumCost.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TaxRules != nil {
-		e.StartElement(153)
-		x.TaxRules.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.TaxRules.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			x.TaxRules.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.TaxRules.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(163)
-	x.PriceRuleStacks.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(3, 3)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	case 8:
+		e.Code(2, 2)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.OverstayRules != nil {
-		e.StartElement(173)
+		e.Code(0, 2)
 		x.OverstayRules.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.AdditionalSelectedServices != nil {
-		e.StartElement(181)
-		x.AdditionalSelectedServices.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.AdditionalSelectedServices.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.AdditionalSelectedServices.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3522,6 +4995,8 @@ type TaxRuleList struct {
 }
 
 func (x *TaxRuleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.TaxRule) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3531,9 +5006,40 @@ func (x *TaxRuleList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.TaxRule {
-		e.StartElement(154)
-		x.TaxRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.TaxRule[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.TaxRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3588,20 +5094,78 @@ type TaxRule struct {
 }
 
 func (x *TaxRule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(155, uint64(x.TaxRuleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.TaxRuleID))
+	e.Code(0, 1)
+	st = 1
 	if x.TaxRuleName != nil {
-		e.StringElement(156, *x.TaxRuleName)
+		e.Code(0, 2)
+		if *x.TaxRuleName != "" {
+			e.Code(0, 1)
+			e.PutString(15, exi.QName{URI: 5, Local: 252}, *x.TaxRuleName)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
 	}
-	e.StartElement(157)
-	x.TaxRate.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		x.TaxRate.encodeEXI(e)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		x.TaxRate.encodeEXI(e)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.TaxIncludedInPrice != nil {
-		e.BoolElement(158, *x.TaxIncludedInPrice)
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutBool(13, *x.TaxIncludedInPrice)
+		e.Code(0, 1)
+		st = 4
 	}
-	e.BoolElement(159, x.AppliesToEnergyFee)
-	e.BoolElement(160, x.AppliesToParkingFee)
-	e.BoolElement(161, x.AppliesToOverstayFee)
-	e.BoolElement(162, x.AppliesMinimumMaximumCost)
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(13, x.AppliesToEnergyFee)
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(13, x.AppliesToEnergyFee)
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(13, x.AppliesToParkingFee)
+	e.Code(0, 1)
+	st = 6
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(13, x.AppliesToOverstayFee)
+	e.Code(0, 1)
+	st = 7
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(13, x.AppliesMinimumMaximumCost)
+	e.Code(0, 1)
+	st = 8
+	e.Code(0, 1)
 }
 
 func (x *TaxRule) decodeEXI(d *exi.Decoder) {
@@ -3659,6 +5223,8 @@ type PriceRuleStackList struct {
 }
 
 func (x *PriceRuleStackList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PriceRuleStack) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3668,9 +5234,40 @@ func (x *PriceRuleStackList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PriceRuleStack {
-		e.StartElement(164)
-		x.PriceRuleStack[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PriceRuleStack[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PriceRuleStack[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3719,7 +5316,13 @@ type PriceRuleStack struct {
 }
 
 func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
-	e.UintElement(165, uint64(x.Duration))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 1)
+	st = 1
 	if len(x.PriceRule) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3729,9 +5332,40 @@ func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PriceRule {
-		e.StartElement(166)
-		x.PriceRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.PriceRule[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.PriceRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3786,26 +5420,117 @@ type PriceRule struct {
 }
 
 func (x *PriceRule) encodeEXI(e *exi.Encoder) {
-	e.StartElement(167)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EnergyFee.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ParkingFee != nil {
-		e.StartElement(168)
+		e.Code(0, 3)
 		x.ParkingFee.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.ParkingFeePeriod != nil {
-		e.UintElement(169, uint64(*x.ParkingFeePeriod))
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.ParkingFeePeriod))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.ParkingFeePeriod))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CarbonDioxideEmission != nil {
-		e.UintElement(170, uint64(*x.CarbonDioxideEmission))
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RenewableGenerationPercentage != nil {
-		e.UintElement(171, uint64(*x.RenewableGenerationPercentage))
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(172)
-	x.PowerRangeStart.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(4, 3)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 2:
+		e.Code(3, 3)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 3:
+		e.Code(2, 2)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *PriceRule) decodeEXI(d *exi.Decoder) {
@@ -3870,13 +5595,29 @@ type OverstayRuleList struct {
 }
 
 func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OverstayTimeThreshold != nil {
-		e.UintElement(174, uint64(*x.OverstayTimeThreshold))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(23, uint64(*x.OverstayTimeThreshold))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.OverstayPowerThreshold != nil {
-		e.StartElement(175)
-		x.OverstayPowerThreshold.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.OverstayPowerThreshold.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.OverstayPowerThreshold.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.OverstayRule) > 5 {
 		e.Fail(exi.ErrTooLong)
@@ -3887,9 +5628,54 @@ func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.OverstayRule {
-		e.StartElement(176)
-		x.OverstayRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 2)
+			x.OverstayRule[i].encodeEXI(e)
+			st, n = 3, 1
+		case 1:
+			e.Code(1, 2)
+			x.OverstayRule[i].encodeEXI(e)
+			st, n = 3, 1
+		case 2:
+			e.Code(0, 1)
+			x.OverstayRule[i].encodeEXI(e)
+			st, n = 3, 1
+		case 3:
+			e.Code(0, 2)
+			x.OverstayRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 5:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3952,14 +5738,46 @@ type OverstayRule struct {
 }
 
 func (x *OverstayRule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OverstayRuleDescription != nil {
-		e.StringElement(177, *x.OverstayRuleDescription)
+		e.Code(0, 2)
+		if *x.OverstayRuleDescription != "" {
+			e.Code(0, 1)
+			e.PutString(27, exi.QName{URI: 5, Local: 120}, *x.OverstayRuleDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
-	e.UintElement(178, uint64(x.StartTime))
-	e.StartElement(179)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(23, uint64(x.StartTime))
+		e.Code(0, 1)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(23, uint64(x.StartTime))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.OverstayFee.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(180, uint64(x.OverstayFeePeriod))
+	st = 3
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.OverstayFeePeriod))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 }
 
 func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
@@ -4005,6 +5823,8 @@ type AdditionalServiceList struct {
 }
 
 func (x *AdditionalServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.AdditionalService) > 5 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4014,9 +5834,40 @@ func (x *AdditionalServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AdditionalService {
-		e.StartElement(182)
-		x.AdditionalService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.AdditionalService[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.AdditionalService[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 5:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4065,10 +5916,18 @@ type AdditionalService struct {
 }
 
 func (x *AdditionalService) encodeEXI(e *exi.Encoder) {
-	e.StringElement(183, x.ServiceName)
-	e.StartElement(184)
+	e.Code(0, 1)
+	if x.ServiceName != "" {
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 212}, x.ServiceName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 	x.ServiceFee.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *AdditionalService) decodeEXI(d *exi.Decoder) {
@@ -4111,19 +5970,68 @@ type PriceLevelSchedule struct {
 }
 
 func (x *PriceLevelSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 5, Local: 100}, *x.Id)
+		st = 1
 	}
-	e.UintElement(145, uint64(x.TimeAnchor))
-	e.UintElement(146, uint64(x.PriceScheduleID))
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		e.Code(0, 1)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		e.Code(0, 1)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.PriceScheduleID))
+	e.Code(0, 1)
+	st = 3
 	if x.PriceScheduleDescription != nil {
-		e.StringElement(147, *x.PriceScheduleDescription)
+		e.Code(0, 2)
+		if *x.PriceScheduleDescription != "" {
+			e.Code(0, 1)
+			e.PutString(27, exi.QName{URI: 5, Local: 168}, *x.PriceScheduleDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
 	}
-	e.UintElement(186, uint64(x.NumberOfPriceLevels))
-	e.StartElement(187)
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(30, uint64(x.NumberOfPriceLevels))
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(30, uint64(x.NumberOfPriceLevels))
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.PriceLevelScheduleEntries.encodeEXI(e)
-	e.EndElement()
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
@@ -4183,6 +6091,8 @@ type PriceLevelScheduleEntryList struct {
 }
 
 func (x *PriceLevelScheduleEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PriceLevelScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4192,9 +6102,40 @@ func (x *PriceLevelScheduleEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PriceLevelScheduleEntry {
-		e.StartElement(188)
-		x.PriceLevelScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PriceLevelScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PriceLevelScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4243,8 +6184,15 @@ type PriceLevelScheduleEntry struct {
 }
 
 func (x *PriceLevelScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(189, uint64(x.Duration))
-	e.UintElement(190, uint64(x.PriceLevel))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.PriceLevel))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *PriceLevelScheduleEntry) decodeEXI(d *exi.Decoder) {
@@ -4280,6 +6228,8 @@ type ScheduledSEResControlMode struct {
 }
 
 func (x *ScheduledSEResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ScheduleTuple) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4289,9 +6239,40 @@ func (x *ScheduledSEResControlMode) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ScheduleTuple {
-		e.StartElement(192)
-		x.ScheduleTuple[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ScheduleTuple[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ScheduleTuple[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4341,14 +6322,29 @@ type ScheduleTuple struct {
 }
 
 func (x *ScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.UintElement(193, uint64(x.ScheduleTupleID))
-	e.StartElement(194)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.ScheduleTupleID))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.ChargingSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.DischargingSchedule != nil {
-		e.StartElement(207)
+		e.Code(0, 2)
 		x.DischargingSchedule.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4395,22 +6391,44 @@ type ChargingSchedule struct {
 }
 
 func (x *ChargingSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.AbsolutePriceSchedule != nil) + present(x.PriceLevelSchedule != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.StartElement(195)
+	e.Code(0, 1)
 	x.PowerSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.AbsolutePriceSchedule != nil {
-		e.StartElement(205)
+		e.Code(0, 2)
 		x.AbsolutePriceSchedule.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.PriceLevelSchedule != nil {
-		e.StartElement(206)
-		x.PriceLevelSchedule.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4462,20 +6480,51 @@ type PowerSchedule struct {
 }
 
 func (x *PowerSchedule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(196, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.AvailableEnergy != nil {
-		e.StartElement(197)
+		e.Code(0, 2)
 		x.AvailableEnergy.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.PowerTolerance != nil {
-		e.StartElement(198)
-		x.PowerTolerance.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.PowerTolerance.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.PowerTolerance.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(199)
-	x.PowerScheduleEntries.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.PowerScheduleEntries.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.PowerScheduleEntries.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.PowerScheduleEntries.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *PowerSchedule) decodeEXI(d *exi.Decoder) {
@@ -4525,6 +6574,8 @@ type PowerScheduleEntryList struct {
 }
 
 func (x *PowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PowerScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4534,9 +6585,40 @@ func (x *PowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PowerScheduleEntry {
-		e.StartElement(200)
-		x.PowerScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PowerScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PowerScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4587,19 +6669,46 @@ type PowerScheduleEntry struct {
 }
 
 func (x *PowerScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(201, uint64(x.Duration))
-	e.StartElement(202)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.Power.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.PowerL2 != nil {
-		e.StartElement(203)
+		e.Code(0, 2)
 		x.PowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.PowerL3 != nil {
-		e.StartElement(204)
-		x.PowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.PowerL3.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.PowerL3.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4654,18 +6763,55 @@ type PowerDeliveryReq struct {
 }
 
 func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(209, int(x.EVProcessing))
-	e.EnumElement(210, int(x.ChargeProgress))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.EVProcessing))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(31, int(x.ChargeProgress))
+	e.Code(0, 1)
+	st = 3
 	if x.EVPowerProfile != nil {
-		e.StartElement(211)
+		e.Code(0, 2)
 		x.EVPowerProfile.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTChannelSelection != nil {
-		e.EnumElement(219, int(*x.BPTChannelSelection))
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(33, int(*x.BPTChannelSelection))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(33, int(*x.BPTChannelSelection))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4721,6 +6867,8 @@ type EVPowerProfile struct {
 }
 
 func (x *EVPowerProfile) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DynamicEVPPTControlMode != nil) + present(x.ScheduledEVPPTControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4729,20 +6877,47 @@ func (x *EVPowerProfile) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.UintElement(212, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.DynamicEVPPTControlMode != nil {
-		e.StartElement(213)
+		e.Code(0, 2)
 		x.DynamicEVPPTControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.ScheduledEVPPTControlMode != nil {
-		e.StartElement(214)
-		x.ScheduledEVPPTControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.ScheduledEVPPTControlMode.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(217)
-	x.EVPowerProfileEntries.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(0, 1)
+		x.EVPowerProfileEntries.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVPowerProfileEntries.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *EVPowerProfile) decodeEXI(d *exi.Decoder) {
@@ -4791,6 +6966,7 @@ type DynamicEVPPTControlMode struct {
 }
 
 func (x *DynamicEVPPTControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *DynamicEVPPTControlMode) decodeEXI(d *exi.Decoder) {
@@ -4817,9 +6993,28 @@ type ScheduledEVPPTControlMode struct {
 }
 
 func (x *ScheduledEVPPTControlMode) encodeEXI(e *exi.Encoder) {
-	e.UintElement(215, uint64(x.SelectedScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.SelectedScheduleTupleID))
+	e.Code(0, 1)
+	st = 1
 	if x.PowerToleranceAcceptance != nil {
-		e.EnumElement(216, int(*x.PowerToleranceAcceptance))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(32, int(*x.PowerToleranceAcceptance))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4861,6 +7056,8 @@ type EVPowerProfileEntryList struct {
 }
 
 func (x *EVPowerProfileEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EVPowerProfileEntry) > 2048 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4870,9 +7067,40 @@ func (x *EVPowerProfileEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPowerProfileEntry {
-		e.StartElement(218)
-		x.EVPowerProfileEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.EVPowerProfileEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.EVPowerProfileEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 2048:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4922,14 +7150,29 @@ type PowerDeliveryRes struct {
 }
 
 func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.EVSEStatus != nil {
-		e.StartElement(221)
+		e.Code(0, 2)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4975,8 +7218,15 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(222, uint64(x.NotificationMaxDelay))
-	e.EnumElement(223, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(34, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -5013,12 +7263,11 @@ type MeteringConfirmationReq struct {
 }
 
 func (x *MeteringConfirmationReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(225)
+	e.Code(0, 1)
 	x.SignedMeteringData.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *MeteringConfirmationReq) decodeEXI(d *exi.Decoder) {
@@ -5062,8 +7311,11 @@ type SignedMeteringData struct {
 }
 
 func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	st = 1
 	if n := 0 + present(x.DynamicSMDTControlMode != nil) + present(x.ScheduledSMDTControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5072,24 +7324,71 @@ func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.BinaryElement(226, x.SessionID)
-	e.StartElement(227)
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 2
+	e.Code(0, 1)
 	x.MeterInfo.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.Receipt != nil {
-		e.StartElement(236)
+		e.Code(0, 2)
 		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.DynamicSMDTControlMode != nil {
-		e.StartElement(247)
-		x.DynamicSMDTControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.DynamicSMDTControlMode.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.DynamicSMDTControlMode.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledSMDTControlMode != nil {
-		e.StartElement(248)
-		x.ScheduledSMDTControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 2)
+			x.ScheduledSMDTControlMode.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.ScheduledSMDTControlMode.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5161,25 +7460,223 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(228, x.MeterID)
-	e.UintElement(229, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(35, exi.QName{URI: 6, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	e.Code(0, 1)
+	st = 2
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(230, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(231, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(232, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(233, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(234, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(235, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5254,35 +7751,137 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(237, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.EnergyCosts != nil {
-		e.StartElement(238)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(241)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(242)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(243)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(244)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5357,12 +7956,11 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(239)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
@@ -5402,10 +8000,13 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(245, uint64(x.TaxRuleID))
-	e.StartElement(246)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.TaxRuleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
@@ -5442,6 +8043,7 @@ type DynamicSMDTControlMode struct {
 }
 
 func (x *DynamicSMDTControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *DynamicSMDTControlMode) decodeEXI(d *exi.Decoder) {
@@ -5467,7 +8069,11 @@ type ScheduledSMDTControlMode struct {
 }
 
 func (x *ScheduledSMDTControlMode) encodeEXI(e *exi.Encoder) {
-	e.UintElement(249, uint64(x.SelectedScheduleTupleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.SelectedScheduleTupleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *ScheduledSMDTControlMode) decodeEXI(d *exi.Decoder) {
@@ -5502,10 +8108,13 @@ type MeteringConfirmationRes struct {
 }
 
 func (x *MeteringConfirmationRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *MeteringConfirmationRes) decodeEXI(d *exi.Decoder) {
@@ -5546,15 +8155,67 @@ type SessionStopReq struct {
 }
 
 func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(252, int(x.ChargingSession))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(37, int(x.ChargingSession))
+	e.Code(0, 1)
+	st = 2
 	if x.EVTerminationCode != nil {
-		e.StringElement(253, *x.EVTerminationCode)
+		e.Code(0, 2)
+		if *x.EVTerminationCode != "" {
+			e.Code(0, 1)
+			e.PutString(15, exi.QName{URI: 5, Local: 93}, *x.EVTerminationCode)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 3
 	}
 	if x.EVTerminationExplanation != nil {
-		e.StringElement(254, *x.EVTerminationExplanation)
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			if *x.EVTerminationExplanation != "" {
+				e.Code(0, 1)
+				e.PutString(27, exi.QName{URI: 5, Local: 94}, *x.EVTerminationExplanation)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			if *x.EVTerminationExplanation != "" {
+				e.Code(0, 1)
+				e.PutString(27, exi.QName{URI: 5, Local: 94}, *x.EVTerminationExplanation)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5606,10 +8267,13 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
@@ -5651,20 +8315,35 @@ type CertificateInstallationReq struct {
 }
 
 func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(257)
+	st = 1
+	e.Code(0, 1)
 	x.OEMProvisioningCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(260)
+	st = 2
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(262, uint64(x.MaximumContractCertificateChains))
+	st = 3
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.MaximumContractCertificateChains))
+	e.Code(0, 1)
+	st = 4
 	if x.PrioritizedEMAIDs != nil {
-		e.StartElement(263)
+		e.Code(0, 2)
 		x.PrioritizedEMAIDs.encodeEXI(e)
-		e.EndElement()
+		st = 5
+	}
+	switch st {
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5717,13 +8396,34 @@ type SignedCertificateChain struct {
 }
 
 func (x *SignedCertificateChain) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.BinaryElement(258, x.Certificate)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	st = 1
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(16, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 2
 	if x.SubCertificates != nil {
-		e.StartElement(259)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5773,6 +8473,8 @@ type ListOfRootCertificateIDs struct {
 }
 
 func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.RootCertificateID) > 20 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5782,9 +8484,40 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.RootCertificateID {
-		e.StartElement(261)
-		x.RootCertificateID[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.RootCertificateID[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.RootCertificateID[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 20:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5833,8 +8566,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -5870,6 +8615,8 @@ type EMAIDList struct {
 }
 
 func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EMAID) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5879,7 +8626,54 @@ func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EMAID {
-		e.StringElement(264, x.EMAID[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if x.EMAID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(10, exi.QName{URI: 5, Local: 57}, x.EMAID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if x.EMAID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(10, exi.QName{URI: 5, Local: 57}, x.EMAID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5927,18 +8721,25 @@ type CertificateInstallationRes struct {
 }
 
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(266, int(x.EVSEProcessing))
-	e.StartElement(267)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.CPSCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(270)
+	e.Code(0, 1)
 	x.SignedInstallationData.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(277, uint64(x.RemainingContractCertificateChains))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.RemainingContractCertificateChains))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
@@ -5987,11 +8788,31 @@ type CertificateChain struct {
 }
 
 func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(268, x.Certificate)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(16, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
 	if x.SubCertificates != nil {
-		e.StartElement(269)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6039,8 +8860,11 @@ type SignedInstallationData struct {
 }
 
 func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	st = 1
 	if n := 0 + present(x.SECP521EncryptedPrivateKey != nil) + present(x.X448EncryptedPrivateKey != nil) + present(x.TPMEncryptedPrivateKey != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -6049,19 +8873,94 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(271)
+	e.Code(0, 1)
 	x.ContractCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(272, int(x.ECDHCurve))
-	e.BinaryElement(273, x.DHPublicKey)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(38, int(x.ECDHCurve))
+	e.Code(0, 1)
+	st = 3
+	e.Code(0, 1)
+	if len(x.DHPublicKey) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(39, x.DHPublicKey)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 4
 	if x.SECP521EncryptedPrivateKey != nil {
-		e.BinaryElement(274, x.SECP521EncryptedPrivateKey)
+		e.Code(0, 2)
+		if len(x.SECP521EncryptedPrivateKey) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(40, x.SECP521EncryptedPrivateKey)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.X448EncryptedPrivateKey != nil {
-		e.BinaryElement(275, x.X448EncryptedPrivateKey)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.X448EncryptedPrivateKey) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(41, x.X448EncryptedPrivateKey)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TPMEncryptedPrivateKey != nil {
-		e.BinaryElement(276, x.TPMEncryptedPrivateKey)
+		switch st {
+		case 4:
+			e.Code(2, 2)
+			if len(x.TPMEncryptedPrivateKey) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(42, x.TPMEncryptedPrivateKey)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6121,19 +9020,84 @@ type VehicleCheckInReq struct {
 }
 
 func (x *VehicleCheckInReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(279, int(x.EVCheckInStatus))
-	e.EnumElement(280, int(x.ParkingMethod))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(43, int(x.EVCheckInStatus))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.ParkingMethod))
+	e.Code(0, 1)
+	st = 3
 	if x.VehicleFrame != nil {
-		e.IntElement(281, int64(*x.VehicleFrame))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutInt(20, int64(*x.VehicleFrame))
+		e.Code(0, 1)
+		st = 4
 	}
 	if x.DeviceOffset != nil {
-		e.IntElement(282, int64(*x.DeviceOffset))
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.DeviceOffset))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.DeviceOffset))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VehicleTravel != nil {
-		e.IntElement(283, int64(*x.VehicleTravel))
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.VehicleTravel))
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.VehicleTravel))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.VehicleTravel))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6196,18 +9160,79 @@ type VehicleCheckInRes struct {
 }
 
 func (x *VehicleCheckInRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.ParkingSpace != nil {
-		e.IntElement(285, int64(*x.ParkingSpace))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutInt(20, int64(*x.ParkingSpace))
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.DeviceLocation != nil {
-		e.IntElement(286, int64(*x.DeviceLocation))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.DeviceLocation))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.DeviceLocation))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetDistance != nil {
-		e.IntElement(287, int64(*x.TargetDistance))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.TargetDistance))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.TargetDistance))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(20, int64(*x.TargetDistance))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6266,11 +9291,17 @@ type VehicleCheckOutReq struct {
 }
 
 func (x *VehicleCheckOutReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(289, int(x.EVCheckOutStatus))
-	e.UintElement(290, uint64(x.CheckOutTime))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(45, int(x.EVCheckOutStatus))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.CheckOutTime))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *VehicleCheckOutReq) decodeEXI(d *exi.Decoder) {
@@ -6312,11 +9343,17 @@ type VehicleCheckOutRes struct {
 }
 
 func (x *VehicleCheckOutRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(292, int(x.EVSECheckOutStatus))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(46, int(x.EVSECheckOutStatus))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *VehicleCheckOutRes) decodeEXI(d *exi.Decoder) {
@@ -6355,6 +9392,7 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -6379,6 +9417,7 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
@@ -6426,24 +9465,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6492,8 +9699,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -6532,18 +9756,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6650,18 +9915,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6718,18 +10013,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(299)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6838,37 +10169,410 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(303, uint64(*x.PresentSOC))
+		e.Code(0, 4)
+		e.Code(0, 1)
+		e.PutUint(24, uint64(*x.PresentSOC))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(304, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(305, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(306, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(307, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(308, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(309, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(310, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(311)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(312, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(9, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 1:
+			e.Code(8, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 2:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 3:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 4:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 5:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 6:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(13, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6962,9 +10666,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6994,9 +10711,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7025,9 +10755,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7056,8 +10799,9 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -7085,8 +10829,9 @@ type AppliesMinimumMaximumCost struct {
 }
 
 func (x *AppliesMinimumMaximumCost) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesMinimumMaximumCost) decodeEXI(d *exi.Decoder) {
@@ -7114,8 +10859,9 @@ type AppliesToEnergyFee struct {
 }
 
 func (x *AppliesToEnergyFee) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesToEnergyFee) decodeEXI(d *exi.Decoder) {
@@ -7143,8 +10889,9 @@ type AppliesToOverstayFee struct {
 }
 
 func (x *AppliesToOverstayFee) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesToOverstayFee) decodeEXI(d *exi.Decoder) {
@@ -7172,8 +10919,9 @@ type AppliesToParkingFee struct {
 }
 
 func (x *AppliesToParkingFee) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesToParkingFee) decodeEXI(d *exi.Decoder) {
@@ -7201,8 +10949,9 @@ type AuthorizationServices struct {
 }
 
 func (x *AuthorizationServices) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AuthorizationServices) decodeEXI(d *exi.Decoder) {
@@ -7243,8 +10992,9 @@ type BPTChannelSelection struct {
 }
 
 func (x *BPTChannelSelection) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(33, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTChannelSelection) decodeEXI(d *exi.Decoder) {
@@ -7272,8 +11022,9 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -7301,8 +11052,9 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -7343,8 +11095,9 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -7372,8 +11125,9 @@ type CarbonDioxideEmission struct {
 }
 
 func (x *CarbonDioxideEmission) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CarbonDioxideEmission) decodeEXI(d *exi.Decoder) {
@@ -7401,9 +11155,22 @@ type Certificate struct {
 }
 
 func (x *Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(16, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7433,8 +11200,9 @@ type CertificateInstallationService struct {
 }
 
 func (x *CertificateInstallationService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationService) decodeEXI(d *exi.Decoder) {
@@ -7462,8 +11230,9 @@ type ChargeProgressFragment struct {
 }
 
 func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(31, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
@@ -7491,8 +11260,9 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -7520,8 +11290,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -7549,8 +11320,9 @@ type ChargingSessionFragment struct {
 }
 
 func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(37, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
@@ -7578,8 +11350,9 @@ type CheckOutTime struct {
 }
 
 func (x *CheckOutTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CheckOutTime) decodeEXI(d *exi.Decoder) {
@@ -7620,9 +11393,22 @@ type Currency struct {
 }
 
 func (x *Currency) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7651,9 +11437,22 @@ type DHPublicKey struct {
 }
 
 func (x *DHPublicKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(39, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7683,8 +11482,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -7712,8 +11512,9 @@ type DepartureTimeFragment struct {
 }
 
 func (x *DepartureTimeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTimeFragment) decodeEXI(d *exi.Decoder) {
@@ -7741,8 +11542,9 @@ type DeviceLocation struct {
 }
 
 func (x *DeviceLocation) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DeviceLocation) decodeEXI(d *exi.Decoder) {
@@ -7770,8 +11572,9 @@ type DeviceOffset struct {
 }
 
 func (x *DeviceOffset) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DeviceOffset) decodeEXI(d *exi.Decoder) {
@@ -7812,8 +11615,9 @@ type Duration struct {
 }
 
 func (x *Duration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
@@ -7841,8 +11645,9 @@ type ECDHCurve struct {
 }
 
 func (x *ECDHCurve) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(38, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ECDHCurve) decodeEXI(d *exi.Decoder) {
@@ -7870,9 +11675,22 @@ type EMAID struct {
 }
 
 func (x *EMAID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 57}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7901,9 +11719,22 @@ type EVCCID struct {
 }
 
 func (x *EVCCID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 61}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7932,8 +11763,9 @@ type EVCheckInStatus struct {
 }
 
 func (x *EVCheckInStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(43, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVCheckInStatus) decodeEXI(d *exi.Decoder) {
@@ -7961,8 +11793,9 @@ type EVCheckOutStatus struct {
 }
 
 func (x *EVCheckOutStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(45, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVCheckOutStatus) decodeEXI(d *exi.Decoder) {
@@ -8068,8 +11901,9 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
@@ -8097,8 +11931,9 @@ type EVSECheckOutStatus struct {
 }
 
 func (x *EVSECheckOutStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(46, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSECheckOutStatus) decodeEXI(d *exi.Decoder) {
@@ -8126,9 +11961,22 @@ type EVSEID struct {
 }
 
 func (x *EVSEID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 89}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8157,8 +12005,9 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(34, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
@@ -8186,8 +12035,9 @@ type EVSEProcessing struct {
 }
 
 func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
@@ -8254,9 +12104,22 @@ type EVTerminationCode struct {
 }
 
 func (x *EVTerminationCode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 93}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8285,9 +12148,22 @@ type EVTerminationExplanation struct {
 }
 
 func (x *EVTerminationExplanation) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(27, exi.QName{URI: 5, Local: 94}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8342,9 +12218,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8374,8 +12263,9 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(19, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
@@ -8403,8 +12293,9 @@ type FreeService struct {
 }
 
 func (x *FreeService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
@@ -8432,9 +12323,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8464,9 +12368,22 @@ type GenChallenge struct {
 }
 
 func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(14, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8496,8 +12413,9 @@ type GoToPause struct {
 }
 
 func (x *GoToPause) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *GoToPause) decodeEXI(d *exi.Decoder) {
@@ -8525,8 +12443,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -8554,8 +12473,9 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
@@ -8583,9 +12503,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8615,9 +12548,22 @@ type Language struct {
 }
 
 func (x *Language) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(28, exi.QName{URI: 5, Local: 101}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8646,8 +12592,9 @@ type MaximumContractCertificateChains struct {
 }
 
 func (x *MaximumContractCertificateChains) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumContractCertificateChains) decodeEXI(d *exi.Decoder) {
@@ -8688,8 +12635,9 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -8717,8 +12665,9 @@ type MaximumSupportingPoints struct {
 }
 
 func (x *MaximumSupportingPoints) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSupportingPoints) decodeEXI(d *exi.Decoder) {
@@ -8746,9 +12695,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(35, exi.QName{URI: 6, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8790,8 +12752,9 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
@@ -8819,9 +12782,22 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(36, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8851,8 +12827,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -8880,8 +12857,9 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
@@ -8922,8 +12900,9 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -8951,8 +12930,9 @@ type MinimumSOCFragment struct {
 }
 
 func (x *MinimumSOCFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOCFragment) decodeEXI(d *exi.Decoder) {
@@ -8980,9 +12960,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9012,8 +13005,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -9041,8 +13035,9 @@ type NumberOfPriceLevels struct {
 }
 
 func (x *NumberOfPriceLevels) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumberOfPriceLevels) decodeEXI(d *exi.Decoder) {
@@ -9109,8 +13104,9 @@ type OverstayFeePeriod struct {
 }
 
 func (x *OverstayFeePeriod) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *OverstayFeePeriod) decodeEXI(d *exi.Decoder) {
@@ -9151,9 +13147,22 @@ type OverstayRuleDescription struct {
 }
 
 func (x *OverstayRuleDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(27, exi.QName{URI: 5, Local: 120}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9182,8 +13191,9 @@ type OverstayTimeThreshold struct {
 }
 
 func (x *OverstayTimeThreshold) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *OverstayTimeThreshold) decodeEXI(d *exi.Decoder) {
@@ -9211,9 +13221,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9243,9 +13266,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9275,9 +13311,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9307,8 +13356,9 @@ type ParameterSetID struct {
 }
 
 func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
@@ -9349,8 +13399,9 @@ type ParkingFeePeriod struct {
 }
 
 func (x *ParkingFeePeriod) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParkingFeePeriod) decodeEXI(d *exi.Decoder) {
@@ -9378,8 +13429,9 @@ type ParkingMethodFragment struct {
 }
 
 func (x *ParkingMethodFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParkingMethodFragment) decodeEXI(d *exi.Decoder) {
@@ -9407,8 +13459,9 @@ type ParkingSpace struct {
 }
 
 func (x *ParkingSpace) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParkingSpace) decodeEXI(d *exi.Decoder) {
@@ -9436,9 +13489,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9520,8 +13586,9 @@ type PowerToleranceAcceptanceFragment struct {
 }
 
 func (x *PowerToleranceAcceptanceFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(32, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerToleranceAcceptanceFragment) decodeEXI(d *exi.Decoder) {
@@ -9575,8 +13642,9 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
@@ -9604,9 +13672,22 @@ type PriceAlgorithm struct {
 }
 
 func (x *PriceAlgorithm) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9635,8 +13716,9 @@ type PriceLevel struct {
 }
 
 func (x *PriceLevel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PriceLevel) decodeEXI(d *exi.Decoder) {
@@ -9664,9 +13746,22 @@ type PriceScheduleDescription struct {
 }
 
 func (x *PriceScheduleDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(27, exi.QName{URI: 5, Local: 168}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9695,8 +13790,9 @@ type PriceScheduleID struct {
 }
 
 func (x *PriceScheduleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PriceScheduleID) decodeEXI(d *exi.Decoder) {
@@ -9724,9 +13820,22 @@ type ProviderID struct {
 }
 
 func (x *ProviderID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 172}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9755,9 +13864,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9800,8 +13922,9 @@ type RemainingContractCertificateChains struct {
 }
 
 func (x *RemainingContractCertificateChains) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingContractCertificateChains) decodeEXI(d *exi.Decoder) {
@@ -9829,8 +13952,9 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -9858,8 +13982,9 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -9887,8 +14012,9 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
@@ -9916,8 +14042,9 @@ type RenewableGenerationPercentage struct {
 }
 
 func (x *RenewableGenerationPercentage) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RenewableGenerationPercentage) decodeEXI(d *exi.Decoder) {
@@ -9945,8 +14072,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -9974,9 +14102,22 @@ type SECP521EncryptedPrivateKey struct {
 }
 
 func (x *SECP521EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(40, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10006,9 +14147,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10038,8 +14192,9 @@ type ScheduleTupleID struct {
 }
 
 func (x *ScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ScheduleTupleID) decodeEXI(d *exi.Decoder) {
@@ -10067,9 +14222,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10099,8 +14267,9 @@ type SelectedAuthorizationService struct {
 }
 
 func (x *SelectedAuthorizationService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedAuthorizationService) decodeEXI(d *exi.Decoder) {
@@ -10128,8 +14297,9 @@ type SelectedScheduleTupleID struct {
 }
 
 func (x *SelectedScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedScheduleTupleID) decodeEXI(d *exi.Decoder) {
@@ -10183,8 +14353,9 @@ type ServiceID struct {
 }
 
 func (x *ServiceID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
@@ -10212,9 +14383,22 @@ type ServiceName struct {
 }
 
 func (x *ServiceName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 212}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10243,8 +14427,9 @@ type ServiceRenegotiationSupported struct {
 }
 
 func (x *ServiceRenegotiationSupported) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ServiceRenegotiationSupported) decodeEXI(d *exi.Decoder) {
@@ -10272,9 +14457,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10304,9 +14502,22 @@ type SessionIDFragment struct {
 }
 
 func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10336,8 +14547,9 @@ type StartTime struct {
 }
 
 func (x *StartTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *StartTime) decodeEXI(d *exi.Decoder) {
@@ -10365,9 +14577,22 @@ type TPMEncryptedPrivateKey struct {
 }
 
 func (x *TPMEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(42, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10397,8 +14622,9 @@ type TargetDistance struct {
 }
 
 func (x *TargetDistance) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetDistance) decodeEXI(d *exi.Decoder) {
@@ -10426,8 +14652,9 @@ type TargetOffsetX struct {
 }
 
 func (x *TargetOffsetX) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetOffsetX) decodeEXI(d *exi.Decoder) {
@@ -10455,8 +14682,9 @@ type TargetOffsetY struct {
 }
 
 func (x *TargetOffsetY) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetOffsetY) decodeEXI(d *exi.Decoder) {
@@ -10484,8 +14712,9 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
@@ -10513,8 +14742,9 @@ type TargetSOCFragment struct {
 }
 
 func (x *TargetSOCFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOCFragment) decodeEXI(d *exi.Decoder) {
@@ -10542,8 +14772,9 @@ type TaxIncludedInPrice struct {
 }
 
 func (x *TaxIncludedInPrice) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *TaxIncludedInPrice) decodeEXI(d *exi.Decoder) {
@@ -10584,8 +14815,9 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
@@ -10613,8 +14845,9 @@ type TaxRuleIDFragment struct {
 }
 
 func (x *TaxRuleIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleIDFragment) decodeEXI(d *exi.Decoder) {
@@ -10642,9 +14875,22 @@ type TaxRuleName struct {
 }
 
 func (x *TaxRuleName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 252}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10673,8 +14919,9 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
@@ -10702,8 +14949,9 @@ type TimeAnchorFragment struct {
 }
 
 func (x *TimeAnchorFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchorFragment) decodeEXI(d *exi.Decoder) {
@@ -10731,8 +14979,9 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
@@ -10773,8 +15022,9 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
@@ -10802,8 +15052,9 @@ type VehicleFrame struct {
 }
 
 func (x *VehicleFrame) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VehicleFrame) decodeEXI(d *exi.Decoder) {
@@ -10831,8 +15082,9 @@ type VehicleTravel struct {
 }
 
 func (x *VehicleTravel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VehicleTravel) decodeEXI(d *exi.Decoder) {
@@ -10860,9 +15112,22 @@ type X448EncryptedPrivateKey struct {
 }
 
 func (x *X448EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(41, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10892,9 +15157,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10924,9 +15202,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10956,9 +15247,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11000,9 +15304,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11032,8 +15349,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -11061,9 +15379,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11092,9 +15423,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11123,9 +15467,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11155,8 +15512,9 @@ type BoolValue struct {
 }
 
 func (x *BoolValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
@@ -11184,8 +15542,9 @@ type ByteValue struct {
 }
 
 func (x *ByteValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(19, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
@@ -11213,9 +15572,22 @@ type FiniteString struct {
 }
 
 func (x *FiniteString) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 281}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11244,8 +15616,9 @@ type IntValue struct {
 }
 
 func (x *IntValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(21, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
@@ -11286,8 +15659,9 @@ type ShortValue struct {
 }
 
 func (x *ShortValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
@@ -11317,7 +15691,7 @@ func (x *SessionSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11341,7 +15715,7 @@ func (x *SessionSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11365,7 +15739,7 @@ func (x *SessionSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11389,7 +15763,7 @@ func (x *SessionSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11413,7 +15787,7 @@ func (x *AuthorizationSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11437,7 +15811,7 @@ func (x *AuthorizationSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11461,7 +15835,7 @@ func (x *AuthorizationSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11485,7 +15859,7 @@ func (x *AuthorizationSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11509,7 +15883,7 @@ func (x *AuthorizationReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11533,7 +15907,7 @@ func (x *AuthorizationReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11557,7 +15931,7 @@ func (x *AuthorizationRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11581,7 +15955,7 @@ func (x *AuthorizationRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11605,7 +15979,7 @@ func (x *ServiceDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11629,7 +16003,7 @@ func (x *ServiceDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11653,7 +16027,7 @@ func (x *ServiceDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11677,7 +16051,7 @@ func (x *ServiceDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11701,7 +16075,7 @@ func (x *ServiceDetailReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11725,7 +16099,7 @@ func (x *ServiceDetailReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11749,7 +16123,7 @@ func (x *ServiceDetailRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11773,7 +16147,7 @@ func (x *ServiceDetailRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11797,7 +16171,7 @@ func (x *ServiceSelectionReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11821,7 +16195,7 @@ func (x *ServiceSelectionReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11845,7 +16219,7 @@ func (x *ServiceSelectionRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11869,7 +16243,7 @@ func (x *ServiceSelectionRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11893,7 +16267,7 @@ func (x *ScheduleExchangeReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11917,7 +16291,7 @@ func (x *ScheduleExchangeReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11941,7 +16315,7 @@ func (x *ScheduleExchangeRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11965,7 +16339,7 @@ func (x *ScheduleExchangeRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11989,7 +16363,7 @@ func (x *PowerDeliveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12013,7 +16387,7 @@ func (x *PowerDeliveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12037,7 +16411,7 @@ func (x *PowerDeliveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(220)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12061,7 +16435,7 @@ func (x *PowerDeliveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(220)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12085,7 +16459,7 @@ func (x *MeteringConfirmationReq) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12109,7 +16483,7 @@ func (x *MeteringConfirmationReq) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12133,7 +16507,7 @@ func (x *MeteringConfirmationRes) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12157,7 +16531,7 @@ func (x *MeteringConfirmationRes) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12181,7 +16555,7 @@ func (x *SessionStopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12205,7 +16579,7 @@ func (x *SessionStopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12229,7 +16603,7 @@ func (x *SessionStopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12253,7 +16627,7 @@ func (x *SessionStopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12277,7 +16651,7 @@ func (x *CertificateInstallationReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12301,7 +16675,7 @@ func (x *CertificateInstallationReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12325,7 +16699,7 @@ func (x *CertificateInstallationRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12349,7 +16723,7 @@ func (x *CertificateInstallationRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12373,7 +16747,7 @@ func (x *VehicleCheckInReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12397,7 +16771,7 @@ func (x *VehicleCheckInReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12421,7 +16795,7 @@ func (x *VehicleCheckInRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12445,7 +16819,7 @@ func (x *VehicleCheckInRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12469,7 +16843,7 @@ func (x *VehicleCheckOutReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12493,7 +16867,7 @@ func (x *VehicleCheckOutReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12517,7 +16891,7 @@ func (x *VehicleCheckOutRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12541,7 +16915,7 @@ func (x *VehicleCheckOutRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12565,7 +16939,7 @@ func (x *SignedInstallationData) AppendEXI(dst []byte, opt exi.Options) ([]byte,
 	e.Reset(schema(), dst, opt)
 	e.StartElement(293)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12589,7 +16963,7 @@ func (x *SignedInstallationData) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(293)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12613,7 +16987,7 @@ func (x *SignedMeteringData) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12637,7 +17011,7 @@ func (x *SignedMeteringData) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12661,7 +17035,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12685,7 +17059,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12709,7 +17083,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12733,7 +17107,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12757,7 +17131,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12781,7 +17155,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12805,7 +17179,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12829,7 +17203,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12853,7 +17227,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12877,7 +17251,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12997,7 +17371,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13021,7 +17395,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13045,7 +17419,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13069,7 +17443,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13189,7 +17563,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13213,7 +17587,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13285,7 +17659,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13309,7 +17683,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13333,7 +17707,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13357,7 +17731,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13429,7 +17803,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13453,7 +17827,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13669,7 +18043,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13693,7 +18067,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13717,7 +18091,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13741,7 +18115,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13813,7 +18187,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13837,7 +18211,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13861,7 +18235,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13885,7 +18259,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13908,7 +18282,7 @@ func (x *AbsolutePriceSchedule) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(144)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13931,7 +18305,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13954,7 +18328,7 @@ func (x *AdditionalServiceList) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13977,7 +18351,7 @@ func (x *AdditionalService) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14000,7 +18374,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14023,7 +18397,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(239)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14046,7 +18420,7 @@ func (x *AppliesMinimumMaximumCost) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(162)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14069,7 +18443,7 @@ func (x *AppliesToEnergyFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14092,7 +18466,7 @@ func (x *AppliesToOverstayFee) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14115,7 +18489,7 @@ func (x *AppliesToParkingFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14138,7 +18512,7 @@ func (x *AuthorizationServices) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14161,7 +18535,7 @@ func (x *AvailableEnergy) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14184,7 +18558,7 @@ func (x *BPTChannelSelection) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(219)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14207,7 +18581,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14230,7 +18604,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(232)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14253,7 +18627,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(311)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14276,7 +18650,7 @@ func (x *CertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14299,7 +18673,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14322,7 +18696,7 @@ func (x *CarbonDioxideEmission) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14345,7 +18719,7 @@ func (x *Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14368,7 +18742,7 @@ func (x *CertificateInstallationService) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14391,7 +18765,7 @@ func (x *ChargeProgressFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14414,7 +18788,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14437,7 +18811,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(310)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14460,7 +18834,7 @@ func (x *ChargingSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(194)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14483,7 +18857,7 @@ func (x *ChargingSessionFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14506,7 +18880,7 @@ func (x *CheckOutTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14529,7 +18903,7 @@ func (x *ContractCertificateChain) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14552,7 +18926,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14575,7 +18949,7 @@ func (x *Currency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14598,7 +18972,7 @@ func (x *DHPublicKey) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14621,7 +18995,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14644,7 +19018,7 @@ func (x *DepartureTimeFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(320)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14667,7 +19041,7 @@ func (x *DeviceLocation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14690,7 +19064,7 @@ func (x *DeviceOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(282)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14713,7 +19087,7 @@ func (x *DischargingSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14736,7 +19110,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(302)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14759,7 +19133,7 @@ func (x *Duration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14782,7 +19156,7 @@ func (x *DynamicEVPPTControlMode) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14805,7 +19179,7 @@ func (x *DynamicSEReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14828,7 +19202,7 @@ func (x *DynamicSEResControlMode) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14851,7 +19225,7 @@ func (x *DynamicSMDTControlMode) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14874,7 +19248,7 @@ func (x *ECDHCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(272)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14897,7 +19271,7 @@ func (x *EIMAReqAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14920,7 +19294,7 @@ func (x *EIMASResAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14943,7 +19317,7 @@ func (x *EMAID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14966,7 +19340,7 @@ func (x *EVAbsolutePriceSchedule) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14989,7 +19363,7 @@ func (x *EVCCID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15012,7 +19386,7 @@ func (x *EVCheckInStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(279)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15035,7 +19409,7 @@ func (x *EVCheckOutStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(289)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15058,7 +19432,7 @@ func (x *EVEnergyOffer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15081,7 +19455,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15104,7 +19478,7 @@ func (x *EVMaximumEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(318)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15127,7 +19501,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15150,7 +19524,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15173,7 +19547,7 @@ func (x *EVMinimumEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(319)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15196,7 +19570,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15219,7 +19593,7 @@ func (x *EVPowerProfile) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15242,7 +19616,7 @@ func (x *EVPowerProfileEntryList) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(217)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15265,7 +19639,7 @@ func (x *PowerScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(218)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15288,7 +19662,7 @@ func (x *EVPowerSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15311,7 +19685,7 @@ func (x *EVPowerScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15334,7 +19708,7 @@ func (x *EVPowerScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15357,7 +19731,7 @@ func (x *EVPriceRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15380,7 +19754,7 @@ func (x *EVPriceRuleStack) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15403,7 +19777,7 @@ func (x *EVPriceRuleStackList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15426,7 +19800,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(209)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15449,7 +19823,7 @@ func (x *EVSECheckOutStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(292)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15472,7 +19846,7 @@ func (x *EVSEID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15495,7 +19869,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15518,7 +19892,7 @@ func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15541,7 +19915,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15564,7 +19938,7 @@ func (x *EVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(314)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15587,7 +19961,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15610,7 +19984,7 @@ func (x *EVTargetEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(317)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15633,7 +20007,7 @@ func (x *EVTerminationCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15656,7 +20030,7 @@ func (x *EVTerminationExplanation) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15679,7 +20053,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15702,7 +20076,7 @@ func (x *EnergyFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15725,7 +20099,7 @@ func (x *ServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15748,7 +20122,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15771,7 +20145,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15794,7 +20168,7 @@ func (x *FreeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15817,7 +20191,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15840,7 +20214,7 @@ func (x *GenChallenge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15863,7 +20237,7 @@ func (x *GoToPause) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15886,7 +20260,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15909,7 +20283,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15932,7 +20306,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(312)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15955,7 +20329,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15978,7 +20352,7 @@ func (x *Language) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16001,7 +20375,7 @@ func (x *ListOfRootCertificateIDs) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16024,7 +20398,7 @@ func (x *MaximumContractCertificateChains) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16047,7 +20421,7 @@ func (x *MaximumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16070,7 +20444,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(306)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16093,7 +20467,7 @@ func (x *MaximumSupportingPoints) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16116,7 +20490,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(228)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16139,7 +20513,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16162,7 +20536,7 @@ func (x *MeterInfoFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(315)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16185,7 +20559,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(313)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16208,7 +20582,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(233)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16231,7 +20605,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(234)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16254,7 +20628,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16277,7 +20651,7 @@ func (x *MinimumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16300,7 +20674,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16323,7 +20697,7 @@ func (x *MinimumSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(304)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16346,7 +20720,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16369,7 +20743,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(222)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16392,7 +20766,7 @@ func (x *NumberOfPriceLevels) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16415,7 +20789,7 @@ func (x *SignedCertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16438,7 +20812,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16461,7 +20835,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16484,7 +20858,7 @@ func (x *OverstayFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16507,7 +20881,7 @@ func (x *OverstayFeePeriod) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16530,7 +20904,7 @@ func (x *OverstayPowerThreshold) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(175)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16553,7 +20927,7 @@ func (x *OverstayRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16576,7 +20950,7 @@ func (x *OverstayRuleDescription) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16599,7 +20973,7 @@ func (x *OverstayRuleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16622,7 +20996,7 @@ func (x *OverstayTimeThreshold) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16645,7 +21019,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16668,7 +21042,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16691,7 +21065,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16714,7 +21088,7 @@ func (x *Parameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16737,7 +21111,7 @@ func (x *ParameterSet) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16760,7 +21134,7 @@ func (x *ParameterSetID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16783,7 +21157,7 @@ func (x *ParkingFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16806,7 +21180,7 @@ func (x *ParkingFeePeriod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16829,7 +21203,7 @@ func (x *ParkingMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16852,7 +21226,7 @@ func (x *ParkingSpace) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16875,7 +21249,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16898,7 +21272,7 @@ func (x *PnCAReqAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16921,7 +21295,7 @@ func (x *PnCASResAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16944,7 +21318,7 @@ func (x *Power) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16967,7 +21341,7 @@ func (x *PowerRangeStart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16990,7 +21364,7 @@ func (x *PowerSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(195)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17013,7 +21387,7 @@ func (x *PowerScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17036,7 +21410,7 @@ func (x *PowerScheduleEntryFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17059,7 +21433,7 @@ func (x *PowerTolerance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17082,7 +21456,7 @@ func (x *PowerToleranceAcceptanceFragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(216)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17105,7 +21479,7 @@ func (x *PowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17128,7 +21502,7 @@ func (x *PowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(204)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17151,7 +21525,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(303)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17174,7 +21548,7 @@ func (x *PriceAlgorithm) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17197,7 +21571,7 @@ func (x *PriceLevel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17220,7 +21594,7 @@ func (x *PriceLevelSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17243,7 +21617,7 @@ func (x *PriceLevelScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17266,7 +21640,7 @@ func (x *PriceLevelScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17289,7 +21663,7 @@ func (x *PriceRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17312,7 +21686,7 @@ func (x *PriceRuleStack) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17335,7 +21709,7 @@ func (x *PriceRuleStackList) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17358,7 +21732,7 @@ func (x *PriceScheduleDescription) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17381,7 +21755,7 @@ func (x *PriceScheduleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17404,7 +21778,7 @@ func (x *EMAIDList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17427,7 +21801,7 @@ func (x *ProviderID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17450,7 +21824,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17473,7 +21847,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17496,7 +21870,7 @@ func (x *ReceiptFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(316)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17519,7 +21893,7 @@ func (x *RemainingContractCertificateChains) AppendEXIFragment(dst []byte, opt e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(277)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17542,7 +21916,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(309)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17565,7 +21939,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(307)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17588,7 +21962,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(308)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17611,7 +21985,7 @@ func (x *RenewableGenerationPercentage) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17634,7 +22008,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17657,7 +22031,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17680,7 +22054,7 @@ func (x *SECP521EncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(274)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17703,7 +22077,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17726,7 +22100,7 @@ func (x *ScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17749,7 +22123,7 @@ func (x *ScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17772,7 +22146,7 @@ func (x *ScheduledEVPPTControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17795,7 +22169,7 @@ func (x *ScheduledSEReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17818,7 +22192,7 @@ func (x *ScheduledSEResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17841,7 +22215,7 @@ func (x *ScheduledSMDTControlMode) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17864,7 +22238,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17887,7 +22261,7 @@ func (x *SelectedAuthorizationService) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17910,7 +22284,7 @@ func (x *SelectedService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17933,7 +22307,7 @@ func (x *SelectedScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17956,7 +22330,7 @@ func (x *SelectedServiceFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17979,7 +22353,7 @@ func (x *SelectedServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18002,7 +22376,7 @@ func (x *Service) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18025,7 +22399,7 @@ func (x *ServiceFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18048,7 +22422,7 @@ func (x *ServiceID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18071,7 +22445,7 @@ func (x *ServiceName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18094,7 +22468,7 @@ func (x *ServiceParameterList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18117,7 +22491,7 @@ func (x *ServiceRenegotiationSupported) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18140,7 +22514,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18163,7 +22537,7 @@ func (x *SessionIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18186,7 +22560,7 @@ func (x *StartTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18209,7 +22583,7 @@ func (x *SubCertificates) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18232,7 +22606,7 @@ func (x *SupportedProvidersList) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18255,7 +22629,7 @@ func (x *ServiceIDList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18278,7 +22652,7 @@ func (x *TPMEncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(276)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18301,7 +22675,7 @@ func (x *TargetDistance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18324,7 +22698,7 @@ func (x *TargetOffsetX) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(300)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18347,7 +22721,7 @@ func (x *TargetOffsetY) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(301)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18370,7 +22744,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18393,7 +22767,7 @@ func (x *TargetSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(305)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18416,7 +22790,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(244)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18439,7 +22813,7 @@ func (x *TaxIncludedInPrice) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18462,7 +22836,7 @@ func (x *TaxRate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18485,7 +22859,7 @@ func (x *TaxRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18508,7 +22882,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18531,7 +22905,7 @@ func (x *TaxRuleIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18554,7 +22928,7 @@ func (x *TaxRuleName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18577,7 +22951,7 @@ func (x *TaxRuleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18600,7 +22974,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18623,7 +22997,7 @@ func (x *TimeAnchorFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18646,7 +23020,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18669,7 +23043,7 @@ func (x *VASList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18692,7 +23066,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18715,7 +23089,7 @@ func (x *VehicleFrame) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18738,7 +23112,7 @@ func (x *VehicleTravel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18761,7 +23135,7 @@ func (x *X448EncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18784,7 +23158,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18807,7 +23181,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18830,7 +23204,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18853,7 +23227,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18876,7 +23250,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18899,7 +23273,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18922,7 +23296,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18945,7 +23319,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18968,7 +23342,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18991,7 +23365,7 @@ func (x *BoolValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19014,7 +23388,7 @@ func (x *ByteValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19037,7 +23411,7 @@ func (x *FiniteString) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19060,7 +23434,7 @@ func (x *IntValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19083,7 +23457,7 @@ func (x *RationalNumberFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19106,7 +23480,7 @@ func (x *ShortValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

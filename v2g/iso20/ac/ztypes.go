@@ -183,6 +183,8 @@ type ACChargeParameterDiscoveryReq struct {
 }
 
 func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDReqEnergyTransferMode != nil) + present(x.BPTACCPDReqEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -191,18 +193,37 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ACCPDReqEnergyTransferMode != nil {
-		e.StartElement(47)
+		e.Code(0, 2)
 		x.ACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.BPTACCPDReqEnergyTransferMode != nil {
-		e.StartElement(56)
-		x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -253,12 +274,36 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeStamp))
+	e.Code(0, 1)
+	st = 2
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -306,25 +351,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -395,24 +486,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -543,27 +673,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -631,14 +850,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -747,13 +992,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -900,31 +1172,78 @@ type ACCPDReqEnergyTransferMode struct {
 }
 
 func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(48)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(51)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(52)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(53)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(54)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(55)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -989,8 +1308,15 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(49, int64(x.Exponent))
-	e.IntElement(50, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(10, int64(x.Exponent))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -1037,57 +1363,152 @@ type BPTACCPDReqEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(48)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(51)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(52)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(53)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(54)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(55)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(57)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(58)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(59)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(60)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(61)
+		e.Code(0, 2)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(62)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1184,6 +1605,8 @@ type ACChargeParameterDiscoveryRes struct {
 }
 
 func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDResEnergyTransferMode != nil) + present(x.BPTACCPDResEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1192,19 +1615,42 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(64, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.ACCPDResEnergyTransferMode != nil {
-		e.StartElement(65)
+		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.BPTACCPDResEnergyTransferMode != nil {
-		e.StartElement(78)
-		x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1266,59 +1712,190 @@ type ACCPDResEnergyTransferMode struct {
 }
 
 func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(66)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(67)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(68)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(69)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(70)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(71)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(72)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(73)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(74)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(75)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(76)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(77)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1432,85 +2009,270 @@ type BPTACCPDResEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(66)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(67)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(68)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(69)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(70)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(71)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(72)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(73)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(74)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(75)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(76)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(77)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(79)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(80)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(81)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(82)
-	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumDischargePowerL2 != nil {
-		e.StartElement(83)
+		e.Code(0, 2)
 		x.EVSEMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSEMinimumDischargePowerL3 != nil {
-		e.StartElement(84)
-		x.EVSEMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 16:
+		e.Code(2, 2)
+	case 17:
+		e.Code(1, 2)
+	case 18:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1644,6 +2406,8 @@ type ACChargeLoopReq struct {
 }
 
 func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLReqControlMode != nil) + present(x.BPTScheduledACCLReqControlMode != nil) + present(x.CLReqControlMode != nil) + present(x.DynamicACCLReqControlMode != nil) + present(x.ScheduledACCLReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1652,39 +2416,101 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(86)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(97, x.MeterInfoRequested)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(15, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(15, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.BPTDynamicACCLReqControlMode != nil {
-		e.StartElement(98)
+		e.Code(0, 3)
 		x.BPTDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTScheduledACCLReqControlMode != nil {
-		e.StartElement(123)
-		x.BPTScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.BPTScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLReqControlMode != nil {
-		e.StartElement(145)
-		x.CLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.CLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLReqControlMode != nil {
-		e.StartElement(146)
-		x.DynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.DynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLReqControlMode != nil {
-		e.StartElement(147)
-		x.ScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(4, 3)
+			x.ScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(5, 3)
+		e.Code(0, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1768,37 +2594,410 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(87, uint64(*x.PresentSOC))
+		e.Code(0, 4)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.PresentSOC))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(88, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(89, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(90, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(91, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(92, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(93, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(94, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(95)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(96, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(9, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 1:
+			e.Code(8, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 2:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 3:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 4:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 5:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 6:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(15, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1915,105 +3114,298 @@ type BPTDynamicACCLReqControlMode struct {
 }
 
 func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(100)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(101)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(102)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(103)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(104)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(105)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(106)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(107)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(108)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(109)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(110)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(111)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(112)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(114)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(115)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(116)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(117)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(118)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(119)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(120)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(121)
-		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(122)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2184,108 +3576,653 @@ type BPTScheduledACCLReqControlMode struct {
 }
 
 func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(124)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(125)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(126)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(127)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(128)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(129)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(130)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(131)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(132)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(133)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(134)
+		e.Code(0, 4)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(135)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(136)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(137)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(138)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(139)
-		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(5, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 11:
+			e.Code(4, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 12:
+			e.Code(3, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 13:
+			e.Code(2, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(140)
-		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 11:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 12:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 13:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(141)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(7, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 11:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 12:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 13:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(142)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(8, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 11:
+			e.Code(7, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 12:
+			e.Code(6, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 13:
+			e.Code(5, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(143)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 11:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 12:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 13:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(144)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(10, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 11:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 12:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 13:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 14:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 15:
+			e.Code(5, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(11, 4)
+	case 11:
+		e.Code(10, 4)
+	case 12:
+		e.Code(9, 4)
+	case 13:
+		e.Code(8, 4)
+	case 14:
+		e.Code(7, 4)
+	case 15:
+		e.Code(6, 3)
+	case 16:
+		e.Code(5, 3)
+	case 17:
+		e.Code(4, 3)
+	case 18:
+		e.Code(3, 3)
+	case 19:
+		e.Code(2, 2)
+	case 20:
+		e.Code(1, 2)
+	case 21:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2441,6 +4378,7 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -2481,69 +4419,178 @@ type DynamicACCLReqControlMode struct {
 }
 
 func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(100)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(101)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(102)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(103)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(104)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(105)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(106)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(107)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(108)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(109)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(110)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(111)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(112)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(114)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 14:
+		e.Code(2, 2)
+	case 15:
+		e.Code(1, 2)
+	case 16:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2666,78 +4713,395 @@ type ScheduledACCLReqControlMode struct {
 }
 
 func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(124)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(125)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(126)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(127)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(128)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(129)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(130)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(131)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(132)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(133)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(134)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(135)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(136)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(137)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(138)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(5, 3)
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2868,6 +5232,8 @@ type ACChargeLoopRes struct {
 }
 
 func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLResControlMode != nil) + present(x.BPTScheduledACCLResControlMode != nil) + present(x.CLResControlMode != nil) + present(x.DynamicACCLResControlMode != nil) + present(x.ScheduledACCLResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2876,54 +5242,244 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(64, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.EVSEStatus != nil {
-		e.StartElement(149)
+		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(152)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(161)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetFrequency != nil {
-		e.StartElement(172)
-		x.EVSETargetFrequency.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTDynamicACCLResControlMode != nil {
-		e.StartElement(173)
-		x.BPTDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTScheduledACCLResControlMode != nil {
-		e.StartElement(187)
-		x.BPTScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(5, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(4, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(3, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(2, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(1, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLResControlMode != nil {
-		e.StartElement(197)
-		x.CLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(5, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(4, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(3, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(2, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLResControlMode != nil {
-		e.StartElement(198)
-		x.DynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(7, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(6, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(5, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(4, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(3, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLResControlMode != nil {
-		e.StartElement(199)
-		x.ScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(7, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(6, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(5, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(4, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(9, 4)
+		e.Code(0, 2)
+	case 3:
+		e.Code(8, 4)
+		e.Code(0, 2)
+	case 4:
+		e.Code(7, 3)
+		e.Code(0, 2)
+	case 5:
+		e.Code(6, 3)
+		e.Code(0, 2)
+	case 6:
+		e.Code(5, 3)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3017,8 +5573,15 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(150, uint64(x.NotificationMaxDelay))
-	e.EnumElement(151, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -3061,25 +5624,223 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(153, x.MeterID)
-	e.UintElement(154, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(18, exi.QName{URI: 6, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	e.Code(0, 1)
+	st = 2
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(155, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(156, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(157, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(158, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(159, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutInt(11, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(11, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(11, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(11, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(11, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(160, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3154,35 +5915,137 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(162, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.EnergyCosts != nil {
-		e.StartElement(163)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(166)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(167)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(168)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(169)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3257,12 +6120,11 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(164)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(165)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
@@ -3302,10 +6164,13 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(170, uint64(x.TaxRuleID))
-	e.StartElement(171)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(20, uint64(x.TaxRuleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
@@ -3355,60 +6220,331 @@ type BPTDynamicACCLResControlMode struct {
 }
 
 func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(174, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(175, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(176, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(177, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(178)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(179)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(180)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(181)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(182)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(183)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(184)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(185)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(186)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3525,50 +6661,269 @@ type BPTScheduledACCLResControlMode struct {
 }
 
 func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(188)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(189)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(190)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(191)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(192)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(193)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(194)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(195)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(196)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3655,6 +7010,7 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
@@ -3692,60 +7048,331 @@ type DynamicACCLResControlMode struct {
 }
 
 func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(174, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(175, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(176, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(177, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(178)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(179)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(180)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(181)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(182)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(183)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(184)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(185)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(186)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3862,50 +7489,269 @@ type ScheduledACCLResControlMode struct {
 }
 
 func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(188)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(189)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(190)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(191)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(192)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(193)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(194)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(195)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(196)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4015,24 +7861,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4081,8 +8095,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -4121,18 +8152,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4207,8 +8279,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -4277,18 +8361,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4345,18 +8459,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(202)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(202)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(202)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(202)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4456,9 +8606,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4488,9 +8651,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4519,9 +8695,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4550,8 +8739,9 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -4579,8 +8769,9 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -4608,8 +8799,9 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -4650,8 +8842,9 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -4679,8 +8872,9 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -4708,8 +8902,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -4750,8 +8945,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -5234,8 +9430,9 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
@@ -5432,9 +9629,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5464,8 +9674,9 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(10, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
@@ -5493,9 +9704,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5525,8 +9749,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -5554,8 +9779,9 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
@@ -5583,9 +9809,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5628,8 +9867,9 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -5657,9 +9897,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(18, exi.QName{URI: 6, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5688,8 +9941,9 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
@@ -5717,9 +9971,22 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5749,8 +10016,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -5778,8 +10046,9 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
@@ -5807,8 +10076,9 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -5836,9 +10106,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5868,8 +10151,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -5923,9 +10207,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5955,9 +10252,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5987,9 +10297,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6019,9 +10342,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6051,8 +10387,9 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
@@ -6080,9 +10417,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6112,8 +10462,9 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -6141,8 +10492,9 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -6170,8 +10522,9 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
@@ -6199,8 +10552,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -6228,9 +10582,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6260,9 +10627,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6292,9 +10672,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6324,8 +10717,9 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
@@ -6353,8 +10747,9 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(20, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
@@ -6382,8 +10777,9 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
@@ -6411,8 +10807,9 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
@@ -6440,8 +10837,9 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
@@ -6469,9 +10867,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6501,9 +10912,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6533,9 +10957,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6577,9 +11014,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6609,8 +11059,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -6638,9 +11089,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6669,9 +11133,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6700,9 +11177,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6734,7 +11224,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6758,7 +11248,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6782,7 +11272,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6806,7 +11296,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6830,7 +11320,7 @@ func (x *ACChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6854,7 +11344,7 @@ func (x *ACChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6878,7 +11368,7 @@ func (x *ACChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6902,7 +11392,7 @@ func (x *ACChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6926,7 +11416,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6950,7 +11440,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6974,7 +11464,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6998,7 +11488,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7022,7 +11512,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7046,7 +11536,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7070,7 +11560,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7094,7 +11584,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7118,7 +11608,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7142,7 +11632,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7166,7 +11656,7 @@ func (x *ScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7190,7 +11680,7 @@ func (x *ScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7214,7 +11704,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7238,7 +11728,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7262,7 +11752,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7286,7 +11776,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7310,7 +11800,7 @@ func (x *DynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7334,7 +11824,7 @@ func (x *DynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7358,7 +11848,7 @@ func (x *DynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7382,7 +11872,7 @@ func (x *DynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7406,7 +11896,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7430,7 +11920,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7454,7 +11944,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7478,7 +11968,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7502,7 +11992,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7526,7 +12016,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7550,7 +12040,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7574,7 +12064,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7598,7 +12088,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7622,7 +12112,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7646,7 +12136,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7670,7 +12160,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7694,7 +12184,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7718,7 +12208,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7838,7 +12328,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7862,7 +12352,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7886,7 +12376,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7910,7 +12400,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8030,7 +12520,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8054,7 +12544,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8126,7 +12616,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8150,7 +12640,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8174,7 +12664,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8198,7 +12688,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8270,7 +12760,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8294,7 +12784,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8510,7 +13000,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8534,7 +13024,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8558,7 +13048,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8582,7 +13072,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8654,7 +13144,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8678,7 +13168,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8702,7 +13192,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8726,7 +13216,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8749,7 +13239,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8772,7 +13262,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(167)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8795,7 +13285,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8818,7 +13308,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8841,7 +13331,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8864,7 +13354,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8887,7 +13377,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8910,7 +13400,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8933,7 +13423,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8956,7 +13446,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8979,7 +13469,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9002,7 +13492,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9025,7 +13515,7 @@ func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9048,7 +13538,7 @@ func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9071,7 +13561,7 @@ func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9094,7 +13584,7 @@ func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9117,7 +13607,7 @@ func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9140,7 +13630,7 @@ func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9163,7 +13653,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9186,7 +13676,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9209,7 +13699,7 @@ func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9232,7 +13722,7 @@ func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9255,7 +13745,7 @@ func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9278,7 +13768,7 @@ func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9301,7 +13791,7 @@ func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9324,7 +13814,7 @@ func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9347,7 +13837,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9370,7 +13860,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9393,7 +13883,7 @@ func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9416,7 +13906,7 @@ func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9439,7 +13929,7 @@ func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9462,7 +13952,7 @@ func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9485,7 +13975,7 @@ func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9508,7 +13998,7 @@ func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9531,7 +14021,7 @@ func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9554,7 +14044,7 @@ func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9577,7 +14067,7 @@ func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9600,7 +14090,7 @@ func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9623,7 +14113,7 @@ func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9646,7 +14136,7 @@ func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9669,7 +14159,7 @@ func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9692,7 +14182,7 @@ func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9715,7 +14205,7 @@ func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9738,7 +14228,7 @@ func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9761,7 +14251,7 @@ func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9784,7 +14274,7 @@ func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9807,7 +14297,7 @@ func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9830,7 +14320,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9853,7 +14343,7 @@ func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9876,7 +14366,7 @@ func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9899,7 +14389,7 @@ func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9922,7 +14412,7 @@ func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9945,7 +14435,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9968,7 +14458,7 @@ func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9991,7 +14481,7 @@ func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(189)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10014,7 +14504,7 @@ func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10037,7 +14527,7 @@ func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10060,7 +14550,7 @@ func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10083,7 +14573,7 @@ func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10106,7 +14596,7 @@ func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10129,7 +14619,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10152,7 +14642,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10175,7 +14665,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10198,7 +14688,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10221,7 +14711,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10244,7 +14734,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10267,7 +14757,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10290,7 +14780,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10313,7 +14803,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10336,7 +14826,7 @@ func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10359,7 +14849,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10382,7 +14872,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10405,7 +14895,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10428,7 +14918,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10451,7 +14941,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10474,7 +14964,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10497,7 +14987,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10520,7 +15010,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10543,7 +15033,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10566,7 +15056,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(150)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10589,7 +15079,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10612,7 +15102,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10635,7 +15125,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10658,7 +15148,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10681,7 +15171,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10704,7 +15194,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10727,7 +15217,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10750,7 +15240,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10773,7 +15263,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10796,7 +15286,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10819,7 +15309,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10842,7 +15332,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10865,7 +15355,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10888,7 +15378,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10911,7 +15401,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10934,7 +15424,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10957,7 +15447,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10980,7 +15470,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11003,7 +15493,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11026,7 +15516,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11049,7 +15539,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(162)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11072,7 +15562,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11095,7 +15585,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11118,7 +15608,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11141,7 +15631,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11164,7 +15654,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11187,7 +15677,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11210,7 +15700,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11233,7 +15723,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11256,7 +15746,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11279,7 +15769,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11302,7 +15792,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

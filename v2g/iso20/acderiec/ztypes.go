@@ -356,68 +356,207 @@ type DERACCPDReqEnergyTransferMode struct {
 }
 
 func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(9, int(x.EVProcessing))
-	e.StartElement(10)
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVProcessing))
+		e.Code(0, 1)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVProcessing))
+		e.Code(0, 1)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVProcessing))
+		e.Code(0, 1)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	st = 8
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(11)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(12)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(14)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(15)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSessionTotalDischargeEnergyAvailable != nil {
-		e.StartElement(16)
-		x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(2, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVReactivePowerLimits != nil {
-		e.StartElement(17)
-		x.EVReactivePowerLimits.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(3, 3)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -526,8 +665,15 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(2, int64(x.Exponent))
-	e.IntElement(3, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(0, int64(x.Exponent))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -574,61 +720,234 @@ type EVReactivePowerLimits struct {
 }
 
 func (x *EVReactivePowerLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(18)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargeReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargeReactivePowerL2 != nil {
-		e.StartElement(19)
+		e.Code(0, 3)
 		x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargeReactivePowerL3 != nil {
-		e.StartElement(20)
-		x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargeReactivePower != nil {
-		e.StartElement(21)
-		x.EVMinimumChargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.EVMinimumChargeReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVMinimumChargeReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMinimumChargeReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargeReactivePowerL2 != nil {
-		e.StartElement(22)
-		x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargeReactivePowerL3 != nil {
-		e.StartElement(23)
-		x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(24)
-	x.EVMaximumDischargeReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(5, 3)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 2:
+		e.Code(4, 3)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 3:
+		e.Code(3, 3)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargeReactivePowerL2 != nil {
-		e.StartElement(25)
+		e.Code(0, 3)
 		x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargeReactivePowerL3 != nil {
-		e.StartElement(26)
-		x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargeReactivePower != nil {
-		e.StartElement(27)
-		x.EVMinimumDischargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVMinimumDischargeReactivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVMinimumDischargeReactivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVMinimumDischargeReactivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargeReactivePowerL2 != nil {
-		e.StartElement(28)
-		x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargeReactivePowerL3 != nil {
-		e.StartElement(29)
-		x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -751,104 +1070,329 @@ type DERACCPDResEnergyTransferMode struct {
 }
 
 func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(33)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(34)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(35)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(36)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(39)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(40)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(41)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(42)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(43)
-	x.EVSENominalChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSENominalChargePowerL2 != nil {
-		e.StartElement(44)
+		e.Code(0, 2)
 		x.EVSENominalChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSENominalChargePowerL3 != nil {
-		e.StartElement(45)
-		x.EVSENominalChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(46)
-	x.EVSENominalDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSENominalDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSENominalDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSENominalDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSENominalDischargePowerL2 != nil {
-		e.StartElement(47)
+		e.Code(0, 2)
 		x.EVSENominalDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSENominalDischargePowerL3 != nil {
-		e.StartElement(48)
-		x.EVSENominalDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(49)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 16:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 19
+	case 17:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 19
+	case 18:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 19
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(50)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 20
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(51)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(52, int(x.EVOperatingMode))
-	e.EnumElement(53, int(x.GridConnectionMode))
-	e.StartElement(54)
+	switch st {
+	case 19:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(3, int(x.EVOperatingMode))
+		e.Code(0, 1)
+		st = 22
+	case 20:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(3, int(x.EVOperatingMode))
+		e.Code(0, 1)
+		st = 22
+	case 21:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(3, int(x.EVOperatingMode))
+		e.Code(0, 1)
+		st = 22
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(4, int(x.GridConnectionMode))
+	e.Code(0, 1)
+	st = 23
+	e.Code(0, 1)
 	x.DERControl.encodeEXI(e)
-	e.EndElement()
+	st = 24
+	e.Code(0, 1)
 }
 
 func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
@@ -1001,35 +1545,146 @@ type DERControl struct {
 }
 
 func (x *DERControl) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OvervoltageFaultRideThrough != nil {
-		e.StartElement(55)
+		e.Code(0, 3)
 		x.OvervoltageFaultRideThrough.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.UndervoltageFaultRideThrough != nil {
-		e.StartElement(65)
-		x.UndervoltageFaultRideThrough.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.UndervoltageFaultRideThrough.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.UndervoltageFaultRideThrough.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ZeroCurrent != nil {
-		e.StartElement(66)
-		x.ZeroCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.ZeroCurrent.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.ZeroCurrent.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.ZeroCurrent.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ReactivePowerSupport != nil {
-		e.StartElement(75)
-		x.ReactivePowerSupport.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ActivePowerSupport != nil {
-		e.StartElement(94)
-		x.ActivePowerSupport.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumLevelDCInjection != nil {
-		e.StartElement(115)
-		x.MaximumLevelDCInjection.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(6, 3)
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1107,37 +1762,120 @@ type FaultRideThrough struct {
 }
 
 func (x *FaultRideThrough) encodeEXI(e *exi.Encoder) {
-	e.StartElement(56)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.VoltageLimitStartFRT.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.VoltageLimitStopFRT != nil {
-		e.StartElement(57)
+		e.Code(0, 3)
 		x.VoltageLimitStopFRT.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.VoltageRecoveryLimit != nil {
-		e.StartElement(58)
-		x.VoltageRecoveryLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.VoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.VoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VoltageRideThroughPositiveCurveKFactor != nil {
-		e.StartElement(59)
-		x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VoltageRideThroughNegativeCurveKFactor != nil {
-		e.StartElement(60)
-		x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(61, x.PT1ResponseActivePower)
-	e.StartElement(62)
+	switch st {
+	case 1:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 6
+	case 2:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 6
+	case 3:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(63, x.PT1ResponseReactivePower)
-	e.StartElement(64)
+	st = 7
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(5, x.PT1ResponseReactivePower)
+	e.Code(0, 1)
+	st = 8
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 9
+	e.Code(0, 1)
 }
 
 func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
@@ -1214,34 +1952,117 @@ type ZeroCurrent struct {
 }
 
 func (x *ZeroCurrent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OverVoltageLimit != nil {
-		e.StartElement(67)
+		e.Code(0, 3)
 		x.OverVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.UnderVoltageLimit != nil {
-		e.StartElement(68)
-		x.UnderVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.UnderVoltageLimit.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.UnderVoltageLimit.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverVoltageRecoveryLimit != nil {
-		e.StartElement(69)
-		x.OverVoltageRecoveryLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.OverVoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.OverVoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.OverVoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.UnderVoltageRecoveryLimit != nil {
-		e.StartElement(70)
-		x.UnderVoltageRecoveryLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(71, x.PT1ResponseActivePower)
-	e.StartElement(72)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(73, x.PT1ResponseReactivePower)
-	e.StartElement(74)
+	st = 6
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(5, x.PT1ResponseReactivePower)
+	e.Code(0, 1)
+	st = 7
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 8
+	e.Code(0, 1)
 }
 
 func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
@@ -1310,6 +2131,8 @@ type ReactivePowerSupport struct {
 }
 
 func (x *ReactivePowerSupport) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.VoltVar != nil) + present(x.WattVar != nil) + present(x.WattCosPhi != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1319,19 +2142,54 @@ func (x *ReactivePowerSupport) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.VoltVar != nil {
-		e.StartElement(76)
+		e.Code(0, 2)
 		x.VoltVar.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.WattVar != nil {
-		e.StartElement(92)
-		x.WattVar.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.WattVar.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WattCosPhi != nil {
-		e.StartElement(93)
-		x.WattCosPhi.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 2)
+			x.WattCosPhi.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1392,37 +2250,138 @@ type DERCurve struct {
 }
 
 func (x *DERCurve) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(77, int(x.XUnit))
-	e.EnumElement(78, int(x.YUnit))
-	e.StartElement(79)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(6, int(x.XUnit))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(6, int(x.YUnit))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
 	x.CurveDataPoints.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.MinCosPhi != nil {
-		e.StartElement(85)
+		e.Code(0, 3)
 		x.MinCosPhi.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.LockValueUnit != nil {
-		e.EnumElement(86, int(*x.LockValueUnit))
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutEnum(8, int(*x.LockValueUnit))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutEnum(8, int(*x.LockValueUnit))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LockInValue != nil {
-		e.StartElement(87)
-		x.LockInValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.LockInValue.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.LockInValue.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.LockInValue.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LockOutValue != nil {
-		e.StartElement(88)
-		x.LockOutValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 2)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(89, x.PT1ResponseReactivePower)
-	e.StartElement(90)
+	switch st {
+	case 3:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 8
+	case 4:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 8
+	case 5:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 9
 	if x.IntentionalDelay != nil {
-		e.StartElement(91)
+		e.Code(0, 2)
 		x.IntentionalDelay.encodeEXI(e)
-		e.EndElement()
+		st = 10
+	}
+	switch st {
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1498,6 +2457,8 @@ type CurveDataPointsList struct {
 }
 
 func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.CurveDataPoint) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1507,9 +2468,57 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.CurveDataPoint {
-		e.StartElement(80)
-		x.CurveDataPoint[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.CurveDataPoint[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 1)
+			x.CurveDataPoint[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 10:
+				st = 3
+			default:
+				st = 2
+			}
+		case 2:
+			e.Code(0, 2)
+			x.CurveDataPoint[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 10:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1558,12 +2567,11 @@ type DataTuple struct {
 }
 
 func (x *DataTuple) encodeEXI(e *exi.Encoder) {
-	e.StartElement(81)
+	e.Code(0, 1)
 	x.XValue.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(82)
+	e.Code(0, 1)
 	x.YValue.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DataTuple) decodeEXI(d *exi.Decoder) {
@@ -1603,11 +2611,26 @@ type SetpointExcitation struct {
 }
 
 func (x *SetpointExcitation) encodeEXI(e *exi.Encoder) {
-	e.StartElement(83)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.SetpointValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.Excitation != nil {
-		e.EnumElement(84, int(*x.Excitation))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(7, int(*x.Excitation))
+		e.Code(0, 1)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1652,20 +2675,59 @@ type ActivePowerSupport struct {
 }
 
 func (x *ActivePowerSupport) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.UnderFrequencyWatt != nil {
-		e.StartElement(95)
+		e.Code(0, 3)
 		x.UnderFrequencyWatt.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.OverFrequencyWatt != nil {
-		e.StartElement(107)
-		x.OverFrequencyWatt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.OverFrequencyWatt.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.OverFrequencyWatt.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VoltWatt != nil {
-		e.StartElement(108)
-		x.VoltWatt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.VoltWatt.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.VoltWatt.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.VoltWatt.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1727,33 +2789,116 @@ type FrequencyWatt struct {
 }
 
 func (x *FrequencyWatt) encodeEXI(e *exi.Encoder) {
-	e.StartElement(96)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Fstart.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(97)
+	st = 1
+	e.Code(0, 1)
 	x.Fstop.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.IntentionalDelayFstop != nil {
-		e.UintElement(98, uint64(*x.IntentionalDelayFstop))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(9, uint64(*x.IntentionalDelayFstop))
+		e.Code(0, 1)
+		st = 3
 	}
-	e.StartElement(99)
-	x.Slope.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.Slope.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.Slope.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.DeactivationTime != nil {
-		e.UintElement(100, uint64(*x.DeactivationTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(9, uint64(*x.DeactivationTime))
+		e.Code(0, 1)
+		st = 5
 	}
 	if x.IntentionalDelayPowerControl != nil {
-		e.UintElement(101, uint64(*x.IntentionalDelayPowerControl))
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.IntentionalDelayPowerControl))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.IntentionalDelayPowerControl))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(102, int(x.PowerReference))
-	e.BoolElement(103, x.HysteresisControl)
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(10, int(x.PowerReference))
+		e.Code(0, 1)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(10, int(x.PowerReference))
+		e.Code(0, 1)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(10, int(x.PowerReference))
+		e.Code(0, 1)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(5, x.HysteresisControl)
+	e.Code(0, 1)
+	st = 8
 	if x.PowerUpRamp != nil {
-		e.UintElement(104, uint64(*x.PowerUpRamp))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(9, uint64(*x.PowerUpRamp))
+		e.Code(0, 1)
+		st = 9
 	}
-	e.BoolElement(105, x.PT1ResponseActivePower)
-	e.StartElement(106)
+	switch st {
+	case 8:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		e.Code(0, 1)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
+	st = 11
+	e.Code(0, 1)
 }
 
 func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
@@ -1833,19 +2978,42 @@ type VoltWatt struct {
 }
 
 func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(109, int(x.PowerReference))
-	e.StartElement(110)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.PowerReference))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.UStart.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(111)
+	st = 2
+	e.Code(0, 1)
 	x.UStop.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(112, x.PT1ResponseActivePower)
-	e.StartElement(113)
+	st = 3
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(5, x.PT1ResponseActivePower)
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.IntentionalDelayPowerControl != nil {
-		e.UintElement(114, uint64(*x.IntentionalDelayPowerControl))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.IntentionalDelayPowerControl))
+		e.Code(0, 1)
+		st = 6
+	}
+	switch st {
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1929,141 +3097,526 @@ type DERDynamicACCLReqControlMode struct {
 }
 
 func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(117, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(118)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(123)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(124)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(125)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(126)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(127)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(128)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(129)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(130)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(131)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(132)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(133)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(134)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(135)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(136)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(137)
+		e.Code(0, 4)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(138)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePower != nil {
-		e.StartElement(139)
-		x.EVMaximumChargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL2 != nil {
-		e.StartElement(140)
-		x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL3 != nil {
-		e.StartElement(141)
-		x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(4, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 21:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 22:
+			e.Code(2, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 23:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 24:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePower != nil {
-		e.StartElement(142)
-		x.EVMaximumDischargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 21:
+			e.Code(4, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 22:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 23:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 24:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 25:
+			e.Code(0, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL2 != nil {
-		e.StartElement(143)
-		x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 21:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 22:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 23:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 24:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 25:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL3 != nil {
-		e.StartElement(144)
-		x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(7, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 21:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 22:
+			e.Code(5, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 23:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 24:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 25:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 26:
+			e.Code(1, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 27:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(145, uint64(x.GridEventCondition))
+	switch st {
+	case 20:
+		e.Code(8, 4)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 21:
+		e.Code(7, 4)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 22:
+		e.Code(6, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 23:
+		e.Code(5, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 24:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 25:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 26:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 27:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	case 28:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 29
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(146)
+		e.Code(0, 3)
 		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 30
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(147)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 29:
+			e.Code(1, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 31
+		case 30:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 31
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSessionTotalDischargeEnergyAvailable != nil {
-		e.StartElement(148)
-		x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 29:
+			e.Code(2, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 32
+		case 30:
+			e.Code(1, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 32
+		case 31:
+			e.Code(0, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 32
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 29:
+		e.Code(3, 3)
+	case 30:
+		e.Code(2, 2)
+	case 31:
+		e.Code(1, 2)
+	case 32:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2281,111 +3834,562 @@ type DERDynamicACCLResControlMode struct {
 }
 
 func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(150, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(151, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(152, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(153, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(154)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(155)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(156)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(157)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(158)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(159)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(160)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(161)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(162)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(163)
-	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(8, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 6:
+		e.Code(7, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 7:
+		e.Code(6, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 8:
+		e.Code(5, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 9:
+		e.Code(4, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 10:
+		e.Code(3, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 11:
+		e.Code(2, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(164)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(165)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(166)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(167)
+		e.Code(0, 4)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(168)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePower != nil {
-		e.StartElement(169)
-		x.DSOMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(2, 4)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL2 != nil {
-		e.StartElement(170)
-		x.DSOMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(3, 4)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL3 != nil {
-		e.StartElement(171)
-		x.DSOMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(4, 4)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 18:
+			e.Code(3, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 19:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOQSetpoint != nil {
-		e.StartElement(172)
-		x.DSOQSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(5, 4)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 18:
+			e.Code(4, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 19:
+			e.Code(3, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOCosPhiSetpoint != nil {
-		e.StartElement(178)
-		x.DSOCosPhiSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(6, 4)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 18:
+			e.Code(5, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 19:
+			e.Code(4, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 20:
+			e.Code(3, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 17:
+		e.Code(7, 4)
+	case 18:
+		e.Code(6, 3)
+	case 19:
+		e.Code(5, 3)
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2558,23 +4562,58 @@ type DSOQSetpoint struct {
 }
 
 func (x *DSOQSetpoint) encodeEXI(e *exi.Encoder) {
-	e.StartElement(173)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DSOQSetpointValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DSOQSetpointValueL2 != nil {
-		e.StartElement(174)
+		e.Code(0, 2)
 		x.DSOQSetpointValueL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DSOQSetpointValueL3 != nil {
-		e.StartElement(175)
-		x.DSOQSetpointValueL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DSOQSetpointValueL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.DSOQSetpointValueL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(176, x.PT1ResponseReactivePower)
-	e.StartElement(177)
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *DSOQSetpoint) decodeEXI(d *exi.Decoder) {
@@ -2632,24 +4671,63 @@ type DSOCosPhiSetpoint struct {
 }
 
 func (x *DSOCosPhiSetpoint) encodeEXI(e *exi.Encoder) {
-	e.StartElement(179)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DSOCosPhiSetpointValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DSOCosPhiSetpointValueL2 != nil {
-		e.StartElement(180)
+		e.Code(0, 2)
 		x.DSOCosPhiSetpointValueL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DSOCosPhiSetpointValueL3 != nil {
-		e.StartElement(181)
-		x.DSOCosPhiSetpointValueL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DSOCosPhiSetpointValueL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.DSOCosPhiSetpointValueL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(182, int(x.Excitation))
-	e.BoolElement(183, x.PT1ResponseReactivePower)
-	e.StartElement(184)
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(7, int(x.Excitation))
+		e.Code(0, 1)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(7, int(x.Excitation))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(7, int(x.Excitation))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(5, x.PT1ResponseReactivePower)
+	e.Code(0, 1)
+	st = 5
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
@@ -2731,136 +4809,699 @@ type DERScheduledACCLReqControlMode struct {
 }
 
 func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(186)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(187)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(188)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(189)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(190)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(191)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(192)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(193)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(194)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(195)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(196)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(197)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(198)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(199)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(200)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(201)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 10:
+		e.Code(5, 3)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 11:
+		e.Code(4, 3)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 12:
+		e.Code(3, 3)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 13:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(202)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(203)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(204)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 16:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 19
+	case 17:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 19
+	case 18:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 19
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(205)
+		e.Code(0, 4)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 20
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(206)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(1, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePower != nil {
-		e.StartElement(207)
-		x.EVMaximumChargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL2 != nil {
-		e.StartElement(208)
-		x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL3 != nil {
-		e.StartElement(209)
-		x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(4, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 20:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePower != nil {
-		e.StartElement(210)
-		x.EVMaximumDischargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 20:
+			e.Code(4, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 21:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 22:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 23:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 24:
+			e.Code(0, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL2 != nil {
-		e.StartElement(211)
-		x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 20:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 21:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 22:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 23:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 24:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 25:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL3 != nil {
-		e.StartElement(212)
-		x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(7, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 20:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 21:
+			e.Code(5, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 22:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 23:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 24:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 25:
+			e.Code(1, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(213, uint64(x.GridEventCondition))
+	switch st {
+	case 19:
+		e.Code(8, 4)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 20:
+		e.Code(7, 4)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 21:
+		e.Code(6, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 22:
+		e.Code(5, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 23:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 24:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 25:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 26:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	case 27:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		e.Code(0, 1)
+		st = 28
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -3067,101 +5708,502 @@ type DERScheduledACCLResControlMode struct {
 }
 
 func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(215)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(216)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(217)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(218)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(219)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(220)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(221)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(222)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(223)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(224)
-	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(225)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(226)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(227)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(228)
+		e.Code(0, 4)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(229)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePower != nil {
-		e.StartElement(230)
-		x.DSOMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(2, 4)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL2 != nil {
-		e.StartElement(231)
-		x.DSOMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(3, 4)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL3 != nil {
-		e.StartElement(232)
-		x.DSOMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(4, 4)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOQSetpoint != nil {
-		e.StartElement(233)
-		x.DSOQSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(5, 4)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOCosPhiSetpoint != nil {
-		e.StartElement(234)
-		x.DSOCosPhiSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(6, 4)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 13:
+		e.Code(7, 4)
+	case 14:
+		e.Code(6, 3)
+	case 15:
+		e.Code(5, 3)
+	case 16:
+		e.Code(4, 3)
+	case 17:
+		e.Code(3, 3)
+	case 18:
+		e.Code(2, 2)
+	case 19:
+		e.Code(1, 2)
+	case 20:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3308,6 +6350,7 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -3332,6 +6375,7 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
@@ -3361,25 +6405,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(238)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(248)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(249)
+		e.Code(0, 2)
+		e.Enter(249)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(279)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(279)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(279)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(279)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3450,24 +6540,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(239)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(239)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(239)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(240)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(242)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3598,27 +6727,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(243)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(246)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(247, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(17, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -3686,14 +6904,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(244)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(244)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(244)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3802,13 +7046,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(19, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(19, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3972,24 +7243,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(253, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(256, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(254, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(255, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(257, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(258, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(259, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4038,8 +7477,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(261, x.Modulus)
-	e.BinaryElement(262, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(20, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(20, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -4078,18 +7534,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(14, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(243)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4164,8 +7661,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(266, x.X509IssuerName)
-	e.BigIntElement(267, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(21, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -4234,18 +7743,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(242)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4302,18 +7841,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(282)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(282)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(282)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(282)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4416,6 +7991,8 @@ type ACChargeParameterDiscoveryReq struct {
 }
 
 func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDReqEnergyTransferMode != nil) + present(x.BPTACCPDReqEnergyTransferMode != nil) + present(x.DERACCPDReqEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4424,23 +8001,51 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ACCPDReqEnergyTransferMode != nil {
-		e.StartElement(287)
+		e.Code(0, 2)
 		x.ACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.BPTACCPDReqEnergyTransferMode != nil {
-		e.StartElement(288)
-		x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERACCPDReqEnergyTransferMode != nil {
-		e.StartElement(0)
-		x.DERACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 2)
+			x.DERACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4497,12 +8102,36 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(285, x.SessionID)
-	e.UintElement(286, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(22, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.TimeStamp))
+	e.Code(0, 1)
+	st = 2
 	if x.Signature != nil {
-		e.StartElement(237)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4551,31 +8180,78 @@ type ACCPDReqEnergyTransferMode struct {
 }
 
 func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4650,57 +8326,152 @@ type BPTACCPDReqEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(289)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(290)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(291)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(292)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(293)
+		e.Code(0, 2)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(294)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4798,6 +8569,8 @@ type ACChargeParameterDiscoveryRes struct {
 }
 
 func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDResEnergyTransferMode != nil) + present(x.BPTACCPDResEnergyTransferMode != nil) + present(x.DERACCPDResEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4806,24 +8579,56 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(296, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(24, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.ACCPDResEnergyTransferMode != nil {
-		e.StartElement(297)
+		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.BPTACCPDResEnergyTransferMode != nil {
-		e.StartElement(298)
-		x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERACCPDResEnergyTransferMode != nil {
-		e.StartElement(30)
-		x.DERACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 2)
+			x.DERACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4891,59 +8696,190 @@ type ACCPDResEnergyTransferMode struct {
 }
 
 func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(33)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(34)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(35)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(36)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(39)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(40)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(41)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(42)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5057,85 +8993,270 @@ type BPTACCPDResEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(33)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(34)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(35)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(36)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(39)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(40)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(41)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(42)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(299)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(300)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(301)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(302)
-	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumDischargePowerL2 != nil {
-		e.StartElement(303)
+		e.Code(0, 2)
 		x.EVSEMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSEMinimumDischargePowerL3 != nil {
-		e.StartElement(304)
-		x.EVSEMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 16:
+		e.Code(2, 2)
+	case 17:
+		e.Code(1, 2)
+	case 18:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5271,6 +9392,8 @@ type ACChargeLoopReq struct {
 }
 
 func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLReqControlMode != nil) + present(x.BPTScheduledACCLReqControlMode != nil) + present(x.CLReqControlMode != nil) + present(x.DERDynamicACCLReqControlMode != nil) + present(x.DERScheduledACCLReqControlMode != nil) + present(x.DynamicACCLReqControlMode != nil) + present(x.ScheduledACCLReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5279,49 +9402,129 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(306)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(317, x.MeterInfoRequested)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(5, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(5, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.BPTDynamicACCLReqControlMode != nil {
-		e.StartElement(318)
+		e.Code(0, 3)
 		x.BPTDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTScheduledACCLReqControlMode != nil {
-		e.StartElement(327)
-		x.BPTScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.BPTScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLReqControlMode != nil {
-		e.StartElement(235)
-		x.CLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.CLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERDynamicACCLReqControlMode != nil {
-		e.StartElement(116)
-		x.DERDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.DERDynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERScheduledACCLReqControlMode != nil {
-		e.StartElement(185)
-		x.DERScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(4, 3)
+			x.DERScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLReqControlMode != nil {
-		e.StartElement(334)
-		x.DynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(5, 3)
+			x.DynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLReqControlMode != nil {
-		e.StartElement(335)
-		x.ScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(6, 3)
+			x.ScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(7, 3)
+		e.Code(0, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5417,37 +9620,410 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(307, uint64(*x.PresentSOC))
+		e.Code(0, 4)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.PresentSOC))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(308, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(309, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(310, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(311, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(312, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(313, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(314, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(315)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(316, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(9, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 1:
+			e.Code(8, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 2:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 3:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 4:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 5:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 6:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(5, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5564,105 +10140,298 @@ type BPTDynamicACCLReqControlMode struct {
 }
 
 func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(117, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(118)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(123)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(124)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(125)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(126)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(127)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(128)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(129)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(130)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(131)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(132)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(319)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(320)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(321)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(322)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(323)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(324)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(325)
-		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(326)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5833,108 +10602,653 @@ type BPTScheduledACCLReqControlMode struct {
 }
 
 func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(186)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(187)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(188)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(189)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(190)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(191)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(192)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(193)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(194)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(195)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(196)
+		e.Code(0, 4)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(197)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(198)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(199)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(200)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(328)
-		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(5, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 11:
+			e.Code(4, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 12:
+			e.Code(3, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 13:
+			e.Code(2, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(329)
-		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 11:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 12:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 13:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(330)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(7, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 11:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 12:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 13:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(331)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(8, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 11:
+			e.Code(7, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 12:
+			e.Code(6, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 13:
+			e.Code(5, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(332)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 11:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 12:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 13:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(333)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(10, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 11:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 12:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 13:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 14:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 15:
+			e.Code(5, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(11, 4)
+	case 11:
+		e.Code(10, 4)
+	case 12:
+		e.Code(9, 4)
+	case 13:
+		e.Code(8, 4)
+	case 14:
+		e.Code(7, 4)
+	case 15:
+		e.Code(6, 3)
+	case 16:
+		e.Code(5, 3)
+	case 17:
+		e.Code(4, 3)
+	case 18:
+		e.Code(3, 3)
+	case 19:
+		e.Code(2, 2)
+	case 20:
+		e.Code(1, 2)
+	case 21:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6106,69 +11420,178 @@ type DynamicACCLReqControlMode struct {
 }
 
 func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(117, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(118)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(123)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(124)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(125)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(126)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(127)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(128)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(129)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(130)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(131)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(132)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 14:
+		e.Code(2, 2)
+	case 15:
+		e.Code(1, 2)
+	case 16:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6291,78 +11714,395 @@ type ScheduledACCLReqControlMode struct {
 }
 
 func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(186)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(187)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(188)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(189)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(190)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(191)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(192)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(193)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(194)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(195)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(196)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(197)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(198)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(199)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(200)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(5, 3)
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6495,6 +12235,8 @@ type ACChargeLoopRes struct {
 }
 
 func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLResControlMode != nil) + present(x.BPTScheduledACCLResControlMode != nil) + present(x.CLResControlMode != nil) + present(x.DERDynamicACCLResControlMode != nil) + present(x.DERScheduledACCLResControlMode != nil) + present(x.DynamicACCLResControlMode != nil) + present(x.ScheduledACCLResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -6503,64 +12245,304 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(296, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(24, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.EVSEStatus != nil {
-		e.StartElement(337)
+		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(340)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(349)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetFrequency != nil {
-		e.StartElement(360)
-		x.EVSETargetFrequency.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTDynamicACCLResControlMode != nil {
-		e.StartElement(361)
-		x.BPTDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTScheduledACCLResControlMode != nil {
-		e.StartElement(362)
-		x.BPTScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(5, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(4, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(3, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(2, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(1, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLResControlMode != nil {
-		e.StartElement(236)
-		x.CLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(5, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(4, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(3, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(2, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERDynamicACCLResControlMode != nil {
-		e.StartElement(149)
-		x.DERDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(7, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(6, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(5, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(4, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(3, 3)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERScheduledACCLResControlMode != nil {
-		e.StartElement(214)
-		x.DERScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(7, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(6, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(5, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(4, 3)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLResControlMode != nil {
-		e.StartElement(363)
-		x.DynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(9, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(8, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(7, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(6, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(5, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLResControlMode != nil {
-		e.StartElement(364)
-		x.ScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(9, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(8, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(7, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(6, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(11, 4)
+		e.Code(0, 2)
+	case 3:
+		e.Code(10, 4)
+		e.Code(0, 2)
+	case 4:
+		e.Code(9, 4)
+		e.Code(0, 2)
+	case 5:
+		e.Code(8, 4)
+		e.Code(0, 2)
+	case 6:
+		e.Code(7, 3)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6666,8 +12648,15 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(338, uint64(x.NotificationMaxDelay))
-	e.EnumElement(339, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(25, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -6710,25 +12699,223 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(341, x.MeterID)
-	e.UintElement(342, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(26, exi.QName{URI: 7, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.ChargedEnergyReadingWh))
+	e.Code(0, 1)
+	st = 2
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(343, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(23, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(344, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(345, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(346, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(347, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(348, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6803,35 +12990,137 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(350, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.EnergyCosts != nil {
-		e.StartElement(351)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(354)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(355)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(356)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(357)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6906,12 +13195,11 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(352)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(353)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
@@ -6951,10 +13239,13 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(358, uint64(x.TaxRuleID))
-	e.StartElement(359)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.TaxRuleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
@@ -7004,60 +13295,331 @@ type BPTDynamicACCLResControlMode struct {
 }
 
 func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(150, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(151, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(152, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(153, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(154)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(155)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(156)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(157)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(158)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(159)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(160)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(161)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(162)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7174,50 +13736,269 @@ type BPTScheduledACCLResControlMode struct {
 }
 
 func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(215)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(216)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(217)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(218)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(219)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(220)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(221)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(222)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(223)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7317,60 +14098,331 @@ type DynamicACCLResControlMode struct {
 }
 
 func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(150, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(151, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(152, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(153, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(154)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(155)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(156)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(157)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(158)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(159)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(160)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(161)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(162)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7487,50 +14539,269 @@ type ScheduledACCLResControlMode struct {
 }
 
 func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(215)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(216)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(217)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(218)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(219)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(220)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(221)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(222)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(223)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7618,9 +14889,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(17, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7650,9 +14934,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7681,9 +14978,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7712,8 +15022,9 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -7741,8 +15052,9 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -7770,8 +15082,9 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -7812,8 +15125,9 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -7841,8 +15155,9 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -7870,8 +15185,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -8029,8 +15345,9 @@ type DeactivationTime struct {
 }
 
 func (x *DeactivationTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DeactivationTime) decodeEXI(d *exi.Decoder) {
@@ -8058,8 +15375,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -8555,8 +15873,9 @@ type EVOperatingMode struct {
 }
 
 func (x *EVOperatingMode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(3, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVOperatingMode) decodeEXI(d *exi.Decoder) {
@@ -8662,8 +15981,9 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(2, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
@@ -9016,8 +16336,9 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(25, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
@@ -9227,8 +16548,9 @@ type Excitation struct {
 }
 
 func (x *Excitation) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(7, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Excitation) decodeEXI(d *exi.Decoder) {
@@ -9256,9 +16578,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9288,8 +16623,9 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(0, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
@@ -9343,9 +16679,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9375,8 +16724,9 @@ type GridConnectionModeFragment struct {
 }
 
 func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(4, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
@@ -9404,8 +16754,9 @@ type GridEventCondition struct {
 }
 
 func (x *GridEventCondition) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *GridEventCondition) decodeEXI(d *exi.Decoder) {
@@ -9433,8 +16784,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -9462,8 +16814,9 @@ type HysteresisControl struct {
 }
 
 func (x *HysteresisControl) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HysteresisControl) decodeEXI(d *exi.Decoder) {
@@ -9491,8 +16844,9 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
@@ -9533,8 +16887,9 @@ type IntentionalDelayFstop struct {
 }
 
 func (x *IntentionalDelayFstop) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntentionalDelayFstop) decodeEXI(d *exi.Decoder) {
@@ -9562,9 +16917,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9620,8 +16988,9 @@ type LockValueUnitFragment struct {
 }
 
 func (x *LockValueUnitFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(8, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *LockValueUnitFragment) decodeEXI(d *exi.Decoder) {
@@ -9675,8 +17044,9 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -9704,9 +17074,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(26, exi.QName{URI: 7, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9735,8 +17118,9 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
@@ -9764,9 +17148,22 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(27, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9796,8 +17193,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -9825,8 +17223,9 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
@@ -9867,8 +17266,9 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -9896,9 +17296,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9928,8 +17341,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -10009,9 +17423,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10041,9 +17468,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10073,9 +17513,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10105,8 +17558,9 @@ type PT1ResponseActivePower struct {
 }
 
 func (x *PT1ResponseActivePower) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *PT1ResponseActivePower) decodeEXI(d *exi.Decoder) {
@@ -10134,8 +17588,9 @@ type PT1ResponseReactivePower struct {
 }
 
 func (x *PT1ResponseReactivePower) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *PT1ResponseReactivePower) decodeEXI(d *exi.Decoder) {
@@ -10163,9 +17618,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10195,8 +17663,9 @@ type PowerReferenceFragment struct {
 }
 
 func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
@@ -10224,8 +17693,9 @@ type PowerUpRamp struct {
 }
 
 func (x *PowerUpRamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerUpRamp) decodeEXI(d *exi.Decoder) {
@@ -10253,8 +17723,9 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
@@ -10282,9 +17753,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10314,8 +17798,9 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -10343,8 +17828,9 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -10372,8 +17858,9 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
@@ -10401,8 +17888,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(24, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -10430,9 +17918,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10462,9 +17963,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10494,9 +18008,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(22, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10578,8 +18105,9 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
@@ -10607,8 +18135,9 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
@@ -10636,8 +18165,9 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
@@ -10665,8 +18195,9 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
@@ -10772,8 +18303,9 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
@@ -10892,9 +18424,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10924,9 +18469,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10956,9 +18514,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11000,9 +18571,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11032,8 +18616,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(21, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -11061,9 +18646,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11092,9 +18690,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11123,9 +18734,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11155,8 +18779,9 @@ type XUnit struct {
 }
 
 func (x *XUnit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(6, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *XUnit) decodeEXI(d *exi.Decoder) {
@@ -11197,8 +18822,9 @@ type YUnit struct {
 }
 
 func (x *YUnit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(6, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *YUnit) decodeEXI(d *exi.Decoder) {
@@ -11228,7 +18854,7 @@ func (x *DERACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11252,7 +18878,7 @@ func (x *DERACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11276,7 +18902,7 @@ func (x *DERACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11300,7 +18926,7 @@ func (x *DERACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11324,7 +18950,7 @@ func (x *DERDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11348,7 +18974,7 @@ func (x *DERDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11372,7 +18998,7 @@ func (x *DERDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11396,7 +19022,7 @@ func (x *DERDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11420,7 +19046,7 @@ func (x *DERScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11444,7 +19070,7 @@ func (x *DERScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11468,7 +19094,7 @@ func (x *DERScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11492,7 +19118,7 @@ func (x *DERScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11516,7 +19142,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11540,7 +19166,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11564,7 +19190,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11588,7 +19214,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11612,7 +19238,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11636,7 +19262,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11660,7 +19286,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11684,7 +19310,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11708,7 +19334,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11732,7 +19358,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11852,7 +19478,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11876,7 +19502,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11900,7 +19526,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11924,7 +19550,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12044,7 +19670,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12068,7 +19694,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12140,7 +19766,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12164,7 +19790,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12188,7 +19814,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12212,7 +19838,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12284,7 +19910,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12308,7 +19934,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12524,7 +20150,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12548,7 +20174,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12572,7 +20198,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12596,7 +20222,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12668,7 +20294,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12692,7 +20318,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12716,7 +20342,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12740,7 +20366,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12764,7 +20390,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12788,7 +20414,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12812,7 +20438,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12836,7 +20462,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12860,7 +20486,7 @@ func (x *ACChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(305)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12884,7 +20510,7 @@ func (x *ACChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(305)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12908,7 +20534,7 @@ func (x *ACChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(336)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12932,7 +20558,7 @@ func (x *ACChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(336)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12956,7 +20582,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12980,7 +20606,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13004,7 +20630,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13028,7 +20654,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13052,7 +20678,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13076,7 +20702,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13100,7 +20726,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13124,7 +20750,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13148,7 +20774,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(335)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13172,7 +20798,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(335)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13196,7 +20822,7 @@ func (x *ScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(364)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13220,7 +20846,7 @@ func (x *ScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(364)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13244,7 +20870,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13268,7 +20894,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13292,7 +20918,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(362)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13316,7 +20942,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(362)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13340,7 +20966,7 @@ func (x *DynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(334)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13364,7 +20990,7 @@ func (x *DynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(334)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13388,7 +21014,7 @@ func (x *DynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(363)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13412,7 +21038,7 @@ func (x *DynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(363)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13436,7 +21062,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(318)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13460,7 +21086,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(318)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13484,7 +21110,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(361)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13508,7 +21134,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(361)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13531,7 +21157,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13554,7 +21180,7 @@ func (x *ActivePowerSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13577,7 +21203,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(355)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13600,7 +21226,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(352)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13623,7 +21249,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(343)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13646,7 +21272,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(345)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13669,7 +21295,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(315)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13692,7 +21318,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(344)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13715,7 +21341,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(342)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13738,7 +21364,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(314)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13761,7 +21387,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(353)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13784,7 +21410,7 @@ func (x *DataTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13807,7 +21433,7 @@ func (x *CurveDataPointsList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13830,7 +21456,7 @@ func (x *DERControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13853,7 +21479,7 @@ func (x *DSOCosPhiSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13876,7 +21502,7 @@ func (x *DSOCosPhiSetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13899,7 +21525,7 @@ func (x *DSOCosPhiSetpointValueL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13922,7 +21548,7 @@ func (x *DSOCosPhiSetpointValueL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13945,7 +21571,7 @@ func (x *DSOMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13968,7 +21594,7 @@ func (x *DSOMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13991,7 +21617,7 @@ func (x *DSOMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14014,7 +21640,7 @@ func (x *DSOQSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14037,7 +21663,7 @@ func (x *DSOQSetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14060,7 +21686,7 @@ func (x *DSOQSetpointValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14083,7 +21709,7 @@ func (x *DSOQSetpointValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(175)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14106,7 +21732,7 @@ func (x *DeactivationTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14129,7 +21755,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14152,7 +21778,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(306)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14175,7 +21801,7 @@ func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14198,7 +21824,7 @@ func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14221,7 +21847,7 @@ func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14244,7 +21870,7 @@ func (x *EVMaximumChargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(18)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14267,7 +21893,7 @@ func (x *EVMaximumChargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14290,7 +21916,7 @@ func (x *EVMaximumChargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14313,7 +21939,7 @@ func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(289)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14336,7 +21962,7 @@ func (x *EVMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14359,7 +21985,7 @@ func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14382,7 +22008,7 @@ func (x *EVMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14405,7 +22031,7 @@ func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14428,7 +22054,7 @@ func (x *EVMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14451,7 +22077,7 @@ func (x *EVMaximumDischargeReactivePower) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14474,7 +22100,7 @@ func (x *EVMaximumDischargeReactivePowerL2) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14497,7 +22123,7 @@ func (x *EVMaximumDischargeReactivePowerL3) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14520,7 +22146,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14543,7 +22169,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(325)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14566,7 +22192,7 @@ func (x *EVMaximumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14589,7 +22215,7 @@ func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14612,7 +22238,7 @@ func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14635,7 +22261,7 @@ func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14658,7 +22284,7 @@ func (x *EVMinimumChargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14681,7 +22307,7 @@ func (x *EVMinimumChargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14704,7 +22330,7 @@ func (x *EVMinimumChargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14727,7 +22353,7 @@ func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(292)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14750,7 +22376,7 @@ func (x *EVMinimumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(13)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14773,7 +22399,7 @@ func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(293)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14796,7 +22422,7 @@ func (x *EVMinimumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14819,7 +22445,7 @@ func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14842,7 +22468,7 @@ func (x *EVMinimumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14865,7 +22491,7 @@ func (x *EVMinimumDischargeReactivePower) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14888,7 +22514,7 @@ func (x *EVMinimumDischargeReactivePowerL2) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14911,7 +22537,7 @@ func (x *EVMinimumDischargeReactivePowerL3) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14934,7 +22560,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14957,7 +22583,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(326)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14980,7 +22606,7 @@ func (x *EVMinimumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15003,7 +22629,7 @@ func (x *EVOperatingMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15026,7 +22652,7 @@ func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15049,7 +22675,7 @@ func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15072,7 +22698,7 @@ func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15095,7 +22721,7 @@ func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15118,7 +22744,7 @@ func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15141,7 +22767,7 @@ func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15164,7 +22790,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15187,7 +22813,7 @@ func (x *EVReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15210,7 +22836,7 @@ func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(31)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15233,7 +22859,7 @@ func (x *EVSEMaximumChargePowerFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15256,7 +22882,7 @@ func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15279,7 +22905,7 @@ func (x *EVSEMaximumChargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15302,7 +22928,7 @@ func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15325,7 +22951,7 @@ func (x *EVSEMaximumChargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15348,7 +22974,7 @@ func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(299)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15371,7 +22997,7 @@ func (x *EVSEMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15394,7 +23020,7 @@ func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(300)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15417,7 +23043,7 @@ func (x *EVSEMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15440,7 +23066,7 @@ func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(301)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15463,7 +23089,7 @@ func (x *EVSEMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15486,7 +23112,7 @@ func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15509,7 +23135,7 @@ func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15532,7 +23158,7 @@ func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15555,7 +23181,7 @@ func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(302)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15578,7 +23204,7 @@ func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(303)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15601,7 +23227,7 @@ func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(304)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15624,7 +23250,7 @@ func (x *EVSENominalChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(43)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15647,7 +23273,7 @@ func (x *EVSENominalChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15670,7 +23296,7 @@ func (x *EVSENominalChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15693,7 +23319,7 @@ func (x *EVSENominalDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(46)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15716,7 +23342,7 @@ func (x *EVSENominalDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15739,7 +23365,7 @@ func (x *EVSENominalDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15762,7 +23388,7 @@ func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15785,7 +23411,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(339)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15808,7 +23434,7 @@ func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(39)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15831,7 +23457,7 @@ func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15854,7 +23480,7 @@ func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(41)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15877,7 +23503,7 @@ func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15900,7 +23526,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(337)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15923,7 +23549,7 @@ func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15946,7 +23572,7 @@ func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15969,7 +23595,7 @@ func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15992,7 +23618,7 @@ func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(360)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16015,7 +23641,7 @@ func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16038,7 +23664,7 @@ func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16061,7 +23687,7 @@ func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16084,7 +23710,7 @@ func (x *EVSessionTotalDischargeEnergyAvailable) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16107,7 +23733,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16130,7 +23756,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(351)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16153,7 +23779,7 @@ func (x *Excitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16176,7 +23802,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16199,7 +23825,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16222,7 +23848,7 @@ func (x *Fstart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16245,7 +23871,7 @@ func (x *Fstop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16268,7 +23894,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16291,7 +23917,7 @@ func (x *GridConnectionModeFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16314,7 +23940,7 @@ func (x *GridEventCondition) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16337,7 +23963,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16360,7 +23986,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16383,7 +24009,7 @@ func (x *HysteresisControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16406,7 +24032,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(316)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16429,7 +24055,7 @@ func (x *IntentionalDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16452,7 +24078,7 @@ func (x *IntentionalDelayFstop) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16475,7 +24101,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16498,7 +24124,7 @@ func (x *LockInValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16521,7 +24147,7 @@ func (x *LockOutValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16544,7 +24170,7 @@ func (x *LockValueUnitFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16567,7 +24193,7 @@ func (x *MaximumLevelDCInjection) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16590,7 +24216,7 @@ func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16613,7 +24239,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(310)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16636,7 +24262,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(341)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16659,7 +24285,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(340)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16682,7 +24308,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(317)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16705,7 +24331,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(346)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16728,7 +24354,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(347)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16751,7 +24377,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(348)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16774,7 +24400,7 @@ func (x *MinCosPhi) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16797,7 +24423,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16820,7 +24446,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16843,7 +24469,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(338)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16866,7 +24492,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(354)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16889,7 +24515,7 @@ func (x *FrequencyWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16912,7 +24538,7 @@ func (x *OverVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16935,7 +24561,7 @@ func (x *OverVoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16958,7 +24584,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(356)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16981,7 +24607,7 @@ func (x *FaultRideThrough) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17004,7 +24630,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17027,7 +24653,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17050,7 +24676,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17073,7 +24699,7 @@ func (x *PT1ResponseActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17096,7 +24722,7 @@ func (x *PT1ResponseReactivePower) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17119,7 +24745,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(259)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17142,7 +24768,7 @@ func (x *PowerReferenceFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17165,7 +24791,7 @@ func (x *PowerUpRamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17188,7 +24814,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(307)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17211,7 +24837,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17234,7 +24860,7 @@ func (x *ReactivePowerSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17257,7 +24883,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(349)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17280,7 +24906,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(313)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17303,7 +24929,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(311)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17326,7 +24952,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(312)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17349,7 +24975,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17372,7 +24998,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(365)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17395,7 +25021,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(277)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17418,7 +25044,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(258)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17441,7 +25067,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17464,7 +25090,7 @@ func (x *SetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17487,7 +25113,7 @@ func (x *Slope) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17510,7 +25136,7 @@ func (x *StepResponseTimeConstantActivePower) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17533,7 +25159,7 @@ func (x *StepResponseTimeConstantReactivePower) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17556,7 +25182,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17579,7 +25205,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(357)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17602,7 +25228,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(358)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17625,7 +25251,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(350)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17648,7 +25274,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17671,7 +25297,7 @@ func (x *UStart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17694,7 +25320,7 @@ func (x *UStop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17717,7 +25343,7 @@ func (x *UnderFrequencyWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17740,7 +25366,7 @@ func (x *UnderVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17763,7 +25389,7 @@ func (x *UnderVoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17786,7 +25412,7 @@ func (x *UndervoltageFaultRideThrough) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17809,7 +25435,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17832,7 +25458,7 @@ func (x *DERCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17855,7 +25481,7 @@ func (x *VoltWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17878,7 +25504,7 @@ func (x *VoltageLimitStartFRT) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17901,7 +25527,7 @@ func (x *VoltageLimitStopFRT) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17924,7 +25550,7 @@ func (x *VoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17947,7 +25573,7 @@ func (x *VoltageRideThroughNegativeCurveKFactor) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17970,7 +25596,7 @@ func (x *VoltageRideThroughPositiveCurveKFactor) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17993,7 +25619,7 @@ func (x *WattCosPhi) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18016,7 +25642,7 @@ func (x *WattVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18039,7 +25665,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(271)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18062,7 +25688,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(270)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18085,7 +25711,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(266)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18108,7 +25734,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18131,7 +25757,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(268)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18154,7 +25780,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18177,7 +25803,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(269)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18200,7 +25826,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18223,7 +25849,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18246,7 +25872,7 @@ func (x *ZeroCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18269,7 +25895,7 @@ func (x *XUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18292,7 +25918,7 @@ func (x *XValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18315,7 +25941,7 @@ func (x *YUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18338,7 +25964,7 @@ func (x *SetpointExcitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

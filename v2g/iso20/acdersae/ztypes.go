@@ -443,98 +443,309 @@ type DERACCPDReqEnergyTransferMode struct {
 }
 
 func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(9, int(x.EVProcessing))
-	e.StartElement(10)
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVProcessing))
+		e.Code(0, 1)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVProcessing))
+		e.Code(0, 1)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVProcessing))
+		e.Code(0, 1)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	st = 8
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(11)
+		e.Code(0, 3)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(12)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(13)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(14)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(15)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSessionTotalDischargeEnergyAvailable != nil {
-		e.StartElement(16)
-		x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(5, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 9:
+			e.Code(4, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 10:
+			e.Code(3, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(17)
-	x.EVApparentPowerLimits.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(30)
+	switch st {
+	case 8:
+		e.Code(6, 3)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	case 9:
+		e.Code(5, 3)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	case 10:
+		e.Code(4, 3)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	case 11:
+		e.Code(3, 3)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	case 12:
+		e.Code(2, 2)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	case 13:
+		e.Code(1, 2)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	case 14:
+		e.Code(0, 1)
+		x.EVApparentPowerLimits.encodeEXI(e)
+		st = 15
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVReactivePowerLimits.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(58)
+	st = 16
+	e.Code(0, 1)
 	x.EVExcitationLimits.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(71)
+	st = 17
+	e.Code(0, 1)
 	x.EVInverterDetails.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(77, int(x.IEEE1547NormalCategory))
-	e.EnumElement(78, int(x.IEEE1547AbnormalCategory))
-	e.StartElement(79)
+	st = 18
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(8, int(x.IEEE1547NormalCategory))
+	e.Code(0, 1)
+	st = 19
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(9, int(x.IEEE1547AbnormalCategory))
+	e.Code(0, 1)
+	st = 20
+	e.Code(0, 1)
 	x.EVNominalVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(80)
+	st = 21
+	e.Code(0, 1)
 	x.EVMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(81)
+	st = 22
+	e.Code(0, 1)
 	x.EVMinimumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(82)
+	st = 23
+	e.Code(0, 1)
 	x.EVNominalVoltageOffset.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(83, x.J3072Certified)
-	e.UintElement(84, uint64(x.J3072CertificationDate))
-	e.UintElement(85, uint64(x.EVUseableWattHours))
-	e.UintElement(86, uint64(x.EVUpdateTime))
-	e.UintElement(87, uint64(x.SupportedModes))
-	e.UintElement(88, uint64(x.EnabledModes))
+	st = 24
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.J3072Certified)
+	e.Code(0, 1)
+	st = 25
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.J3072CertificationDate))
+	e.Code(0, 1)
+	st = 26
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EVUseableWattHours))
+	e.Code(0, 1)
+	st = 27
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.EVUpdateTime))
+	e.Code(0, 1)
+	st = 28
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.SupportedModes))
+	e.Code(0, 1)
+	st = 29
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EnabledModes))
+	e.Code(0, 1)
+	st = 30
+	e.Code(0, 1)
 }
 
 func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
@@ -679,8 +890,15 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(2, int64(x.Exponent))
-	e.IntElement(3, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(0, int64(x.Exponent))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -727,57 +945,152 @@ type EVApparentPowerLimits struct {
 }
 
 func (x *EVApparentPowerLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(18)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumApparentPowerDuringChargingAndVarAbsorption.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 != nil {
-		e.StartElement(19)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 != nil {
-		e.StartElement(20)
-		x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(21)
-	x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 != nil {
-		e.StartElement(22)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 != nil {
-		e.StartElement(23)
-		x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(24)
-	x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 != nil {
-		e.StartElement(25)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 != nil {
-		e.StartElement(26)
-		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(27)
-	x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 != nil {
-		e.StartElement(28)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 != nil {
-		e.StartElement(29)
-		x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -897,130 +1210,513 @@ type EVReactivePowerLimits struct {
 }
 
 func (x *EVReactivePowerLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumVarAbsorptionDuringCharging.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumVarAbsorptionDuringChargingL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 3)
 		x.EVMaximumVarAbsorptionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumVarAbsorptionDuringChargingL3 != nil {
-		e.StartElement(33)
-		x.EVMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.EVMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringCharging != nil {
-		e.StartElement(34)
-		x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringChargingL2 != nil {
-		e.StartElement(35)
-		x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringChargingL3 != nil {
-		e.StartElement(36)
-		x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(5, 3)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 2:
+		e.Code(4, 3)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 3:
+		e.Code(3, 3)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumVarInjectionDuringChargingL2 != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.EVMaximumVarInjectionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumVarInjectionDuringChargingL3 != nil {
-		e.StartElement(39)
-		x.EVMaximumVarInjectionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVMaximumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVMaximumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringCharging != nil {
-		e.StartElement(40)
-		x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringChargingL2 != nil {
-		e.StartElement(41)
-		x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringChargingL3 != nil {
-		e.StartElement(42)
-		x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(43)
-	x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumVarAbsorptionDuringDischargingL2 != nil {
-		e.StartElement(44)
+		e.Code(0, 3)
 		x.EVMaximumVarAbsorptionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVMaximumVarAbsorptionDuringDischargingL3 != nil {
-		e.StartElement(45)
-		x.EVMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 3)
+			x.EVMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 3)
+			x.EVMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringDischarging != nil {
-		e.StartElement(46)
-		x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringDischargingL2 != nil {
-		e.StartElement(47)
-		x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringDischargingL3 != nil {
-		e.StartElement(48)
-		x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(4, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 2)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(49)
-	x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(5, 3)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 14:
+		e.Code(4, 3)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 15:
+		e.Code(3, 3)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 16:
+		e.Code(2, 2)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 17:
+		e.Code(1, 2)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 18:
+		e.Code(0, 1)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumVarInjectionDuringDischargingL2 != nil {
-		e.StartElement(50)
+		e.Code(0, 3)
 		x.EVMaximumVarInjectionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 20
 	}
 	if x.EVMaximumVarInjectionDuringDischargingL3 != nil {
-		e.StartElement(51)
-		x.EVMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(1, 3)
+			x.EVMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 3)
+			x.EVMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringDischarging != nil {
-		e.StartElement(52)
-		x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringDischargingL2 != nil {
-		e.StartElement(53)
-		x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringDischargingL3 != nil {
-		e.StartElement(54)
-		x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(4, 3)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(55)
-	x.EVReactiveSusceptance.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 19:
+		e.Code(5, 3)
+		x.EVReactiveSusceptance.encodeEXI(e)
+		st = 25
+	case 20:
+		e.Code(4, 3)
+		x.EVReactiveSusceptance.encodeEXI(e)
+		st = 25
+	case 21:
+		e.Code(3, 3)
+		x.EVReactiveSusceptance.encodeEXI(e)
+		st = 25
+	case 22:
+		e.Code(2, 2)
+		x.EVReactiveSusceptance.encodeEXI(e)
+		st = 25
+	case 23:
+		e.Code(1, 2)
+		x.EVReactiveSusceptance.encodeEXI(e)
+		st = 25
+	case 24:
+		e.Code(0, 1)
+		x.EVReactiveSusceptance.encodeEXI(e)
+		st = 25
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVReactiveSusceptanceL2 != nil {
-		e.StartElement(56)
+		e.Code(0, 2)
 		x.EVReactiveSusceptanceL2.encodeEXI(e)
-		e.EndElement()
+		st = 26
 	}
 	if x.EVReactiveSusceptanceL3 != nil {
-		e.StartElement(57)
-		x.EVReactiveSusceptanceL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 25:
+			e.Code(1, 2)
+			x.EVReactiveSusceptanceL3.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 2)
+			x.EVReactiveSusceptanceL3.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 25:
+		e.Code(2, 2)
+	case 26:
+		e.Code(1, 2)
+	case 27:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1212,57 +1908,152 @@ type EVExcitationLimits struct {
 }
 
 func (x *EVExcitationLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(59)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSpecifiedOverExcitedPowerFactor.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSpecifiedOverExcitedPowerFactorL2 != nil {
-		e.StartElement(60)
+		e.Code(0, 2)
 		x.EVSpecifiedOverExcitedPowerFactorL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSpecifiedOverExcitedPowerFactorL3 != nil {
-		e.StartElement(61)
-		x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(62)
-	x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSpecifiedOverExcitedDischargePowerL2 != nil {
-		e.StartElement(63)
+		e.Code(0, 2)
 		x.EVSpecifiedOverExcitedDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSpecifiedOverExcitedDischargePowerL3 != nil {
-		e.StartElement(64)
-		x.EVSpecifiedOverExcitedDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSpecifiedOverExcitedDischargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSpecifiedOverExcitedDischargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(65)
-	x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSpecifiedUnderExcitedPowerFactorL2 != nil {
-		e.StartElement(66)
+		e.Code(0, 2)
 		x.EVSpecifiedUnderExcitedPowerFactorL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSpecifiedUnderExcitedPowerFactorL3 != nil {
-		e.StartElement(67)
-		x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(68)
-	x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSpecifiedUnderExcitedDischargePowerL2 != nil {
-		e.StartElement(69)
+		e.Code(0, 2)
 		x.EVSpecifiedUnderExcitedDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVSpecifiedUnderExcitedDischargePowerL3 != nil {
-		e.StartElement(70)
-		x.EVSpecifiedUnderExcitedDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVSpecifiedUnderExcitedDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSpecifiedUnderExcitedDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1360,13 +2151,78 @@ type EVInverterDetails struct {
 }
 
 func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
-	e.StringElement(72, x.EVInverterSwVersion)
-	if x.EVInverterHwVersion != nil {
-		e.StringElement(73, *x.EVInverterHwVersion)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.EVInverterSwVersion != "" {
+		e.Code(0, 1)
+		e.PutString(3, exi.QName{URI: 6, Local: 56}, x.EVInverterSwVersion)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
 	}
-	e.StringElement(74, x.EVInverterManufacturer)
-	e.StringElement(75, x.EVInverterModel)
-	e.StringElement(76, x.EVInverterSerialNumber)
+	st = 1
+	if x.EVInverterHwVersion != nil {
+		e.Code(0, 2)
+		if *x.EVInverterHwVersion != "" {
+			e.Code(0, 1)
+			e.PutString(4, exi.QName{URI: 6, Local: 52}, *x.EVInverterHwVersion)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		if x.EVInverterManufacturer != "" {
+			e.Code(0, 1)
+			e.PutString(5, exi.QName{URI: 6, Local: 53}, x.EVInverterManufacturer)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		if x.EVInverterManufacturer != "" {
+			e.Code(0, 1)
+			e.PutString(5, exi.QName{URI: 6, Local: 53}, x.EVInverterManufacturer)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if x.EVInverterModel != "" {
+		e.Code(0, 1)
+		e.PutString(6, exi.QName{URI: 6, Local: 54}, x.EVInverterModel)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 4
+	e.Code(0, 1)
+	if x.EVInverterSerialNumber != "" {
+		e.Code(0, 1)
+		e.PutString(7, exi.QName{URI: 6, Local: 55}, x.EVInverterSerialNumber)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
@@ -1441,121 +2297,442 @@ type DERACCPDResEnergyTransferMode struct {
 }
 
 func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(90)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(91)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(92)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(93)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(94)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(95)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(96)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(97)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(98)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(99)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(100)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(101)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(102, int(x.EVSEProcessing))
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVSEProcessing))
+		e.Code(0, 1)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVSEProcessing))
+		e.Code(0, 1)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVSEProcessing))
+		e.Code(0, 1)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVSEProcessing))
+		e.Code(0, 1)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVSEProcessing))
+		e.Code(0, 1)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(2, int(x.EVSEProcessing))
+		e.Code(0, 1)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEStatus != nil {
-		e.StartElement(103)
+		e.Code(0, 2)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
-	e.StartElement(106)
-	x.DERControlCPDRes.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(1, 2)
+		x.DERControlCPDRes.encodeEXI(e)
+		st = 15
+	case 14:
+		e.Code(0, 1)
+		x.DERControlCPDRes.encodeEXI(e)
+		st = 15
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSENominalChargePower != nil {
-		e.StartElement(216)
+		e.Code(0, 3)
 		x.EVSENominalChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 16
 	}
 	if x.EVSENominalChargePowerL2 != nil {
-		e.StartElement(217)
-		x.EVSENominalChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 15:
+			e.Code(1, 3)
+			x.EVSENominalChargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVSENominalChargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSENominalChargePowerL3 != nil {
-		e.StartElement(218)
-		x.EVSENominalChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 15:
+			e.Code(2, 3)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSENominalDischargePower != nil {
-		e.StartElement(219)
-		x.EVSENominalDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 15:
+			e.Code(3, 3)
+			x.EVSENominalDischargePower.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVSENominalDischargePower.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVSENominalDischargePower.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVSENominalDischargePower.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSENominalDischargePowerL2 != nil {
-		e.StartElement(220)
-		x.EVSENominalDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 15:
+			e.Code(4, 3)
+			x.EVSENominalDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVSENominalDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVSENominalDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVSENominalDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.EVSENominalDischargePowerL2.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSENominalDischargePowerL3 != nil {
-		e.StartElement(221)
-		x.EVSENominalDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 15:
+			e.Code(5, 3)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 2)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(222)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 15:
+		e.Code(6, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	case 16:
+		e.Code(5, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	case 17:
+		e.Code(4, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	case 18:
+		e.Code(3, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	case 19:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	case 20:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	case 21:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 22
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(223)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 23
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(224)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 22:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(225)
-	x.EVSEReactivePowerLimits.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(238)
+	switch st {
+	case 22:
+		e.Code(2, 2)
+		x.EVSEReactivePowerLimits.encodeEXI(e)
+		st = 25
+	case 23:
+		e.Code(1, 2)
+		x.EVSEReactivePowerLimits.encodeEXI(e)
+		st = 25
+	case 24:
+		e.Code(0, 1)
+		x.EVSEReactivePowerLimits.encodeEXI(e)
+		st = 25
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.GridLimits.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(246, int(x.RequiredDEROperatingMode))
-	e.EnumElement(247, int(x.GridConnectionMode))
-	e.UintElement(248, uint64(x.EVSEUpdateTime))
+	st = 26
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.RequiredDEROperatingMode))
+	e.Code(0, 1)
+	st = 27
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.GridConnectionMode))
+	e.Code(0, 1)
+	st = 28
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.EVSEUpdateTime))
+	e.Code(0, 1)
+	st = 29
+	e.Code(0, 1)
 }
 
 func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
@@ -1726,8 +2903,15 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(104, uint64(x.NotificationMaxDelay))
-	e.EnumElement(105, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -1767,21 +2951,17 @@ type DERControlCPDRes struct {
 }
 
 func (x *DERControlCPDRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(107)
+	e.Code(0, 1)
 	x.VoltageTrip.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(124)
+	e.Code(0, 1)
 	x.FrequencyTrip.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(129)
+	e.Code(0, 1)
 	x.EnterServiceCPDRes.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(138)
+	e.Code(0, 1)
 	x.ReactivePowerSupportCPDRes.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(178)
+	e.Code(0, 1)
 	x.ActivePowerSupportCPDRes.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DERControlCPDRes) decodeEXI(d *exi.Decoder) {
@@ -1834,31 +3014,90 @@ type VoltageTrip struct {
 }
 
 func (x *VoltageTrip) encodeEXI(e *exi.Encoder) {
-	e.StartElement(108)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.OverVoltageMustTripCurve.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	st = 1
+	e.Code(0, 1)
 	x.UnderVoltageMustTripCurve.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.OverVoltageMomentaryCessationTripCurve != nil {
-		e.StartElement(120)
+		e.Code(0, 3)
 		x.OverVoltageMomentaryCessationTripCurve.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.UnderVoltageMomentaryCessationTripCurve != nil {
-		e.StartElement(121)
-		x.UnderVoltageMomentaryCessationTripCurve.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.UnderVoltageMomentaryCessationTripCurve.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.UnderVoltageMomentaryCessationTripCurve.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverVoltageMayTripCurve != nil {
-		e.StartElement(122)
-		x.OverVoltageMayTripCurve.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.OverVoltageMayTripCurve.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverVoltageMayTripCurve.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverVoltageMayTripCurve.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.UnderVoltageMayTripCurve != nil {
-		e.StartElement(123)
-		x.UnderVoltageMayTripCurve.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			x.UnderVoltageMayTripCurve.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.UnderVoltageMayTripCurve.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.UnderVoltageMayTripCurve.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.UnderVoltageMayTripCurve.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1928,24 +3167,75 @@ type DERCurve struct {
 }
 
 func (x *DERCurve) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(109, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(110, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.EnumElement(111, int(x.XUnit))
-	e.EnumElement(112, int(x.YUnit))
-	e.StartElement(113)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.YUnit))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 	x.CurveDataPoints.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.CurveDataPointsL2 != nil {
-		e.StartElement(117)
+		e.Code(0, 2)
 		x.CurveDataPointsL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.CurveDataPointsL3 != nil {
-		e.StartElement(118)
-		x.CurveDataPointsL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(2, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2006,6 +3296,8 @@ type CurveDataPointsList struct {
 }
 
 func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.CurveDataPoint) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2015,9 +3307,57 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.CurveDataPoint {
-		e.StartElement(114)
-		x.CurveDataPoint[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.CurveDataPoint[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 1)
+			x.CurveDataPoint[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 10:
+				st = 3
+			default:
+				st = 2
+			}
+		case 2:
+			e.Code(0, 2)
+			x.CurveDataPoint[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 10:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2066,12 +3406,11 @@ type DataTuple struct {
 }
 
 func (x *DataTuple) encodeEXI(e *exi.Encoder) {
-	e.StartElement(115)
+	e.Code(0, 1)
 	x.XValue.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(116)
+	e.Code(0, 1)
 	x.YValue.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DataTuple) decodeEXI(d *exi.Decoder) {
@@ -2113,21 +3452,44 @@ type FrequencyTrip struct {
 }
 
 func (x *FrequencyTrip) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.OverFrequencyMustTripCurve.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(126)
+	st = 1
+	e.Code(0, 1)
 	x.UnderFrequencyMustTripCurve.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.OverFrequencyMayTripCurve != nil {
-		e.StartElement(127)
+		e.Code(0, 2)
 		x.OverFrequencyMayTripCurve.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.UnderFrequencyMayTripCurve != nil {
-		e.StartElement(128)
-		x.UnderFrequencyMayTripCurve.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.UnderFrequencyMayTripCurve.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.UnderFrequencyMayTripCurve.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2186,33 +3548,76 @@ type EnterServiceCPDRes struct {
 }
 
 func (x *EnterServiceCPDRes) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(130, x.PermitService)
-	e.StartElement(131)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.PermitService)
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.EnterServiceVoltageHigh.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(132)
+	st = 2
+	e.Code(0, 1)
 	x.EnterServiceVoltageLow.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(133)
+	st = 3
+	e.Code(0, 1)
 	x.EnterServiceFrequencyHigh.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(134)
+	st = 4
+	e.Code(0, 1)
 	x.EnterServiceFrequencyLow.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EnterServiceDelay != nil {
-		e.StartElement(135)
+		e.Code(0, 3)
 		x.EnterServiceDelay.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EnterServiceRandomizedDelay != nil {
-		e.StartElement(136)
-		x.EnterServiceRandomizedDelay.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 3)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EnterServiceRampTime != nil {
-		e.StartElement(137)
-		x.EnterServiceRampTime.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 3)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2281,18 +3686,15 @@ type ReactivePowerSupportCPDRes struct {
 }
 
 func (x *ReactivePowerSupportCPDRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(139)
+	e.Code(0, 1)
 	x.ConstantPowerFactor.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(148)
+	e.Code(0, 1)
 	x.VoltVar.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(161)
+	e.Code(0, 1)
 	x.WattVar.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(171)
+	e.Code(0, 1)
 	x.ConstantVar.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ReactivePowerSupportCPDRes) decodeEXI(d *exi.Decoder) {
@@ -2344,29 +3746,112 @@ type ConstantPowerFactor struct {
 }
 
 func (x *ConstantPowerFactor) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(140, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(141, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.StartElement(142)
-	x.PowerFactorValue.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		x.PowerFactorValue.encodeEXI(e)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		x.PowerFactorValue.encodeEXI(e)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.PowerFactorValueL2 != nil {
-		e.StartElement(143)
+		e.Code(0, 2)
 		x.PowerFactorValueL2.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.PowerFactorValueL3 != nil {
-		e.StartElement(144)
-		x.PowerFactorValueL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.PowerFactorValueL3.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.PowerFactorValueL3.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(145, int(x.PowerFactorExcitation))
+	switch st {
+	case 3:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(16, int(x.PowerFactorExcitation))
+		e.Code(0, 1)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(16, int(x.PowerFactorExcitation))
+		e.Code(0, 1)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(16, int(x.PowerFactorExcitation))
+		e.Code(0, 1)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.PowerFactorExcitationL2 != nil {
-		e.EnumElement(146, int(*x.PowerFactorExcitationL2))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(16, int(*x.PowerFactorExcitationL2))
+		e.Code(0, 1)
+		st = 7
 	}
 	if x.PowerFactorExcitationL3 != nil {
-		e.EnumElement(147, int(*x.PowerFactorExcitationL3))
+		switch st {
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(16, int(*x.PowerFactorExcitationL3))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(16, int(*x.PowerFactorExcitationL3))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2448,36 +3933,113 @@ type VoltVar struct {
 }
 
 func (x *VoltVar) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(149, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(150, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.EnumElement(151, int(x.XUnit))
-	e.EnumElement(152, int(x.YUnit))
-	e.StartElement(153)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.YUnit))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 	x.CurveDataPoints.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.CurveDataPointsL2 != nil {
-		e.StartElement(154)
+		e.Code(0, 2)
 		x.CurveDataPointsL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.CurveDataPointsL3 != nil {
-		e.StartElement(155)
-		x.CurveDataPointsL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(156)
-	x.OpenLoopResponseTime.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.TimeConstantPT1 != nil {
-		e.UintElement(157, uint64(*x.TimeConstantPT1))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.TimeConstantPT1))
+		e.Code(0, 1)
+		st = 9
 	}
-	e.StartElement(158)
-	x.ReferenceVoltage.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(159, x.AutonomousReferenceVoltageAdjustmentEnable)
-	e.UintElement(160, uint64(x.ReferenceVoltageAdjustmentTimeConstant))
+	switch st {
+	case 8:
+		e.Code(1, 2)
+		x.ReferenceVoltage.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.ReferenceVoltage.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.AutonomousReferenceVoltageAdjustmentEnable)
+	e.Code(0, 1)
+	st = 11
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.ReferenceVoltageAdjustmentTimeConstant))
+	e.Code(0, 1)
+	st = 12
+	e.Code(0, 1)
 }
 
 func (x *VoltVar) decodeEXI(d *exi.Decoder) {
@@ -2561,32 +4123,129 @@ type WattVar struct {
 }
 
 func (x *WattVar) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(162, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(163, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.EnumElement(164, int(x.XUnit))
-	e.EnumElement(165, int(x.YUnit))
-	e.StartElement(166)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.YUnit))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 	x.CurveDataPoints.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.CurveDataPointsL2 != nil {
-		e.StartElement(167)
+		e.Code(0, 3)
 		x.CurveDataPointsL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.CurveDataPointsL3 != nil {
-		e.StartElement(168)
-		x.CurveDataPointsL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 3)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OpenLoopResponseTime != nil {
-		e.StartElement(169)
-		x.OpenLoopResponseTime.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 3)
+			x.OpenLoopResponseTime.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.OpenLoopResponseTime.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.OpenLoopResponseTime.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TimeConstantPT1 != nil {
-		e.UintElement(170, uint64(*x.TimeConstantPT1))
+		switch st {
+		case 5:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.TimeConstantPT1))
+			e.Code(0, 1)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.TimeConstantPT1))
+			e.Code(0, 1)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.TimeConstantPT1))
+			e.Code(0, 1)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.TimeConstantPT1))
+			e.Code(0, 1)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2664,24 +4323,77 @@ type ConstantVar struct {
 }
 
 func (x *ConstantVar) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(172, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(173, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.StartElement(174)
-	x.VarSetpoint.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		x.VarSetpoint.encodeEXI(e)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		x.VarSetpoint.encodeEXI(e)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.VarSetpointL2 != nil {
-		e.StartElement(175)
+		e.Code(0, 2)
 		x.VarSetpointL2.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.VarSetpointL3 != nil {
-		e.StartElement(176)
-		x.VarSetpointL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.VarSetpointL3.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.VarSetpointL3.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(177, int(x.Unit))
+	switch st {
+	case 3:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.Unit))
+		e.Code(0, 1)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.Unit))
+		e.Code(0, 1)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.Unit))
+		e.Code(0, 1)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
@@ -2742,18 +4454,15 @@ type ActivePowerSupportCPDRes struct {
 }
 
 func (x *ActivePowerSupportCPDRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(179)
+	e.Code(0, 1)
 	x.FrequencyDroop.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(192)
+	e.Code(0, 1)
 	x.VoltWatt.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(202)
+	e.Code(0, 1)
 	x.ConstantWatt.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(209)
+	e.Code(0, 1)
 	x.LimitMaxDischargePower.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ActivePowerSupportCPDRes) decodeEXI(d *exi.Decoder) {
@@ -2801,19 +4510,66 @@ type FrequencyDroop struct {
 }
 
 func (x *FrequencyDroop) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(180, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(181, uint64(*x.Priority))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
 	if x.OverFrequencyDroop != nil {
-		e.StartElement(182)
-		x.OverFrequencyDroop.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OverFrequencyDroop.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.OverFrequencyDroop.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.UnderFrequencyDroop != nil {
-		e.StartElement(191)
-		x.UnderFrequencyDroop.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.UnderFrequencyDroop.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.UnderFrequencyDroop.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.UnderFrequencyDroop.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 3)
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2874,32 +4630,101 @@ type FrequencyDroopSettings struct {
 }
 
 func (x *FrequencyDroopSettings) encodeEXI(e *exi.Encoder) {
-	e.StartElement(183)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Db.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(184)
+	st = 1
+	e.Code(0, 1)
 	x.DroopFactor.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.DroopFactorL2 != nil {
-		e.StartElement(185)
+		e.Code(0, 2)
 		x.DroopFactorL2.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.DroopFactorL3 != nil {
-		e.StartElement(186)
-		x.DroopFactorL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.DroopFactorL3.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.DroopFactorL3.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(187, int(x.PowerReference))
+	switch st {
+	case 2:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(17, int(x.PowerReference))
+		e.Code(0, 1)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(17, int(x.PowerReference))
+		e.Code(0, 1)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(17, int(x.PowerReference))
+		e.Code(0, 1)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.PowerReferenceL2 != nil {
-		e.EnumElement(188, int(*x.PowerReferenceL2))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutEnum(17, int(*x.PowerReferenceL2))
+		e.Code(0, 1)
+		st = 6
 	}
 	if x.PowerReferenceL3 != nil {
-		e.EnumElement(189, int(*x.PowerReferenceL3))
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(17, int(*x.PowerReferenceL3))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(17, int(*x.PowerReferenceL3))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(190)
-	x.OpenLoopResponseTime.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
@@ -2975,30 +4800,97 @@ type VoltWatt struct {
 }
 
 func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(193, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(194, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.EnumElement(195, int(x.XUnit))
-	e.EnumElement(196, int(x.YUnit))
-	e.StartElement(197)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.XUnit))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.YUnit))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 	x.CurveDataPoints.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.CurveDataPointsL2 != nil {
-		e.StartElement(198)
+		e.Code(0, 2)
 		x.CurveDataPointsL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.CurveDataPointsL3 != nil {
-		e.StartElement(199)
-		x.CurveDataPointsL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.CurveDataPointsL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(200)
-	x.OpenLoopResponseTime.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.OpenLoopResponseTime.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.TimeConstantPT1 != nil {
-		e.UintElement(201, uint64(*x.TimeConstantPT1))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.TimeConstantPT1))
+		e.Code(0, 1)
+		st = 9
+	}
+	switch st {
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3073,24 +4965,77 @@ type ConstantWatt struct {
 }
 
 func (x *ConstantWatt) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(203, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(204, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.StartElement(205)
-	x.WattSetpoint.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		x.WattSetpoint.encodeEXI(e)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		x.WattSetpoint.encodeEXI(e)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.WattSetpointL2 != nil {
-		e.StartElement(206)
+		e.Code(0, 2)
 		x.WattSetpointL2.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.WattSetpointL3 != nil {
-		e.StartElement(207)
-		x.WattSetpointL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.WattSetpointL3.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.WattSetpointL3.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(208, int(x.Unit))
+	switch st {
+	case 3:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.Unit))
+		e.Code(0, 1)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.Unit))
+		e.Code(0, 1)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(15, int(x.Unit))
+		e.Code(0, 1)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
@@ -3153,21 +5098,94 @@ type LimitMaxDischargePower struct {
 }
 
 func (x *LimitMaxDischargePower) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(210, x.Enable)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.Enable)
+	e.Code(0, 1)
+	st = 1
 	if x.Priority != nil {
-		e.UintElement(211, uint64(*x.Priority))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.Priority))
+		e.Code(0, 1)
+		st = 2
 	}
-	e.UintElement(212, uint64(x.PercentageValue))
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(x.PercentageValue))
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(x.PercentageValue))
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.PercentageValueL2 != nil {
-		e.UintElement(213, uint64(*x.PercentageValueL2))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(13, uint64(*x.PercentageValueL2))
+		e.Code(0, 1)
+		st = 4
 	}
 	if x.PercentageValueL3 != nil {
-		e.UintElement(214, uint64(*x.PercentageValueL3))
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.PercentageValueL3))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.PercentageValueL3))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OpenLoopResponseTime != nil {
-		e.StartElement(215)
-		x.OpenLoopResponseTime.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.OpenLoopResponseTime.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.OpenLoopResponseTime.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.OpenLoopResponseTime.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3240,57 +5258,152 @@ type EVSEReactivePowerLimits struct {
 }
 
 func (x *EVSEReactivePowerLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(226)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumVarAbsorptionDuringCharging.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumVarAbsorptionDuringChargingL2 != nil {
-		e.StartElement(227)
+		e.Code(0, 2)
 		x.EVSEMaximumVarAbsorptionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumVarAbsorptionDuringChargingL3 != nil {
-		e.StartElement(228)
-		x.EVSEMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(229)
-	x.EVSEMaximumVarInjectionDuringCharging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumVarInjectionDuringChargingL2 != nil {
-		e.StartElement(230)
+		e.Code(0, 2)
 		x.EVSEMaximumVarInjectionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMaximumVarInjectionDuringChargingL3 != nil {
-		e.StartElement(231)
-		x.EVSEMaximumVarInjectionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMaximumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMaximumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(232)
-	x.EVSEMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSEMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSEMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSEMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumVarAbsorptionDuringDischargingL2 != nil {
-		e.StartElement(233)
+		e.Code(0, 2)
 		x.EVSEMaximumVarAbsorptionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEMaximumVarAbsorptionDuringDischargingL3 != nil {
-		e.StartElement(234)
-		x.EVSEMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVSEMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(235)
-	x.EVSEMaximumVarInjectionDuringDischarging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVSEMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVSEMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVSEMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumVarInjectionDuringDischargingL2 != nil {
-		e.StartElement(236)
+		e.Code(0, 2)
 		x.EVSEMaximumVarInjectionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVSEMaximumVarInjectionDuringDischargingL3 != nil {
-		e.StartElement(237)
-		x.EVSEMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVSEMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3390,31 +5503,58 @@ type GridLimits struct {
 }
 
 func (x *GridLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(239)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.GridNominalFrequency.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	st = 1
+	e.Code(0, 1)
 	x.GridNominalVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(241)
+	st = 2
+	e.Code(0, 1)
 	x.GridNominalVoltageOffset.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.GridMinFrequency != nil {
-		e.StartElement(242)
+		e.Code(0, 2)
 		x.GridMinFrequency.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.GridMaxFrequency != nil {
-		e.StartElement(243)
-		x.GridMaxFrequency.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.GridMaxFrequency.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.GridMaxFrequency.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(244)
-	x.GridMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(245)
+	switch st {
+	case 3:
+		e.Code(2, 2)
+		x.GridMaximumVoltage.encodeEXI(e)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		x.GridMaximumVoltage.encodeEXI(e)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		x.GridMaximumVoltage.encodeEXI(e)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.GridMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 7
+	e.Code(0, 1)
 }
 
 func (x *GridLimits) decodeEXI(d *exi.Decoder) {
@@ -3507,144 +5647,737 @@ type DERScheduledACCLReqControlMode struct {
 }
 
 func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(250)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(251)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(252)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(253)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(254)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(255)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(256)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(257)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(258)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(259)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(260)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(261)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(262)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(263)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(264)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(265)
-	x.EVPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(266)
+	switch st {
+	case 10:
+		e.Code(5, 3)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 16
+	case 11:
+		e.Code(4, 3)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 16
+	case 12:
+		e.Code(3, 3)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 16
+	case 13:
+		e.Code(2, 2)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVPresentFrequency.encodeEXI(e)
-	e.EndElement()
+	st = 17
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(267)
+		e.Code(0, 3)
 		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(268)
-		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(269)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(2, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(270)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(271)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 22
+		case 18:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 22
+		case 19:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(272)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(5, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 23
+		case 18:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 23
+		case 19:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(273, int(x.DEROperationalState))
-	e.EnumElement(274, int(x.DERConnectionStatus))
+	switch st {
+	case 17:
+		e.Code(6, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	case 18:
+		e.Code(5, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	case 19:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	case 20:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	case 21:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	case 22:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	case 23:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 24
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(21, int(x.DERConnectionStatus))
+	e.Code(0, 1)
+	st = 25
 	if x.EVApparentPower != nil {
-		e.StartElement(275)
+		e.Code(0, 3)
 		x.EVApparentPower.encodeEXI(e)
-		e.EndElement()
+		st = 26
 	}
 	if x.EVReactivePower != nil {
-		e.StartElement(288)
-		x.EVReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 25:
+			e.Code(1, 3)
+			x.EVReactivePower.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 2)
+			x.EVReactivePower.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVExcitation != nil {
-		e.StartElement(313)
-		x.EVExcitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 25:
+			e.Code(2, 3)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		case 26:
+			e.Code(1, 2)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		case 27:
+			e.Code(0, 2)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(326, uint64(x.EVUpdateTime))
+	switch st {
+	case 25:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(x.EVUpdateTime))
+		e.Code(0, 1)
+		st = 29
+	case 26:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(x.EVUpdateTime))
+		e.Code(0, 1)
+		st = 29
+	case 27:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(x.EVUpdateTime))
+		e.Code(0, 1)
+		st = 29
+	case 28:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(x.EVUpdateTime))
+		e.Code(0, 1)
+		st = 29
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargingDuration != nil {
-		e.UintElement(327, uint64(*x.EVMinimumChargingDuration))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.EVMinimumChargingDuration))
+		e.Code(0, 1)
+		st = 30
 	}
 	if x.EVDurationMaximumChargeRate != nil {
-		e.UintElement(328, uint64(*x.EVDurationMaximumChargeRate))
+		switch st {
+		case 29:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.EVDurationMaximumChargeRate))
+			e.Code(0, 1)
+			st = 31
+		case 30:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.EVDurationMaximumChargeRate))
+			e.Code(0, 1)
+			st = 31
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVDurationMaximumDischargeRate != nil {
-		e.UintElement(329, uint64(*x.EVDurationMaximumDischargeRate))
+		switch st {
+		case 29:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.EVDurationMaximumDischargeRate))
+			e.Code(0, 1)
+			st = 32
+		case 30:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.EVDurationMaximumDischargeRate))
+			e.Code(0, 1)
+			st = 32
+		case 31:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.EVDurationMaximumDischargeRate))
+			e.Code(0, 1)
+			st = 32
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(330, uint64(x.DERAlarmStatus))
-	e.UintElement(331, uint64(x.EnabledModes))
+	switch st {
+	case 29:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.DERAlarmStatus))
+		e.Code(0, 1)
+		st = 33
+	case 30:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.DERAlarmStatus))
+		e.Code(0, 1)
+		st = 33
+	case 31:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.DERAlarmStatus))
+		e.Code(0, 1)
+		st = 33
+	case 32:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(x.DERAlarmStatus))
+		e.Code(0, 1)
+		st = 33
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EnabledModes))
+	e.Code(0, 1)
+	st = 34
+	e.Code(0, 1)
 }
 
 func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -3863,57 +6596,152 @@ type EVApparentPower struct {
 }
 
 func (x *EVApparentPower) encodeEXI(e *exi.Encoder) {
-	e.StartElement(276)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumApparentPowerDuringChargingAndVarAbsorption.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 != nil {
-		e.StartElement(277)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 != nil {
-		e.StartElement(278)
-		x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(279)
-	x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMaximumApparentPowerDuringChargingAndVarInjection.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 != nil {
-		e.StartElement(280)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 != nil {
-		e.StartElement(281)
-		x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(282)
-	x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 != nil {
-		e.StartElement(283)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 != nil {
-		e.StartElement(284)
-		x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(285)
-	x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMaximumApparentPowerDuringDischargingAndVarInjection.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 != nil {
-		e.StartElement(286)
+		e.Code(0, 2)
 		x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 != nil {
-		e.StartElement(287)
-		x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4030,117 +6858,470 @@ type EVReactivePower struct {
 }
 
 func (x *EVReactivePower) encodeEXI(e *exi.Encoder) {
-	e.StartElement(289)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumVarAbsorptionDuringCharging.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumVarAbsorptionDuringChargingL2 != nil {
-		e.StartElement(290)
+		e.Code(0, 3)
 		x.EVMaximumVarAbsorptionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumVarAbsorptionDuringChargingL3 != nil {
-		e.StartElement(291)
-		x.EVMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.EVMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVMaximumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringCharging != nil {
-		e.StartElement(292)
-		x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMinimumVarAbsorptionDuringCharging.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringChargingL2 != nil {
-		e.StartElement(293)
-		x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringChargingL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringChargingL3 != nil {
-		e.StartElement(294)
-		x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringChargingL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(295)
-	x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(5, 3)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 2:
+		e.Code(4, 3)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 3:
+		e.Code(3, 3)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumVarInjectionDuringCharging.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumVarInjectionDuringChargingL2 != nil {
-		e.StartElement(296)
+		e.Code(0, 3)
 		x.EVMaximumVarInjectionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumVarInjectionDuringChargingL3 != nil {
-		e.StartElement(297)
-		x.EVMaximumVarInjectionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVMaximumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVMaximumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringCharging != nil {
-		e.StartElement(298)
-		x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVMinimumVarInjectionDuringCharging.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringChargingL2 != nil {
-		e.StartElement(299)
-		x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringChargingL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringChargingL3 != nil {
-		e.StartElement(300)
-		x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringChargingL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(301)
-	x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVMaximumVarAbsorptionDuringDischarging.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumVarAbsorptionDuringDischargingL2 != nil {
-		e.StartElement(302)
+		e.Code(0, 3)
 		x.EVMaximumVarAbsorptionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVMaximumVarAbsorptionDuringDischargingL3 != nil {
-		e.StartElement(303)
-		x.EVMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 3)
+			x.EVMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 3)
+			x.EVMaximumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringDischarging != nil {
-		e.StartElement(304)
-		x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMinimumVarAbsorptionDuringDischarging.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringDischargingL2 != nil {
-		e.StartElement(305)
-		x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringDischargingL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarAbsorptionDuringDischargingL3 != nil {
-		e.StartElement(306)
-		x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(4, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 2)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVMinimumVarAbsorptionDuringDischargingL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(307)
-	x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(5, 3)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 14:
+		e.Code(4, 3)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 15:
+		e.Code(3, 3)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 16:
+		e.Code(2, 2)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 17:
+		e.Code(1, 2)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	case 18:
+		e.Code(0, 1)
+		x.EVMaximumVarInjectionDuringDischarging.encodeEXI(e)
+		st = 19
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumVarInjectionDuringDischargingL2 != nil {
-		e.StartElement(308)
+		e.Code(0, 3)
 		x.EVMaximumVarInjectionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		st = 20
 	}
 	if x.EVMaximumVarInjectionDuringDischargingL3 != nil {
-		e.StartElement(309)
-		x.EVMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(1, 3)
+			x.EVMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 3)
+			x.EVMaximumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringDischarging != nil {
-		e.StartElement(310)
-		x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumVarInjectionDuringDischarging.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringDischargingL2 != nil {
-		e.StartElement(311)
-		x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringDischargingL2.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVarInjectionDuringDischargingL3 != nil {
-		e.StartElement(312)
-		x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(4, 3)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumVarInjectionDuringDischargingL3.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 19:
+		e.Code(5, 3)
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4317,61 +7498,216 @@ type EVExcitation struct {
 }
 
 func (x *EVExcitation) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSpecifiedOverExcitedPowerFactor != nil {
-		e.StartElement(314)
+		e.Code(0, 3)
 		x.EVSpecifiedOverExcitedPowerFactor.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSpecifiedOverExcitedPowerFactorL2 != nil {
-		e.StartElement(315)
-		x.EVSpecifiedOverExcitedPowerFactorL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.EVSpecifiedOverExcitedPowerFactorL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.EVSpecifiedOverExcitedPowerFactorL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSpecifiedOverExcitedPowerFactorL3 != nil {
-		e.StartElement(316)
-		x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSpecifiedOverExcitedPowerFactorL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(317)
-	x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(3, 3)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	case 1:
+		e.Code(2, 2)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSpecifiedOverExcitedDischargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSpecifiedOverExcitedDischargePowerL2 != nil {
-		e.StartElement(318)
+		e.Code(0, 3)
 		x.EVSpecifiedOverExcitedDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSpecifiedOverExcitedDischargePowerL3 != nil {
-		e.StartElement(319)
-		x.EVSpecifiedOverExcitedDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 3)
+			x.EVSpecifiedOverExcitedDischargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSpecifiedOverExcitedDischargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSpecifiedUnderExcitedPowerFactor != nil {
-		e.StartElement(320)
-		x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(2, 3)
+			x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSpecifiedUnderExcitedPowerFactor.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSpecifiedUnderExcitedPowerFactorL2 != nil {
-		e.StartElement(321)
-		x.EVSpecifiedUnderExcitedPowerFactorL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(3, 3)
+			x.EVSpecifiedUnderExcitedPowerFactorL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSpecifiedUnderExcitedPowerFactorL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSpecifiedUnderExcitedPowerFactorL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSpecifiedUnderExcitedPowerFactorL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSpecifiedUnderExcitedPowerFactorL3 != nil {
-		e.StartElement(322)
-		x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(4, 3)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSpecifiedUnderExcitedPowerFactorL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(323)
-	x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(5, 3)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVSpecifiedUnderExcitedDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSpecifiedUnderExcitedDischargePowerL2 != nil {
-		e.StartElement(324)
+		e.Code(0, 2)
 		x.EVSpecifiedUnderExcitedDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVSpecifiedUnderExcitedDischargePowerL3 != nil {
-		e.StartElement(325)
-		x.EVSpecifiedUnderExcitedDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVSpecifiedUnderExcitedDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSpecifiedUnderExcitedDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4488,89 +7824,536 @@ type DERScheduledACCLResControlMode struct {
 }
 
 func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(333)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(334)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(335)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(336)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(337)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(338)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(339)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(340)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(341)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(342)
-	x.DERControlCLRes.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumChargePower != nil {
-		e.StartElement(364)
+		e.Code(0, 4)
 		x.EVSEMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(365)
-		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 4)
+			x.EVSEMaximumChargePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 4)
+			x.EVSEMaximumChargePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(366)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 4)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 4)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePower != nil {
-		e.StartElement(367)
-		x.EVSEMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 4)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 4)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(368)
-		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 4)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 4)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(369)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(5, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 16
+		case 11:
+			e.Code(4, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 16
+		case 12:
+			e.Code(3, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 16
+		case 13:
+			e.Code(2, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RequiredDEROperatingMode != nil {
-		e.EnumElement(370, int(*x.RequiredDEROperatingMode))
+		switch st {
+		case 10:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		case 11:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		case 12:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		case 13:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		case 14:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		case 16:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.GridConnectionMode != nil {
-		e.EnumElement(371, int(*x.GridConnectionMode))
+		switch st {
+		case 10:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 11:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 12:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 13:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 14:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 16:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(8, 4)
+	case 11:
+		e.Code(7, 4)
+	case 12:
+		e.Code(6, 3)
+	case 13:
+		e.Code(5, 3)
+	case 14:
+		e.Code(4, 3)
+	case 15:
+		e.Code(3, 3)
+	case 16:
+		e.Code(2, 2)
+	case 17:
+		e.Code(1, 2)
+	case 18:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4713,28 +8496,75 @@ type DERControlCLRes struct {
 }
 
 func (x *DERControlCLRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.VoltageTrip != nil {
-		e.StartElement(343)
+		e.Code(0, 2)
 		x.VoltageTrip.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.FrequencyTrip != nil {
-		e.StartElement(344)
-		x.FrequencyTrip.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.FrequencyTrip.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.FrequencyTrip.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(345)
-	x.EnterServiceCLRes.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		x.EnterServiceCLRes.encodeEXI(e)
+		st = 3
+	case 1:
+		e.Code(1, 2)
+		x.EnterServiceCLRes.encodeEXI(e)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		x.EnterServiceCLRes.encodeEXI(e)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ReactivePowerSupportCLRes != nil {
-		e.StartElement(354)
+		e.Code(0, 2)
 		x.ReactivePowerSupportCLRes.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.ActivePowerSupportCLRes != nil {
-		e.StartElement(359)
-		x.ActivePowerSupportCLRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.ActivePowerSupportCLRes.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.ActivePowerSupportCLRes.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4802,41 +8632,188 @@ type EnterServiceCLRes struct {
 }
 
 func (x *EnterServiceCLRes) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(346, x.PermitService)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(10, x.PermitService)
+	e.Code(0, 1)
+	st = 1
 	if x.EnterServiceVoltageHigh != nil {
-		e.StartElement(347)
+		e.Code(0, 4)
 		x.EnterServiceVoltageHigh.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EnterServiceVoltageLow != nil {
-		e.StartElement(348)
-		x.EnterServiceVoltageLow.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 4)
+			x.EnterServiceVoltageLow.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EnterServiceVoltageLow.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EnterServiceFrequencyHigh != nil {
-		e.StartElement(349)
-		x.EnterServiceFrequencyHigh.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 4)
+			x.EnterServiceFrequencyHigh.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EnterServiceFrequencyHigh.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EnterServiceFrequencyHigh.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EnterServiceFrequencyLow != nil {
-		e.StartElement(350)
-		x.EnterServiceFrequencyLow.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 4)
+			x.EnterServiceFrequencyLow.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EnterServiceFrequencyLow.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EnterServiceFrequencyLow.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EnterServiceFrequencyLow.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EnterServiceDelay != nil {
-		e.StartElement(351)
-		x.EnterServiceDelay.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 4)
+			x.EnterServiceDelay.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.EnterServiceDelay.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EnterServiceDelay.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EnterServiceDelay.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EnterServiceDelay.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EnterServiceRandomizedDelay != nil {
-		e.StartElement(352)
-		x.EnterServiceRandomizedDelay.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(5, 4)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 3)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EnterServiceRandomizedDelay.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EnterServiceRampTime != nil {
-		e.StartElement(353)
-		x.EnterServiceRampTime.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(6, 4)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 3)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EnterServiceRampTime.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(7, 4)
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4917,25 +8894,84 @@ type ReactivePowerSupportCLRes struct {
 }
 
 func (x *ReactivePowerSupportCLRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.ConstantPowerFactor != nil {
-		e.StartElement(355)
+		e.Code(0, 3)
 		x.ConstantPowerFactor.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.VoltVar != nil {
-		e.StartElement(356)
-		x.VoltVar.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.VoltVar.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.VoltVar.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WattVar != nil {
-		e.StartElement(357)
-		x.WattVar.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.WattVar.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.WattVar.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.WattVar.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ConstantVar != nil {
-		e.StartElement(358)
-		x.ConstantVar.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.ConstantVar.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.ConstantVar.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.ConstantVar.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.ConstantVar.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(4, 3)
+	case 1:
+		e.Code(3, 3)
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4996,25 +9032,84 @@ type ActivePowerSupportCLRes struct {
 }
 
 func (x *ActivePowerSupportCLRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.FrequencyDroop != nil {
-		e.StartElement(360)
+		e.Code(0, 3)
 		x.FrequencyDroop.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.VoltWatt != nil {
-		e.StartElement(361)
-		x.VoltWatt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.VoltWatt.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.VoltWatt.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ConstantWatt != nil {
-		e.StartElement(362)
-		x.ConstantWatt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.ConstantWatt.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.ConstantWatt.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.ConstantWatt.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LimitMaxDischargePower != nil {
-		e.StartElement(363)
-		x.LimitMaxDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.LimitMaxDischargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.LimitMaxDischargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.LimitMaxDischargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.LimitMaxDischargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(4, 3)
+	case 1:
+		e.Code(3, 3)
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5109,140 +9204,465 @@ type DERDynamicACCLReqControlMode struct {
 }
 
 func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(373, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(374)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(375)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(376)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(377)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(378)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(379)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(380)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(381)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(382)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(383)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(384)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(385)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(386)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(387)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(388)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(389)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(390)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(391)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(392)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(393)
+		e.Code(0, 2)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(394)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(395)
-	x.EVPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(396)
+	switch st {
+	case 20:
+		e.Code(2, 2)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 23
+	case 21:
+		e.Code(1, 2)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 23
+	case 22:
+		e.Code(0, 1)
+		x.EVPresentVoltage.encodeEXI(e)
+		st = 23
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVPresentFrequency.encodeEXI(e)
-	e.EndElement()
+	st = 24
 	if x.EVSessionTotalDischargeEnergyAvailable != nil {
-		e.StartElement(397)
+		e.Code(0, 3)
 		x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
-		e.EndElement()
+		st = 25
 	}
 	if x.EVApparentPower != nil {
-		e.StartElement(398)
-		x.EVApparentPower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 24:
+			e.Code(1, 3)
+			x.EVApparentPower.encodeEXI(e)
+			st = 26
+		case 25:
+			e.Code(0, 3)
+			x.EVApparentPower.encodeEXI(e)
+			st = 26
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVReactivePower != nil {
-		e.StartElement(399)
-		x.EVReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 24:
+			e.Code(2, 3)
+			x.EVReactivePower.encodeEXI(e)
+			st = 27
+		case 25:
+			e.Code(1, 3)
+			x.EVReactivePower.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 3)
+			x.EVReactivePower.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVExcitation != nil {
-		e.StartElement(400)
-		x.EVExcitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 24:
+			e.Code(3, 3)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		case 25:
+			e.Code(2, 3)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		case 26:
+			e.Code(1, 3)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		case 27:
+			e.Code(0, 3)
+			x.EVExcitation.encodeEXI(e)
+			st = 28
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(401)
-		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 24:
+			e.Code(4, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 29
+		case 25:
+			e.Code(3, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 29
+		case 26:
+			e.Code(2, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 29
+		case 27:
+			e.Code(1, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 29
+		case 28:
+			e.Code(0, 2)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 29
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(402)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 24:
+			e.Code(5, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 30
+		case 25:
+			e.Code(4, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 30
+		case 26:
+			e.Code(3, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 30
+		case 27:
+			e.Code(2, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 30
+		case 28:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 30
+		case 29:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 30
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(403, int(x.DEROperationalState))
-	e.EnumElement(404, int(x.DERConnectionStatus))
-	e.UintElement(405, uint64(x.EVUpdateTime))
-	e.UintElement(406, uint64(x.EVMinimumChargingDuration))
-	e.UintElement(407, uint64(x.EVDurationMaximumChargeRate))
-	e.UintElement(408, uint64(x.EVDurationMaximumDischargeRate))
-	e.UintElement(409, uint64(x.DERAlarmStatus))
-	e.UintElement(410, uint64(x.EnabledModes))
+	switch st {
+	case 24:
+		e.Code(6, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	case 25:
+		e.Code(5, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	case 26:
+		e.Code(4, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	case 27:
+		e.Code(3, 3)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	case 28:
+		e.Code(2, 2)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	case 29:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	case 30:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(20, int(x.DEROperationalState))
+		e.Code(0, 1)
+		st = 31
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(21, int(x.DERConnectionStatus))
+	e.Code(0, 1)
+	st = 32
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.EVUpdateTime))
+	e.Code(0, 1)
+	st = 33
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EVMinimumChargingDuration))
+	e.Code(0, 1)
+	st = 34
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EVDurationMaximumChargeRate))
+	e.Code(0, 1)
+	st = 35
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EVDurationMaximumDischargeRate))
+	e.Code(0, 1)
+	st = 36
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.DERAlarmStatus))
+	e.Code(0, 1)
+	st = 37
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.EnabledModes))
+	e.Code(0, 1)
+	st = 38
+	e.Code(0, 1)
 }
 
 func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -5459,99 +9879,596 @@ type DERDynamicACCLResControlMode struct {
 }
 
 func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(412, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(413, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(414, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(415, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(416)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(417)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(418)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(419)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(420)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(421)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(422)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(423)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(424)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(425)
-	x.DERControlCLRes.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(8, 4)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 6:
+		e.Code(7, 4)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 7:
+		e.Code(6, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 8:
+		e.Code(5, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 9:
+		e.Code(4, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 10:
+		e.Code(3, 3)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 11:
+		e.Code(2, 2)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.DERControlCLRes.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumChargePower != nil {
-		e.StartElement(426)
+		e.Code(0, 4)
 		x.EVSEMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(427)
-		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 4)
+			x.EVSEMaximumChargePowerL2.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 4)
+			x.EVSEMaximumChargePowerL2.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(428)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(2, 4)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 4)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePower != nil {
-		e.StartElement(429)
-		x.EVSEMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(3, 4)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 4)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(430)
-		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(4, 4)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 4)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL2.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(431)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(5, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RequiredDEROperatingMode != nil {
-		e.EnumElement(432, int(*x.RequiredDEROperatingMode))
+		switch st {
+		case 14:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		case 15:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		case 19:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
+			e.Code(0, 1)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.GridConnectionMode != nil {
-		e.EnumElement(433, int(*x.GridConnectionMode))
+		switch st {
+		case 14:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 15:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 16:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 17:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 18:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 19:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 20:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		case 21:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(19, int(*x.GridConnectionMode))
+			e.Code(0, 1)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 14:
+		e.Code(8, 4)
+	case 15:
+		e.Code(7, 4)
+	case 16:
+		e.Code(6, 3)
+	case 17:
+		e.Code(5, 3)
+	case 18:
+		e.Code(4, 3)
+	case 19:
+		e.Code(3, 3)
+	case 20:
+		e.Code(2, 2)
+	case 21:
+		e.Code(1, 2)
+	case 22:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5710,6 +10627,7 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -5734,6 +10652,7 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
@@ -5763,25 +10682,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(27, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(438)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(448)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(449)
+		e.Code(0, 2)
+		e.Enter(449)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(479)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(479)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(479)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(479)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5852,24 +10817,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(27, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(439)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(440)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(439)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(439)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(440)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(442)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6000,27 +11004,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(27, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(23, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(23, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(23, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(23, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(23, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(443)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(446)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(447, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(446)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(446)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(446)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(446)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(446)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(26, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -6088,14 +11181,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(444)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(444)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(444)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6204,13 +11323,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(27, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(28, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(28, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6374,24 +11520,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(453, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(29, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(456, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(29, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(454, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(29, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(29, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(455, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(29, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(29, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(29, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(457, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(29, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(458, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(29, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(29, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(459, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(29, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6440,8 +11754,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(461, x.Modulus)
-	e.BinaryElement(462, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(29, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(29, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -6480,18 +11811,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(23, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(23, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(23, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(443)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6566,8 +11938,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(466, x.X509IssuerName)
-	e.BigIntElement(467, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(30, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -6636,18 +12020,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(27, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(442)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6704,18 +12118,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(27, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(482)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(482)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(482)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(482)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6818,6 +12268,8 @@ type ACChargeParameterDiscoveryReq struct {
 }
 
 func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDReqEnergyTransferMode != nil) + present(x.BPTACCPDReqEnergyTransferMode != nil) + present(x.DERACCPDReqEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -6826,23 +12278,51 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(484)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ACCPDReqEnergyTransferMode != nil {
-		e.StartElement(487)
+		e.Code(0, 2)
 		x.ACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.BPTACCPDReqEnergyTransferMode != nil {
-		e.StartElement(488)
-		x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERACCPDReqEnergyTransferMode != nil {
-		e.StartElement(0)
-		x.DERACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 2)
+			x.DERACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6899,12 +12379,36 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(485, x.SessionID)
-	e.UintElement(486, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(31, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.TimeStamp))
+	e.Code(0, 1)
+	st = 2
 	if x.Signature != nil {
-		e.StartElement(437)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6953,31 +12457,78 @@ type ACCPDReqEnergyTransferMode struct {
 }
 
 func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7052,57 +12603,152 @@ type BPTACCPDReqEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(489)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(490)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(491)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(492)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(493)
+		e.Code(0, 2)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(494)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7200,6 +12846,8 @@ type ACChargeParameterDiscoveryRes struct {
 }
 
 func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDResEnergyTransferMode != nil) + present(x.BPTACCPDResEnergyTransferMode != nil) + present(x.DERACCPDResEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -7208,24 +12856,56 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(484)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(496, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(32, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.ACCPDResEnergyTransferMode != nil {
-		e.StartElement(497)
+		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.BPTACCPDResEnergyTransferMode != nil {
-		e.StartElement(498)
-		x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERACCPDResEnergyTransferMode != nil {
-		e.StartElement(89)
-		x.DERACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 2)
+			x.DERACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 2)
+		e.Code(0, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7293,59 +12973,190 @@ type ACCPDResEnergyTransferMode struct {
 }
 
 func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(90)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(91)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(92)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(93)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(94)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(95)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(96)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(97)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(98)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(99)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(100)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(101)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7459,85 +13270,270 @@ type BPTACCPDResEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(90)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(91)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(92)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(93)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(94)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(95)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(96)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(97)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(98)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(99)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(100)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(101)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(499)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(500)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(501)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(502)
-	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumDischargePowerL2 != nil {
-		e.StartElement(503)
+		e.Code(0, 2)
 		x.EVSEMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSEMinimumDischargePowerL3 != nil {
-		e.StartElement(504)
-		x.EVSEMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 16:
+		e.Code(2, 2)
+	case 17:
+		e.Code(1, 2)
+	case 18:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7673,6 +13669,8 @@ type ACChargeLoopReq struct {
 }
 
 func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLReqControlMode != nil) + present(x.BPTScheduledACCLReqControlMode != nil) + present(x.CLReqControlMode != nil) + present(x.DERDynamicACCLReqControlMode != nil) + present(x.DERScheduledACCLReqControlMode != nil) + present(x.DynamicACCLReqControlMode != nil) + present(x.ScheduledACCLReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -7681,49 +13679,129 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(484)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(506)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(517, x.MeterInfoRequested)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(10, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(10, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.BPTDynamicACCLReqControlMode != nil {
-		e.StartElement(518)
+		e.Code(0, 3)
 		x.BPTDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTScheduledACCLReqControlMode != nil {
-		e.StartElement(527)
-		x.BPTScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.BPTScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLReqControlMode != nil {
-		e.StartElement(435)
-		x.CLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.CLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERDynamicACCLReqControlMode != nil {
-		e.StartElement(372)
-		x.DERDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.DERDynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERScheduledACCLReqControlMode != nil {
-		e.StartElement(249)
-		x.DERScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(4, 3)
+			x.DERScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLReqControlMode != nil {
-		e.StartElement(534)
-		x.DynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(5, 3)
+			x.DynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLReqControlMode != nil {
-		e.StartElement(535)
-		x.ScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(6, 3)
+			x.ScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(7, 3)
+		e.Code(0, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7819,37 +13897,410 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(507, uint64(*x.PresentSOC))
+		e.Code(0, 4)
+		e.Code(0, 1)
+		e.PutUint(22, uint64(*x.PresentSOC))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(508, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(509, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(510, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(511, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(512, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(513, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(514, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(515)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(516, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(9, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 1:
+			e.Code(8, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 2:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 3:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 4:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 5:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 6:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(10, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7966,105 +14417,298 @@ type BPTDynamicACCLReqControlMode struct {
 }
 
 func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(373, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(374)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(375)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(376)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(377)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(378)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(379)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(380)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(381)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(382)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(383)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(384)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(385)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(386)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(387)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(388)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(519)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(520)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(521)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(522)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(523)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(524)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(525)
-		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(526)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8235,108 +14879,653 @@ type BPTScheduledACCLReqControlMode struct {
 }
 
 func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(250)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(251)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(252)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(253)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(254)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(255)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(256)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(257)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(258)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(259)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(260)
+		e.Code(0, 4)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(261)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(262)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(263)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(264)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(528)
-		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(5, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 11:
+			e.Code(4, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 12:
+			e.Code(3, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 13:
+			e.Code(2, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(529)
-		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 11:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 12:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 13:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(530)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(7, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 11:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 12:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 13:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(531)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(8, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 11:
+			e.Code(7, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 12:
+			e.Code(6, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 13:
+			e.Code(5, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(532)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 11:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 12:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 13:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(533)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(10, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 11:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 12:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 13:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 14:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 15:
+			e.Code(5, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(11, 4)
+	case 11:
+		e.Code(10, 4)
+	case 12:
+		e.Code(9, 4)
+	case 13:
+		e.Code(8, 4)
+	case 14:
+		e.Code(7, 4)
+	case 15:
+		e.Code(6, 3)
+	case 16:
+		e.Code(5, 3)
+	case 17:
+		e.Code(4, 3)
+	case 18:
+		e.Code(3, 3)
+	case 19:
+		e.Code(2, 2)
+	case 20:
+		e.Code(1, 2)
+	case 21:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8508,69 +15697,178 @@ type DynamicACCLReqControlMode struct {
 }
 
 func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(373, uint64(*x.DepartureTime))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
-	e.StartElement(374)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(375)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(376)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(377)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(378)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(379)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(380)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(381)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(382)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(383)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(384)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(385)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(386)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(387)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(388)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 14:
+		e.Code(2, 2)
+	case 15:
+		e.Code(1, 2)
+	case 16:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8693,78 +15991,395 @@ type ScheduledACCLReqControlMode struct {
 }
 
 func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(250)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(251)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(252)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(253)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(254)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(255)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(256)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(257)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(258)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(259)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(260)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(261)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(262)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(263)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(264)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(5, 3)
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -8897,6 +16512,8 @@ type ACChargeLoopRes struct {
 }
 
 func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLResControlMode != nil) + present(x.BPTScheduledACCLResControlMode != nil) + present(x.CLResControlMode != nil) + present(x.DERDynamicACCLResControlMode != nil) + present(x.DERScheduledACCLResControlMode != nil) + present(x.DynamicACCLResControlMode != nil) + present(x.ScheduledACCLResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -8905,64 +16522,304 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(484)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(496, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(32, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.EVSEStatus != nil {
-		e.StartElement(537)
+		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(538)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(547)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetFrequency != nil {
-		e.StartElement(558)
-		x.EVSETargetFrequency.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTDynamicACCLResControlMode != nil {
-		e.StartElement(559)
-		x.BPTDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTScheduledACCLResControlMode != nil {
-		e.StartElement(560)
-		x.BPTScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(5, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(4, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(3, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(2, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(1, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLResControlMode != nil {
-		e.StartElement(436)
-		x.CLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(5, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(4, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(3, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(2, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERDynamicACCLResControlMode != nil {
-		e.StartElement(411)
-		x.DERDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(7, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(6, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(5, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(4, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(3, 3)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERScheduledACCLResControlMode != nil {
-		e.StartElement(332)
-		x.DERScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(7, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(6, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(5, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(4, 3)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLResControlMode != nil {
-		e.StartElement(561)
-		x.DynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(9, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(8, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(7, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(6, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(5, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLResControlMode != nil {
-		e.StartElement(562)
-		x.ScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(9, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(8, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(7, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(6, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(11, 4)
+		e.Code(0, 2)
+	case 3:
+		e.Code(10, 4)
+		e.Code(0, 2)
+	case 4:
+		e.Code(9, 4)
+		e.Code(0, 2)
+	case 5:
+		e.Code(8, 4)
+		e.Code(0, 2)
+	case 6:
+		e.Code(7, 3)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9074,25 +16931,223 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(539, x.MeterID)
-	e.UintElement(540, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(33, exi.QName{URI: 7, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.ChargedEnergyReadingWh))
+	e.Code(0, 1)
+	st = 2
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(541, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(11, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(542, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(543, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(544, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(34, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(34, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(34, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(34, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(545, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(1, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(546, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(11, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9167,35 +17222,137 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(548, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.EnergyCosts != nil {
-		e.StartElement(549)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(552)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(553)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(554)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(555)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9270,12 +17427,11 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(550)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(551)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
@@ -9315,10 +17471,13 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(556, uint64(x.TaxRuleID))
-	e.StartElement(557)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(35, uint64(x.TaxRuleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
@@ -9368,60 +17527,331 @@ type BPTDynamicACCLResControlMode struct {
 }
 
 func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(412, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(413, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(414, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(415, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(416)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(417)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(418)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(419)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(420)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(421)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(422)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(423)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(424)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9538,50 +17968,269 @@ type BPTScheduledACCLResControlMode struct {
 }
 
 func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(333)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(334)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(335)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(336)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(337)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(338)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(339)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(340)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(341)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9681,60 +18330,331 @@ type DynamicACCLResControlMode struct {
 }
 
 func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(412, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(12, uint64(*x.DepartureTime))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(413, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(414, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(22, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(415, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(13, uint64(*x.AckMaxDelay))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(416)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(417)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(418)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(419)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(420)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(421)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(422)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(423)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(424)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9851,50 +18771,269 @@ type ScheduledACCLResControlMode struct {
 }
 
 func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(333)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(334)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(335)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(336)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(337)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(338)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(339)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(340)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(341)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -9982,9 +19121,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(26, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10014,9 +19166,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10045,9 +19210,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10076,8 +19254,9 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -10105,8 +19284,9 @@ type AutonomousReferenceVoltageAdjustmentEnable struct {
 }
 
 func (x *AutonomousReferenceVoltageAdjustmentEnable) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AutonomousReferenceVoltageAdjustmentEnable) decodeEXI(d *exi.Decoder) {
@@ -10134,8 +19314,9 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -10163,8 +19344,9 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -10205,8 +19387,9 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -10234,8 +19417,9 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -10263,8 +19447,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -10331,8 +19516,9 @@ type DERAlarmStatus struct {
 }
 
 func (x *DERAlarmStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DERAlarmStatus) decodeEXI(d *exi.Decoder) {
@@ -10360,8 +19546,9 @@ type DERConnectionStatus struct {
 }
 
 func (x *DERConnectionStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(21, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DERConnectionStatus) decodeEXI(d *exi.Decoder) {
@@ -10389,8 +19576,9 @@ type DEROperationalState struct {
 }
 
 func (x *DEROperationalState) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DEROperationalState) decodeEXI(d *exi.Decoder) {
@@ -10418,8 +19606,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -10486,8 +19675,9 @@ type EVDurationMaximumChargeRate struct {
 }
 
 func (x *EVDurationMaximumChargeRate) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVDurationMaximumChargeRate) decodeEXI(d *exi.Decoder) {
@@ -10515,8 +19705,9 @@ type EVDurationMaximumDischargeRate struct {
 }
 
 func (x *EVDurationMaximumDischargeRate) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVDurationMaximumDischargeRate) decodeEXI(d *exi.Decoder) {
@@ -10544,9 +19735,22 @@ type EVInverterHwVersion struct {
 }
 
 func (x *EVInverterHwVersion) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 6, Local: 52}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10575,9 +19779,22 @@ type EVInverterManufacturer struct {
 }
 
 func (x *EVInverterManufacturer) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 6, Local: 53}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10606,9 +19823,22 @@ type EVInverterModel struct {
 }
 
 func (x *EVInverterModel) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(6, exi.QName{URI: 6, Local: 54}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10637,9 +19867,22 @@ type EVInverterSerialNumber struct {
 }
 
 func (x *EVInverterSerialNumber) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(7, exi.QName{URI: 6, Local: 55}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -10668,9 +19911,22 @@ type EVInverterSwVersion struct {
 }
 
 func (x *EVInverterSwVersion) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(3, exi.QName{URI: 6, Local: 56}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -11219,8 +20475,9 @@ type EVMinimumChargingDuration struct {
 }
 
 func (x *EVMinimumChargingDuration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVMinimumChargingDuration) decodeEXI(d *exi.Decoder) {
@@ -11664,8 +20921,9 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(2, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
@@ -12213,8 +21471,9 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
@@ -12294,8 +21553,9 @@ type EVSEProcessing struct {
 }
 
 func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(2, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
@@ -12427,8 +21687,9 @@ type EVSEUpdateTime struct {
 }
 
 func (x *EVSEUpdateTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEUpdateTime) decodeEXI(d *exi.Decoder) {
@@ -12638,8 +21899,9 @@ type EVUpdateTime struct {
 }
 
 func (x *EVUpdateTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVUpdateTime) decodeEXI(d *exi.Decoder) {
@@ -12667,8 +21929,9 @@ type EVUseableWattHours struct {
 }
 
 func (x *EVUseableWattHours) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVUseableWattHours) decodeEXI(d *exi.Decoder) {
@@ -12696,8 +21959,9 @@ type Enable struct {
 }
 
 func (x *Enable) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *Enable) decodeEXI(d *exi.Decoder) {
@@ -12725,8 +21989,9 @@ type EnabledModes struct {
 }
 
 func (x *EnabledModes) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EnabledModes) decodeEXI(d *exi.Decoder) {
@@ -12858,9 +22123,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -12890,8 +22168,9 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(0, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
@@ -12919,9 +22198,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -12951,8 +22243,9 @@ type GridConnectionModeFragment struct {
 }
 
 func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
@@ -13071,8 +22364,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(24, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -13100,8 +22394,9 @@ type IEEE1547AbnormalCategory struct {
 }
 
 func (x *IEEE1547AbnormalCategory) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(9, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IEEE1547AbnormalCategory) decodeEXI(d *exi.Decoder) {
@@ -13129,8 +22424,9 @@ type IEEE1547NormalCategory struct {
 }
 
 func (x *IEEE1547NormalCategory) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(8, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IEEE1547NormalCategory) decodeEXI(d *exi.Decoder) {
@@ -13158,8 +22454,9 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
@@ -13187,9 +22484,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13219,8 +22529,9 @@ type J3072CertificationDate struct {
 }
 
 func (x *J3072CertificationDate) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *J3072CertificationDate) decodeEXI(d *exi.Decoder) {
@@ -13248,8 +22559,9 @@ type J3072Certified struct {
 }
 
 func (x *J3072Certified) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *J3072Certified) decodeEXI(d *exi.Decoder) {
@@ -13290,8 +22602,9 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -13319,9 +22632,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(33, exi.QName{URI: 7, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13350,8 +22676,9 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
@@ -13379,9 +22706,22 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(34, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13411,8 +22751,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -13440,8 +22781,9 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
@@ -13469,8 +22811,9 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -13498,9 +22841,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13530,8 +22886,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -13650,9 +23007,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13682,9 +23052,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(28, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13714,9 +23097,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(28, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13746,8 +23142,9 @@ type PercentageValue struct {
 }
 
 func (x *PercentageValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PercentageValue) decodeEXI(d *exi.Decoder) {
@@ -13775,8 +23172,9 @@ type PercentageValueL2 struct {
 }
 
 func (x *PercentageValueL2) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PercentageValueL2) decodeEXI(d *exi.Decoder) {
@@ -13804,8 +23202,9 @@ type PercentageValueL3 struct {
 }
 
 func (x *PercentageValueL3) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PercentageValueL3) decodeEXI(d *exi.Decoder) {
@@ -13833,8 +23232,9 @@ type PermitService struct {
 }
 
 func (x *PermitService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *PermitService) decodeEXI(d *exi.Decoder) {
@@ -13862,9 +23262,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -13894,8 +23307,9 @@ type PowerFactorExcitationFragment struct {
 }
 
 func (x *PowerFactorExcitationFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(16, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerFactorExcitationFragment) decodeEXI(d *exi.Decoder) {
@@ -13923,8 +23337,9 @@ type PowerFactorExcitationL2 struct {
 }
 
 func (x *PowerFactorExcitationL2) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(16, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerFactorExcitationL2) decodeEXI(d *exi.Decoder) {
@@ -13952,8 +23367,9 @@ type PowerFactorExcitationL3 struct {
 }
 
 func (x *PowerFactorExcitationL3) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(16, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerFactorExcitationL3) decodeEXI(d *exi.Decoder) {
@@ -14020,8 +23436,9 @@ type PowerReferenceFragment struct {
 }
 
 func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
@@ -14049,8 +23466,9 @@ type PowerReferenceL2 struct {
 }
 
 func (x *PowerReferenceL2) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerReferenceL2) decodeEXI(d *exi.Decoder) {
@@ -14078,8 +23496,9 @@ type PowerReferenceL3 struct {
 }
 
 func (x *PowerReferenceL3) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerReferenceL3) decodeEXI(d *exi.Decoder) {
@@ -14107,8 +23526,9 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
@@ -14136,8 +23556,9 @@ type Priority struct {
 }
 
 func (x *Priority) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Priority) decodeEXI(d *exi.Decoder) {
@@ -14165,9 +23586,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14210,8 +23644,9 @@ type ReferenceVoltageAdjustmentTimeConstant struct {
 }
 
 func (x *ReferenceVoltageAdjustmentTimeConstant) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ReferenceVoltageAdjustmentTimeConstant) decodeEXI(d *exi.Decoder) {
@@ -14239,8 +23674,9 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -14268,8 +23704,9 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -14297,8 +23734,9 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
@@ -14326,8 +23764,9 @@ type RequiredDEROperatingModeFragment struct {
 }
 
 func (x *RequiredDEROperatingModeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RequiredDEROperatingModeFragment) decodeEXI(d *exi.Decoder) {
@@ -14355,8 +23794,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(32, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -14384,9 +23824,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(28, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14416,9 +23869,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14448,9 +23914,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(31, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14480,8 +23959,9 @@ type SupportedModes struct {
 }
 
 func (x *SupportedModes) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SupportedModes) decodeEXI(d *exi.Decoder) {
@@ -14509,8 +23989,9 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
@@ -14538,8 +24019,9 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(35, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
@@ -14567,8 +24049,9 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
@@ -14596,8 +24079,9 @@ type TimeConstantPT1 struct {
 }
 
 func (x *TimeConstantPT1) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeConstantPT1) decodeEXI(d *exi.Decoder) {
@@ -14625,8 +24109,9 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
@@ -14732,8 +24217,9 @@ type Unit struct {
 }
 
 func (x *Unit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
@@ -14761,8 +24247,9 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
@@ -14868,9 +24355,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(28, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14900,9 +24400,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(28, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14932,9 +24445,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -14976,9 +24502,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(28, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -15008,8 +24547,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(30, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -15037,9 +24577,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -15068,9 +24621,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -15099,9 +24665,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(29, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -15144,8 +24723,9 @@ type XUnit struct {
 }
 
 func (x *XUnit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *XUnit) decodeEXI(d *exi.Decoder) {
@@ -15186,8 +24766,9 @@ type YUnit struct {
 }
 
 func (x *YUnit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *YUnit) decodeEXI(d *exi.Decoder) {
@@ -15230,7 +24811,7 @@ func (x *DERACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15254,7 +24835,7 @@ func (x *DERACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15278,7 +24859,7 @@ func (x *DERACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15302,7 +24883,7 @@ func (x *DERACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15326,7 +24907,7 @@ func (x *DERScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(249)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15350,7 +24931,7 @@ func (x *DERScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(249)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15374,7 +24955,7 @@ func (x *DERScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(332)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15398,7 +24979,7 @@ func (x *DERScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(332)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15422,7 +25003,7 @@ func (x *DERDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(372)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15446,7 +25027,7 @@ func (x *DERDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(372)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15470,7 +25051,7 @@ func (x *DERDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(411)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15494,7 +25075,7 @@ func (x *DERDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(411)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15518,7 +25099,7 @@ func (x *FrequencyDroop) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(434)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15542,7 +25123,7 @@ func (x *FrequencyDroop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(434)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15566,7 +25147,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(435)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15590,7 +25171,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(435)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15614,7 +25195,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(436)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15638,7 +25219,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(436)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15662,7 +25243,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(437)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15686,7 +25267,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(437)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15710,7 +25291,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(448)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15734,7 +25315,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(448)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15758,7 +25339,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(438)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15782,7 +25363,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(438)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15902,7 +25483,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(442)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15926,7 +25507,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(442)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15950,7 +25531,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(443)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15974,7 +25555,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(443)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16094,7 +25675,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(447)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16118,7 +25699,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(447)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16190,7 +25771,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(450)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16214,7 +25795,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(450)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16238,7 +25819,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(478)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16262,7 +25843,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(478)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16334,7 +25915,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(463)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16358,7 +25939,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(463)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16574,7 +26155,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(480)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16598,7 +26179,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(480)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16622,7 +26203,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(481)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16646,7 +26227,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(481)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16718,7 +26299,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(452)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16742,7 +26323,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(452)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16766,7 +26347,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(460)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16790,7 +26371,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(460)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16814,7 +26395,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(483)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16838,7 +26419,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(483)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16862,7 +26443,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(495)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16886,7 +26467,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(495)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16910,7 +26491,7 @@ func (x *ACChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(505)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16934,7 +26515,7 @@ func (x *ACChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(505)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16958,7 +26539,7 @@ func (x *ACChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(536)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16982,7 +26563,7 @@ func (x *ACChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(536)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17006,7 +26587,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(487)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17030,7 +26611,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(487)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17054,7 +26635,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(497)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17078,7 +26659,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(497)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17102,7 +26683,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(488)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17126,7 +26707,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(488)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17150,7 +26731,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(498)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17174,7 +26755,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(498)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17198,7 +26779,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(535)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17222,7 +26803,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(535)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17246,7 +26827,7 @@ func (x *ScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(562)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17270,7 +26851,7 @@ func (x *ScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(562)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17294,7 +26875,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(527)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17318,7 +26899,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(527)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17342,7 +26923,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(560)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17366,7 +26947,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(560)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17390,7 +26971,7 @@ func (x *DynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(534)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17414,7 +26995,7 @@ func (x *DynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(534)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17438,7 +27019,7 @@ func (x *DynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(561)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17462,7 +27043,7 @@ func (x *DynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(561)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17486,7 +27067,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(518)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17510,7 +27091,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(518)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17534,7 +27115,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(559)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17558,7 +27139,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(559)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17581,7 +27162,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(415)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17604,7 +27185,7 @@ func (x *ActivePowerSupportCLRes) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(359)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17627,7 +27208,7 @@ func (x *ActivePowerSupportCPDRes) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17650,7 +27231,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(553)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17673,7 +27254,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(550)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17696,7 +27277,7 @@ func (x *AutonomousReferenceVoltageAdjustmentEnable) AppendEXIFragment(dst []byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17719,7 +27300,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(541)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17742,7 +27323,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(543)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17765,7 +27346,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(515)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17788,7 +27369,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(542)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17811,7 +27392,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(540)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17834,7 +27415,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(514)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17857,7 +27438,7 @@ func (x *ConstantPowerFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17880,7 +27461,7 @@ func (x *ConstantVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17903,7 +27484,7 @@ func (x *ConstantWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(202)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17926,7 +27507,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(551)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17949,7 +27530,7 @@ func (x *DataTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17972,7 +27553,7 @@ func (x *CurveDataPointsList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17995,7 +27576,7 @@ func (x *CurveDataPointsL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18018,7 +27599,7 @@ func (x *CurveDataPointsL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18041,7 +27622,7 @@ func (x *DERAlarmStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(330)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18064,7 +27645,7 @@ func (x *DERConnectionStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(274)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18087,7 +27668,7 @@ func (x *DERControlCLRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(342)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18110,7 +27691,7 @@ func (x *DERControlCPDRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18133,7 +27714,7 @@ func (x *DEROperationalState) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18156,7 +27737,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(373)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18179,7 +27760,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(506)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18202,7 +27783,7 @@ func (x *DroopFactor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18225,7 +27806,7 @@ func (x *DroopFactorL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18248,7 +27829,7 @@ func (x *DroopFactorL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18271,7 +27852,7 @@ func (x *EVApparentPower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18294,7 +27875,7 @@ func (x *EVApparentPowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18317,7 +27898,7 @@ func (x *EVDurationMaximumChargeRate) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(328)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18340,7 +27921,7 @@ func (x *EVDurationMaximumDischargeRate) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(329)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18363,7 +27944,7 @@ func (x *EVExcitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(313)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18386,7 +27967,7 @@ func (x *EVExcitationLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18409,7 +27990,7 @@ func (x *EVInverterDetails) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18432,7 +28013,7 @@ func (x *EVInverterHwVersion) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18455,7 +28036,7 @@ func (x *EVInverterManufacturer) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18478,7 +28059,7 @@ func (x *EVInverterModel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18501,7 +28082,7 @@ func (x *EVInverterSerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18524,7 +28105,7 @@ func (x *EVInverterSwVersion) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18547,7 +28128,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorption) AppendEXIFragment
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(18)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18570,7 +28151,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2) AppendEXIFragme
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18593,7 +28174,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3) AppendEXIFragme
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18616,7 +28197,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarInjection) AppendEXIFragment(
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18639,7 +28220,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL2) AppendEXIFragmen
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18662,7 +28243,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL3) AppendEXIFragmen
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18685,7 +28266,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorption) AppendEXIFragm
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18708,7 +28289,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2) AppendEXIFra
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18731,7 +28312,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3) AppendEXIFra
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18754,7 +28335,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarInjection) AppendEXIFragme
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18777,7 +28358,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL2) AppendEXIFrag
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18800,7 +28381,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL3) AppendEXIFrag
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18823,7 +28404,7 @@ func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18846,7 +28427,7 @@ func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18869,7 +28450,7 @@ func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18892,7 +28473,7 @@ func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(489)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18915,7 +28496,7 @@ func (x *EVMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18938,7 +28519,7 @@ func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(490)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18961,7 +28542,7 @@ func (x *EVMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18984,7 +28565,7 @@ func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(491)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19007,7 +28588,7 @@ func (x *EVMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19030,7 +28611,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19053,7 +28634,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(525)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19076,7 +28657,7 @@ func (x *EVMaximumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(401)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19099,7 +28680,7 @@ func (x *EVMaximumVarAbsorptionDuringCharging) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(31)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19122,7 +28703,7 @@ func (x *EVMaximumVarAbsorptionDuringChargingL2) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19145,7 +28726,7 @@ func (x *EVMaximumVarAbsorptionDuringChargingL3) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19168,7 +28749,7 @@ func (x *EVMaximumVarAbsorptionDuringDischarging) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(43)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19191,7 +28772,7 @@ func (x *EVMaximumVarAbsorptionDuringDischargingL2) AppendEXIFragment(dst []byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19214,7 +28795,7 @@ func (x *EVMaximumVarAbsorptionDuringDischargingL3) AppendEXIFragment(dst []byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19237,7 +28818,7 @@ func (x *EVMaximumVarInjectionDuringCharging) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19260,7 +28841,7 @@ func (x *EVMaximumVarInjectionDuringChargingL2) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19283,7 +28864,7 @@ func (x *EVMaximumVarInjectionDuringChargingL3) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(39)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19306,7 +28887,7 @@ func (x *EVMaximumVarInjectionDuringDischarging) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19329,7 +28910,7 @@ func (x *EVMaximumVarInjectionDuringDischargingL2) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19352,7 +28933,7 @@ func (x *EVMaximumVarInjectionDuringDischargingL3) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19375,7 +28956,7 @@ func (x *EVMaximumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19398,7 +28979,7 @@ func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19421,7 +29002,7 @@ func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19444,7 +29025,7 @@ func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19467,7 +29048,7 @@ func (x *EVMinimumChargingDuration) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19490,7 +29071,7 @@ func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(492)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19513,7 +29094,7 @@ func (x *EVMinimumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(13)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19536,7 +29117,7 @@ func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(493)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19559,7 +29140,7 @@ func (x *EVMinimumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19582,7 +29163,7 @@ func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(494)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19605,7 +29186,7 @@ func (x *EVMinimumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19628,7 +29209,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19651,7 +29232,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(526)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19674,7 +29255,7 @@ func (x *EVMinimumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(402)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19697,7 +29278,7 @@ func (x *EVMinimumVarAbsorptionDuringCharging) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19720,7 +29301,7 @@ func (x *EVMinimumVarAbsorptionDuringChargingL2) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19743,7 +29324,7 @@ func (x *EVMinimumVarAbsorptionDuringChargingL3) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19766,7 +29347,7 @@ func (x *EVMinimumVarAbsorptionDuringDischarging) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(46)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19789,7 +29370,7 @@ func (x *EVMinimumVarAbsorptionDuringDischargingL2) AppendEXIFragment(dst []byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19812,7 +29393,7 @@ func (x *EVMinimumVarAbsorptionDuringDischargingL3) AppendEXIFragment(dst []byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19835,7 +29416,7 @@ func (x *EVMinimumVarInjectionDuringCharging) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19858,7 +29439,7 @@ func (x *EVMinimumVarInjectionDuringChargingL2) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(41)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19881,7 +29462,7 @@ func (x *EVMinimumVarInjectionDuringChargingL3) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19904,7 +29485,7 @@ func (x *EVMinimumVarInjectionDuringDischarging) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19927,7 +29508,7 @@ func (x *EVMinimumVarInjectionDuringDischargingL2) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19950,7 +29531,7 @@ func (x *EVMinimumVarInjectionDuringDischargingL3) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19973,7 +29554,7 @@ func (x *EVMinimumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19996,7 +29577,7 @@ func (x *EVNominalVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20019,7 +29600,7 @@ func (x *EVNominalVoltageOffset) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20042,7 +29623,7 @@ func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(259)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20065,7 +29646,7 @@ func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20088,7 +29669,7 @@ func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20111,7 +29692,7 @@ func (x *EVPresentFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(266)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20134,7 +29715,7 @@ func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20157,7 +29738,7 @@ func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20180,7 +29761,7 @@ func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20203,7 +29784,7 @@ func (x *EVPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20226,7 +29807,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20249,7 +29830,7 @@ func (x *EVReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20272,7 +29853,7 @@ func (x *EVReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20295,7 +29876,7 @@ func (x *EVReactiveSusceptance) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20318,7 +29899,7 @@ func (x *EVReactiveSusceptanceL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20341,7 +29922,7 @@ func (x *EVReactiveSusceptanceL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20364,7 +29945,7 @@ func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20387,7 +29968,7 @@ func (x *EVSEMaximumChargePowerFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(364)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20410,7 +29991,7 @@ func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20433,7 +30014,7 @@ func (x *EVSEMaximumChargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(365)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20456,7 +30037,7 @@ func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20479,7 +30060,7 @@ func (x *EVSEMaximumChargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(366)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20502,7 +30083,7 @@ func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(499)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20525,7 +30106,7 @@ func (x *EVSEMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(222)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20548,7 +30129,7 @@ func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(500)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20571,7 +30152,7 @@ func (x *EVSEMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20594,7 +30175,7 @@ func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(501)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20617,7 +30198,7 @@ func (x *EVSEMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20640,7 +30221,7 @@ func (x *EVSEMaximumVarAbsorptionDuringCharging) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20663,7 +30244,7 @@ func (x *EVSEMaximumVarAbsorptionDuringChargingL2) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20686,7 +30267,7 @@ func (x *EVSEMaximumVarAbsorptionDuringChargingL3) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(228)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20709,7 +30290,7 @@ func (x *EVSEMaximumVarAbsorptionDuringDischarging) AppendEXIFragment(dst []byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(232)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20732,7 +30313,7 @@ func (x *EVSEMaximumVarAbsorptionDuringDischargingL2) AppendEXIFragment(dst []by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(233)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20755,7 +30336,7 @@ func (x *EVSEMaximumVarAbsorptionDuringDischargingL3) AppendEXIFragment(dst []by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(234)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20778,7 +30359,7 @@ func (x *EVSEMaximumVarInjectionDuringCharging) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20801,7 +30382,7 @@ func (x *EVSEMaximumVarInjectionDuringChargingL2) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20824,7 +30405,7 @@ func (x *EVSEMaximumVarInjectionDuringChargingL3) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20847,7 +30428,7 @@ func (x *EVSEMaximumVarInjectionDuringDischarging) AppendEXIFragment(dst []byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20870,7 +30451,7 @@ func (x *EVSEMaximumVarInjectionDuringDischargingL2) AppendEXIFragment(dst []byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20893,7 +30474,7 @@ func (x *EVSEMaximumVarInjectionDuringDischargingL3) AppendEXIFragment(dst []byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20916,7 +30497,7 @@ func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20939,7 +30520,7 @@ func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20962,7 +30543,7 @@ func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -20985,7 +30566,7 @@ func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(502)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21008,7 +30589,7 @@ func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(503)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21031,7 +30612,7 @@ func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(504)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21054,7 +30635,7 @@ func (x *EVSENominalChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(216)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21077,7 +30658,7 @@ func (x *EVSENominalChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(217)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21100,7 +30681,7 @@ func (x *EVSENominalChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(218)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21123,7 +30704,7 @@ func (x *EVSENominalDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(219)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21146,7 +30727,7 @@ func (x *EVSENominalDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(220)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21169,7 +30750,7 @@ func (x *EVSENominalDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21192,7 +30773,7 @@ func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21215,7 +30796,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21238,7 +30819,7 @@ func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21261,7 +30842,7 @@ func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21284,7 +30865,7 @@ func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21307,7 +30888,7 @@ func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21330,7 +30911,7 @@ func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21353,7 +30934,7 @@ func (x *EVSEReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(225)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21376,7 +30957,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21399,7 +30980,7 @@ func (x *EVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(537)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21422,7 +31003,7 @@ func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(333)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21445,7 +31026,7 @@ func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(334)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21468,7 +31049,7 @@ func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(335)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21491,7 +31072,7 @@ func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(558)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21514,7 +31095,7 @@ func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(336)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21537,7 +31118,7 @@ func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(337)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21560,7 +31141,7 @@ func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(338)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21583,7 +31164,7 @@ func (x *EVSEUpdateTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21606,7 +31187,7 @@ func (x *EVSessionTotalDischargeEnergyAvailable) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21629,7 +31210,7 @@ func (x *EVSpecifiedOverExcitedDischargePower) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21652,7 +31233,7 @@ func (x *EVSpecifiedOverExcitedDischargePowerL2) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21675,7 +31256,7 @@ func (x *EVSpecifiedOverExcitedDischargePowerL3) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21698,7 +31279,7 @@ func (x *EVSpecifiedOverExcitedPowerFactor) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21721,7 +31302,7 @@ func (x *EVSpecifiedOverExcitedPowerFactorL2) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21744,7 +31325,7 @@ func (x *EVSpecifiedOverExcitedPowerFactorL3) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21767,7 +31348,7 @@ func (x *EVSpecifiedUnderExcitedDischargePower) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21790,7 +31371,7 @@ func (x *EVSpecifiedUnderExcitedDischargePowerL2) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21813,7 +31394,7 @@ func (x *EVSpecifiedUnderExcitedDischargePowerL3) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21836,7 +31417,7 @@ func (x *EVSpecifiedUnderExcitedPowerFactor) AppendEXIFragment(dst []byte, opt e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21859,7 +31440,7 @@ func (x *EVSpecifiedUnderExcitedPowerFactorL2) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21882,7 +31463,7 @@ func (x *EVSpecifiedUnderExcitedPowerFactorL3) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21905,7 +31486,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21928,7 +31509,7 @@ func (x *EVUpdateTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21951,7 +31532,7 @@ func (x *EVUseableWattHours) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21974,7 +31555,7 @@ func (x *Enable) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -21997,7 +31578,7 @@ func (x *EnabledModes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22020,7 +31601,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(549)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22043,7 +31624,7 @@ func (x *EnterServiceCLRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(345)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22066,7 +31647,7 @@ func (x *EnterServiceCPDRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22089,7 +31670,7 @@ func (x *EnterServiceDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22112,7 +31693,7 @@ func (x *EnterServiceFrequencyHigh) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22135,7 +31716,7 @@ func (x *EnterServiceFrequencyLow) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22158,7 +31739,7 @@ func (x *EnterServiceRampTime) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22181,7 +31762,7 @@ func (x *EnterServiceRandomizedDelay) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22204,7 +31785,7 @@ func (x *EnterServiceVoltageHigh) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22227,7 +31808,7 @@ func (x *EnterServiceVoltageLow) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22250,7 +31831,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(462)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22273,7 +31854,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22296,7 +31877,7 @@ func (x *FrequencyTrip) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22319,7 +31900,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(454)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22342,7 +31923,7 @@ func (x *GridConnectionModeFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22365,7 +31946,7 @@ func (x *GridLimits) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22388,7 +31969,7 @@ func (x *GridMaxFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22411,7 +31992,7 @@ func (x *GridMaximumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(244)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22434,7 +32015,7 @@ func (x *GridMinFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22457,7 +32038,7 @@ func (x *GridMinimumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22480,7 +32061,7 @@ func (x *GridNominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(239)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22503,7 +32084,7 @@ func (x *GridNominalVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22526,7 +32107,7 @@ func (x *GridNominalVoltageOffset) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22549,7 +32130,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(441)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22572,7 +32153,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(484)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22595,7 +32176,7 @@ func (x *IEEE1547AbnormalCategory) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22618,7 +32199,7 @@ func (x *IEEE1547NormalCategory) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22641,7 +32222,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(516)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22664,7 +32245,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(457)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22687,7 +32268,7 @@ func (x *J3072CertificationDate) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22710,7 +32291,7 @@ func (x *J3072Certified) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22733,7 +32314,7 @@ func (x *LimitMaxDischargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(209)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22756,7 +32337,7 @@ func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22779,7 +32360,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(510)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22802,7 +32383,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(539)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22825,7 +32406,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(538)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22848,7 +32429,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(517)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22871,7 +32452,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(544)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22894,7 +32475,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(545)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22917,7 +32498,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(546)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22940,7 +32521,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(413)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22963,7 +32544,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(461)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -22986,7 +32567,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23009,7 +32590,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(552)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23032,7 +32613,7 @@ func (x *OpenLoopResponseTime) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23055,7 +32636,7 @@ func (x *FrequencyDroopSettings) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23078,7 +32659,7 @@ func (x *DERCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23101,7 +32682,7 @@ func (x *OverFrequencyMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23124,7 +32705,7 @@ func (x *OverVoltageMayTripCurve) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23147,7 +32728,7 @@ func (x *OverVoltageMomentaryCessationTripCurve) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23170,7 +32751,7 @@ func (x *OverVoltageMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23193,7 +32774,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(554)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23216,7 +32797,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(453)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23239,7 +32820,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(473)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23262,7 +32843,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(475)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23285,7 +32866,7 @@ func (x *PercentageValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(212)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23308,7 +32889,7 @@ func (x *PercentageValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23331,7 +32912,7 @@ func (x *PercentageValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23354,7 +32935,7 @@ func (x *PermitService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23377,7 +32958,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(459)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23400,7 +32981,7 @@ func (x *PowerFactorExcitationFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23423,7 +33004,7 @@ func (x *PowerFactorExcitationL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23446,7 +33027,7 @@ func (x *PowerFactorExcitationL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23469,7 +33050,7 @@ func (x *PowerFactorValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(142)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23492,7 +33073,7 @@ func (x *PowerFactorValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23515,7 +33096,7 @@ func (x *PowerFactorValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(144)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23538,7 +33119,7 @@ func (x *PowerReferenceFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23561,7 +33142,7 @@ func (x *PowerReferenceL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23584,7 +33165,7 @@ func (x *PowerReferenceL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(189)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23607,7 +33188,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(507)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23630,7 +33211,7 @@ func (x *Priority) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23653,7 +33234,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(456)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23676,7 +33257,7 @@ func (x *ReactivePowerSupportCLRes) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(354)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23699,7 +33280,7 @@ func (x *ReactivePowerSupportCPDRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23722,7 +33303,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(547)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23745,7 +33326,7 @@ func (x *ReferenceVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23768,7 +33349,7 @@ func (x *ReferenceVoltageAdjustmentTimeConstant) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23791,7 +33372,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(513)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23814,7 +33395,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(511)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23837,7 +33418,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(512)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23860,7 +33441,7 @@ func (x *RequiredDEROperatingModeFragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(246)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23883,7 +33464,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(496)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23906,7 +33487,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(563)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23929,7 +33510,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(477)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23952,7 +33533,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(458)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23975,7 +33556,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(485)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -23998,7 +33579,7 @@ func (x *SupportedModes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24021,7 +33602,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(414)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24044,7 +33625,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(555)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24067,7 +33648,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(556)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24090,7 +33671,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(548)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24113,7 +33694,7 @@ func (x *TimeConstantPT1) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24136,7 +33717,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(486)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24159,7 +33740,7 @@ func (x *UnderFrequencyDroop) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24182,7 +33763,7 @@ func (x *UnderFrequencyMayTripCurve) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24205,7 +33786,7 @@ func (x *UnderFrequencyMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24228,7 +33809,7 @@ func (x *UnderVoltageMayTripCurve) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24251,7 +33832,7 @@ func (x *UnderVoltageMomentaryCessationTripCurve) AppendEXIFragment(dst []byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24274,7 +33855,7 @@ func (x *UnderVoltageMustTripCurve) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24297,7 +33878,7 @@ func (x *Unit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24320,7 +33901,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24343,7 +33924,7 @@ func (x *VarSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24366,7 +33947,7 @@ func (x *VarSetpointL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(175)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24389,7 +33970,7 @@ func (x *VarSetpointL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24412,7 +33993,7 @@ func (x *VoltVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24435,7 +34016,7 @@ func (x *VoltWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24458,7 +34039,7 @@ func (x *VoltageTrip) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24481,7 +34062,7 @@ func (x *WattSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24504,7 +34085,7 @@ func (x *WattSetpointL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(206)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24527,7 +34108,7 @@ func (x *WattSetpointL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24550,7 +34131,7 @@ func (x *WattVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24573,7 +34154,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(471)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24596,7 +34177,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(470)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24619,7 +34200,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(466)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24642,7 +34223,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(465)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24665,7 +34246,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(468)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24688,7 +34269,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(467)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24711,7 +34292,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(469)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24734,7 +34315,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(445)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24757,7 +34338,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(455)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24780,7 +34361,7 @@ func (x *Db) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24803,7 +34384,7 @@ func (x *XUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24826,7 +34407,7 @@ func (x *XValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24849,7 +34430,7 @@ func (x *YUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -24872,7 +34453,7 @@ func (x *YValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 

@@ -402,31 +402,103 @@ type WPTFinePositioningSetupReq struct {
 }
 
 func (x *WPTFinePositioningSetupReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(47, int(x.EVProcessing))
-	e.StartElement(48)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVProcessing))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
 	x.EVDeviceFinePositioningMethodList.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(50)
+	st = 3
+	e.Code(0, 1)
 	x.EVDevicePairingMethodList.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(52)
+	st = 4
+	e.Code(0, 1)
 	x.EVDeviceAlignmentCheckMethodList.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(54, uint64(x.NaturalOffset))
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.NaturalOffset))
+	e.Code(0, 1)
+	st = 6
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(55, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 6:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 7, 1
+		case 7:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 8
+			default:
+				st = 7
+			}
+		case 8:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LFSystemSetupData != nil {
-		e.StartElement(56)
-		x.LFSystemSetupData.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 6:
+			e.Code(1, 2)
+			x.LFSystemSetupData.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.LFSystemSetupData.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.LFSystemSetupData.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -493,12 +565,36 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeStamp))
+	e.Code(0, 1)
+	st = 2
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -546,25 +642,71 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -635,24 +777,63 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -783,27 +964,116 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
@@ -871,14 +1141,40 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -987,13 +1283,40 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1135,6 +1458,8 @@ type WPTFinePositioningMethodList struct {
 }
 
 func (x *WPTFinePositioningMethodList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.WPTFinePositioningMethod) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1144,7 +1469,44 @@ func (x *WPTFinePositioningMethodList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.WPTFinePositioningMethod {
-		e.EnumElement(49, int(x.WPTFinePositioningMethod[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(11, int(x.WPTFinePositioningMethod[i]))
+			e.Code(0, 1)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(11, int(x.WPTFinePositioningMethod[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1187,6 +1549,8 @@ type WPTPairingMethodList struct {
 }
 
 func (x *WPTPairingMethodList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.WPTPairingMethod) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1196,7 +1560,44 @@ func (x *WPTPairingMethodList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.WPTPairingMethod {
-		e.EnumElement(51, int(x.WPTPairingMethod[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(12, int(x.WPTPairingMethod[i]))
+			e.Code(0, 1)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(12, int(x.WPTPairingMethod[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1239,6 +1640,8 @@ type WPTAlignmentCheckMethodList struct {
 }
 
 func (x *WPTAlignmentCheckMethodList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.WPTAlignmentCheckMethod) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1248,7 +1651,44 @@ func (x *WPTAlignmentCheckMethodList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.WPTAlignmentCheckMethod {
-		e.EnumElement(53, int(x.WPTAlignmentCheckMethod[i]))
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Code(0, 1)
+			e.PutEnum(13, int(x.WPTAlignmentCheckMethod[i]))
+			e.Code(0, 1)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutEnum(13, int(x.WPTAlignmentCheckMethod[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1292,6 +1732,8 @@ type WPTLFSystemSetupData struct {
 }
 
 func (x *WPTLFSystemSetupData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.LFTransmitterSetupData != nil) + present(x.LFReceiverSetupData != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1301,14 +1743,35 @@ func (x *WPTLFSystemSetupData) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.LFTransmitterSetupData != nil {
-		e.StartElement(57)
+		e.Code(0, 2)
 		x.LFTransmitterSetupData.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.LFReceiverSetupData != nil {
-		e.StartElement(76)
-		x.LFReceiverSetupData.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.LFReceiverSetupData.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1357,10 +1820,16 @@ type WPTLFTransmitterData struct {
 }
 
 func (x *WPTLFTransmitterData) encodeEXI(e *exi.Encoder) {
-	e.UintElement(58, uint64(x.NumberOfTransmitters))
-	e.StartElement(59)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.NumberOfTransmitters))
+	e.Code(0, 1)
+	st = 1
+	e.Code(0, 1)
 	x.SignalFrequency.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if len(x.TxSpecData) > 255 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1370,14 +1839,80 @@ func (x *WPTLFTransmitterData) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.TxSpecData {
-		e.StartElement(62)
-		x.TxSpecData[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(0, 1)
+			x.TxSpecData[i].encodeEXI(e)
+			st, n = 3, 1
+		case 3:
+			e.Code(0, 1)
+			x.TxSpecData[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 3
+			case n >= 255:
+				st = 5
+			default:
+				st = 4
+			}
+		case 4:
+			e.Code(0, 2)
+			x.TxSpecData[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 3
+			case n >= 255:
+				st = 5
+			default:
+				st = 4
+			}
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TxPackageSpecData != nil {
-		e.StartElement(69)
-		x.TxPackageSpecData.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Code(1, 2)
+			x.TxPackageSpecData.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.TxPackageSpecData.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 3:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1437,8 +1972,15 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(60, int64(x.Exponent))
-	e.IntElement(61, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(17, int64(x.Exponent))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.Value))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -1476,13 +2018,15 @@ type WPTTxRxSpecData struct {
 }
 
 func (x *WPTTxRxSpecData) encodeEXI(e *exi.Encoder) {
-	e.UintElement(63, uint64(x.TxRxIdentifier))
-	e.StartElement(64)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.TxRxIdentifier))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.TxRxPosition.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(68)
+	e.Code(0, 1)
 	x.TxRxOrientation.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTTxRxSpecData) decodeEXI(d *exi.Decoder) {
@@ -1525,9 +2069,19 @@ type WPTCoordinateXYZ struct {
 }
 
 func (x *WPTCoordinateXYZ) encodeEXI(e *exi.Encoder) {
-	e.IntElement(65, int64(x.CoordX))
-	e.IntElement(66, int64(x.CoordY))
-	e.IntElement(67, int64(x.CoordZ))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.CoordX))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.CoordY))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.CoordZ))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *WPTCoordinateXYZ) decodeEXI(d *exi.Decoder) {
@@ -1568,6 +2122,8 @@ type WPTTxRxPackageSpecData struct {
 }
 
 func (x *WPTTxRxPackageSpecData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PulseSequenceOrder) > 255 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1577,13 +2133,77 @@ func (x *WPTTxRxPackageSpecData) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PulseSequenceOrder {
-		e.StartElement(70)
-		x.PulseSequenceOrder[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PulseSequenceOrder[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 1)
+			x.PulseSequenceOrder[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 255:
+				st = 3
+			default:
+				st = 2
+			}
+		case 2:
+			e.Code(0, 2)
+			x.PulseSequenceOrder[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 255:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(73, uint64(x.PulseSeparationTime))
-	e.UintElement(74, uint64(x.PulseDuration))
-	e.UintElement(75, uint64(x.PackageSeparationTime))
+	switch st {
+	case 0:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutUint(14, uint64(x.PulseSeparationTime))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutUint(14, uint64(x.PulseSeparationTime))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.PulseDuration))
+	e.Code(0, 1)
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.PackageSeparationTime))
+	e.Code(0, 1)
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *WPTTxRxPackageSpecData) decodeEXI(d *exi.Decoder) {
@@ -1637,8 +2257,15 @@ type WPTTxRxPulseOrder struct {
 }
 
 func (x *WPTTxRxPulseOrder) encodeEXI(e *exi.Encoder) {
-	e.UintElement(71, uint64(x.IndexNumber))
-	e.UintElement(72, uint64(x.TxRxIdentifier))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.IndexNumber))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.TxRxIdentifier))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *WPTTxRxPulseOrder) decodeEXI(d *exi.Decoder) {
@@ -1675,7 +2302,13 @@ type WPTLFReceiverData struct {
 }
 
 func (x *WPTLFReceiverData) encodeEXI(e *exi.Encoder) {
-	e.UintElement(77, uint64(x.NumberOfReceivers))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.NumberOfReceivers))
+	e.Code(0, 1)
+	st = 1
 	if len(x.RxSpecData) > 255 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1685,9 +2318,57 @@ func (x *WPTLFReceiverData) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.RxSpecData {
-		e.StartElement(78)
-		x.RxSpecData[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.RxSpecData[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 1)
+			x.RxSpecData[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 2
+			case n >= 255:
+				st = 4
+			default:
+				st = 3
+			}
+		case 3:
+			e.Code(0, 2)
+			x.RxSpecData[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 2
+			case n >= 255:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 2:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1744,31 +2425,103 @@ type WPTFinePositioningSetupRes struct {
 }
 
 func (x *WPTFinePositioningSetupRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(80, int(x.ResponseCode))
-	e.StartElement(81)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
 	x.PrimaryDeviceFinePositioningMethodList.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(82)
+	st = 3
+	e.Code(0, 1)
 	x.PrimaryDevicePairingMethodList.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(83)
+	st = 4
+	e.Code(0, 1)
 	x.PrimaryDeviceAlignmentCheckMethodList.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(84, uint64(x.NaturalOffset))
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.NaturalOffset))
+	e.Code(0, 1)
+	st = 6
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(85, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 6:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 7, 1
+		case 7:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 8
+			default:
+				st = 7
+			}
+		case 8:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LFSystemSetupData != nil {
-		e.StartElement(86)
-		x.LFSystemSetupData.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 6:
+			e.Code(1, 2)
+			x.LFSystemSetupData.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.LFSystemSetupData.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.LFSystemSetupData.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1837,22 +2590,94 @@ type WPTFinePositioningReq struct {
 }
 
 func (x *WPTFinePositioningReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(88, int(x.EVProcessing))
-	e.EnumElement(89, int(x.EVResultCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVProcessing))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(21, int(x.EVResultCode))
+	e.Code(0, 1)
+	st = 3
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(90, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 3:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 4, 1
+		case 4:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 5
+			default:
+				st = 4
+			}
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WPTLFDataPackageList != nil {
-		e.StartElement(91)
-		x.WPTLFDataPackageList.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.WPTLFDataPackageList.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.WPTLFDataPackageList.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.WPTLFDataPackageList.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -1909,10 +2734,13 @@ type WPTLFDataPackageList struct {
 }
 
 func (x *WPTLFDataPackageList) encodeEXI(e *exi.Encoder) {
-	e.UintElement(92, uint64(x.NumPackages))
-	e.StartElement(93)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.NumPackages))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.WPTLFDataPackage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFDataPackageList) decodeEXI(d *exi.Decoder) {
@@ -1952,6 +2780,8 @@ type WPTLFDataPackage struct {
 }
 
 func (x *WPTLFDataPackage) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.LFTxData != nil) + present(x.LFRxData != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1960,16 +2790,41 @@ func (x *WPTLFDataPackage) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.UintElement(94, uint64(x.PackageIndex))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.PackageIndex))
+	e.Code(0, 1)
+	st = 1
 	if x.LFTxData != nil {
-		e.StartElement(95)
+		e.Code(0, 2)
 		x.LFTxData.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.LFRxData != nil {
-		e.StartElement(99)
-		x.LFRxData.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.LFRxData.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		e.Code(0, 2)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2017,9 +2872,9 @@ type WPTLFTxDataList struct {
 }
 
 func (x *WPTLFTxDataList) encodeEXI(e *exi.Encoder) {
-	e.StartElement(96)
+	e.Code(0, 1)
 	x.WPTLFTxDataList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFTxDataList) decodeEXI(d *exi.Decoder) {
@@ -2056,10 +2911,13 @@ type WPTLFTxData struct {
 }
 
 func (x *WPTLFTxData) encodeEXI(e *exi.Encoder) {
-	e.UintElement(97, uint64(x.TxIdentifier))
-	e.StartElement(98)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.TxIdentifier))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.EIRP.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFTxData) decodeEXI(d *exi.Decoder) {
@@ -2097,9 +2955,9 @@ type WPTLFRxDataList struct {
 }
 
 func (x *WPTLFRxDataList) encodeEXI(e *exi.Encoder) {
-	e.StartElement(100)
+	e.Code(0, 1)
 	x.WPTLFRxDataList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFRxDataList) decodeEXI(d *exi.Decoder) {
@@ -2136,10 +2994,13 @@ type WPTLFRxData struct {
 }
 
 func (x *WPTLFRxData) encodeEXI(e *exi.Encoder) {
-	e.UintElement(101, uint64(x.RxIdentifier))
-	e.StartElement(102)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.RxIdentifier))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.RSSIData.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFRxData) decodeEXI(d *exi.Decoder) {
@@ -2177,9 +3038,9 @@ type WPTLFRxRSSIList struct {
 }
 
 func (x *WPTLFRxRSSIList) encodeEXI(e *exi.Encoder) {
-	e.StartElement(103)
+	e.Code(0, 1)
 	x.RSSIDataList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFRxRSSIList) decodeEXI(d *exi.Decoder) {
@@ -2216,10 +3077,13 @@ type WPTLFRxRSSI struct {
 }
 
 func (x *WPTLFRxRSSI) encodeEXI(e *exi.Encoder) {
-	e.UintElement(104, uint64(x.TxIdentifier))
-	e.StartElement(105)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.TxIdentifier))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.RSSI.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTLFRxRSSI) decodeEXI(d *exi.Decoder) {
@@ -2261,22 +3125,94 @@ type WPTFinePositioningRes struct {
 }
 
 func (x *WPTFinePositioningRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(80, int(x.ResponseCode))
-	e.EnumElement(107, int(x.EVSEProcessing))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	st = 3
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(108, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 3:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 4, 1
+		case 4:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 5
+			default:
+				st = 4
+			}
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WPTLFDataPackageList != nil {
-		e.StartElement(109)
-		x.WPTLFDataPackageList.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.WPTLFDataPackageList.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.WPTLFDataPackageList.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.WPTLFDataPackageList.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2336,20 +3272,92 @@ type WPTPairingReq struct {
 }
 
 func (x *WPTPairingReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(111, int(x.EVProcessing))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVProcessing))
+	e.Code(0, 1)
+	st = 2
 	if x.ObservedIDCode != nil {
-		e.UintElement(112, uint64(*x.ObservedIDCode))
+		e.Code(0, 2)
+		e.Code(0, 1)
+		e.PutUint(19, uint64(*x.ObservedIDCode))
+		e.Code(0, 1)
+		st = 3
 	}
-	e.EnumElement(113, int(x.EVResultCode))
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(21, int(x.EVResultCode))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(21, int(x.EVResultCode))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(114, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 4:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 5, 1
+		case 5:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 6
+			default:
+				st = 5
+			}
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2410,25 +3418,121 @@ type WPTPairingRes struct {
 }
 
 func (x *WPTPairingRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(80, int(x.ResponseCode))
-	e.EnumElement(116, int(x.EVSEProcessing))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	st = 3
 	if x.ObservedIDCode != nil {
-		e.UintElement(117, uint64(*x.ObservedIDCode))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(19, uint64(*x.ObservedIDCode))
+		e.Code(0, 1)
+		st = 4
 	}
 	if x.AlternativeSECCList != nil {
-		e.StartElement(118)
-		x.AlternativeSECCList.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.AlternativeSECCList.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.AlternativeSECCList.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(124, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2490,6 +3594,8 @@ type AlternativeSECCList struct {
 }
 
 func (x *AlternativeSECCList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.AlternativeSECC) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2499,9 +3605,40 @@ func (x *AlternativeSECCList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AlternativeSECC {
-		e.StartElement(119)
-		x.AlternativeSECC[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.AlternativeSECC[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.AlternativeSECC[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2552,17 +3689,134 @@ type AlternativeSECC struct {
 }
 
 func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.SSID != nil {
-		e.StringElement(120, *x.SSID)
+		e.Code(0, 3)
+		if *x.SSID != "" {
+			e.Code(0, 1)
+			e.PutString(22, exi.QName{URI: 6, Local: 72}, *x.SSID)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.BSSID != nil {
-		e.StringElement(121, *x.BSSID)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			if *x.BSSID != "" {
+				e.Code(0, 1)
+				e.PutString(23, exi.QName{URI: 6, Local: 4}, *x.BSSID)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			if *x.BSSID != "" {
+				e.Code(0, 1)
+				e.PutString(23, exi.QName{URI: 6, Local: 4}, *x.BSSID)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.IPAddress != nil {
-		e.StringElement(122, *x.IPAddress)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			if *x.IPAddress != "" {
+				e.Code(0, 1)
+				e.PutString(24, exi.QName{URI: 6, Local: 27}, *x.IPAddress)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			if *x.IPAddress != "" {
+				e.Code(0, 1)
+				e.PutString(24, exi.QName{URI: 6, Local: 27}, *x.IPAddress)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			if *x.IPAddress != "" {
+				e.Code(0, 1)
+				e.PutString(24, exi.QName{URI: 6, Local: 27}, *x.IPAddress)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Port != nil {
-		e.UintElement(123, uint64(*x.Port))
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.Port))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.Port))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.Port))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(14, uint64(*x.Port))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(4, 3)
+	case 1:
+		e.Code(3, 3)
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2626,24 +3880,84 @@ type WPTChargeParameterDiscoveryReq struct {
 }
 
 func (x *WPTChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(126)
+	st = 1
+	e.Code(0, 1)
 	x.EVPCMaxReceivablePower.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(127, uint64(x.SDMaxGroundClearence))
-	e.UintElement(128, uint64(x.SDMinGroundClearence))
-	e.StartElement(129)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.SDMaxGroundClearence))
+	e.Code(0, 1)
+	st = 3
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.SDMinGroundClearence))
+	e.Code(0, 1)
+	st = 4
+	e.Code(0, 1)
 	x.EVPCNaturalFrequency.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(130, x.EVPCDeviceLocalControl)
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBool(25, x.EVPCDeviceLocalControl)
+	e.Code(0, 1)
+	st = 6
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(131, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 6:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 7, 1
+		case 7:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 8
+			default:
+				st = 7
+			}
+		case 8:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2710,31 +4024,95 @@ type WPTChargeParameterDiscoveryRes struct {
 }
 
 func (x *WPTChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(80, int(x.ResponseCode))
-	e.EnumElement(133, int(x.PDInputPowerClass))
-	e.StartElement(134)
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(26, int(x.PDInputPowerClass))
+	e.Code(0, 1)
+	st = 3
+	e.Code(0, 1)
 	x.SDMinOutputPower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(135)
+	st = 4
+	e.Code(0, 1)
 	x.SDMaxOutputPower.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(136, uint64(x.SDMaxGroundClearanceSupport))
-	e.UintElement(137, uint64(x.SDMinGroundClearanceSupport))
-	e.StartElement(138)
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.SDMaxGroundClearanceSupport))
+	e.Code(0, 1)
+	st = 6
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.SDMinGroundClearanceSupport))
+	e.Code(0, 1)
+	st = 7
+	e.Code(0, 1)
 	x.PDMinCoilCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(139)
+	st = 8
+	e.Code(0, 1)
 	x.PDMaxCoilCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 9
 	if len(x.SDManufacturerSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.SDManufacturerSpecificDataContainer {
-		e.BinaryElement(140, x.SDManufacturerSpecificDataContainer[i])
+		switch st {
+		case 9:
+			e.Code(0, 2)
+			if len(x.SDManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.SDManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 10, 1
+		case 10:
+			e.Code(0, 2)
+			if len(x.SDManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.SDManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 11
+			default:
+				st = 10
+			}
+		case 11:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(1, 2)
+	case 11:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2804,22 +4182,90 @@ type WPTAlignmentCheckReq struct {
 }
 
 func (x *WPTAlignmentCheckReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(142, int(x.EVProcessing))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVProcessing))
+	e.Code(0, 1)
+	st = 2
 	if x.TargetCoilCurrent != nil {
-		e.StartElement(143)
+		e.Code(0, 2)
 		x.TargetCoilCurrent.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
-	e.EnumElement(144, int(x.EVResultCode))
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutEnum(21, int(x.EVResultCode))
+		e.Code(0, 1)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutEnum(21, int(x.EVResultCode))
+		e.Code(0, 1)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(145, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 4:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 5, 1
+		case 5:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 6
+			default:
+				st = 5
+			}
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2880,27 +4326,119 @@ type WPTAlignmentCheckRes struct {
 }
 
 func (x *WPTAlignmentCheckRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(80, int(x.ResponseCode))
-	e.EnumElement(147, int(x.EVSEProcessing))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.EVSEProcessing))
+	e.Code(0, 1)
+	st = 3
 	if x.PowerTransmitted != nil {
-		e.StartElement(148)
+		e.Code(0, 3)
 		x.PowerTransmitted.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.SupplyDeviceCurrent != nil {
-		e.StartElement(149)
-		x.SupplyDeviceCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.SupplyDeviceCurrent.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.SupplyDeviceCurrent.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.VendorSpecificDataContainer {
-		e.BinaryElement(150, x.VendorSpecificDataContainer[i])
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			if len(x.VendorSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.VendorSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -2970,38 +4508,142 @@ type WPTChargeLoopReq struct {
 }
 
 func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(152)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(163, x.MeterInfoRequested)
-	e.StartElement(164)
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		e.Code(0, 1)
+		e.PutBool(25, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		e.Code(0, 1)
+		e.PutBool(25, x.MeterInfoRequested)
+		e.Code(0, 1)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVPCPowerRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(165)
+	st = 4
+	e.Code(0, 1)
 	x.EVPCPowerOutput.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(166, int(x.EVPCChargeDiagnostics))
+	st = 5
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(29, int(x.EVPCChargeDiagnostics))
+	e.Code(0, 1)
+	st = 6
 	if x.EVPCOperatingFrequency != nil {
-		e.StartElement(167)
+		e.Code(0, 3)
 		x.EVPCOperatingFrequency.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
 	if x.EVPCPowerControlParameter != nil {
-		e.StartElement(168)
-		x.EVPCPowerControlParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 6:
+			e.Code(1, 3)
+			x.EVPCPowerControlParameter.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVPCPowerControlParameter.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.ManufacturerSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.ManufacturerSpecificDataContainer {
-		e.BinaryElement(173, x.ManufacturerSpecificDataContainer[i])
+		switch st {
+		case 6:
+			e.Code(2, 3)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 9, 1
+		case 7:
+			e.Code(1, 2)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 9, 1
+		case 8:
+			e.Code(0, 2)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 9, 1
+		case 9:
+			e.Code(0, 2)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 10
+			default:
+				st = 9
+			}
+		case 10:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3084,37 +4726,410 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(153, uint64(*x.PresentSOC))
+		e.Code(0, 4)
+		e.Code(0, 1)
+		e.PutUint(27, uint64(*x.PresentSOC))
+		e.Code(0, 1)
+		st = 1
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(154, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.MinimumSOC))
+			e.Code(0, 1)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(155, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.TargetSOC))
+			e.Code(0, 1)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(156, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			e.Code(0, 1)
+			e.PutUint(27, uint64(*x.MaximumSOC))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(157, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(158, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
+			e.Code(0, 1)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(159, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(160, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.ChargingComplete)
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(161)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(162, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(9, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 1:
+			e.Code(8, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 2:
+			e.Code(7, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 3:
+			e.Code(6, 4)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 4:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 5:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 6:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutBool(25, *x.InletHot)
+			e.Code(0, 1)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3211,18 +5226,15 @@ type WPTEVPCPowerControlParameter struct {
 }
 
 func (x *WPTEVPCPowerControlParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(169)
+	e.Code(0, 1)
 	x.EVPCCoilCurrentRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(170)
+	e.Code(0, 1)
 	x.EVPCCoilCurrentInformation.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(171)
+	e.Code(0, 1)
 	x.EVPCCurrentOutputInformation.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(172)
+	e.Code(0, 1)
 	x.EVPCVoltageOutputInformation.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTEVPCPowerControlParameter) decodeEXI(d *exi.Decoder) {
@@ -3279,56 +5291,200 @@ type WPTChargeLoopRes struct {
 }
 
 func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(80, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.ResponseCode))
+	e.Code(0, 1)
+	st = 2
 	if x.EVSEStatus != nil {
-		e.StartElement(175)
+		e.Code(0, 3)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(178)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(187)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(198)
-	x.EVPCPowerRequest.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(3, 3)
+		x.EVPCPowerRequest.encodeEXI(e)
+		st = 6
+	case 3:
+		e.Code(2, 2)
+		x.EVPCPowerRequest.encodeEXI(e)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		x.EVPCPowerRequest.encodeEXI(e)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		x.EVPCPowerRequest.encodeEXI(e)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SDPowerInput != nil {
-		e.StartElement(199)
+		e.Code(0, 2)
 		x.SDPowerInput.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
-	e.StartElement(200)
-	x.SPCMaxOutputPowerLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(201)
+	switch st {
+	case 6:
+		e.Code(1, 2)
+		x.SPCMaxOutputPowerLimit.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.SPCMaxOutputPowerLimit.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SPCMinOutputPowerLimit.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(202, int(x.SPCChargeDiagnostics))
+	st = 9
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(33, int(x.SPCChargeDiagnostics))
+	e.Code(0, 1)
+	st = 10
 	if x.SPCOperatingFrequency != nil {
-		e.StartElement(203)
+		e.Code(0, 3)
 		x.SPCOperatingFrequency.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.SPCPowerControlParameter != nil {
-		e.StartElement(204)
-		x.SPCPowerControlParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.SPCPowerControlParameter.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.SPCPowerControlParameter.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.ManufacturerSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.ManufacturerSpecificDataContainer {
-		e.BinaryElement(206, x.ManufacturerSpecificDataContainer[i])
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 13, 1
+		case 11:
+			e.Code(1, 2)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 13, 1
+		case 12:
+			e.Code(0, 2)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st, n = 13, 1
+		case 13:
+			e.Code(0, 2)
+			if len(x.ManufacturerSpecificDataContainer[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			n++
+			switch {
+			case n >= 16:
+				st = 14
+			default:
+				st = 13
+			}
+		case 14:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(1, 2)
+	case 14:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3424,8 +5580,15 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(176, uint64(x.NotificationMaxDelay))
-	e.EnumElement(177, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.NotificationMaxDelay))
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutEnum(30, int(x.EVSENotification))
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -3468,25 +5631,223 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(179, x.MeterID)
-	e.UintElement(180, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(31, exi.QName{URI: 5, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	st = 1
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	e.Code(0, 1)
+	st = 2
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(181, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 3)
+		e.Code(0, 1)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 1)
+		st = 3
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(182, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(183, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			e.Code(0, 1)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(184, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(32, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(32, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(32, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(32, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(185, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutInt(18, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutInt(18, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutInt(18, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			e.Code(0, 1)
+			e.PutInt(18, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutInt(18, int64(*x.MeterStatus))
+			e.Code(0, 1)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(186, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(5, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			e.Code(0, 1)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			e.Code(0, 1)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3561,35 +5922,137 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(188, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 1)
+	st = 1
 	if x.EnergyCosts != nil {
-		e.StartElement(189)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(192)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(193)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(194)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(195)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3664,12 +6127,11 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(190)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(191)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
@@ -3709,10 +6171,13 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(196, uint64(x.TaxRuleID))
-	e.StartElement(197)
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.TaxRuleID))
+	e.Code(0, 1)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
@@ -3750,9 +6215,9 @@ type WPTSPCPowerControlParameter struct {
 }
 
 func (x *WPTSPCPowerControlParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(205)
+	e.Code(0, 1)
 	x.SPCPrimaryDeviceCoilCurrentInformation.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WPTSPCPowerControlParameter) decodeEXI(d *exi.Decoder) {
@@ -3787,6 +6252,7 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -3811,6 +6277,7 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
@@ -3858,24 +6325,192 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(1, 1)
+			e.Code(0, 3)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(1, 1)
+				e.Code(0, 3)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 1)
+		e.Code(0, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -3924,8 +6559,25 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
@@ -3964,18 +6616,59 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4050,8 +6743,20 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(1, 1)
+		e.Code(0, 3)
+	}
+	e.Code(0, 1)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 1)
+	e.Code(0, 1)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -4120,18 +6825,48 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4188,18 +6923,54 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(211)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(211)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(211)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(211)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		e.Code(0, 3)
+	case 1:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4299,9 +7070,22 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4331,9 +7115,22 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4362,9 +7159,22 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4393,8 +7203,9 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -4422,8 +7233,9 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -4451,8 +7263,9 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -4480,9 +7293,22 @@ type BSSID struct {
 }
 
 func (x *BSSID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(23, exi.QName{URI: 6, Local: 4}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -4524,8 +7350,9 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
@@ -4553,8 +7380,9 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
@@ -4582,8 +7410,9 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(25, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
@@ -4611,8 +7440,9 @@ type CoordX struct {
 }
 
 func (x *CoordX) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CoordX) decodeEXI(d *exi.Decoder) {
@@ -4640,8 +7470,9 @@ type CoordY struct {
 }
 
 func (x *CoordY) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CoordY) decodeEXI(d *exi.Decoder) {
@@ -4669,8 +7500,9 @@ type CoordZ struct {
 }
 
 func (x *CoordZ) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CoordZ) decodeEXI(d *exi.Decoder) {
@@ -4711,8 +7543,9 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
@@ -4779,8 +7612,9 @@ type EVPCChargeDiagnostics struct {
 }
 
 func (x *EVPCChargeDiagnostics) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(29, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVPCChargeDiagnostics) decodeEXI(d *exi.Decoder) {
@@ -4847,8 +7681,9 @@ type EVPCDeviceLocalControl struct {
 }
 
 func (x *EVPCDeviceLocalControl) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(25, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVPCDeviceLocalControl) decodeEXI(d *exi.Decoder) {
@@ -4954,8 +7789,9 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
@@ -4983,8 +7819,9 @@ type EVResultCode struct {
 }
 
 func (x *EVResultCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(21, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVResultCode) decodeEXI(d *exi.Decoder) {
@@ -5012,8 +7849,9 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(30, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
@@ -5041,8 +7879,9 @@ type EVSEProcessing struct {
 }
 
 func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
@@ -5096,9 +7935,22 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5128,8 +7980,9 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(17, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
@@ -5157,9 +8010,22 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5189,8 +8055,9 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
@@ -5218,9 +8085,22 @@ type IPAddress struct {
 }
 
 func (x *IPAddress) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 6, Local: 27}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5249,8 +8129,9 @@ type IndexNumber struct {
 }
 
 func (x *IndexNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IndexNumber) decodeEXI(d *exi.Decoder) {
@@ -5278,8 +8159,9 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(25, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
@@ -5307,9 +8189,22 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5339,9 +8234,22 @@ type ManufacturerSpecificDataContainer struct {
 }
 
 func (x *ManufacturerSpecificDataContainer) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(15, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5371,8 +8279,9 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -5400,9 +8309,22 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(31, exi.QName{URI: 5, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5431,8 +8353,9 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(25, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
@@ -5460,9 +8383,22 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(32, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5492,8 +8428,9 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
@@ -5521,8 +8458,9 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
@@ -5550,8 +8488,9 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -5579,9 +8518,22 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5611,8 +8563,9 @@ type NaturalOffset struct {
 }
 
 func (x *NaturalOffset) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NaturalOffset) decodeEXI(d *exi.Decoder) {
@@ -5640,8 +8593,9 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
@@ -5669,8 +8623,9 @@ type NumPackages struct {
 }
 
 func (x *NumPackages) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumPackages) decodeEXI(d *exi.Decoder) {
@@ -5698,8 +8653,9 @@ type NumberOfReceivers struct {
 }
 
 func (x *NumberOfReceivers) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumberOfReceivers) decodeEXI(d *exi.Decoder) {
@@ -5727,8 +8683,9 @@ type NumberOfTransmitters struct {
 }
 
 func (x *NumberOfTransmitters) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumberOfTransmitters) decodeEXI(d *exi.Decoder) {
@@ -5756,8 +8713,9 @@ type ObservedIDCode struct {
 }
 
 func (x *ObservedIDCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ObservedIDCode) decodeEXI(d *exi.Decoder) {
@@ -5811,9 +8769,22 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5843,8 +8814,9 @@ type PDInputPowerClass struct {
 }
 
 func (x *PDInputPowerClass) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(26, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PDInputPowerClass) decodeEXI(d *exi.Decoder) {
@@ -5898,9 +8870,22 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5930,9 +8915,22 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -5962,8 +8960,9 @@ type PackageIndex struct {
 }
 
 func (x *PackageIndex) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PackageIndex) decodeEXI(d *exi.Decoder) {
@@ -5991,8 +8990,9 @@ type PackageSeparationTime struct {
 }
 
 func (x *PackageSeparationTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PackageSeparationTime) decodeEXI(d *exi.Decoder) {
@@ -6020,9 +9020,22 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6052,8 +9065,9 @@ type Port struct {
 }
 
 func (x *Port) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Port) decodeEXI(d *exi.Decoder) {
@@ -6094,8 +9108,9 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
@@ -6162,8 +9177,9 @@ type PulseDuration struct {
 }
 
 func (x *PulseDuration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PulseDuration) decodeEXI(d *exi.Decoder) {
@@ -6191,8 +9207,9 @@ type PulseSeparationTime struct {
 }
 
 func (x *PulseSeparationTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PulseSeparationTime) decodeEXI(d *exi.Decoder) {
@@ -6220,9 +9237,22 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6265,8 +9295,9 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
@@ -6294,8 +9325,9 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
@@ -6323,8 +9355,9 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
@@ -6352,8 +9385,9 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
@@ -6381,8 +9415,9 @@ type RxIdentifier struct {
 }
 
 func (x *RxIdentifier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RxIdentifier) decodeEXI(d *exi.Decoder) {
@@ -6410,9 +9445,22 @@ type SDManufacturerSpecificDataContainer struct {
 }
 
 func (x *SDManufacturerSpecificDataContainer) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(15, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6442,8 +9490,9 @@ type SDMaxGroundClearanceSupport struct {
 }
 
 func (x *SDMaxGroundClearanceSupport) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SDMaxGroundClearanceSupport) decodeEXI(d *exi.Decoder) {
@@ -6471,8 +9520,9 @@ type SDMaxGroundClearence struct {
 }
 
 func (x *SDMaxGroundClearence) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SDMaxGroundClearence) decodeEXI(d *exi.Decoder) {
@@ -6513,8 +9563,9 @@ type SDMinGroundClearanceSupport struct {
 }
 
 func (x *SDMinGroundClearanceSupport) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SDMinGroundClearanceSupport) decodeEXI(d *exi.Decoder) {
@@ -6542,8 +9593,9 @@ type SDMinGroundClearence struct {
 }
 
 func (x *SDMinGroundClearence) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SDMinGroundClearence) decodeEXI(d *exi.Decoder) {
@@ -6597,8 +9649,9 @@ type SPCChargeDiagnostics struct {
 }
 
 func (x *SPCChargeDiagnostics) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(33, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SPCChargeDiagnostics) decodeEXI(d *exi.Decoder) {
@@ -6678,9 +9731,22 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6710,9 +9776,22 @@ type SSID struct {
 }
 
 func (x *SSID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(22, exi.QName{URI: 6, Local: 72}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6741,9 +9820,22 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6773,9 +9865,22 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -6844,8 +9949,9 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
@@ -6873,8 +9979,9 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
@@ -6902,8 +10009,9 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
@@ -6931,8 +10039,9 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
@@ -6960,8 +10069,9 @@ type TxIdentifier struct {
 }
 
 func (x *TxIdentifier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TxIdentifier) decodeEXI(d *exi.Decoder) {
@@ -6989,8 +10099,9 @@ type TxRxIdentifier struct {
 }
 
 func (x *TxRxIdentifier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(19, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TxRxIdentifier) decodeEXI(d *exi.Decoder) {
@@ -7044,8 +10155,9 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(18, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
@@ -7073,9 +10185,22 @@ type VendorSpecificDataContainer struct {
 }
 
 func (x *VendorSpecificDataContainer) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(15, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7105,8 +10230,9 @@ type WPTAlignmentCheckMethodFragment struct {
 }
 
 func (x *WPTAlignmentCheckMethodFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *WPTAlignmentCheckMethodFragment) decodeEXI(d *exi.Decoder) {
@@ -7134,8 +10260,9 @@ type WPTFinePositioningMethodFragment struct {
 }
 
 func (x *WPTFinePositioningMethodFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *WPTFinePositioningMethodFragment) decodeEXI(d *exi.Decoder) {
@@ -7163,8 +10290,9 @@ type WPTPairingMethodFragment struct {
 }
 
 func (x *WPTPairingMethodFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *WPTPairingMethodFragment) decodeEXI(d *exi.Decoder) {
@@ -7192,9 +10320,22 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7224,9 +10365,22 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7256,9 +10410,22 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7300,9 +10467,22 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7332,8 +10512,9 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
@@ -7361,9 +10542,22 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7392,9 +10586,22 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7423,9 +10630,22 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(1, 1)
+		e.Code(0, 3)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
@@ -7457,7 +10677,7 @@ func (x *WPTFinePositioningSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7481,7 +10701,7 @@ func (x *WPTFinePositioningSetupReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7505,7 +10725,7 @@ func (x *WPTFinePositioningSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7529,7 +10749,7 @@ func (x *WPTFinePositioningSetupRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7553,7 +10773,7 @@ func (x *WPTFinePositioningReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7577,7 +10797,7 @@ func (x *WPTFinePositioningReq) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7601,7 +10821,7 @@ func (x *WPTFinePositioningRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7625,7 +10845,7 @@ func (x *WPTFinePositioningRes) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7649,7 +10869,7 @@ func (x *WPTPairingReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7673,7 +10893,7 @@ func (x *WPTPairingReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7697,7 +10917,7 @@ func (x *WPTPairingRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7721,7 +10941,7 @@ func (x *WPTPairingRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7745,7 +10965,7 @@ func (x *WPTChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7769,7 +10989,7 @@ func (x *WPTChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7793,7 +11013,7 @@ func (x *WPTChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7817,7 +11037,7 @@ func (x *WPTChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7841,7 +11061,7 @@ func (x *WPTAlignmentCheckReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(141)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7865,7 +11085,7 @@ func (x *WPTAlignmentCheckReq) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(141)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7889,7 +11109,7 @@ func (x *WPTAlignmentCheckRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7913,7 +11133,7 @@ func (x *WPTAlignmentCheckRes) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7937,7 +11157,7 @@ func (x *WPTChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7961,7 +11181,7 @@ func (x *WPTChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7985,7 +11205,7 @@ func (x *WPTChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8009,7 +11229,7 @@ func (x *WPTChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8033,7 +11253,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8057,7 +11277,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8081,7 +11301,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8105,7 +11325,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8129,7 +11349,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8153,7 +11373,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8177,7 +11397,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8201,7 +11421,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8225,7 +11445,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8249,7 +11469,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8369,7 +11589,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8393,7 +11613,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8417,7 +11637,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8441,7 +11661,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8561,7 +11781,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8585,7 +11805,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8657,7 +11877,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8681,7 +11901,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8705,7 +11925,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8729,7 +11949,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8801,7 +12021,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8825,7 +12045,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9041,7 +12261,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(209)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9065,7 +12285,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(209)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9089,7 +12309,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9113,7 +12333,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9185,7 +12405,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9209,7 +12429,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9233,7 +12453,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9257,7 +12477,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9280,7 +12500,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(222)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9303,7 +12523,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9326,7 +12546,7 @@ func (x *AlternativeSECC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9349,7 +12569,7 @@ func (x *AlternativeSECCList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9372,7 +12592,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9395,7 +12615,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9418,7 +12638,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9441,7 +12661,7 @@ func (x *BSSID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9464,7 +12684,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9487,7 +12707,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9510,7 +12730,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9533,7 +12753,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9556,7 +12776,7 @@ func (x *CoordX) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9579,7 +12799,7 @@ func (x *CoordY) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9602,7 +12822,7 @@ func (x *CoordZ) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9625,7 +12845,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9648,7 +12868,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9671,7 +12891,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9694,7 +12914,7 @@ func (x *EIRP) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9717,7 +12937,7 @@ func (x *WPTAlignmentCheckMethodList) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9740,7 +12960,7 @@ func (x *WPTFinePositioningMethodList) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9763,7 +12983,7 @@ func (x *WPTPairingMethodList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9786,7 +13006,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9809,7 +13029,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9832,7 +13052,7 @@ func (x *EVPCChargeDiagnostics) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9855,7 +13075,7 @@ func (x *EVPCCoilCurrentInformation) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9878,7 +13098,7 @@ func (x *EVPCCoilCurrentRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9901,7 +13121,7 @@ func (x *EVPCCurrentOutputInformation) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9924,7 +13144,7 @@ func (x *EVPCDeviceLocalControl) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9947,7 +13167,7 @@ func (x *EVPCMaxReceivablePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9970,7 +13190,7 @@ func (x *EVPCNaturalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9993,7 +13213,7 @@ func (x *EVPCOperatingFrequency) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(167)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10016,7 +13236,7 @@ func (x *WPTEVPCPowerControlParameter) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10039,7 +13259,7 @@ func (x *EVPCPowerOutput) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10062,7 +13282,7 @@ func (x *EVPCPowerRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10085,7 +13305,7 @@ func (x *EVPCVoltageOutputInformation) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10108,7 +13328,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10131,7 +13351,7 @@ func (x *EVResultCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10154,7 +13374,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10177,7 +13397,7 @@ func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10200,7 +13420,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(175)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10223,7 +13443,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(212)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10246,7 +13466,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(189)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10269,7 +13489,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10292,7 +13512,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10315,7 +13535,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10338,7 +13558,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10361,7 +13581,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10384,7 +13604,7 @@ func (x *IPAddress) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10407,7 +13627,7 @@ func (x *IndexNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10430,7 +13650,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(162)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10453,7 +13673,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10476,7 +13696,7 @@ func (x *WPTLFReceiverData) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10499,7 +13719,7 @@ func (x *WPTLFRxDataList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10522,7 +13742,7 @@ func (x *WPTLFSystemSetupData) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10545,7 +13765,7 @@ func (x *WPTLFTransmitterData) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10568,7 +13788,7 @@ func (x *WPTLFTxDataList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10591,7 +13811,7 @@ func (x *ManufacturerSpecificDataContainer) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10614,7 +13834,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10637,7 +13857,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10660,7 +13880,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10683,7 +13903,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10706,7 +13926,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10729,7 +13949,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10752,7 +13972,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10775,7 +13995,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10798,7 +14018,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10821,7 +14041,7 @@ func (x *NaturalOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10844,7 +14064,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10867,7 +14087,7 @@ func (x *NumPackages) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10890,7 +14110,7 @@ func (x *NumberOfReceivers) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10913,7 +14133,7 @@ func (x *NumberOfTransmitters) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10936,7 +14156,7 @@ func (x *ObservedIDCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10959,7 +14179,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10982,7 +14202,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(194)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11005,7 +14225,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11028,7 +14248,7 @@ func (x *PDInputPowerClass) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11051,7 +14271,7 @@ func (x *PDMaxCoilCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11074,7 +14294,7 @@ func (x *PDMinCoilCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11097,7 +14317,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11120,7 +14340,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11143,7 +14363,7 @@ func (x *PackageIndex) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11166,7 +14386,7 @@ func (x *PackageSeparationTime) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11189,7 +14409,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11212,7 +14432,7 @@ func (x *Port) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11235,7 +14455,7 @@ func (x *PowerTransmitted) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11258,7 +14478,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11281,7 +14501,7 @@ func (x *PrimaryDeviceAlignmentCheckMethodList) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11304,7 +14524,7 @@ func (x *PrimaryDeviceFinePositioningMethodList) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11327,7 +14547,7 @@ func (x *PrimaryDevicePairingMethodList) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11350,7 +14570,7 @@ func (x *PulseDuration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11373,7 +14593,7 @@ func (x *PulseSeparationTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11396,7 +14616,7 @@ func (x *WPTTxRxPulseOrder) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11419,7 +14639,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11442,7 +14662,7 @@ func (x *RSSI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11465,7 +14685,7 @@ func (x *WPTLFRxRSSIList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11488,7 +14708,7 @@ func (x *WPTLFRxRSSI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11511,7 +14731,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11534,7 +14754,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11557,7 +14777,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11580,7 +14800,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11603,7 +14823,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11626,7 +14846,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11649,7 +14869,7 @@ func (x *RxIdentifier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11672,7 +14892,7 @@ func (x *WPTTxRxSpecData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11695,7 +14915,7 @@ func (x *SDManufacturerSpecificDataContainer) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11718,7 +14938,7 @@ func (x *SDMaxGroundClearanceSupport) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11741,7 +14961,7 @@ func (x *SDMaxGroundClearence) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11764,7 +14984,7 @@ func (x *SDMaxOutputPower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11787,7 +15007,7 @@ func (x *SDMinGroundClearanceSupport) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11810,7 +15030,7 @@ func (x *SDMinGroundClearence) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11833,7 +15053,7 @@ func (x *SDMinOutputPower) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11856,7 +15076,7 @@ func (x *SDPowerInput) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11879,7 +15099,7 @@ func (x *SPCChargeDiagnostics) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(202)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11902,7 +15122,7 @@ func (x *SPCMaxOutputPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11925,7 +15145,7 @@ func (x *SPCMinOutputPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11948,7 +15168,7 @@ func (x *SPCOperatingFrequency) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11971,7 +15191,7 @@ func (x *WPTSPCPowerControlParameter) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(204)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11994,7 +15214,7 @@ func (x *SPCPrimaryDeviceCoilCurrentInformation) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12017,7 +15237,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12040,7 +15260,7 @@ func (x *SSID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12063,7 +15283,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12086,7 +15306,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12109,7 +15329,7 @@ func (x *SignalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12132,7 +15352,7 @@ func (x *SupplyDeviceCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12155,7 +15375,7 @@ func (x *TargetCoilCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12178,7 +15398,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12201,7 +15421,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(195)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12224,7 +15444,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(196)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12247,7 +15467,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12270,7 +15490,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12293,7 +15513,7 @@ func (x *TxIdentifier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12316,7 +15536,7 @@ func (x *WPTTxRxPackageSpecData) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12339,7 +15559,7 @@ func (x *TxRxIdentifier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12362,7 +15582,7 @@ func (x *WPTCoordinateXYZ) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12385,7 +15605,7 @@ func (x *TxRxPosition) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12408,7 +15628,7 @@ func (x *TxSpecData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12431,7 +15651,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12454,7 +15674,7 @@ func (x *VendorSpecificDataContainer) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12477,7 +15697,7 @@ func (x *WPTAlignmentCheckMethodFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12500,7 +15720,7 @@ func (x *WPTFinePositioningMethodFragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12523,7 +15743,7 @@ func (x *WPTLFDataPackage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12546,7 +15766,7 @@ func (x *WPTLFDataPackageList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12569,7 +15789,7 @@ func (x *WPTLFRxData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12592,7 +15812,7 @@ func (x *WPTLFTxData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12615,7 +15835,7 @@ func (x *WPTPairingMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12638,7 +15858,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12661,7 +15881,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12684,7 +15904,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12707,7 +15927,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12730,7 +15950,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12753,7 +15973,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12776,7 +15996,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12799,7 +16019,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12822,7 +16042,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
