@@ -73,8 +73,7 @@ func (x *SupportedAppProtocolReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -139,26 +138,17 @@ func (x *AppProtocol) encodeEXI(e *exi.Encoder) {
 		e.PutString(0, exi.QName{URI: 0, Local: 2}, x.ProtocolNamespace)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.VersionNumberMajor))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(1, uint64(x.VersionNumberMinor))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(2, uint64(x.SchemaID))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(3, uint64(x.Priority))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
@@ -203,17 +193,15 @@ type SupportedAppProtocolRes struct {
 func (x *SupportedAppProtocolRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(4, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.SchemaID != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(2, uint64(*x.SchemaID))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -303,8 +291,7 @@ func (x *ProtocolNamespace) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

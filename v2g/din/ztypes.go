@@ -565,8 +565,7 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.Notification != nil {
@@ -649,11 +648,10 @@ type Notification struct {
 func (x *Notification) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(1, int(x.FaultCode))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.FaultMsg != nil {
 		e.Code(0, 2)
 		if *x.FaultMsg != "" {
@@ -661,8 +659,7 @@ func (x *Notification) encodeEXI(e *exi.Encoder) {
 			e.PutString(2, exi.QName{URI: 6, Local: 78}, *x.FaultMsg)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
@@ -904,8 +901,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -1146,8 +1142,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(6, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -1245,8 +1240,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -1384,11 +1378,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -2376,32 +2368,28 @@ type DCEVStatus struct {
 func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(11, x.EVReady)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EVCabinConditioning != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutBool(11, *x.EVCabinConditioning)
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if x.EVRESSConditioning != nil {
 		switch st {
 		case 1:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(11, *x.EVRESSConditioning)
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(11, *x.EVRESSConditioning)
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2409,33 +2397,28 @@ func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(12, int(x.EVErrorCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(12, int(x.EVErrorCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(12, int(x.EVErrorCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(13, uint64(x.EVRESSSOC))
-	e.Code(0, 1)
 	st = 5
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
@@ -2488,17 +2471,13 @@ type CableCheckRes struct {
 }
 
 func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(19, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
@@ -2544,40 +2523,33 @@ func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.EVSEIsolationStatus != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(15, int(*x.EVSEIsolationStatus))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(16, int(x.EVSEStatusCode))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(16, int(x.EVSEStatusCode))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
 	st = 3
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(18, int(x.EVSENotification))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -2640,8 +2612,7 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.OEMProvisioningCert)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	case 1:
@@ -2651,8 +2622,7 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.OEMProvisioningCert)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	default:
@@ -2668,8 +2638,7 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(22, x.DHParams)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 4
 	e.Code(0, 1)
@@ -2739,8 +2708,7 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 				e.PutString(21, exi.QName{URI: 6, Local: 112}, x.RootCertificateID[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 1
 		case 1:
@@ -2750,8 +2718,7 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 				e.PutString(21, exi.QName{URI: 6, Local: 112}, x.RootCertificateID[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 1
 		default:
@@ -2761,8 +2728,7 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -2813,11 +2779,9 @@ type CertificateInstallationRes struct {
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	e.PutString(23, exi.QName{URI: 0, Local: 2}, x.Id)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.ContractSignatureCertChain.encodeEXI(e)
 	e.Code(0, 1)
 	if len(x.ContractSignatureEncryptedPrivateKey) > 0 {
@@ -2825,8 +2789,7 @@ func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(24, x.ContractSignatureEncryptedPrivateKey)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.DHParams) > 0 {
@@ -2834,8 +2797,7 @@ func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(22, x.DHParams)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if x.ContractID != "" {
@@ -2843,8 +2805,7 @@ func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -2907,8 +2868,7 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(20, x.Certificate)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.SubCertificates != nil {
@@ -2980,8 +2940,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.Certificate[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 1
 		case 1:
@@ -2991,8 +2950,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.Certificate[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 1
 		default:
@@ -3002,8 +2960,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -3077,8 +3034,7 @@ func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
 		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 3
 	e.Code(0, 1)
@@ -3090,8 +3046,7 @@ func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(22, x.DHParams)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 5
 	e.Code(0, 1)
@@ -3157,11 +3112,9 @@ type CertificateUpdateRes struct {
 func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	e.PutString(23, exi.QName{URI: 0, Local: 2}, x.Id)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.ContractSignatureCertChain.encodeEXI(e)
 	e.Code(0, 1)
 	if len(x.ContractSignatureEncryptedPrivateKey) > 0 {
@@ -3169,8 +3122,7 @@ func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(24, x.ContractSignatureEncryptedPrivateKey)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.DHParams) > 0 {
@@ -3178,8 +3130,7 @@ func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(22, x.DHParams)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if x.ContractID != "" {
@@ -3187,14 +3138,11 @@ func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(26, int64(x.RetryCounter))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
@@ -3261,11 +3209,10 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(27, int(x.EVRequestedEnergyTransferType))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ACEVChargeParameter != nil {
 		e.Code(0, 2)
 		x.ACEVChargeParameter.encodeEXI(e)
@@ -3301,8 +3248,7 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -3365,11 +3311,9 @@ type ACEVChargeParameter struct {
 }
 
 func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.DepartureTime))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EAmount.encodeEXI(e)
 	e.Code(0, 1)
 	x.EVMaxVoltage.encodeEXI(e)
@@ -3428,31 +3372,27 @@ type PhysicalValue struct {
 func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(28, int64(x.Multiplier))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Unit != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(29, int(*x.Unit))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutInt(26, int64(x.Value))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutInt(26, int64(x.Value))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -3556,23 +3496,20 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 	if x.FullSOC != nil {
 		switch st {
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.FullSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.FullSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.FullSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3581,29 +3518,25 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 	if x.BulkSOC != nil {
 		switch st {
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(13, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(13, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3744,16 +3677,13 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(19, int(x.EVSEProcessing))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.SAScheduleList != nil {
 		e.Code(0, 2)
 		x.SAScheduleList.encodeEXI(e)
@@ -3823,11 +3753,9 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 3:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 4:
 		e.Code(0, 1)
 	default:
@@ -3923,8 +3851,7 @@ func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -3977,12 +3904,10 @@ type SAScheduleTuple struct {
 func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(30, int64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.PMaxSchedule.encodeEXI(e)
 	st = 2
 	if x.SalesTariff != nil {
@@ -4045,11 +3970,10 @@ type PMaxSchedule struct {
 func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(30, int64(x.PMaxScheduleID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.PMaxScheduleEntry) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
@@ -4071,8 +3995,7 @@ func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -4159,11 +4082,10 @@ func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
 		e.Fail(exi.ErrUnexpected)
 		return
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutInt(31, int64(x.PMax))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4218,17 +4140,15 @@ type RelativeTimeInterval struct {
 func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.Start))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Duration != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(17, uint64(*x.Duration))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -4313,11 +4233,10 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	e.PutString(23, exi.QName{URI: 0, Local: 2}, x.Id)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(30, int64(x.SalesTariffID))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.SalesTariffDescription != nil {
 		e.Code(0, 2)
 		if *x.SalesTariffDescription != "" {
@@ -4325,24 +4244,21 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 			e.PutString(32, exi.QName{URI: 6, Local: 122}, *x.SalesTariffDescription)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 3
 	}
 	switch st {
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(33, uint64(x.NumEPriceLevels))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(33, uint64(x.NumEPriceLevels))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4368,8 +4284,7 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 4:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 5:
 		e.Code(1, 2)
 	default:
@@ -4473,11 +4388,10 @@ func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
 		e.Fail(exi.ErrUnexpected)
 		return
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(33, uint64(x.EPriceLevel))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4565,11 +4479,10 @@ type ConsumptionCost struct {
 func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.StartValue))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	for i := range x.Cost {
 		switch st {
 		case 1:
@@ -4642,22 +4555,18 @@ type Cost struct {
 func (x *Cost) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(34, int(x.CostKind))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(17, uint64(x.Amount))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.AmountMultiplier != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(28, int64(*x.AmountMultiplier))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -4794,23 +4703,15 @@ type ACEVSEStatus struct {
 }
 
 func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(11, x.PowerSwitchClosed)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(11, x.RCD)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(17, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(18, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -5048,26 +4949,22 @@ type ChargingStatusRes struct {
 func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if len(x.EVSEID) > 0 {
 		e.Code(0, 1)
 		e.PutBinary(35, x.EVSEID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(30, int64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.EVSEMaxCurrent != nil {
 		e.Code(0, 2)
 		x.EVSEMaxCurrent.encodeEXI(e)
@@ -5090,23 +4987,20 @@ func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(11, x.ReceiptRequired)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 4:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(11, x.ReceiptRequired)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 5:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(11, x.ReceiptRequired)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -5182,8 +5076,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(36, exi.QName{URI: 6, Local: 83}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.MeterReading != nil {
@@ -5200,8 +5093,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(37, x.SigMeterReading)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 2:
@@ -5211,8 +5103,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(37, x.SigMeterReading)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -5223,23 +5114,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(38, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(38, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(38, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5248,29 +5136,25 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.TMeter != nil {
 		switch st {
 		case 1:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(39, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(39, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutInt(39, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(39, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5362,8 +5246,7 @@ func (x *ContractAuthenticationReq) encodeEXI(e *exi.Encoder) {
 				e.PutString(40, exi.QName{URI: 5, Local: 58}, *x.GenChallenge)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		case 1:
@@ -5373,8 +5256,7 @@ func (x *ContractAuthenticationReq) encodeEXI(e *exi.Encoder) {
 				e.PutString(40, exi.QName{URI: 5, Local: 58}, *x.GenChallenge)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -5444,15 +5326,11 @@ type ContractAuthenticationRes struct {
 }
 
 func (x *ContractAuthenticationRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(19, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ContractAuthenticationRes) decodeEXI(d *exi.Decoder) {
@@ -5547,29 +5425,25 @@ func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
 	if x.BulkChargingComplete != nil {
 		switch st {
 		case 2:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(11, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(11, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(11, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(11, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5577,35 +5451,30 @@ func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 3:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 5:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 6:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -5738,12 +5607,10 @@ type CurrentDemandRes struct {
 func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
@@ -5752,21 +5619,16 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVSEPresentCurrent.encodeEXI(e)
 	st = 4
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(11, x.EVSECurrentLimitAchieved)
-	e.Code(0, 1)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(11, x.EVSEVoltageLimitAchieved)
-	e.Code(0, 1)
 	st = 6
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(11, x.EVSEPowerLimitAchieved)
-	e.Code(0, 1)
 	st = 7
+	e.Code(0, 1)
 	if x.EVSEMaximumVoltageLimit != nil {
 		e.Code(0, 3)
 		x.EVSEMaximumVoltageLimit.encodeEXI(e)
@@ -5904,8 +5766,7 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(0, x.SessionID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	case 1:
@@ -5915,8 +5776,7 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(0, x.SessionID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	default:
@@ -5924,11 +5784,10 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.SAScheduleTupleID != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(30, int64(*x.SAScheduleTupleID))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -6000,11 +5859,9 @@ type MeteringReceiptRes struct {
 }
 
 func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.ACEVSEStatus.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -6051,8 +5908,7 @@ func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
 		e.PutString(25, exi.QName{URI: 5, Local: 29}, x.ContractID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
@@ -6096,24 +5952,19 @@ type PaymentDetailsRes struct {
 }
 
 func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if x.GenChallenge != "" {
 		e.Code(0, 1)
 		e.PutString(40, exi.QName{URI: 5, Local: 58}, x.GenChallenge)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(39, int64(x.DateTimeNow))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
@@ -6160,11 +6011,10 @@ func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(11, x.ReadyToChargeState)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ChargingProfile != nil {
 		e.Code(0, 3)
 		x.ChargingProfile.encodeEXI(e)
@@ -6269,11 +6119,10 @@ type ChargingProfile struct {
 func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(30, int64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.ProfileEntry) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
@@ -6295,8 +6144,7 @@ func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -6348,15 +6196,11 @@ type ProfileEntry struct {
 }
 
 func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.ChargingProfileEntryStart))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(31, int64(x.ChargingProfileEntryMaxPower))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
@@ -6400,25 +6244,22 @@ func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
 	x.DCEVStatus.encodeEXI(e)
 	st = 1
 	if x.BulkChargingComplete != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutBool(11, *x.BulkChargingComplete)
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(11, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -6505,11 +6346,10 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ACEVSEStatus != nil {
 		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
@@ -6545,8 +6385,7 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -6682,11 +6521,9 @@ type PreChargeRes struct {
 }
 
 func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
 	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
@@ -6731,11 +6568,9 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(41, uint64(x.ServiceID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
@@ -6773,16 +6608,13 @@ type ServiceDetailRes struct {
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(41, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ServiceParameterList != nil {
 		e.Code(0, 2)
 		x.ServiceParameterList.encodeEXI(e)
@@ -6862,8 +6694,7 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -6915,11 +6746,10 @@ type ParameterSet struct {
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(26, int64(x.ParameterSetID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.Parameter) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
@@ -6941,8 +6771,7 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -7017,20 +6846,18 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutBool(11, *x.BoolValue)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.ByteValue != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(42, int64(*x.ByteValue))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7042,11 +6869,10 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	if x.ShortValue != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(26, int64(*x.ShortValue))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7061,11 +6887,10 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	if x.IntValue != nil {
 		switch st {
 		case 2:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(43, int64(*x.IntValue))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7112,8 +6937,7 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 				e.PutString(5, exi.QName{URI: 6, Local: 183}, *x.StringValue)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 8
 		case 3:
@@ -7138,8 +6962,7 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(6, 3)
-		e.Code(0, 3)
+		e.Code(48, 6)
 	case 3:
 		e.Code(0, 1)
 	case 4:
@@ -7244,25 +7067,22 @@ func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
 			e.PutString(45, exi.QName{URI: 5, Local: 104}, *x.ServiceScope)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
 	if x.ServiceCategory != nil {
 		switch st {
 		case 0:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(46, int(*x.ServiceCategory))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(46, int(*x.ServiceCategory))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7328,12 +7148,10 @@ type ServiceDiscoveryRes struct {
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.PaymentOptions.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
@@ -7408,17 +7226,15 @@ func (x *PaymentOptions) encodeEXI(e *exi.Encoder) {
 	for i := range x.PaymentOption {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(47, int(x.PaymentOption[i]))
-			e.Code(0, 1)
-			st = 1
-		case 1:
 			e.Code(0, 2)
-			e.Code(0, 1)
 			e.PutEnum(47, int(x.PaymentOption[i]))
-			e.Code(0, 1)
 			st = 1
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
+			e.PutEnum(47, int(x.PaymentOption[i]))
+			st = 1
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7426,8 +7242,7 @@ func (x *PaymentOptions) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -7475,15 +7290,11 @@ type ServiceCharge struct {
 func (x *ServiceCharge) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.ServiceTag.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(11, x.FreeService)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(49, int(x.EnergyTransferType))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ServiceCharge) decodeEXI(d *exi.Decoder) {
@@ -7528,11 +7339,10 @@ type ServiceTag struct {
 func (x *ServiceTag) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(41, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ServiceName != nil {
 		e.Code(0, 2)
 		if *x.ServiceName != "" {
@@ -7540,24 +7350,21 @@ func (x *ServiceTag) encodeEXI(e *exi.Encoder) {
 			e.PutString(48, exi.QName{URI: 6, Local: 135}, *x.ServiceName)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(46, int(x.ServiceCategory))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(46, int(x.ServiceCategory))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -7569,8 +7376,7 @@ func (x *ServiceTag) encodeEXI(e *exi.Encoder) {
 			e.PutString(45, exi.QName{URI: 6, Local: 137}, *x.ServiceScope)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	}
@@ -7654,8 +7460,7 @@ func (x *ServiceTagList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -7707,11 +7512,9 @@ type Service struct {
 func (x *Service) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.ServiceTag.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(11, x.FreeService)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
@@ -7750,11 +7553,9 @@ type ServicePaymentSelectionReq struct {
 }
 
 func (x *ServicePaymentSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(47, int(x.SelectedPaymentOption))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.SelectedServiceList.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -7817,8 +7618,7 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -7870,17 +7670,15 @@ type SelectedService struct {
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(41, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ParameterSetID != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(26, int64(*x.ParameterSetID))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -7931,11 +7729,9 @@ type ServicePaymentSelectionRes struct {
 }
 
 func (x *ServicePaymentSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ServicePaymentSelectionRes) decodeEXI(d *exi.Decoder) {
@@ -7975,8 +7771,7 @@ func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(50, x.EVCCID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -8017,27 +7812,23 @@ type SessionSetupRes struct {
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if len(x.EVSEID) > 0 {
 		e.Code(0, 1)
 		e.PutBinary(35, x.EVSEID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 2
 	if x.DateTimeNow != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(39, int64(*x.DateTimeNow))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -8115,11 +7906,9 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
@@ -8193,11 +7982,9 @@ type WeldingDetectionRes struct {
 }
 
 func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
 	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
@@ -8274,8 +8061,7 @@ func (x *Entry) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8382,8 +8168,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -8399,8 +8184,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -8417,8 +8201,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -8431,8 +8214,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -8448,8 +8230,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -8462,8 +8243,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -8473,8 +8253,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -8488,8 +8267,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -8502,8 +8280,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -8513,8 +8290,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -8537,8 +8313,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -8552,8 +8327,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -8613,8 +8387,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(9, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -8622,8 +8395,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(9, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -8797,14 +8569,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(10, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -8905,11 +8674,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -9009,11 +8776,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -9127,8 +8892,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9172,8 +8936,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9216,8 +8979,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9363,8 +9125,7 @@ func (x *Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9541,8 +9302,7 @@ func (x *ContractID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9585,8 +9345,7 @@ func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9656,8 +9415,7 @@ func (x *DHParams) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9791,8 +9549,7 @@ func (x *EVCCID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10215,8 +9972,7 @@ func (x *EVSEID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10691,8 +10447,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10766,8 +10521,7 @@ func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10870,8 +10624,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10915,8 +10668,7 @@ func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10989,8 +10741,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11034,8 +10785,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11121,8 +10871,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11256,8 +11005,7 @@ func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11301,8 +11049,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11346,8 +11093,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11391,8 +11137,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11556,8 +11301,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11631,8 +11375,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11852,8 +11595,7 @@ func (x *RootCertificateID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11956,8 +11698,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12001,8 +11742,7 @@ func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12075,8 +11815,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12270,8 +12009,7 @@ func (x *ServiceName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12314,8 +12052,7 @@ func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12358,8 +12095,7 @@ func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12402,8 +12138,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12447,8 +12182,7 @@ func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12492,8 +12226,7 @@ func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12627,8 +12360,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12672,8 +12404,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12717,8 +12448,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12761,8 +12491,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12836,8 +12565,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12880,8 +12608,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12924,8 +12651,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13282,8 +13008,7 @@ func (x *StringValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

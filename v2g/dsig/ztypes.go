@@ -203,8 +203,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -445,8 +444,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(3, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -544,8 +542,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -683,11 +680,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -865,8 +860,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(6, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -882,8 +876,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(6, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -900,8 +893,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(6, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -914,8 +906,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(6, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -931,8 +922,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(6, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -945,8 +935,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(6, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -956,8 +945,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(6, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -971,8 +959,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(6, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -985,8 +972,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(6, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -996,8 +982,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(6, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -1020,8 +1005,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(6, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -1035,8 +1019,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -1096,8 +1079,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(6, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -1105,8 +1087,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(6, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -1280,14 +1261,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(2, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(7, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -1388,11 +1366,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -1492,11 +1468,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -1610,8 +1584,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1655,8 +1628,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1699,8 +1671,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1743,8 +1714,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1788,8 +1758,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1863,8 +1832,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1908,8 +1876,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1953,8 +1920,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -1998,8 +1964,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2043,8 +2008,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2088,8 +2052,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2133,8 +2096,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2178,8 +2140,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2223,8 +2184,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2268,8 +2228,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2313,8 +2272,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2358,8 +2316,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2402,8 +2359,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2477,8 +2433,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2521,8 +2476,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -2565,8 +2519,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

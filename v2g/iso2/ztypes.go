@@ -538,8 +538,7 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.Notification != nil {
@@ -622,11 +621,10 @@ type Notification struct {
 func (x *Notification) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(1, int(x.FaultCode))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.FaultMsg != nil {
 		e.Code(0, 2)
 		if *x.FaultMsg != "" {
@@ -634,8 +632,7 @@ func (x *Notification) encodeEXI(e *exi.Encoder) {
 			e.PutString(2, exi.QName{URI: 6, Local: 79}, *x.FaultMsg)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
@@ -877,8 +874,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -1119,8 +1115,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(6, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -1218,8 +1213,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -1357,11 +1351,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -2276,8 +2268,7 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(11, x.GenChallenge)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		case 1:
@@ -2287,8 +2278,7 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(11, x.GenChallenge)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -2354,15 +2344,11 @@ type AuthorizationRes struct {
 }
 
 func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(13, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
@@ -2438,19 +2424,13 @@ type DCEVStatus struct {
 }
 
 func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(14, x.EVReady)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(15, int(x.EVErrorCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(16, uint64(x.EVRESSSOC))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
@@ -2490,17 +2470,13 @@ type CableCheckRes struct {
 }
 
 func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(13, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
@@ -2545,36 +2521,30 @@ type DCEVSEStatus struct {
 func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(18, int(x.EVSENotification))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVSEIsolationStatus != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(19, int(*x.EVSEIsolationStatus))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(20, int(x.EVSEStatusCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(20, int(x.EVSEStatusCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -2634,8 +2604,7 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(21, x.OEMProvisioningCert)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
@@ -2721,8 +2690,7 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -2784,14 +2752,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(10, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -2832,11 +2797,9 @@ type CertificateInstallationRes struct {
 }
 
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.SAProvisioningCertificateChain.encodeEXI(e)
 	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
@@ -2913,8 +2876,7 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(21, x.Certificate)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	case 1:
@@ -2924,8 +2886,7 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(21, x.Certificate)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	default:
@@ -3017,8 +2978,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(21, x.Certificate[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 1, 1
 		case 1:
@@ -3028,8 +2988,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(21, x.Certificate[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -3048,8 +3007,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -3112,8 +3070,7 @@ func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -3169,8 +3126,7 @@ func (x *DiffieHellmanPublickey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -3226,8 +3182,7 @@ func (x *EMAID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -3282,8 +3237,7 @@ func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
 		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.EMAID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
@@ -3344,12 +3298,10 @@ type CertificateUpdateRes struct {
 func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.SAProvisioningCertificateChain.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
@@ -3365,11 +3317,10 @@ func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 	x.EMAID.encodeEXI(e)
 	st = 6
 	if x.RetryCounter != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(25, int64(*x.RetryCounter))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	}
 	switch st {
 	case 6:
@@ -3449,25 +3400,22 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.MaxEntriesSAScheduleTuple != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(17, uint64(*x.MaxEntriesSAScheduleTuple))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(26, int(x.RequestedEnergyTransferMode))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(26, int(x.RequestedEnergyTransferMode))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -3493,8 +3441,7 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 3:
 		e.Code(0, 1)
 	default:
@@ -3560,11 +3507,10 @@ func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(27, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -3641,19 +3587,13 @@ type PhysicalValue struct {
 }
 
 func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(28, int64(x.Multiplier))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(29, int(x.Unit))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(25, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
@@ -3702,11 +3642,10 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(27, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -3765,23 +3704,20 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 	if x.FullSOC != nil {
 		switch st {
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(16, uint64(*x.FullSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(16, uint64(*x.FullSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(16, uint64(*x.FullSOC))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3790,29 +3726,25 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 	if x.BulkSOC != nil {
 		switch st {
 		case 5:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(16, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		case 6:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(16, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		case 7:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(16, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		case 8:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(16, uint64(*x.BulkSOC))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3924,16 +3856,13 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(13, int(x.EVSEProcessing))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.SAScheduleList != nil {
 		e.Code(0, 3)
 		x.SAScheduleList.encodeEXI(e)
@@ -3974,11 +3903,9 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(5, 3)
-		e.Code(0, 2)
+		e.Code(20, 5)
 	case 3:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 4:
 		e.Code(0, 1)
 	default:
@@ -4075,8 +4002,7 @@ func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -4135,12 +4061,10 @@ type SAScheduleTuple struct {
 func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(30, uint64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.PMaxSchedule.encodeEXI(e)
 	st = 2
 	if x.SalesTariff != nil {
@@ -4236,8 +4160,7 @@ func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -4339,17 +4262,15 @@ type RelativeTimeInterval struct {
 func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(31, uint64(x.Start))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Duration != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(32, uint64(*x.Duration))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -4413,17 +4334,15 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(30, uint64(x.SalesTariffID))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(30, uint64(x.SalesTariffID))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4435,25 +4354,22 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 			e.PutString(33, exi.QName{URI: 6, Local: 122}, *x.SalesTariffDescription)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 3
 	}
 	if x.NumEPriceLevels != nil {
 		switch st {
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(34, uint64(*x.NumEPriceLevels))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(34, uint64(*x.NumEPriceLevels))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4501,14 +4417,11 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 3:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 4:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 5:
 		e.Code(1, 2)
 	case 6:
@@ -4597,11 +4510,10 @@ func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
 	x.RelativeTimeInterval.encodeEXI(e)
 	st = 1
 	if x.EPriceLevel != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(34, uint64(*x.EPriceLevel))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if len(x.ConsumptionCost) > 3 {
 		e.Fail(exi.ErrTooLong)
@@ -4743,8 +4655,7 @@ func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -4806,22 +4717,18 @@ type Cost struct {
 func (x *Cost) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(35, int(x.CostKind))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(27, uint64(x.Amount))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.AmountMultiplier != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(28, int64(*x.AmountMultiplier))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -4926,19 +4833,13 @@ type ACEVSEStatus struct {
 }
 
 func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(18, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(14, x.RCD)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -5134,26 +5035,22 @@ type ChargingStatusRes struct {
 func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if x.EVSEID != "" {
 		e.Code(0, 1)
 		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(30, uint64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.EVSEMaxCurrent != nil {
 		e.Code(0, 3)
 		x.EVSEMaxCurrent.encodeEXI(e)
@@ -5177,23 +5074,20 @@ func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
 	if x.ReceiptRequired != nil {
 		switch st {
 		case 3:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(14, *x.ReceiptRequired)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(14, *x.ReceiptRequired)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(14, *x.ReceiptRequired)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5292,16 +5186,14 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(37, exi.QName{URI: 6, Local: 85}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.MeterReading != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(38, uint64(*x.MeterReading))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if x.SigMeterReading != nil {
 		switch st {
@@ -5312,8 +5204,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(39, x.SigMeterReading)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 2:
@@ -5323,8 +5214,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(39, x.SigMeterReading)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -5335,23 +5225,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(40, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(40, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(40, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5360,29 +5247,25 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.TMeter != nil {
 		switch st {
 		case 1:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(41, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(41, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutInt(41, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(41, int64(*x.TMeter))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5516,29 +5399,25 @@ func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
 	if x.BulkChargingComplete != nil {
 		switch st {
 		case 2:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(14, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(14, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(14, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(14, *x.BulkChargingComplete)
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5546,35 +5425,30 @@ func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 3:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 5:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 6:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -5711,12 +5585,10 @@ type CurrentDemandRes struct {
 func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
@@ -5725,21 +5597,16 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVSEPresentCurrent.encodeEXI(e)
 	st = 4
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(14, x.EVSECurrentLimitAchieved)
-	e.Code(0, 1)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(14, x.EVSEVoltageLimitAchieved)
-	e.Code(0, 1)
 	st = 6
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(14, x.EVSEPowerLimitAchieved)
-	e.Code(0, 1)
 	st = 7
+	e.Code(0, 1)
 	if x.EVSEMaximumVoltageLimit != nil {
 		e.Code(0, 3)
 		x.EVSEMaximumVoltageLimit.encodeEXI(e)
@@ -5787,8 +5654,7 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 11
 	case 8:
@@ -5798,8 +5664,7 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 11
 	case 9:
@@ -5809,8 +5674,7 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 11
 	case 10:
@@ -5820,19 +5684,17 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 11
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(30, uint64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 12
+	e.Code(0, 1)
 	if x.MeterInfo != nil {
 		e.Code(0, 2)
 		x.MeterInfo.encodeEXI(e)
@@ -5841,17 +5703,15 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 	if x.ReceiptRequired != nil {
 		switch st {
 		case 12:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(14, *x.ReceiptRequired)
-			e.Code(0, 1)
 			st = 14
+			e.Code(0, 1)
 		case 13:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(14, *x.ReceiptRequired)
-			e.Code(0, 1)
 			st = 14
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5969,8 +5829,7 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(0, x.SessionID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	case 1:
@@ -5980,8 +5839,7 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(0, x.SessionID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	default:
@@ -5989,11 +5847,10 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.SAScheduleTupleID != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(30, uint64(*x.SAScheduleTupleID))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -6076,11 +5933,10 @@ func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ACEVSEStatus != nil {
 		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
@@ -6102,8 +5958,7 @@ func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -6163,8 +6018,7 @@ func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
 		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.EMAID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
@@ -6208,24 +6062,19 @@ type PaymentDetailsRes struct {
 }
 
 func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if len(x.GenChallenge) > 0 {
 		e.Code(0, 1)
 		e.PutBinary(11, x.GenChallenge)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(41, int64(x.EVSETimeStamp))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
@@ -6265,11 +6114,9 @@ type PaymentServiceSelectionReq struct {
 }
 
 func (x *PaymentServiceSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(42, int(x.SelectedPaymentOption))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.SelectedServiceList.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -6345,8 +6192,7 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -6404,17 +6250,15 @@ type SelectedService struct {
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(43, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ParameterSetID != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(25, int64(*x.ParameterSetID))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -6465,11 +6309,9 @@ type PaymentServiceSelectionRes struct {
 }
 
 func (x *PaymentServiceSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *PaymentServiceSelectionRes) decodeEXI(d *exi.Decoder) {
@@ -6508,16 +6350,13 @@ type PowerDeliveryReq struct {
 func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(44, int(x.ChargeProgress))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(30, uint64(x.SAScheduleTupleID))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ChargingProfile != nil {
 		e.Code(0, 3)
 		x.ChargingProfile.encodeEXI(e)
@@ -6633,8 +6472,7 @@ func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -6693,20 +6531,17 @@ type ProfileEntry struct {
 func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(27, uint64(x.ChargingProfileEntryStart))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.ChargingProfileEntryMaxPower.encodeEXI(e)
 	st = 2
 	if x.ChargingProfileEntryMaxNumberOfPhasesInUse != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(45, uint64(*x.ChargingProfileEntryMaxNumberOfPhasesInUse))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -6768,25 +6603,22 @@ func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
 	x.DCEVStatus.encodeEXI(e)
 	st = 1
 	if x.BulkChargingComplete != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutBool(14, *x.BulkChargingComplete)
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(14, x.ChargingComplete)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -6847,11 +6679,10 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ACEVSEStatus != nil {
 		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
@@ -6873,8 +6704,7 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -6979,11 +6809,9 @@ type PreChargeRes struct {
 }
 
 func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
 	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
@@ -7028,11 +6856,9 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(43, uint64(x.ServiceID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
@@ -7070,16 +6896,13 @@ type ServiceDetailRes struct {
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(43, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ServiceParameterList != nil {
 		e.Code(0, 2)
 		x.ServiceParameterList.encodeEXI(e)
@@ -7172,8 +6995,7 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -7231,11 +7053,10 @@ type ParameterSet struct {
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(25, int64(x.ParameterSetID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.Parameter) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -7270,8 +7091,7 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -7348,20 +7168,18 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutBool(14, *x.BoolValue)
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if x.ByteValue != nil {
 		switch st {
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(46, int64(*x.ByteValue))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7373,11 +7191,10 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	if x.ShortValue != nil {
 		switch st {
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(25, int64(*x.ShortValue))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7392,11 +7209,10 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	if x.IntValue != nil {
 		switch st {
 		case 1:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(47, int64(*x.IntValue))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7443,8 +7259,7 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 				e.PutString(5, exi.QName{URI: 6, Local: 183}, *x.StringValue)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		case 2:
@@ -7469,8 +7284,7 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(6, 3)
-		e.Code(0, 3)
+		e.Code(48, 6)
 	case 2:
 		e.Code(0, 1)
 	case 3:
@@ -7573,25 +7387,22 @@ func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
 			e.PutString(48, exi.QName{URI: 5, Local: 110}, *x.ServiceScope)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
 	if x.ServiceCategory != nil {
 		switch st {
 		case 0:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(49, int(*x.ServiceCategory))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(49, int(*x.ServiceCategory))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7657,12 +7468,10 @@ type ServiceDiscoveryRes struct {
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.PaymentOptionList.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
@@ -7741,14 +7550,12 @@ func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
 	for i := range x.PaymentOption {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(42, int(x.PaymentOption[i]))
-			e.Code(0, 1)
-			st, n = 1, 1
-		case 1:
 			e.Code(0, 2)
+			e.PutEnum(42, int(x.PaymentOption[i]))
+			st, n = 1, 1
 			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
 			e.PutEnum(42, int(x.PaymentOption[i]))
 			e.Code(0, 1)
 			n++
@@ -7768,8 +7575,7 @@ func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -7826,11 +7632,10 @@ type ChargeService struct {
 func (x *ChargeService) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(43, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ServiceName != nil {
 		e.Code(0, 2)
 		if *x.ServiceName != "" {
@@ -7838,24 +7643,21 @@ func (x *ChargeService) encodeEXI(e *exi.Encoder) {
 			e.PutString(50, exi.QName{URI: 6, Local: 134}, *x.ServiceName)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(49, int(x.ServiceCategory))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(49, int(x.ServiceCategory))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -7867,24 +7669,21 @@ func (x *ChargeService) encodeEXI(e *exi.Encoder) {
 			e.PutString(48, exi.QName{URI: 6, Local: 136}, *x.ServiceScope)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	}
 	switch st {
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(14, x.FreeService)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(14, x.FreeService)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -7959,14 +7758,12 @@ func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	for i := range x.EnergyTransferMode {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(26, int(x.EnergyTransferMode[i]))
-			e.Code(0, 1)
-			st, n = 1, 1
-		case 1:
 			e.Code(0, 2)
+			e.PutEnum(26, int(x.EnergyTransferMode[i]))
+			st, n = 1, 1
 			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
 			e.PutEnum(26, int(x.EnergyTransferMode[i]))
 			e.Code(0, 1)
 			n++
@@ -7986,8 +7783,7 @@ func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -8073,8 +7869,7 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -8135,11 +7930,10 @@ type Service struct {
 func (x *Service) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(43, uint64(x.ServiceID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.ServiceName != nil {
 		e.Code(0, 2)
 		if *x.ServiceName != "" {
@@ -8147,24 +7941,21 @@ func (x *Service) encodeEXI(e *exi.Encoder) {
 			e.PutString(50, exi.QName{URI: 6, Local: 134}, *x.ServiceName)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(49, int(x.ServiceCategory))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(49, int(x.ServiceCategory))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -8176,24 +7967,21 @@ func (x *Service) encodeEXI(e *exi.Encoder) {
 			e.PutString(48, exi.QName{URI: 6, Local: 136}, *x.ServiceScope)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	}
 	switch st {
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(14, x.FreeService)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(14, x.FreeService)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -8255,8 +8043,7 @@ func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(51, x.EVCCID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -8297,27 +8084,23 @@ type SessionSetupRes struct {
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if x.EVSEID != "" {
 		e.Code(0, 1)
 		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 2
 	if x.EVSETimeStamp != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutInt(41, int64(*x.EVSETimeStamp))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -8370,11 +8153,9 @@ type SessionStopReq struct {
 }
 
 func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(52, int(x.ChargingSession))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
@@ -8408,11 +8189,9 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
@@ -8486,11 +8265,9 @@ type WeldingDetectionRes struct {
 }
 
 func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
 	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
@@ -8624,15 +8401,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(17, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(18, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -8696,11 +8469,10 @@ func (x *EVChargeParameter) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(27, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -8830,8 +8602,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -8847,8 +8618,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -8865,8 +8635,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -8879,8 +8648,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -8896,8 +8664,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -8910,8 +8677,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -8921,8 +8687,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -8936,8 +8701,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(9, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -8950,8 +8714,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -8961,8 +8724,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -8985,8 +8747,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(9, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -9000,8 +8761,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -9061,8 +8821,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(9, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -9070,8 +8829,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(9, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -9303,11 +9061,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -9407,11 +9163,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -9550,8 +9304,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9595,8 +9348,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9639,8 +9391,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9786,8 +9537,7 @@ func (x *Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10110,8 +9860,7 @@ func (x *EVCCID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10444,8 +10193,7 @@ func (x *EVSEID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10936,8 +10684,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11011,8 +10758,7 @@ func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11115,8 +10861,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11160,8 +10905,7 @@ func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11235,8 +10979,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11310,8 +11053,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11414,8 +11156,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11549,8 +11290,7 @@ func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11594,8 +11334,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11639,8 +11378,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11684,8 +11422,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11802,8 +11539,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11847,8 +11583,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12141,8 +11876,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12186,8 +11920,7 @@ func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12260,8 +11993,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12455,8 +12187,7 @@ func (x *ServiceName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12499,8 +12230,7 @@ func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12543,8 +12273,7 @@ func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12587,8 +12316,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12632,8 +12360,7 @@ func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12677,8 +12404,7 @@ func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12812,8 +12538,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12857,8 +12582,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12902,8 +12626,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12959,8 +12682,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13034,8 +12756,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13078,8 +12799,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13122,8 +12842,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13463,8 +13182,7 @@ func (x *StringValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

@@ -431,8 +431,7 @@ func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
 		e.PutString(10, exi.QName{URI: 5, Local: 61}, x.EVCCID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -482,15 +481,13 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeStamp))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
 		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
@@ -736,8 +733,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -978,8 +974,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(5, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -1077,8 +1072,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -1216,11 +1210,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -1371,18 +1363,15 @@ type SessionSetupRes struct {
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if x.EVSEID != "" {
 		e.Code(0, 1)
 		e.PutString(10, exi.QName{URI: 5, Local: 89}, x.EVSEID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -1480,11 +1469,10 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if len(x.AuthorizationServices) > 2 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1496,14 +1484,12 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 	for i := range x.AuthorizationServices {
 		switch st {
 		case 2:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(12, int(x.AuthorizationServices[i]))
-			e.Code(0, 1)
-			st, n = 3, 1
-		case 3:
 			e.Code(0, 2)
+			e.PutEnum(12, int(x.AuthorizationServices[i]))
+			st, n = 3, 1
 			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
 			e.PutEnum(12, int(x.AuthorizationServices[i]))
 			e.Code(0, 1)
 			n++
@@ -1526,17 +1512,15 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 		e.Fail(exi.ErrUnexpected)
 		return
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(13, x.CertificateInstallationService)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(13, x.CertificateInstallationService)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -1562,8 +1546,7 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 5:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 6:
 		e.Code(0, 1)
 	case 7:
@@ -1666,8 +1649,7 @@ func (x *PnCASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(14, x.GenChallenge)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.SupportedProviders != nil {
@@ -1743,8 +1725,7 @@ func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
 				e.PutString(15, exi.QName{URI: 5, Local: 172}, x.ProviderID[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 1, 1
 		case 1:
@@ -1754,8 +1735,7 @@ func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
 				e.PutString(15, exi.QName{URI: 5, Local: 172}, x.ProviderID[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -1774,8 +1754,7 @@ func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -1841,11 +1820,10 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.SelectedAuthorizationService))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EIMAReqAuthorizationMode != nil {
 		e.Code(0, 2)
 		x.EIMAReqAuthorizationMode.encodeEXI(e)
@@ -1867,8 +1845,7 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 3:
 		e.Code(0, 1)
 	case 4:
@@ -1961,8 +1938,7 @@ func (x *PnCAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(14, x.GenChallenge)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.ContractCertificateChain.encodeEXI(e)
@@ -2019,8 +1995,7 @@ func (x *ContractCertificateChain) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(16, x.Certificate)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.SubCertificates.encodeEXI(e)
@@ -2081,8 +2056,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(16, x.Certificate[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 1, 1
 		case 1:
@@ -2092,8 +2066,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(16, x.Certificate[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -2112,8 +2085,7 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -2167,15 +2139,11 @@ type AuthorizationRes struct {
 func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(17, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
@@ -2289,14 +2257,12 @@ func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
 	for i := range x.ServiceID {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutUint(18, uint64(x.ServiceID[i]))
-			e.Code(0, 1)
-			st, n = 1, 1
-		case 1:
 			e.Code(0, 2)
+			e.PutUint(18, uint64(x.ServiceID[i]))
+			st, n = 1, 1
 			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
 			e.PutUint(18, uint64(x.ServiceID[i]))
 			e.Code(0, 1)
 			n++
@@ -2316,8 +2282,7 @@ func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -2376,17 +2341,13 @@ func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(13, x.ServiceRenegotiationSupported)
-	e.Code(0, 1)
 	st = 3
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EnergyTransferServiceList.encodeEXI(e)
 	st = 4
 	if x.VASList != nil {
@@ -2487,8 +2448,7 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -2544,15 +2504,11 @@ type Service struct {
 }
 
 func (x *Service) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(18, uint64(x.ServiceID))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(13, x.FreeService)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
@@ -2591,11 +2547,9 @@ type ServiceDetailReq struct {
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(18, uint64(x.ServiceID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
@@ -2638,15 +2592,11 @@ type ServiceDetailRes struct {
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(18, uint64(x.ServiceID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.ServiceParameterList.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -2727,8 +2677,7 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -2786,11 +2735,10 @@ type ParameterSet struct {
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(18, uint64(x.ParameterSetID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.Parameter) > 32 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2825,8 +2773,7 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -2903,20 +2850,18 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutBool(13, *x.BoolValue)
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if x.ByteValue != nil {
 		switch st {
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(19, int64(*x.ByteValue))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2928,11 +2873,10 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	if x.ShortValue != nil {
 		switch st {
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(20, int64(*x.ShortValue))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2947,11 +2891,10 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	if x.IntValue != nil {
 		switch st {
 		case 1:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(21, int64(*x.IntValue))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2998,8 +2941,7 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 				e.PutString(15, exi.QName{URI: 5, Local: 281}, *x.FiniteString)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		case 2:
@@ -3024,8 +2966,7 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(6, 3)
-		e.Code(0, 3)
+		e.Code(48, 6)
 	case 2:
 		e.Code(0, 1)
 	case 3:
@@ -3119,15 +3060,11 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(19, int64(x.Exponent))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(20, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -3232,15 +3169,11 @@ type SelectedService struct {
 }
 
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(18, uint64(x.ServiceID))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(18, uint64(x.ParameterSetID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
@@ -3312,8 +3245,7 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -3371,11 +3303,9 @@ type ServiceSelectionRes struct {
 func (x *ServiceSelectionRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ServiceSelectionRes) decodeEXI(d *exi.Decoder) {
@@ -3429,11 +3359,10 @@ func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(22, uint64(x.MaximumSupportingPoints))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.DynamicSEReqControlMode != nil {
 		e.Code(0, 2)
 		x.DynamicSEReqControlMode.encodeEXI(e)
@@ -3455,8 +3384,7 @@ func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 3:
 		e.Code(0, 1)
 	case 4:
@@ -3523,32 +3451,28 @@ type DynamicSEReqControlMode struct {
 func (x *DynamicSEReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.DepartureTime))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.MinimumSOC != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(24, uint64(*x.MinimumSOC))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if x.TargetSOC != nil {
 		switch st {
 		case 1:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3682,11 +3606,10 @@ func (x *ScheduledSEReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(23, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.EVTargetEnergyRequest != nil {
 		switch st {
@@ -3896,11 +3819,9 @@ type EVPowerSchedule struct {
 }
 
 func (x *EVPowerSchedule) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EVPowerScheduleEntries.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -3976,8 +3897,7 @@ func (x *EVPowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -4033,11 +3953,9 @@ type EVPowerScheduleEntry struct {
 }
 
 func (x *EVPowerScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.Duration))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Power.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -4080,18 +3998,15 @@ type EVAbsolutePriceSchedule struct {
 }
 
 func (x *EVAbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if x.Currency != "" {
 		e.Code(0, 1)
 		e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if x.PriceAlgorithm != "" {
@@ -4099,8 +4014,7 @@ func (x *EVAbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.PriceAlgorithm)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.EVPriceRuleStacks.encodeEXI(e)
@@ -4182,8 +4096,7 @@ func (x *EVPriceRuleStackList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -4241,11 +4154,10 @@ type EVPriceRuleStack struct {
 func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.Duration))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.EVPriceRule) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4280,8 +4192,7 @@ func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -4400,22 +4311,18 @@ func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(17, int(x.EVSEProcessing))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.GoToPause != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutBool(13, *x.GoToPause)
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	}
 	if x.DynamicSEResControlMode != nil {
 		switch st {
@@ -4452,11 +4359,9 @@ func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 5:
 		e.Code(0, 1)
 	case 6:
@@ -4533,26 +4438,23 @@ func (x *DynamicSEResControlMode) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(23, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(24, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(24, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4561,23 +4463,20 @@ func (x *DynamicSEResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4732,26 +4631,23 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(1, uint64(x.TimeAnchor))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(1, uint64(x.TimeAnchor))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.PriceScheduleID))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.PriceScheduleDescription != nil {
 		e.Code(0, 2)
 		if *x.PriceScheduleDescription != "" {
@@ -4759,8 +4655,7 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 			e.PutString(27, exi.QName{URI: 5, Local: 168}, *x.PriceScheduleDescription)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	}
@@ -4772,8 +4667,7 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 			e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	case 4:
@@ -4783,8 +4677,7 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 			e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	default:
@@ -4797,8 +4690,7 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 		e.PutString(28, exi.QName{URI: 5, Local: 101}, x.Language)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -4807,8 +4699,7 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.PriceAlgorithm)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 7
 	if x.MinimumCost != nil {
@@ -5031,8 +4922,7 @@ func (x *TaxRuleList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -5096,11 +4986,10 @@ type TaxRule struct {
 func (x *TaxRule) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.TaxRuleID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.TaxRuleName != nil {
 		e.Code(0, 2)
 		if *x.TaxRuleName != "" {
@@ -5108,8 +4997,7 @@ func (x *TaxRule) encodeEXI(e *exi.Encoder) {
 			e.PutString(15, exi.QName{URI: 5, Local: 252}, *x.TaxRuleName)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
@@ -5127,45 +5015,36 @@ func (x *TaxRule) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.TaxIncludedInPrice != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutBool(13, *x.TaxIncludedInPrice)
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	}
 	switch st {
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(13, x.AppliesToEnergyFee)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(13, x.AppliesToEnergyFee)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(13, x.AppliesToParkingFee)
-	e.Code(0, 1)
 	st = 6
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(13, x.AppliesToOverstayFee)
-	e.Code(0, 1)
 	st = 7
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(13, x.AppliesMinimumMaximumCost)
-	e.Code(0, 1)
 	st = 8
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *TaxRule) decodeEXI(d *exi.Decoder) {
@@ -5259,8 +5138,7 @@ func (x *PriceRuleStackList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -5318,11 +5196,10 @@ type PriceRuleStack struct {
 func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.Duration))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.PriceRule) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5357,8 +5234,7 @@ func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -5433,17 +5309,15 @@ func (x *PriceRule) encodeEXI(e *exi.Encoder) {
 	if x.ParkingFeePeriod != nil {
 		switch st {
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(23, uint64(*x.ParkingFeePeriod))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(23, uint64(*x.ParkingFeePeriod))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5452,23 +5326,20 @@ func (x *PriceRule) encodeEXI(e *exi.Encoder) {
 	if x.CarbonDioxideEmission != nil {
 		switch st {
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5477,29 +5348,25 @@ func (x *PriceRule) encodeEXI(e *exi.Encoder) {
 	if x.RenewableGenerationPercentage != nil {
 		switch st {
 		case 1:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5598,11 +5465,10 @@ func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.OverstayTimeThreshold != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(23, uint64(*x.OverstayTimeThreshold))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.OverstayPowerThreshold != nil {
 		switch st {
@@ -5661,14 +5527,11 @@ func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(3, 2)
-		e.Code(0, 3)
+		e.Code(24, 5)
 	case 1:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 2:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 3:
 		e.Code(1, 2)
 	case 4:
@@ -5747,24 +5610,21 @@ func (x *OverstayRule) encodeEXI(e *exi.Encoder) {
 			e.PutString(27, exi.QName{URI: 5, Local: 120}, *x.OverstayRuleDescription)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
 	switch st {
 	case 0:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(23, uint64(x.StartTime))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(23, uint64(x.StartTime))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -5772,12 +5632,10 @@ func (x *OverstayRule) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.OverstayFee.encodeEXI(e)
 	st = 3
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.OverstayFeePeriod))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
@@ -5859,8 +5717,7 @@ func (x *AdditionalServiceList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -5922,8 +5779,7 @@ func (x *AdditionalService) encodeEXI(e *exi.Encoder) {
 		e.PutString(15, exi.QName{URI: 5, Local: 212}, x.ServiceName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	x.ServiceFee.encodeEXI(e)
@@ -5979,26 +5835,23 @@ func (x *PriceLevelSchedule) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(1, uint64(x.TimeAnchor))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	case 1:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(1, uint64(x.TimeAnchor))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.PriceScheduleID))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.PriceScheduleDescription != nil {
 		e.Code(0, 2)
 		if *x.PriceScheduleDescription != "" {
@@ -6006,24 +5859,21 @@ func (x *PriceLevelSchedule) encodeEXI(e *exi.Encoder) {
 			e.PutString(27, exi.QName{URI: 5, Local: 168}, *x.PriceScheduleDescription)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	}
 	switch st {
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(30, uint64(x.NumberOfPriceLevels))
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(30, uint64(x.NumberOfPriceLevels))
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -6127,8 +5977,7 @@ func (x *PriceLevelScheduleEntryList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -6184,15 +6033,11 @@ type PriceLevelScheduleEntry struct {
 }
 
 func (x *PriceLevelScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.Duration))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(30, uint64(x.PriceLevel))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *PriceLevelScheduleEntry) decodeEXI(d *exi.Decoder) {
@@ -6264,8 +6109,7 @@ func (x *ScheduledSEResControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -6324,12 +6168,10 @@ type ScheduleTuple struct {
 func (x *ScheduleTuple) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.ScheduleTupleID))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.ChargingSchedule.encodeEXI(e)
 	st = 2
 	if x.DischargingSchedule != nil {
@@ -6482,11 +6324,10 @@ type PowerSchedule struct {
 func (x *PowerSchedule) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.AvailableEnergy != nil {
 		e.Code(0, 2)
 		x.AvailableEnergy.encodeEXI(e)
@@ -6610,8 +6451,7 @@ func (x *PowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -6671,12 +6511,10 @@ type PowerScheduleEntry struct {
 func (x *PowerScheduleEntry) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.Duration))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Power.encodeEXI(e)
 	st = 2
 	if x.PowerL2 != nil {
@@ -6768,16 +6606,13 @@ func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(17, int(x.EVProcessing))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(31, int(x.ChargeProgress))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.EVPowerProfile != nil {
 		e.Code(0, 2)
 		x.EVPowerProfile.encodeEXI(e)
@@ -6786,17 +6621,15 @@ func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 	if x.BPTChannelSelection != nil {
 		switch st {
 		case 3:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(33, int(*x.BPTChannelSelection))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(33, int(*x.BPTChannelSelection))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -6877,11 +6710,10 @@ func (x *EVPowerProfile) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.DynamicEVPPTControlMode != nil {
 		e.Code(0, 2)
 		x.DynamicEVPPTControlMode.encodeEXI(e)
@@ -6995,17 +6827,15 @@ type ScheduledEVPPTControlMode struct {
 func (x *ScheduledEVPPTControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.SelectedScheduleTupleID))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.PowerToleranceAcceptance != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(32, int(*x.PowerToleranceAcceptance))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -7092,8 +6922,7 @@ func (x *EVPowerProfileEntryList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -7155,11 +6984,10 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
 		e.Code(0, 2)
 		x.EVSEStatus.encodeEXI(e)
@@ -7218,15 +7046,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(29, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(34, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -7330,8 +7154,7 @@ func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 2
 	e.Code(0, 1)
@@ -7377,11 +7200,9 @@ func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 5:
 		e.Code(0, 1)
 	case 6:
@@ -7468,36 +7289,31 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(35, exi.QName{URI: 6, Local: 38}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7506,23 +7322,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.BPTInductiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7537,8 +7350,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(36, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 3:
@@ -7548,8 +7360,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(36, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 4:
@@ -7559,8 +7370,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(36, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -7570,8 +7380,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(36, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -7582,35 +7391,30 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutInt(20, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(20, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(20, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(20, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(20, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7619,41 +7423,35 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterTimestamp != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7753,11 +7551,10 @@ type Receipt struct {
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
 		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
@@ -8000,11 +7797,9 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.TaxRuleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -8069,11 +7864,9 @@ type ScheduledSMDTControlMode struct {
 }
 
 func (x *ScheduledSMDTControlMode) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.SelectedScheduleTupleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ScheduledSMDTControlMode) decodeEXI(d *exi.Decoder) {
@@ -8110,11 +7903,9 @@ type MeteringConfirmationRes struct {
 func (x *MeteringConfirmationRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *MeteringConfirmationRes) decodeEXI(d *exi.Decoder) {
@@ -8160,11 +7951,10 @@ func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(37, int(x.ChargingSession))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVTerminationCode != nil {
 		e.Code(0, 2)
 		if *x.EVTerminationCode != "" {
@@ -8172,8 +7962,7 @@ func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
 			e.PutString(15, exi.QName{URI: 5, Local: 93}, *x.EVTerminationCode)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 3
 	}
@@ -8186,8 +7975,7 @@ func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
 				e.PutString(27, exi.QName{URI: 5, Local: 94}, *x.EVTerminationExplanation)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 4
 		case 3:
@@ -8197,8 +7985,7 @@ func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
 				e.PutString(27, exi.QName{URI: 5, Local: 94}, *x.EVTerminationExplanation)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 4
 		default:
@@ -8269,11 +8056,9 @@ type SessionStopRes struct {
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
@@ -8326,11 +8111,10 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
 	st = 3
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(30, uint64(x.MaximumContractCertificateChains))
-	e.Code(0, 1)
 	st = 4
+	e.Code(0, 1)
 	if x.PrioritizedEMAIDs != nil {
 		e.Code(0, 2)
 		x.PrioritizedEMAIDs.encodeEXI(e)
@@ -8407,8 +8191,7 @@ func (x *SignedCertificateChain) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(16, x.Certificate)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 2
 	if x.SubCertificates != nil {
@@ -8509,8 +8292,7 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -8572,14 +8354,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(9, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -8634,8 +8413,7 @@ func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
 				e.PutString(10, exi.QName{URI: 5, Local: 57}, x.EMAID[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 1, 1
 		case 1:
@@ -8645,8 +8423,7 @@ func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
 				e.PutString(10, exi.QName{URI: 5, Local: 57}, x.EMAID[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -8665,8 +8442,7 @@ func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -8723,23 +8499,17 @@ type CertificateInstallationRes struct {
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(17, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.CPSCertificateChain.encodeEXI(e)
 	e.Code(0, 1)
 	x.SignedInstallationData.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(30, uint64(x.RemainingContractCertificateChains))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
@@ -8796,8 +8566,7 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(16, x.Certificate)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.SubCertificates != nil {
@@ -8876,19 +8645,16 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.ContractCertificateChain.encodeEXI(e)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(38, int(x.ECDHCurve))
-	e.Code(0, 1)
 	st = 3
-	e.Code(0, 1)
+	e.Code(0, 2)
 	if len(x.DHPublicKey) > 0 {
 		e.Code(0, 1)
 		e.PutBinary(39, x.DHPublicKey)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 4
 	if x.SECP521EncryptedPrivateKey != nil {
@@ -8898,8 +8664,7 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(40, x.SECP521EncryptedPrivateKey)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -8912,8 +8677,7 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(41, x.X448EncryptedPrivateKey)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -8933,8 +8697,7 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(42, x.TPMEncryptedPrivateKey)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		case 5:
@@ -8950,8 +8713,7 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 4:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 5:
 		e.Code(0, 1)
 	case 6:
@@ -9025,37 +8787,31 @@ func (x *VehicleCheckInReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(43, int(x.EVCheckInStatus))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(44, int(x.ParkingMethod))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.VehicleFrame != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutInt(20, int64(*x.VehicleFrame))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	}
 	if x.DeviceOffset != nil {
 		switch st {
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(20, int64(*x.DeviceOffset))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(20, int64(*x.DeviceOffset))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9064,23 +8820,20 @@ func (x *VehicleCheckInReq) encodeEXI(e *exi.Encoder) {
 	if x.VehicleTravel != nil {
 		switch st {
 		case 3:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(20, int64(*x.VehicleTravel))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutInt(20, int64(*x.VehicleTravel))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(20, int64(*x.VehicleTravel))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9165,32 +8918,28 @@ func (x *VehicleCheckInRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ParkingSpace != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutInt(20, int64(*x.ParkingSpace))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.DeviceLocation != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(20, int64(*x.DeviceLocation))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(20, int64(*x.DeviceLocation))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9199,23 +8948,20 @@ func (x *VehicleCheckInRes) encodeEXI(e *exi.Encoder) {
 	if x.TargetDistance != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(20, int64(*x.TargetDistance))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutInt(20, int64(*x.TargetDistance))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(20, int64(*x.TargetDistance))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9293,15 +9039,11 @@ type VehicleCheckOutReq struct {
 func (x *VehicleCheckOutReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(45, int(x.EVCheckOutStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(1, uint64(x.CheckOutTime))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *VehicleCheckOutReq) decodeEXI(d *exi.Decoder) {
@@ -9345,15 +9087,11 @@ type VehicleCheckOutRes struct {
 func (x *VehicleCheckOutRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(46, int(x.EVSECheckOutStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *VehicleCheckOutRes) decodeEXI(d *exi.Decoder) {
@@ -9474,8 +9212,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -9491,8 +9228,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -9509,8 +9245,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -9523,8 +9258,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -9540,8 +9274,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -9554,8 +9287,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -9565,8 +9297,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -9580,8 +9311,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -9594,8 +9324,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -9605,8 +9334,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -9629,8 +9357,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -9644,8 +9371,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -9705,8 +9431,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -9714,8 +9439,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -9947,11 +9671,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -10051,11 +9773,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -10172,26 +9892,23 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.Code(0, 4)
-		e.Code(0, 1)
+		e.Code(0, 5)
 		e.PutUint(24, uint64(*x.PresentSOC))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(24, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(24, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10200,23 +9917,20 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(24, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10225,29 +9939,25 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.MaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(24, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(24, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(24, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(24, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10256,35 +9966,30 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 1:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10293,41 +9998,35 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToTargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 1:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 2:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10336,47 +10035,40 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 1:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 2:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10385,53 +10077,45 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.ChargingComplete != nil {
 		switch st {
 		case 0:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 1:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 2:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutBool(13, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10483,65 +10167,55 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.InletHot != nil {
 		switch st {
 		case 0:
-			e.Code(9, 4)
-			e.Code(0, 1)
+			e.Code(18, 5)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 1:
-			e.Code(8, 4)
-			e.Code(0, 1)
+			e.Code(16, 5)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 2:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 3:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 4:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 5:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 6:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 7:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 8:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 9:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(13, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10675,8 +10349,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10720,8 +10393,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10764,8 +10436,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11164,8 +10835,7 @@ func (x *Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11402,8 +11072,7 @@ func (x *Currency) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11446,8 +11115,7 @@ func (x *DHPublicKey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11684,8 +11352,7 @@ func (x *EMAID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11728,8 +11395,7 @@ func (x *EVCCID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11970,8 +11636,7 @@ func (x *EVSEID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12113,8 +11778,7 @@ func (x *EVTerminationCode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12157,8 +11821,7 @@ func (x *EVTerminationExplanation) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12227,8 +11890,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12332,8 +11994,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12377,8 +12038,7 @@ func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12512,8 +12172,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12557,8 +12216,7 @@ func (x *Language) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12704,8 +12362,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12791,8 +12448,7 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -12969,8 +12625,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13156,8 +12811,7 @@ func (x *OverstayRuleDescription) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13230,8 +12884,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13275,8 +12928,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13320,8 +12972,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13498,8 +13149,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13681,8 +13331,7 @@ func (x *PriceAlgorithm) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13755,8 +13404,7 @@ func (x *PriceScheduleDescription) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13829,8 +13477,7 @@ func (x *ProviderID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -13873,8 +13520,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14111,8 +13757,7 @@ func (x *SECP521EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14156,8 +13801,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14231,8 +13875,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14392,8 +14035,7 @@ func (x *ServiceName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14466,8 +14108,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14511,8 +14152,7 @@ func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14586,8 +14226,7 @@ func (x *TPMEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14884,8 +14523,7 @@ func (x *TaxRuleName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15121,8 +14759,7 @@ func (x *X448EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15166,8 +14803,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15211,8 +14847,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15256,8 +14891,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15313,8 +14947,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15388,8 +15021,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15432,8 +15064,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15476,8 +15107,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -15581,8 +15211,7 @@ func (x *FiniteString) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

@@ -83,9 +83,35 @@ type encSim struct {
 	b     bytes.Buffer
 	track bool // emit state assignments
 	dyn   bool // a switch on the state was emitted
+	// Event codes not yet written, merged into one write.
+	pendV uint64
+	pendW uint
 }
 
-func (m *encSim) p(format string, args ...any) { fmt.Fprintf(&m.b, format, args...) }
+func (m *encSim) flush() {
+	if m.pendW > 0 {
+		fmt.Fprintf(&m.b, "e.Code(%d, %d)\n", m.pendV, m.pendW)
+		m.pendV, m.pendW = 0, 0
+	}
+}
+
+// p writes generated code after the pending event codes.
+func (m *encSim) p(format string, args ...any) {
+	m.flush()
+	fmt.Fprintf(&m.b, format, args...)
+}
+
+// assign writes a state assignment, which may precede pending codes.
+func (m *encSim) assign(format string, args ...any) { fmt.Fprintf(&m.b, format, args...) }
+
+// code adds an event code of w bits.
+func (m *encSim) code(v int, w uint) {
+	if m.pendW+w > 56 {
+		m.flush()
+	}
+	m.pendV = m.pendV<<w | uint64(v)
+	m.pendW += w
+}
 
 func union(a, b []int32) []int32 {
 	seen := map[int32]bool{}
@@ -135,7 +161,7 @@ func (m *encSim) transition(cur int32, p exi.Prod) []int32 {
 	ri := m.gr.States[next].Rep
 	if ri < 0 {
 		if m.track {
-			m.p("st = %d\n", next)
+			m.assign("st = %d\n", next)
 		}
 		return []int32{next}
 	}
@@ -152,7 +178,7 @@ func (m *encSim) transition(cur int32, p exi.Prod) []int32 {
 	if cur < 0 || m.gr.States[cur].Rep != ri {
 		s := pick(1)
 		if m.track {
-			m.p("st, n = %d, 1\n", s)
+			m.assign("st, n = %d, 1\n", s)
 		}
 		return []int32{s}
 	}
@@ -190,10 +216,11 @@ func (m *encSim) event(S []int32, kind exi.EventKind, ref int32, body func()) []
 				return nil
 			}
 			// EE at the second level: its first entry.
-			m.p("e.Code(%d, %d)\ne.Code(0, %d)\n", len(st.Prods), w, w2)
+			m.code(len(st.Prods), w)
+			m.code(0, w2)
 			return nil
 		}
-		m.p("e.Code(%d, %d)\n", i, w)
+		m.code(i, w)
 		if body != nil {
 			body()
 		}
@@ -278,17 +305,24 @@ func (m *encSim) child(f *field, v string) {
 	}
 	w0, w20 := st0.CodeWidths()
 	w1, _ := st1.CodeWidths()
-	typed := fmt.Sprintf("e.Code(%d, %d)\n%s\ne.Code(%d, %d)\n", ci, w0, put(f, st0.Prods[ci].Ref, el.Name, v), find(st1, exi.EvEE, 0), w1)
+	typed := func() {
+		m.code(ci, w0)
+		m.p("%s\n", put(f, st0.Prods[ci].Ref, el.Name, v))
+		m.code(find(st1, exi.EvEE, 0), w1)
+	}
 	c := nonEmpty(f, v)
 	if c == "" {
-		m.p("%s", typed)
+		typed()
 		return
 	}
-	m.p("if %s {\n%s} else {\n", c, typed)
+	m.p("if %s {\n", c)
+	typed()
+	m.p("} else {\n")
 	if i := find(st0, exi.EvEE, 0); i >= 0 {
-		m.p("e.Code(%d, %d)\n", i, w0)
+		m.code(i, w0)
 	} else {
-		m.p("e.Code(%d, %d)\ne.Code(0, %d)\n", len(st0.Prods), w0, w20)
+		m.code(len(st0.Prods), w0)
+		m.code(0, w20)
 	}
 	m.p("}\n")
 }
@@ -336,10 +370,12 @@ func (m *encSim) body(s *structInfo) {
 			// The states at the head of the loop: a fixed point.
 			L := S
 			for {
+				m.flush()
 				save, track := m.b.Len(), m.track
 				m.track = false
 				dyn := m.dyn
 				post := m.event(L, exi.EvSE, f.index, nil)
+				m.pendV, m.pendW = 0, 0
 				m.b.Truncate(save)
 				m.track, m.dyn = track, dyn
 				n := union(L, post)
@@ -383,6 +419,7 @@ func (m *encSim) body(s *structInfo) {
 		}
 	}
 	m.event(S, exi.EvEE, 0, nil)
+	m.flush()
 }
 
 // chEvent emits the typed CH of simple content and its value.
@@ -396,7 +433,8 @@ func (m *encSim) chEvent(S []int32, f *field, q exi.QName) []int32 {
 			return
 		}
 		w, _ := st.CodeWidths()
-		m.p("e.Code(%d, %d)\n%s\n", i, w, put(f, st.Prods[i].Ref, q, "x.Value"))
+		m.code(i, w)
+		m.p("%s\n", put(f, st.Prods[i].Ref, q, "x.Value"))
 		out = union(out, m.transition(s, st.Prods[i]))
 	}
 	if len(S) == 1 {

@@ -217,8 +217,7 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -282,15 +281,13 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeStamp))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
 		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
@@ -536,8 +533,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -778,8 +774,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(5, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -877,8 +872,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -1016,11 +1010,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -1308,15 +1300,11 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(10, int64(x.Exponent))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(11, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -1618,11 +1606,10 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ACCPDResEnergyTransferMode != nil {
 		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
@@ -1644,8 +1631,7 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 3:
 		e.Code(0, 1)
 	default:
@@ -2426,17 +2412,15 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(15, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(15, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -2504,8 +2488,7 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(5, 3)
-		e.Code(0, 2)
+		e.Code(20, 5)
 	case 4:
 		e.Code(0, 1)
 	default:
@@ -2597,26 +2580,23 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.Code(0, 4)
-		e.Code(0, 1)
+		e.Code(0, 5)
 		e.PutUint(13, uint64(*x.PresentSOC))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2625,23 +2605,20 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2650,29 +2627,25 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.MaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2681,35 +2654,30 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 1:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2718,41 +2686,35 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToTargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 1:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 2:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2761,47 +2723,40 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 1:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 2:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2810,53 +2765,45 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.ChargingComplete != nil {
 		switch st {
 		case 0:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 1:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 2:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutBool(15, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2908,65 +2855,55 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.InletHot != nil {
 		switch st {
 		case 0:
-			e.Code(9, 4)
-			e.Code(0, 1)
+			e.Code(18, 5)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 1:
-			e.Code(8, 4)
-			e.Code(0, 1)
+			e.Code(16, 5)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 2:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 3:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 4:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 5:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 6:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 7:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 8:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 9:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(15, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3117,11 +3054,10 @@ func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(14, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -4422,11 +4358,10 @@ func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(14, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -5245,11 +5180,10 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(12, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
 		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
@@ -5461,20 +5395,15 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(9, 4)
-		e.Code(0, 2)
+		e.Code(36, 6)
 	case 3:
-		e.Code(8, 4)
-		e.Code(0, 2)
+		e.Code(32, 6)
 	case 4:
-		e.Code(7, 3)
-		e.Code(0, 2)
+		e.Code(28, 5)
 	case 5:
-		e.Code(6, 3)
-		e.Code(0, 2)
+		e.Code(24, 5)
 	case 6:
-		e.Code(5, 3)
-		e.Code(0, 2)
+		e.Code(20, 5)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -5573,15 +5502,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(16, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(17, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -5632,36 +5557,31 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(18, exi.QName{URI: 6, Local: 38}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5670,23 +5590,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.BPTInductiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5701,8 +5618,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(19, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 3:
@@ -5712,8 +5628,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(19, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 4:
@@ -5723,8 +5638,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(19, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -5734,8 +5648,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(19, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -5746,35 +5659,30 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutInt(11, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(11, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(11, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(11, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(11, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5783,41 +5691,35 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterTimestamp != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5917,11 +5819,10 @@ type Receipt struct {
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
 		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
@@ -6164,11 +6065,9 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(20, uint64(x.TaxRuleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -6223,26 +6122,23 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(14, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -6251,23 +6147,20 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -6276,29 +6169,25 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7051,26 +6940,23 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(14, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7079,23 +6965,20 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7104,29 +6987,25 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(16, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -7870,8 +7749,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -7887,8 +7765,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -7905,8 +7782,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -7919,8 +7795,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -7936,8 +7811,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -7950,8 +7824,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -7961,8 +7834,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -7976,8 +7848,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -7990,8 +7861,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -8001,8 +7871,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -8025,8 +7894,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -8040,8 +7908,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -8101,8 +7968,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -8110,8 +7976,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -8285,14 +8150,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(9, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -8393,11 +8255,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -8497,11 +8357,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -8615,8 +8473,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8660,8 +8517,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8704,8 +8560,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9638,8 +9493,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9713,8 +9567,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9818,8 +9671,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9906,8 +9758,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9980,8 +9831,7 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10115,8 +9965,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10216,8 +10065,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10261,8 +10109,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10306,8 +10153,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10351,8 +10197,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10426,8 +10271,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10591,8 +10435,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10636,8 +10479,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10681,8 +10523,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10876,8 +10717,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10921,8 +10761,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10966,8 +10805,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11023,8 +10861,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11098,8 +10935,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11142,8 +10978,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -11186,8 +11021,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

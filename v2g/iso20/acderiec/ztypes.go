@@ -420,23 +420,20 @@ func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(2, int(x.EVProcessing))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 5:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(2, int(x.EVProcessing))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 6:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(2, int(x.EVProcessing))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -665,15 +662,11 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(0, int64(x.Exponent))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(1, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -1363,33 +1356,28 @@ func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 19:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(3, int(x.EVOperatingMode))
-		e.Code(0, 1)
 		st = 22
+		e.Code(0, 1)
 	case 20:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(3, int(x.EVOperatingMode))
-		e.Code(0, 1)
 		st = 22
+		e.Code(0, 1)
 	case 21:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(3, int(x.EVOperatingMode))
-		e.Code(0, 1)
 		st = 22
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(4, int(x.GridConnectionMode))
-	e.Code(0, 1)
 	st = 23
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.DERControl.encodeEXI(e)
 	st = 24
 	e.Code(0, 1)
@@ -1831,35 +1819,30 @@ func (x *FaultRideThrough) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 2:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 3:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 4:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 5:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -1867,12 +1850,10 @@ func (x *FaultRideThrough) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
 	st = 7
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(5, x.PT1ResponseReactivePower)
-	e.Code(0, 1)
 	st = 8
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
 	st = 9
 	e.Code(0, 1)
@@ -2018,35 +1999,30 @@ func (x *ZeroCurrent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 1:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 2:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -2054,12 +2030,10 @@ func (x *ZeroCurrent) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
 	st = 6
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(5, x.PT1ResponseReactivePower)
-	e.Code(0, 1)
 	st = 7
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
 	st = 8
 	e.Code(0, 1)
@@ -2179,8 +2153,7 @@ func (x *ReactivePowerSupport) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(3, 2)
-		e.Code(0, 3)
+		e.Code(24, 5)
 	case 1:
 		e.Code(0, 1)
 	case 2:
@@ -2252,17 +2225,13 @@ type DERCurve struct {
 func (x *DERCurve) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(6, int(x.XUnit))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(6, int(x.YUnit))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.CurveDataPoints.encodeEXI(e)
 	st = 3
 	if x.MinCosPhi != nil {
@@ -2273,17 +2242,15 @@ func (x *DERCurve) encodeEXI(e *exi.Encoder) {
 	if x.LockValueUnit != nil {
 		switch st {
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutEnum(8, int(*x.LockValueUnit))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutEnum(8, int(*x.LockValueUnit))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2333,35 +2300,30 @@ func (x *DERCurve) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 8
+		e.Code(0, 1)
 	case 4:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 8
+		e.Code(0, 1)
 	case 5:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 8
+		e.Code(0, 1)
 	case 6:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 8
+		e.Code(0, 1)
 	case 7:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 8
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -2507,11 +2469,9 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -2617,11 +2577,10 @@ func (x *SetpointExcitation) encodeEXI(e *exi.Encoder) {
 	x.SetpointValue.encodeEXI(e)
 	st = 1
 	if x.Excitation != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(7, int(*x.Excitation))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -2798,11 +2757,10 @@ func (x *FrequencyWatt) encodeEXI(e *exi.Encoder) {
 	x.Fstop.encodeEXI(e)
 	st = 2
 	if x.IntentionalDelayFstop != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(9, uint64(*x.IntentionalDelayFstop))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
@@ -2818,26 +2776,23 @@ func (x *FrequencyWatt) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.DeactivationTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(9, uint64(*x.DeactivationTime))
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	}
 	if x.IntentionalDelayPowerControl != nil {
 		switch st {
 		case 4:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(9, uint64(*x.IntentionalDelayPowerControl))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(9, uint64(*x.IntentionalDelayPowerControl))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2845,52 +2800,45 @@ func (x *FrequencyWatt) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(10, int(x.PowerReference))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 5:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(10, int(x.PowerReference))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 6:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(10, int(x.PowerReference))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(5, x.HysteresisControl)
-	e.Code(0, 1)
 	st = 8
+	e.Code(0, 1)
 	if x.PowerUpRamp != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(9, uint64(*x.PowerUpRamp))
-		e.Code(0, 1)
 		st = 9
+		e.Code(0, 1)
 	}
 	switch st {
 	case 8:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 10
+		e.Code(0, 1)
 	case 9:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(5, x.PT1ResponseActivePower)
-		e.Code(0, 1)
 		st = 10
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -2980,31 +2928,26 @@ type VoltWatt struct {
 func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(10, int(x.PowerReference))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.UStart.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
 	x.UStop.encodeEXI(e)
 	st = 3
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(5, x.PT1ResponseActivePower)
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
 	st = 5
 	if x.IntentionalDelayPowerControl != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(11, uint64(*x.IntentionalDelayPowerControl))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	}
 	switch st {
 	case 5:
@@ -3100,11 +3043,10 @@ func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(11, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -3509,59 +3451,50 @@ func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 20:
-		e.Code(8, 4)
-		e.Code(0, 1)
+		e.Code(16, 5)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 21:
-		e.Code(7, 4)
-		e.Code(0, 1)
+		e.Code(14, 5)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 22:
-		e.Code(6, 3)
-		e.Code(0, 1)
+		e.Code(12, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 23:
-		e.Code(5, 3)
-		e.Code(0, 1)
+		e.Code(10, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 24:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 25:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 26:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 27:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 28:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -3837,26 +3770,23 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(11, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3865,23 +3795,20 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3890,29 +3817,25 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4589,23 +4512,20 @@ func (x *DSOQSetpoint) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(5, x.PT1ResponseReactivePower)
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4698,33 +4618,28 @@ func (x *DSOCosPhiSetpoint) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(7, int(x.Excitation))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(7, int(x.Excitation))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(7, int(x.Excitation))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(5, x.PT1ResponseReactivePower)
-	e.Code(0, 1)
 	st = 5
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
 	st = 6
 	e.Code(0, 1)
@@ -5444,59 +5359,50 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 19:
-		e.Code(8, 4)
-		e.Code(0, 1)
+		e.Code(16, 5)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 20:
-		e.Code(7, 4)
-		e.Code(0, 1)
+		e.Code(14, 5)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 21:
-		e.Code(6, 3)
-		e.Code(0, 1)
+		e.Code(12, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 22:
-		e.Code(5, 3)
-		e.Code(0, 1)
+		e.Code(10, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 23:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 24:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 25:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 26:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	case 27:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(12, uint64(x.GridEventCondition))
-		e.Code(0, 1)
 		st = 28
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -6590,8 +6496,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -6832,8 +6737,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(17, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -6931,8 +6835,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -7070,11 +6973,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -7252,8 +7153,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -7269,8 +7169,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -7287,8 +7186,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -7301,8 +7199,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -7318,8 +7215,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -7332,8 +7228,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -7343,8 +7238,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -7358,8 +7252,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(20, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -7372,8 +7265,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -7383,8 +7275,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -7407,8 +7298,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(20, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -7422,8 +7312,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -7483,8 +7372,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(20, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -7492,8 +7380,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(20, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -7667,14 +7554,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(16, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(21, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -7775,11 +7659,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -7879,11 +7761,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -8039,8 +7919,7 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -8110,15 +7989,13 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(22, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.TimeStamp))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
 		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
@@ -8582,11 +8459,10 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(24, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ACCPDResEnergyTransferMode != nil {
 		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
@@ -8622,8 +8498,7 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 3:
 		e.Code(0, 1)
 	default:
@@ -9412,17 +9287,15 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(5, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(5, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -9518,8 +9391,7 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(7, 3)
-		e.Code(0, 2)
+		e.Code(28, 5)
 	case 4:
 		e.Code(0, 1)
 	default:
@@ -9623,26 +9495,23 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.Code(0, 4)
-		e.Code(0, 1)
+		e.Code(0, 5)
 		e.PutUint(13, uint64(*x.PresentSOC))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9651,23 +9520,20 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9676,29 +9542,25 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.MaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(13, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9707,35 +9569,30 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 1:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9744,41 +9601,35 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToTargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 1:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 2:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9787,47 +9638,40 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 1:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 2:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9836,53 +9680,45 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.ChargingComplete != nil {
 		switch st {
 		case 0:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 1:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 2:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutBool(5, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9934,65 +9770,55 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.InletHot != nil {
 		switch st {
 		case 0:
-			e.Code(9, 4)
-			e.Code(0, 1)
+			e.Code(18, 5)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 1:
-			e.Code(8, 4)
-			e.Code(0, 1)
+			e.Code(16, 5)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 2:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 3:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 4:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 5:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 6:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 7:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 8:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 9:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(5, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10143,11 +9969,10 @@ func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(11, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -11423,11 +11248,10 @@ func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(11, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -12248,11 +12072,10 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(24, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
 		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
@@ -12524,20 +12347,15 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(11, 4)
-		e.Code(0, 2)
+		e.Code(44, 6)
 	case 3:
-		e.Code(10, 4)
-		e.Code(0, 2)
+		e.Code(40, 6)
 	case 4:
-		e.Code(9, 4)
-		e.Code(0, 2)
+		e.Code(36, 6)
 	case 5:
-		e.Code(8, 4)
-		e.Code(0, 2)
+		e.Code(32, 6)
 	case 6:
-		e.Code(7, 3)
-		e.Code(0, 2)
+		e.Code(28, 5)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -12648,15 +12466,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(9, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(25, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -12707,36 +12521,31 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(26, exi.QName{URI: 7, Local: 38}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.ChargedEnergyReadingWh))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(23, uint64(*x.BPTDischargedEnergyReadingWh))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(23, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(23, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -12745,23 +12554,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.BPTInductiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -12776,8 +12582,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(27, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 3:
@@ -12787,8 +12592,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(27, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 4:
@@ -12798,8 +12602,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(27, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -12809,8 +12612,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(27, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -12821,35 +12623,30 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -12858,41 +12655,35 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterTimestamp != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutUint(23, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutUint(23, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(23, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(23, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(23, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(23, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -12992,11 +12783,10 @@ type Receipt struct {
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(23, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
 		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
@@ -13239,11 +13029,9 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(28, uint64(x.TaxRuleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -13298,26 +13086,23 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(11, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -13326,23 +13111,20 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -13351,29 +13133,25 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14101,26 +13879,23 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(11, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(13, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14129,23 +13904,20 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14154,29 +13926,25 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(9, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14898,8 +14666,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14943,8 +14710,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -14987,8 +14753,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -16587,8 +16352,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -16688,8 +16452,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -16926,8 +16689,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17083,8 +16845,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17157,8 +16918,7 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17305,8 +17065,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17432,8 +17191,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17477,8 +17235,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17522,8 +17279,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17627,8 +17383,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17762,8 +17517,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17927,8 +17681,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -17972,8 +17725,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18017,8 +17769,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18433,8 +18184,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18478,8 +18228,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18523,8 +18272,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18580,8 +18328,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18655,8 +18402,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18699,8 +18445,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -18743,8 +18488,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

@@ -507,23 +507,20 @@ func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 4:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(2, int(x.EVProcessing))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 5:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(2, int(x.EVProcessing))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	case 6:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(2, int(x.EVProcessing))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -693,17 +690,13 @@ func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVInverterDetails.encodeEXI(e)
 	st = 18
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(8, int(x.IEEE1547NormalCategory))
-	e.Code(0, 1)
 	st = 19
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(9, int(x.IEEE1547AbnormalCategory))
-	e.Code(0, 1)
 	st = 20
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EVNominalVoltage.encodeEXI(e)
 	st = 21
 	e.Code(0, 1)
@@ -715,37 +708,25 @@ func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVNominalVoltageOffset.encodeEXI(e)
 	st = 24
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.J3072Certified)
-	e.Code(0, 1)
 	st = 25
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(11, uint64(x.J3072CertificationDate))
-	e.Code(0, 1)
 	st = 26
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.EVUseableWattHours))
-	e.Code(0, 1)
 	st = 27
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(11, uint64(x.EVUpdateTime))
-	e.Code(0, 1)
 	st = 28
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.SupportedModes))
-	e.Code(0, 1)
 	st = 29
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.EnabledModes))
-	e.Code(0, 1)
 	st = 30
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
@@ -890,15 +871,11 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(0, int64(x.Exponent))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(1, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -2159,8 +2136,7 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 		e.PutString(3, exi.QName{URI: 6, Local: 56}, x.EVInverterSwVersion)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
 	if x.EVInverterHwVersion != nil {
@@ -2170,8 +2146,7 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 			e.PutString(4, exi.QName{URI: 6, Local: 52}, *x.EVInverterHwVersion)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 2
 	}
@@ -2183,8 +2158,7 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 			e.PutString(5, exi.QName{URI: 6, Local: 53}, x.EVInverterManufacturer)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 3
 	case 2:
@@ -2194,8 +2168,7 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 			e.PutString(5, exi.QName{URI: 6, Local: 53}, x.EVInverterManufacturer)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 3
 	default:
@@ -2208,8 +2181,7 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 		e.PutString(6, exi.QName{URI: 6, Local: 54}, x.EVInverterModel)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 4
 	e.Code(0, 1)
@@ -2218,8 +2190,7 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 		e.PutString(7, exi.QName{URI: 6, Local: 55}, x.EVInverterSerialNumber)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 5
 	e.Code(0, 1)
@@ -2467,41 +2438,35 @@ func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 7:
-		e.Code(5, 3)
-		e.Code(0, 1)
+		e.Code(10, 4)
 		e.PutEnum(2, int(x.EVSEProcessing))
-		e.Code(0, 1)
 		st = 13
+		e.Code(0, 1)
 	case 8:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutEnum(2, int(x.EVSEProcessing))
-		e.Code(0, 1)
 		st = 13
+		e.Code(0, 1)
 	case 9:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutEnum(2, int(x.EVSEProcessing))
-		e.Code(0, 1)
 		st = 13
+		e.Code(0, 1)
 	case 10:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(2, int(x.EVSEProcessing))
-		e.Code(0, 1)
 		st = 13
+		e.Code(0, 1)
 	case 11:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(2, int(x.EVSEProcessing))
-		e.Code(0, 1)
 		st = 13
+		e.Code(0, 1)
 	case 12:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(2, int(x.EVSEProcessing))
-		e.Code(0, 1)
 		st = 13
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -2717,22 +2682,16 @@ func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.GridLimits.encodeEXI(e)
 	st = 26
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(18, int(x.RequiredDEROperatingMode))
-	e.Code(0, 1)
 	st = 27
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(19, int(x.GridConnectionMode))
-	e.Code(0, 1)
 	st = 28
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(11, uint64(x.EVSEUpdateTime))
-	e.Code(0, 1)
 	st = 29
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
@@ -2903,15 +2862,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(13, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(14, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -3169,41 +3124,35 @@ type DERCurve struct {
 func (x *DERCurve) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(15, int(x.YUnit))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.CurveDataPoints.encodeEXI(e)
 	st = 5
 	if x.CurveDataPointsL2 != nil {
@@ -3346,11 +3295,9 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
 		e.Code(1, 2)
 	case 3:
@@ -3550,12 +3497,10 @@ type EnterServiceCPDRes struct {
 func (x *EnterServiceCPDRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.PermitService)
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EnterServiceVoltageHigh.encodeEXI(e)
 	st = 2
 	e.Code(0, 1)
@@ -3748,17 +3693,15 @@ type ConstantPowerFactor struct {
 func (x *ConstantPowerFactor) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -3795,48 +3738,42 @@ func (x *ConstantPowerFactor) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(16, int(x.PowerFactorExcitation))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 4:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(16, int(x.PowerFactorExcitation))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 5:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(16, int(x.PowerFactorExcitation))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.PowerFactorExcitationL2 != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(16, int(*x.PowerFactorExcitationL2))
-		e.Code(0, 1)
 		st = 7
+		e.Code(0, 1)
 	}
 	if x.PowerFactorExcitationL3 != nil {
 		switch st {
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(16, int(*x.PowerFactorExcitationL3))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(16, int(*x.PowerFactorExcitationL3))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3935,41 +3872,35 @@ type VoltVar struct {
 func (x *VoltVar) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(15, int(x.YUnit))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.CurveDataPoints.encodeEXI(e)
 	st = 5
 	if x.CurveDataPointsL2 != nil {
@@ -4010,11 +3941,10 @@ func (x *VoltVar) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.TimeConstantPT1 != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(12, uint64(*x.TimeConstantPT1))
-		e.Code(0, 1)
 		st = 9
+		e.Code(0, 1)
 	}
 	switch st {
 	case 8:
@@ -4029,17 +3959,13 @@ func (x *VoltVar) encodeEXI(e *exi.Encoder) {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.AutonomousReferenceVoltageAdjustmentEnable)
-	e.Code(0, 1)
 	st = 11
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.ReferenceVoltageAdjustmentTimeConstant))
-	e.Code(0, 1)
 	st = 12
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *VoltVar) decodeEXI(d *exi.Decoder) {
@@ -4125,41 +4051,35 @@ type WattVar struct {
 func (x *WattVar) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(15, int(x.YUnit))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.CurveDataPoints.encodeEXI(e)
 	st = 5
 	if x.CurveDataPointsL2 != nil {
@@ -4204,29 +4124,25 @@ func (x *WattVar) encodeEXI(e *exi.Encoder) {
 	if x.TimeConstantPT1 != nil {
 		switch st {
 		case 5:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(12, uint64(*x.TimeConstantPT1))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		case 6:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(12, uint64(*x.TimeConstantPT1))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		case 7:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(12, uint64(*x.TimeConstantPT1))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		case 8:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(12, uint64(*x.TimeConstantPT1))
-			e.Code(0, 1)
 			st = 9
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4325,17 +4241,15 @@ type ConstantVar struct {
 func (x *ConstantVar) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -4372,23 +4286,20 @@ func (x *ConstantVar) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(15, int(x.Unit))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 4:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(15, int(x.Unit))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 5:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(15, int(x.Unit))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4512,17 +4423,15 @@ type FrequencyDroop struct {
 func (x *FrequencyDroop) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	if x.OverFrequencyDroop != nil {
 		switch st {
@@ -4660,48 +4569,42 @@ func (x *FrequencyDroopSettings) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(17, int(x.PowerReference))
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 3:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(17, int(x.PowerReference))
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	case 4:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(17, int(x.PowerReference))
-		e.Code(0, 1)
 		st = 5
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.PowerReferenceL2 != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutEnum(17, int(*x.PowerReferenceL2))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	}
 	if x.PowerReferenceL3 != nil {
 		switch st {
 		case 5:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(17, int(*x.PowerReferenceL3))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(17, int(*x.PowerReferenceL3))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4802,41 +4705,35 @@ type VoltWatt struct {
 func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(15, int(x.XUnit))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(15, int(x.YUnit))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.CurveDataPoints.encodeEXI(e)
 	st = 5
 	if x.CurveDataPointsL2 != nil {
@@ -4877,11 +4774,10 @@ func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.TimeConstantPT1 != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(12, uint64(*x.TimeConstantPT1))
-		e.Code(0, 1)
 		st = 9
+		e.Code(0, 1)
 	}
 	switch st {
 	case 8:
@@ -4967,17 +4863,15 @@ type ConstantWatt struct {
 func (x *ConstantWatt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
@@ -5014,23 +4908,20 @@ func (x *ConstantWatt) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(15, int(x.Unit))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 4:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(15, int(x.Unit))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	case 5:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(15, int(x.Unit))
-		e.Code(0, 1)
 		st = 6
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -5100,56 +4991,49 @@ type LimitMaxDischargePower struct {
 func (x *LimitMaxDischargePower) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.Enable)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.Priority != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(13, uint64(*x.Priority))
-		e.Code(0, 1)
 		st = 2
+		e.Code(0, 1)
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(13, uint64(x.PercentageValue))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(13, uint64(x.PercentageValue))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.PercentageValueL2 != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(13, uint64(*x.PercentageValueL2))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	}
 	if x.PercentageValueL3 != nil {
 		switch st {
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(13, uint64(*x.PercentageValueL3))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.PercentageValueL3))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -6174,56 +6058,48 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 17:
-		e.Code(6, 3)
-		e.Code(0, 1)
+		e.Code(12, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	case 18:
-		e.Code(5, 3)
-		e.Code(0, 1)
+		e.Code(10, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	case 19:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	case 20:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	case 21:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	case 22:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	case 23:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 24
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(21, int(x.DERConnectionStatus))
-	e.Code(0, 1)
 	st = 25
+	e.Code(0, 1)
 	if x.EVApparentPower != nil {
 		e.Code(0, 3)
 		x.EVApparentPower.encodeEXI(e)
@@ -6265,54 +6141,47 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 25:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutUint(11, uint64(x.EVUpdateTime))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 26:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutUint(11, uint64(x.EVUpdateTime))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 27:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(11, uint64(x.EVUpdateTime))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	case 28:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(11, uint64(x.EVUpdateTime))
-		e.Code(0, 1)
 		st = 29
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.EVMinimumChargingDuration != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(12, uint64(*x.EVMinimumChargingDuration))
-		e.Code(0, 1)
 		st = 30
+		e.Code(0, 1)
 	}
 	if x.EVDurationMaximumChargeRate != nil {
 		switch st {
 		case 29:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(12, uint64(*x.EVDurationMaximumChargeRate))
-			e.Code(0, 1)
 			st = 31
+			e.Code(0, 1)
 		case 30:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(12, uint64(*x.EVDurationMaximumChargeRate))
-			e.Code(0, 1)
 			st = 31
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -6321,23 +6190,20 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	if x.EVDurationMaximumDischargeRate != nil {
 		switch st {
 		case 29:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(12, uint64(*x.EVDurationMaximumDischargeRate))
-			e.Code(0, 1)
 			st = 32
+			e.Code(0, 1)
 		case 30:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(12, uint64(*x.EVDurationMaximumDischargeRate))
-			e.Code(0, 1)
 			st = 32
+			e.Code(0, 1)
 		case 31:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(12, uint64(*x.EVDurationMaximumDischargeRate))
-			e.Code(0, 1)
 			st = 32
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -6345,39 +6211,33 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 29:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutUint(12, uint64(x.DERAlarmStatus))
-		e.Code(0, 1)
 		st = 33
+		e.Code(0, 1)
 	case 30:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutUint(12, uint64(x.DERAlarmStatus))
-		e.Code(0, 1)
 		st = 33
+		e.Code(0, 1)
 	case 31:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(12, uint64(x.DERAlarmStatus))
-		e.Code(0, 1)
 		st = 33
+		e.Code(0, 1)
 	case 32:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(12, uint64(x.DERAlarmStatus))
-		e.Code(0, 1)
 		st = 33
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(12, uint64(x.EnabledModes))
-	e.Code(0, 1)
 	st = 34
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -8231,47 +8091,40 @@ func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.RequiredDEROperatingMode != nil {
 		switch st {
 		case 10:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		case 11:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		case 12:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		case 13:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		case 14:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		case 15:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		case 16:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 17
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -8280,53 +8133,45 @@ func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.GridConnectionMode != nil {
 		switch st {
 		case 10:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 11:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 12:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 13:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 14:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 15:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 16:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		case 17:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 18
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -8634,11 +8479,10 @@ type EnterServiceCLRes struct {
 func (x *EnterServiceCLRes) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.PermitService)
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnterServiceVoltageHigh != nil {
 		e.Code(0, 4)
 		x.EnterServiceVoltageHigh.encodeEXI(e)
@@ -9207,11 +9051,10 @@ func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(12, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -9582,87 +9425,66 @@ func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 24:
-		e.Code(6, 3)
-		e.Code(0, 1)
+		e.Code(12, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	case 25:
-		e.Code(5, 3)
-		e.Code(0, 1)
+		e.Code(10, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	case 26:
-		e.Code(4, 3)
-		e.Code(0, 1)
+		e.Code(8, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	case 27:
-		e.Code(3, 3)
-		e.Code(0, 1)
+		e.Code(6, 4)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	case 28:
-		e.Code(2, 2)
-		e.Code(0, 1)
+		e.Code(4, 3)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	case 29:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	case 30:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(20, int(x.DEROperationalState))
-		e.Code(0, 1)
 		st = 31
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(21, int(x.DERConnectionStatus))
-	e.Code(0, 1)
 	st = 32
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(11, uint64(x.EVUpdateTime))
-	e.Code(0, 1)
 	st = 33
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.EVMinimumChargingDuration))
-	e.Code(0, 1)
 	st = 34
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.EVDurationMaximumChargeRate))
-	e.Code(0, 1)
 	st = 35
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.EVDurationMaximumDischargeRate))
-	e.Code(0, 1)
 	st = 36
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.DERAlarmStatus))
-	e.Code(0, 1)
 	st = 37
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(12, uint64(x.EnabledModes))
-	e.Code(0, 1)
 	st = 38
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
@@ -9882,26 +9704,23 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(12, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9910,23 +9729,20 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -9935,29 +9751,25 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10346,47 +10158,40 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.RequiredDEROperatingMode != nil {
 		switch st {
 		case 14:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		case 15:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		case 16:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		case 17:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		case 18:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		case 19:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		case 20:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(18, int(*x.RequiredDEROperatingMode))
-			e.Code(0, 1)
 			st = 21
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10395,53 +10200,45 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.GridConnectionMode != nil {
 		switch st {
 		case 14:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 15:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 16:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 17:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 18:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 19:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 20:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		case 21:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(19, int(*x.GridConnectionMode))
-			e.Code(0, 1)
 			st = 22
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -10867,8 +10664,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -11109,8 +10905,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(26, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -11208,8 +11003,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -11347,11 +11141,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -11529,8 +11321,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(29, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -11546,8 +11337,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(29, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -11564,8 +11354,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(29, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -11578,8 +11367,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(29, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -11595,8 +11383,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(29, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -11609,8 +11396,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(29, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -11620,8 +11406,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(29, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -11635,8 +11420,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(29, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -11649,8 +11433,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(29, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -11660,8 +11443,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(29, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -11684,8 +11466,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(29, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -11699,8 +11480,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -11760,8 +11540,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(29, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -11769,8 +11548,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(29, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -11944,14 +11722,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(25, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(30, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -12052,11 +11827,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -12156,11 +11929,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -12316,8 +12087,7 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -12387,15 +12157,13 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(31, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(11, uint64(x.TimeStamp))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
 		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
@@ -12859,11 +12627,10 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(32, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ACCPDResEnergyTransferMode != nil {
 		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
@@ -12899,8 +12666,7 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(3, 2)
-		e.Code(0, 2)
+		e.Code(12, 4)
 	case 3:
 		e.Code(0, 1)
 	default:
@@ -13689,17 +13455,15 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(10, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(10, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -13795,8 +13559,7 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(7, 3)
-		e.Code(0, 2)
+		e.Code(28, 5)
 	case 4:
 		e.Code(0, 1)
 	default:
@@ -13900,26 +13663,23 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.Code(0, 4)
-		e.Code(0, 1)
+		e.Code(0, 5)
 		e.PutUint(22, uint64(*x.PresentSOC))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -13928,23 +13688,20 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -13953,29 +13710,25 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.MaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(22, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(22, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(22, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(22, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -13984,35 +13737,30 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 1:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(12, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14021,41 +13769,35 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToTargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 1:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 2:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(12, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14064,47 +13806,40 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 1:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 2:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(12, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14113,53 +13848,45 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.ChargingComplete != nil {
 		switch st {
 		case 0:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 1:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 2:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14211,65 +13938,55 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.InletHot != nil {
 		switch st {
 		case 0:
-			e.Code(9, 4)
-			e.Code(0, 1)
+			e.Code(18, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 1:
-			e.Code(8, 4)
-			e.Code(0, 1)
+			e.Code(16, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 2:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 3:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 4:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 5:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 6:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 7:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 8:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 9:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -14420,11 +14137,10 @@ func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(12, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -15700,11 +15416,10 @@ func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(12, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	switch st {
 	case 0:
@@ -16525,11 +16240,10 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(32, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
 		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
@@ -16801,20 +16515,15 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(11, 4)
-		e.Code(0, 2)
+		e.Code(44, 6)
 	case 3:
-		e.Code(10, 4)
-		e.Code(0, 2)
+		e.Code(40, 6)
 	case 4:
-		e.Code(9, 4)
-		e.Code(0, 2)
+		e.Code(36, 6)
 	case 5:
-		e.Code(8, 4)
-		e.Code(0, 2)
+		e.Code(32, 6)
 	case 6:
-		e.Code(7, 3)
-		e.Code(0, 2)
+		e.Code(28, 5)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -16939,36 +16648,31 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(33, exi.QName{URI: 7, Local: 38}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(11, uint64(x.ChargedEnergyReadingWh))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(11, uint64(*x.BPTDischargedEnergyReadingWh))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(11, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(11, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -16977,23 +16681,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.BPTInductiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(11, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(11, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(11, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -17008,8 +16709,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(34, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 3:
@@ -17019,8 +16719,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(34, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 4:
@@ -17030,8 +16729,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(34, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -17041,8 +16739,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(34, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -17053,35 +16750,30 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(1, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -17090,41 +16782,35 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterTimestamp != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutUint(11, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutUint(11, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(11, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(11, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(11, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(11, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -17224,11 +16910,10 @@ type Receipt struct {
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(11, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
 		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
@@ -17471,11 +17156,9 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(35, uint64(x.TaxRuleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -17530,26 +17213,23 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(12, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -17558,23 +17238,20 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -17583,29 +17260,25 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -18333,26 +18006,23 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(12, uint64(*x.DepartureTime))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(22, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -18361,23 +18031,20 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(22, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -18386,29 +18053,25 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 	if x.AckMaxDelay != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(13, uint64(*x.AckMaxDelay))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -19130,8 +18793,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19175,8 +18837,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19219,8 +18880,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19744,8 +19404,7 @@ func (x *EVInverterHwVersion) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19788,8 +19447,7 @@ func (x *EVInverterManufacturer) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19832,8 +19490,7 @@ func (x *EVInverterModel) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19876,8 +19533,7 @@ func (x *EVInverterSerialNumber) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -19920,8 +19576,7 @@ func (x *EVInverterSwVersion) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -22132,8 +21787,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -22207,8 +21861,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -22493,8 +22146,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -22641,8 +22293,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -22715,8 +22366,7 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -22850,8 +22500,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23016,8 +22665,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23061,8 +22709,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23106,8 +22753,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23271,8 +22917,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23595,8 +23240,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23833,8 +23477,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23878,8 +23521,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -23923,8 +23565,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24364,8 +24005,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24409,8 +24049,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24454,8 +24093,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24511,8 +24149,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24586,8 +24223,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24630,8 +24266,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -24674,8 +24309,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

@@ -356,15 +356,11 @@ type ACDPVehiclePositioningReq struct {
 func (x *ACDPVehiclePositioningReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.EVMobilityStatus)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVPositioningSupport)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACDPVehiclePositioningReq) decodeEXI(d *exi.Decoder) {
@@ -414,15 +410,13 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeStamp))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
 		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
@@ -668,8 +662,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -910,8 +903,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(5, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -1009,8 +1001,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -1148,11 +1139,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -1309,39 +1298,23 @@ type ACDPVehiclePositioningRes struct {
 func (x *ACDPVehiclePositioningRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(12, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVSEPositioningSupport)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(13, int64(x.EVRelativeXDeviation))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(13, int64(x.EVRelativeYDeviation))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(13, int64(x.ContactWindowXc))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(13, int64(x.ContactWindowYc))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVInChargePosition)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
@@ -1396,11 +1369,9 @@ type ACDPConnectReq struct {
 func (x *ACDPConnectReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(14, int(x.EVElectricalChargingDeviceStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACDPConnectReq) decodeEXI(d *exi.Decoder) {
@@ -1444,23 +1415,15 @@ type ACDPConnectRes struct {
 func (x *ACDPConnectRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(12, int(x.EVSEProcessing))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(14, int(x.EVSEElectricalChargingDeviceStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(15, int(x.EVSEMechanicalChargingDeviceStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
@@ -1557,22 +1520,18 @@ type EVTechnicalStatus struct {
 func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(10, x.EVReadyToCharge)
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVImmobilizationRequest)
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVImmobilized != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutBool(10, *x.EVImmobilized)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.EVWLANStrength != nil {
 		switch st {
@@ -1592,23 +1551,20 @@ func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
 	if x.EVCPStatus != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutEnum(17, int(*x.EVCPStatus))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutEnum(17, int(*x.EVCPStatus))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutEnum(17, int(*x.EVCPStatus))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -1617,29 +1573,25 @@ func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
 	if x.EVSOC != nil {
 		switch st {
 		case 2:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(18, uint64(*x.EVSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(18, uint64(*x.EVSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(18, uint64(*x.EVSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(18, uint64(*x.EVSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -1648,35 +1600,30 @@ func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
 	if x.EVErrorCode != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutEnum(19, int(*x.EVErrorCode))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutEnum(19, int(*x.EVErrorCode))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutEnum(19, int(*x.EVErrorCode))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutEnum(19, int(*x.EVErrorCode))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutEnum(19, int(*x.EVErrorCode))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -1685,41 +1632,35 @@ func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
 	if x.EVTimeout != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(10, *x.EVTimeout)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(10, *x.EVTimeout)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(10, *x.EVTimeout)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(10, *x.EVTimeout)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(10, *x.EVTimeout)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(10, *x.EVTimeout)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -1817,15 +1758,11 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(16, int64(x.Exponent))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(13, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -1873,47 +1810,27 @@ type ACDPSystemStatusRes struct {
 func (x *ACDPSystemStatusRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(11, int(x.ResponseCode))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(15, int(x.EVSEMechanicalChargingDeviceStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVSEReadyToCharge)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(20, int(x.EVSEIsolationStatus))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVSEDisabled)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVSEUtilityInterruptEvent)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVSEEmergencyShutdown)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVSEMalfunction)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVInChargePosition)
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutBool(10, x.EVAssociationStatus)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
@@ -2050,8 +1967,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -2067,8 +1983,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -2085,8 +2000,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -2099,8 +2013,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -2116,8 +2029,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -2130,8 +2042,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -2141,8 +2052,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -2156,8 +2066,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -2170,8 +2079,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -2181,8 +2089,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -2205,8 +2112,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -2220,8 +2126,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -2281,8 +2186,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -2290,8 +2194,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -2465,14 +2368,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(9, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -2573,11 +2473,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -2677,11 +2575,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -2798,26 +2694,23 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.Code(0, 4)
-		e.Code(0, 1)
+		e.Code(0, 5)
 		e.PutUint(18, uint64(*x.PresentSOC))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(18, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(18, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2826,23 +2719,20 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(18, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(18, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(18, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2851,29 +2741,25 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.MaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(18, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(18, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(18, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(18, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2882,35 +2768,30 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 1:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2919,41 +2800,35 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToTargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 1:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 2:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -2962,47 +2837,40 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 1:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 2:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3011,53 +2879,45 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.ChargingComplete != nil {
 		switch st {
 		case 0:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 1:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 2:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutBool(10, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3109,65 +2969,55 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.InletHot != nil {
 		switch st {
 		case 0:
-			e.Code(9, 4)
-			e.Code(0, 1)
+			e.Code(18, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 1:
-			e.Code(8, 4)
-			e.Code(0, 1)
+			e.Code(16, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 2:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 3:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 4:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 5:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 6:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 7:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 8:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 9:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(10, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3293,15 +3143,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(22, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(23, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -3352,36 +3198,31 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(24, exi.QName{URI: 6, Local: 38}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3390,23 +3231,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.BPTInductiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3421,8 +3259,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(25, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 3:
@@ -3432,8 +3269,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(25, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 4:
@@ -3443,8 +3279,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(25, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -3454,8 +3289,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(25, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -3466,35 +3300,30 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutInt(13, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(13, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(13, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(13, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(13, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3503,41 +3332,35 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterTimestamp != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3637,11 +3460,10 @@ type Receipt struct {
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
 		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
@@ -3884,11 +3706,9 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(26, uint64(x.TaxRuleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -3989,8 +3809,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -4034,8 +3853,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -4078,8 +3896,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5233,8 +5050,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5308,8 +5124,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5413,8 +5228,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5488,8 +5302,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5562,8 +5375,7 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5697,8 +5509,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5798,8 +5609,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5843,8 +5653,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5888,8 +5697,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -5933,8 +5741,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6008,8 +5815,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6173,8 +5979,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6218,8 +6023,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6263,8 +6067,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6458,8 +6261,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6503,8 +6305,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6548,8 +6349,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6605,8 +6405,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6680,8 +6479,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6724,8 +6522,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -6768,8 +6565,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:

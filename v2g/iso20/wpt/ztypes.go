@@ -407,12 +407,10 @@ func (x *WPTFinePositioningSetupReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(10, int(x.EVProcessing))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EVDeviceFinePositioningMethodList.encodeEXI(e)
 	st = 3
 	e.Code(0, 1)
@@ -421,11 +419,10 @@ func (x *WPTFinePositioningSetupReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVDeviceAlignmentCheckMethodList.encodeEXI(e)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.NaturalOffset))
-	e.Code(0, 1)
 	st = 6
+	e.Code(0, 1)
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -439,8 +436,7 @@ func (x *WPTFinePositioningSetupReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 7, 1
 		case 7:
@@ -450,8 +446,7 @@ func (x *WPTFinePositioningSetupReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -573,15 +568,13 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(0, x.SessionID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeStamp))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
 		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
@@ -827,8 +820,7 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(1, 2)
 	default:
@@ -1069,8 +1061,7 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(5, x.DigestValue)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 6
 	e.Code(0, 1)
@@ -1168,8 +1159,7 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	default:
@@ -1307,11 +1297,9 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	default:
@@ -1471,14 +1459,12 @@ func (x *WPTFinePositioningMethodList) encodeEXI(e *exi.Encoder) {
 	for i := range x.WPTFinePositioningMethod {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(11, int(x.WPTFinePositioningMethod[i]))
-			e.Code(0, 1)
-			st, n = 1, 1
-		case 1:
 			e.Code(0, 2)
+			e.PutEnum(11, int(x.WPTFinePositioningMethod[i]))
+			st, n = 1, 1
 			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
 			e.PutEnum(11, int(x.WPTFinePositioningMethod[i]))
 			e.Code(0, 1)
 			n++
@@ -1498,8 +1484,7 @@ func (x *WPTFinePositioningMethodList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -1562,14 +1547,12 @@ func (x *WPTPairingMethodList) encodeEXI(e *exi.Encoder) {
 	for i := range x.WPTPairingMethod {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(12, int(x.WPTPairingMethod[i]))
-			e.Code(0, 1)
-			st, n = 1, 1
-		case 1:
 			e.Code(0, 2)
+			e.PutEnum(12, int(x.WPTPairingMethod[i]))
+			st, n = 1, 1
 			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
 			e.PutEnum(12, int(x.WPTPairingMethod[i]))
 			e.Code(0, 1)
 			n++
@@ -1589,8 +1572,7 @@ func (x *WPTPairingMethodList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -1653,14 +1635,12 @@ func (x *WPTAlignmentCheckMethodList) encodeEXI(e *exi.Encoder) {
 	for i := range x.WPTAlignmentCheckMethod {
 		switch st {
 		case 0:
-			e.Code(0, 1)
-			e.Code(0, 1)
-			e.PutEnum(13, int(x.WPTAlignmentCheckMethod[i]))
-			e.Code(0, 1)
-			st, n = 1, 1
-		case 1:
 			e.Code(0, 2)
+			e.PutEnum(13, int(x.WPTAlignmentCheckMethod[i]))
+			st, n = 1, 1
 			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
 			e.PutEnum(13, int(x.WPTAlignmentCheckMethod[i]))
 			e.Code(0, 1)
 			n++
@@ -1680,8 +1660,7 @@ func (x *WPTAlignmentCheckMethodList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -1763,8 +1742,7 @@ func (x *WPTLFSystemSetupData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
 		e.Code(0, 1)
 	case 2:
@@ -1822,12 +1800,10 @@ type WPTLFTransmitterData struct {
 func (x *WPTLFTransmitterData) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(16, uint64(x.NumberOfTransmitters))
-	e.Code(0, 1)
 	st = 1
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.SignalFrequency.encodeEXI(e)
 	st = 2
 	if len(x.TxSpecData) > 255 {
@@ -1899,11 +1875,9 @@ func (x *WPTLFTransmitterData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 3:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 4:
 		e.Code(2, 2)
 	case 5:
@@ -1972,15 +1946,11 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(17, int64(x.Exponent))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(18, int64(x.Value))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
@@ -2018,11 +1988,9 @@ type WPTTxRxSpecData struct {
 }
 
 func (x *WPTTxRxSpecData) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(19, uint64(x.TxRxIdentifier))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.TxRxPosition.encodeEXI(e)
 	e.Code(0, 1)
 	x.TxRxOrientation.encodeEXI(e)
@@ -2069,19 +2037,13 @@ type WPTCoordinateXYZ struct {
 }
 
 func (x *WPTCoordinateXYZ) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutInt(18, int64(x.CoordX))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(18, int64(x.CoordY))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutInt(18, int64(x.CoordZ))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *WPTCoordinateXYZ) decodeEXI(d *exi.Decoder) {
@@ -2178,32 +2140,26 @@ func (x *WPTTxRxPackageSpecData) encodeEXI(e *exi.Encoder) {
 		e.Fail(exi.ErrUnexpected)
 		return
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutUint(14, uint64(x.PulseSeparationTime))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutUint(14, uint64(x.PulseSeparationTime))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.PulseDuration))
-	e.Code(0, 1)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(14, uint64(x.PackageSeparationTime))
-	e.Code(0, 1)
 	st = 6
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *WPTTxRxPackageSpecData) decodeEXI(d *exi.Decoder) {
@@ -2257,15 +2213,11 @@ type WPTTxRxPulseOrder struct {
 }
 
 func (x *WPTTxRxPulseOrder) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.IndexNumber))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(19, uint64(x.TxRxIdentifier))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *WPTTxRxPulseOrder) decodeEXI(d *exi.Decoder) {
@@ -2304,11 +2256,10 @@ type WPTLFReceiverData struct {
 func (x *WPTLFReceiverData) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(16, uint64(x.NumberOfReceivers))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if len(x.RxSpecData) > 255 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2357,11 +2308,9 @@ func (x *WPTLFReceiverData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 2:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 3:
 		e.Code(1, 2)
 	case 4:
@@ -2430,12 +2379,10 @@ func (x *WPTFinePositioningSetupRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(20, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.PrimaryDeviceFinePositioningMethodList.encodeEXI(e)
 	st = 3
 	e.Code(0, 1)
@@ -2444,11 +2391,10 @@ func (x *WPTFinePositioningSetupRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.PrimaryDeviceAlignmentCheckMethodList.encodeEXI(e)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.NaturalOffset))
-	e.Code(0, 1)
 	st = 6
+	e.Code(0, 1)
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2462,8 +2408,7 @@ func (x *WPTFinePositioningSetupRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 7, 1
 		case 7:
@@ -2473,8 +2418,7 @@ func (x *WPTFinePositioningSetupRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -2595,16 +2539,13 @@ func (x *WPTFinePositioningReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(10, int(x.EVProcessing))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(21, int(x.EVResultCode))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2618,8 +2559,7 @@ func (x *WPTFinePositioningReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 4, 1
 		case 4:
@@ -2629,8 +2569,7 @@ func (x *WPTFinePositioningReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -2734,11 +2673,9 @@ type WPTLFDataPackageList struct {
 }
 
 func (x *WPTLFDataPackageList) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(16, uint64(x.NumPackages))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.WPTLFDataPackage.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -2790,11 +2727,10 @@ func (x *WPTLFDataPackage) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(16, uint64(x.PackageIndex))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.LFTxData != nil {
 		e.Code(0, 2)
 		x.LFTxData.encodeEXI(e)
@@ -2816,8 +2752,7 @@ func (x *WPTLFDataPackage) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(2, 2)
-		e.Code(0, 2)
+		e.Code(8, 4)
 	case 2:
 		e.Code(0, 1)
 	case 3:
@@ -2911,11 +2846,9 @@ type WPTLFTxData struct {
 }
 
 func (x *WPTLFTxData) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(19, uint64(x.TxIdentifier))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EIRP.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -2994,11 +2927,9 @@ type WPTLFRxData struct {
 }
 
 func (x *WPTLFRxData) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(19, uint64(x.RxIdentifier))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.RSSIData.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -3077,11 +3008,9 @@ type WPTLFRxRSSI struct {
 }
 
 func (x *WPTLFRxRSSI) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(19, uint64(x.TxIdentifier))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.RSSI.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -3130,16 +3059,13 @@ func (x *WPTFinePositioningRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(20, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(10, int(x.EVSEProcessing))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3153,8 +3079,7 @@ func (x *WPTFinePositioningRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 4, 1
 		case 4:
@@ -3164,8 +3089,7 @@ func (x *WPTFinePositioningRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -3277,31 +3201,27 @@ func (x *WPTPairingReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(10, int(x.EVProcessing))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.ObservedIDCode != nil {
-		e.Code(0, 2)
-		e.Code(0, 1)
+		e.Code(0, 3)
 		e.PutUint(19, uint64(*x.ObservedIDCode))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	switch st {
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(21, int(x.EVResultCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(21, int(x.EVResultCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -3319,8 +3239,7 @@ func (x *WPTPairingReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 5, 1
 		case 5:
@@ -3330,8 +3249,7 @@ func (x *WPTPairingReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -3423,22 +3341,18 @@ func (x *WPTPairingRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(20, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(10, int(x.EVSEProcessing))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.ObservedIDCode != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(19, uint64(*x.ObservedIDCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	}
 	if x.AlternativeSECCList != nil {
 		switch st {
@@ -3468,8 +3382,7 @@ func (x *WPTPairingRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 6, 1
 		case 4:
@@ -3479,8 +3392,7 @@ func (x *WPTPairingRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 6, 1
 		case 5:
@@ -3490,8 +3402,7 @@ func (x *WPTPairingRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 6, 1
 		case 6:
@@ -3501,8 +3412,7 @@ func (x *WPTPairingRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -3630,8 +3540,7 @@ func (x *AlternativeSECCList) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(1, 2)
 	case 2:
@@ -3698,8 +3607,7 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 			e.PutString(22, exi.QName{URI: 6, Local: 72}, *x.SSID)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -3712,8 +3620,7 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 				e.PutString(23, exi.QName{URI: 6, Local: 4}, *x.BSSID)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		case 1:
@@ -3723,8 +3630,7 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 				e.PutString(23, exi.QName{URI: 6, Local: 4}, *x.BSSID)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -3741,8 +3647,7 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 				e.PutString(24, exi.QName{URI: 6, Local: 27}, *x.IPAddress)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -3752,8 +3657,7 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 				e.PutString(24, exi.QName{URI: 6, Local: 27}, *x.IPAddress)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 2:
@@ -3763,8 +3667,7 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 				e.PutString(24, exi.QName{URI: 6, Local: 27}, *x.IPAddress)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -3775,29 +3678,25 @@ func (x *AlternativeSECC) encodeEXI(e *exi.Encoder) {
 	if x.Port != nil {
 		switch st {
 		case 0:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(14, uint64(*x.Port))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(14, uint64(*x.Port))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(14, uint64(*x.Port))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(14, uint64(*x.Port))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -3888,24 +3787,19 @@ func (x *WPTChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVPCMaxReceivablePower.encodeEXI(e)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.SDMaxGroundClearence))
-	e.Code(0, 1)
 	st = 3
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(14, uint64(x.SDMinGroundClearence))
-	e.Code(0, 1)
 	st = 4
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.EVPCNaturalFrequency.encodeEXI(e)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBool(25, x.EVPCDeviceLocalControl)
-	e.Code(0, 1)
 	st = 6
+	e.Code(0, 1)
 	if len(x.VendorSpecificDataContainer) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3919,8 +3813,7 @@ func (x *WPTChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 7, 1
 		case 7:
@@ -3930,8 +3823,7 @@ func (x *WPTChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -4029,33 +3921,25 @@ func (x *WPTChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(20, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(26, int(x.PDInputPowerClass))
-	e.Code(0, 1)
 	st = 3
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.SDMinOutputPower.encodeEXI(e)
 	st = 4
 	e.Code(0, 1)
 	x.SDMaxOutputPower.encodeEXI(e)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.SDMaxGroundClearanceSupport))
-	e.Code(0, 1)
 	st = 6
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutUint(14, uint64(x.SDMinGroundClearanceSupport))
-	e.Code(0, 1)
 	st = 7
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.PDMinCoilCurrent.encodeEXI(e)
 	st = 8
 	e.Code(0, 1)
@@ -4074,8 +3958,7 @@ func (x *WPTChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.SDManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 10, 1
 		case 10:
@@ -4085,8 +3968,7 @@ func (x *WPTChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.SDManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -4187,11 +4069,10 @@ func (x *WPTAlignmentCheckReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(10, int(x.EVProcessing))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.TargetCoilCurrent != nil {
 		e.Code(0, 2)
 		x.TargetCoilCurrent.encodeEXI(e)
@@ -4199,17 +4080,15 @@ func (x *WPTAlignmentCheckReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 2:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutEnum(21, int(x.EVResultCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	case 3:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutEnum(21, int(x.EVResultCode))
-		e.Code(0, 1)
 		st = 4
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4227,8 +4106,7 @@ func (x *WPTAlignmentCheckReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 5, 1
 		case 5:
@@ -4238,8 +4116,7 @@ func (x *WPTAlignmentCheckReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -4331,16 +4208,13 @@ func (x *WPTAlignmentCheckRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(20, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(10, int(x.EVSEProcessing))
-	e.Code(0, 1)
 	st = 3
+	e.Code(0, 1)
 	if x.PowerTransmitted != nil {
 		e.Code(0, 3)
 		x.PowerTransmitted.encodeEXI(e)
@@ -4374,8 +4248,7 @@ func (x *WPTAlignmentCheckRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 6, 1
 		case 4:
@@ -4385,8 +4258,7 @@ func (x *WPTAlignmentCheckRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 6, 1
 		case 5:
@@ -4396,8 +4268,7 @@ func (x *WPTAlignmentCheckRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 6, 1
 		case 6:
@@ -4407,8 +4278,7 @@ func (x *WPTAlignmentCheckRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.VendorSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -4520,17 +4390,15 @@ func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 1:
-		e.Code(1, 2)
-		e.Code(0, 1)
+		e.Code(2, 3)
 		e.PutBool(25, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	case 2:
-		e.Code(0, 1)
-		e.Code(0, 1)
+		e.Code(0, 2)
 		e.PutBool(25, x.MeterInfoRequested)
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	default:
 		e.Fail(exi.ErrUnexpected)
 		return
@@ -4541,11 +4409,10 @@ func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.EVPCPowerOutput.encodeEXI(e)
 	st = 5
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(29, int(x.EVPCChargeDiagnostics))
-	e.Code(0, 1)
 	st = 6
+	e.Code(0, 1)
 	if x.EVPCOperatingFrequency != nil {
 		e.Code(0, 3)
 		x.EVPCOperatingFrequency.encodeEXI(e)
@@ -4579,8 +4446,7 @@ func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 9, 1
 		case 7:
@@ -4590,8 +4456,7 @@ func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 9, 1
 		case 8:
@@ -4601,8 +4466,7 @@ func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 9, 1
 		case 9:
@@ -4612,8 +4476,7 @@ func (x *WPTChargeLoopReq) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -4729,26 +4592,23 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.Code(0, 4)
-		e.Code(0, 1)
+		e.Code(0, 5)
 		e.PutUint(27, uint64(*x.PresentSOC))
-		e.Code(0, 1)
 		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(27, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		case 1:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(27, uint64(*x.MinimumSOC))
-			e.Code(0, 1)
 			st = 2
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4757,23 +4617,20 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.TargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(27, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 1:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(27, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		case 2:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(27, uint64(*x.TargetSOC))
-			e.Code(0, 1)
 			st = 3
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4782,29 +4639,25 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.MaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(27, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 1:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(27, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 2:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(27, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 4)
-			e.Code(0, 1)
+			e.Code(0, 5)
 			e.PutUint(27, uint64(*x.MaximumSOC))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4813,35 +4666,30 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMinimumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 1:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 2:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 4)
-			e.Code(0, 1)
+			e.Code(2, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(28, uint64(*x.RemainingTimeToMinimumSOC))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4850,41 +4698,35 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToTargetSOC != nil {
 		switch st {
 		case 0:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 1:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 2:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 3:
-			e.Code(2, 4)
-			e.Code(0, 1)
+			e.Code(4, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 4:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		case 5:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(28, uint64(*x.RemainingTimeToTargetSOC))
-			e.Code(0, 1)
 			st = 6
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4893,47 +4735,40 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.RemainingTimeToMaximumSOC != nil {
 		switch st {
 		case 0:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 1:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 2:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 4)
-			e.Code(0, 1)
+			e.Code(6, 5)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(28, uint64(*x.RemainingTimeToMaximumSOC))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -4942,53 +4777,45 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.ChargingComplete != nil {
 		switch st {
 		case 0:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 1:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 2:
-			e.Code(5, 4)
-			e.Code(0, 1)
+			e.Code(10, 5)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 4)
-			e.Code(0, 1)
+			e.Code(8, 5)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutBool(25, *x.ChargingComplete)
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5040,65 +4867,55 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 	if x.InletHot != nil {
 		switch st {
 		case 0:
-			e.Code(9, 4)
-			e.Code(0, 1)
+			e.Code(18, 5)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 1:
-			e.Code(8, 4)
-			e.Code(0, 1)
+			e.Code(16, 5)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 2:
-			e.Code(7, 4)
-			e.Code(0, 1)
+			e.Code(14, 5)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 3:
-			e.Code(6, 4)
-			e.Code(0, 1)
+			e.Code(12, 5)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 4:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 5:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 6:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 7:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 8:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		case 9:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutBool(25, *x.InletHot)
-			e.Code(0, 1)
 			st = 10
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5296,11 +5113,10 @@ func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.Header.encodeEXI(e)
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(20, int(x.ResponseCode))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
 		e.Code(0, 3)
 		x.EVSEStatus.encodeEXI(e)
@@ -5382,11 +5198,10 @@ func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
 	e.Code(0, 1)
 	x.SPCMinOutputPowerLimit.encodeEXI(e)
 	st = 9
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutEnum(33, int(x.SPCChargeDiagnostics))
-	e.Code(0, 1)
 	st = 10
+	e.Code(0, 1)
 	if x.SPCOperatingFrequency != nil {
 		e.Code(0, 3)
 		x.SPCOperatingFrequency.encodeEXI(e)
@@ -5420,8 +5235,7 @@ func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 13, 1
 		case 11:
@@ -5431,8 +5245,7 @@ func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 13, 1
 		case 12:
@@ -5442,8 +5255,7 @@ func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st, n = 13, 1
 		case 13:
@@ -5453,8 +5265,7 @@ func (x *WPTChargeLoopRes) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(15, x.ManufacturerSpecificDataContainer[i])
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			n++
 			switch {
@@ -5580,15 +5391,11 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(14, uint64(x.NotificationMaxDelay))
-	e.Code(0, 1)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 3)
 	e.PutEnum(30, int(x.EVSENotification))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
@@ -5639,36 +5446,31 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 		e.PutString(31, exi.QName{URI: 5, Local: 38}, x.MeterID)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	st = 1
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
-	e.Code(0, 1)
 	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.Code(0, 3)
-		e.Code(0, 1)
+		e.Code(0, 4)
 		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
-		e.Code(0, 1)
 		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		case 3:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 4
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5677,23 +5479,20 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.BPTInductiveEnergyReadingVARh != nil {
 		switch st {
 		case 2:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 3:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		case 4:
-			e.Code(0, 3)
-			e.Code(0, 1)
+			e.Code(0, 4)
 			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
-			e.Code(0, 1)
 			st = 5
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5708,8 +5507,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(32, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 3:
@@ -5719,8 +5517,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(32, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 4:
@@ -5730,8 +5527,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(32, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -5741,8 +5537,7 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(32, x.MeterSignature)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -5753,35 +5548,30 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterStatus != nil {
 		switch st {
 		case 2:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutInt(18, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 3:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutInt(18, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 4:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutInt(18, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 5:
-			e.Code(1, 3)
-			e.Code(0, 1)
+			e.Code(2, 4)
 			e.PutInt(18, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		case 6:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutInt(18, int64(*x.MeterStatus))
-			e.Code(0, 1)
 			st = 7
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5790,41 +5580,35 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 	if x.MeterTimestamp != nil {
 		switch st {
 		case 2:
-			e.Code(5, 3)
-			e.Code(0, 1)
+			e.Code(10, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 3:
-			e.Code(4, 3)
-			e.Code(0, 1)
+			e.Code(8, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 4:
-			e.Code(3, 3)
-			e.Code(0, 1)
+			e.Code(6, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 5:
-			e.Code(2, 3)
-			e.Code(0, 1)
+			e.Code(4, 4)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 6:
-			e.Code(1, 2)
-			e.Code(0, 1)
+			e.Code(2, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		case 7:
-			e.Code(0, 2)
-			e.Code(0, 1)
+			e.Code(0, 3)
 			e.PutUint(1, uint64(*x.MeterTimestamp))
-			e.Code(0, 1)
 			st = 8
+			e.Code(0, 1)
 		default:
 			e.Fail(exi.ErrUnexpected)
 			return
@@ -5924,11 +5708,10 @@ type Receipt struct {
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
 	var st, n int32
 	_, _ = st, n
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(1, uint64(x.TimeAnchor))
-	e.Code(0, 1)
 	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
 		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
@@ -6171,11 +5954,9 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutUint(19, uint64(x.TaxRuleID))
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
 	e.Code(0, 1)
 }
@@ -6334,8 +6115,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.P)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 1
 	}
@@ -6351,8 +6131,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Q)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 2
 		default:
@@ -6369,8 +6148,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		case 1:
@@ -6383,8 +6161,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.G)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 3
 		default:
@@ -6400,8 +6177,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 1:
@@ -6414,8 +6190,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	case 3:
@@ -6425,8 +6200,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.Y)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 4
 	default:
@@ -6440,8 +6214,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 			e.PutBinary(8, x.J)
 			e.Code(0, 1)
 		} else {
-			e.Code(1, 1)
-			e.Code(0, 3)
+			e.Code(8, 4)
 		}
 		st = 5
 	}
@@ -6454,8 +6227,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		case 5:
@@ -6465,8 +6237,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.Seed)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 6
 		default:
@@ -6489,8 +6260,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 				e.PutBinary(8, x.PgenCounter)
 				e.Code(0, 1)
 			} else {
-				e.Code(1, 1)
-				e.Code(0, 3)
+				e.Code(8, 4)
 			}
 			st = 7
 		default:
@@ -6504,8 +6274,7 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 	case 5:
 		e.Code(1, 2)
 	case 6:
-		e.Code(1, 1)
-		e.Code(0, 2)
+		e.Code(4, 3)
 	case 7:
 		e.Code(0, 1)
 	default:
@@ -6565,8 +6334,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Modulus)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 	if len(x.Exponent) > 0 {
@@ -6574,8 +6342,7 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 		e.PutBinary(8, x.Exponent)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
 	e.Code(0, 1)
 }
@@ -6749,14 +6516,11 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
 		e.Code(0, 1)
 	} else {
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	}
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 	e.PutBigInt(9, x.X509SerialNumber)
-	e.Code(0, 1)
-	e.Code(0, 1)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
@@ -6857,11 +6621,9 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -6961,11 +6723,9 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(2, 2)
-		e.Code(0, 3)
+		e.Code(16, 5)
 	case 1:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 2:
 		e.Code(1, 2)
 	default:
@@ -7079,8 +6839,7 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -7124,8 +6883,7 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -7168,8 +6926,7 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -7302,8 +7059,7 @@ func (x *BSSID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -7944,8 +7700,7 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8019,8 +7774,7 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8094,8 +7848,7 @@ func (x *IPAddress) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8198,8 +7951,7 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8243,8 +7995,7 @@ func (x *ManufacturerSpecificDataContainer) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8318,8 +8069,7 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8392,8 +8142,7 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8527,8 +8276,7 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8778,8 +8526,7 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8879,8 +8626,7 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -8924,8 +8670,7 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9029,8 +8774,7 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9246,8 +8990,7 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9454,8 +9197,7 @@ func (x *SDManufacturerSpecificDataContainer) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9740,8 +9482,7 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9785,8 +9526,7 @@ func (x *SSID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9829,8 +9569,7 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -9874,8 +9613,7 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10194,8 +9932,7 @@ func (x *VendorSpecificDataContainer) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10329,8 +10066,7 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10374,8 +10110,7 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10419,8 +10154,7 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10476,8 +10210,7 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10551,8 +10284,7 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10595,8 +10327,7 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
@@ -10639,8 +10370,7 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 	}
 	switch st {
 	case 0:
-		e.Code(1, 1)
-		e.Code(0, 3)
+		e.Code(8, 4)
 	case 1:
 		e.Code(0, 1)
 	default:
