@@ -1,6 +1,9 @@
 package exi
 
-import "math/big"
+import (
+	"fmt"
+	"math/big"
+)
 
 // This file holds the entry points of generated code that resolves event
 // codes from the grammar at generation time: it writes the codes itself
@@ -96,5 +99,89 @@ func (e *Encoder) PutBigInt(dt int32, v *big.Int) {
 	if e.err == nil {
 		e.vdt = dt
 		e.BigInt(v)
+	}
+}
+
+// SecondLevel reports the number of second-level entries of st and
+// whether EE is the first of them.
+func (st *State) SecondLevel() (n int, ee bool) {
+	var buf [8]level2
+	l2 := secondLevel(buf[:0], st)
+	return len(l2), l2[0] == l2EE
+}
+
+// Code reads an event code of n bits. It reports false, with the error
+// kept, when the stream is truncated or an error is already kept.
+func (d *Decoder) Code(n uint) (uint64, bool) {
+	if d.err != nil {
+		return 0, false
+	}
+	if c, ok := d.r.peek(n); ok {
+		d.r.pos += int(n)
+		return c, true
+	}
+	d.bits(n)
+	return 0, false
+}
+
+// SecondLevelEE reads the second-level part of an event code, of n bits
+// for m entries, and reports whether it is EE (the first entry when ee).
+// Any other entry is an error, kept: the typed API has no place for
+// undeclared events.
+func (d *Decoder) SecondLevelEE(n uint, m int, ee bool) bool {
+	c2, ok := d.Code(n)
+	if !ok {
+		return false
+	}
+	if c2 >= uint64(m) {
+		d.Fail(ErrEventCode)
+		return false
+	}
+	if c2 != 0 || !ee {
+		d.Fail(fmt.Errorf("%w: undeclared (second-level) event", ErrUnsupported))
+		return false
+	}
+	return true
+}
+
+// Unsupported records an event of a kind the typed API does not read
+// outside wildcard or mixed content.
+func (d *Decoder) Unsupported(k EventKind) {
+	d.Fail(fmt.Errorf("%w: %v event outside wildcard or mixed content", ErrUnsupported, k))
+}
+
+// Pending makes a value of datatype dt (an index into Schema.Types) the
+// next to read, as an AT or CH event does; q names its string-table
+// partition.
+func (d *Decoder) Pending(dt int32, q QName) {
+	d.vdt, d.vq = dt, q
+}
+
+// Enter opens element el, whose SE the caller has read, for decoding
+// through the general path; its EE closes it.
+func (d *Decoder) Enter(el int32) {
+	if d.err == nil {
+		d.push(el)
+	}
+}
+
+// Down notes one more level of nesting entered by generated code without a
+// frame, and reports false (with ErrDepth kept) past Options.MaxDepth.
+func (d *Decoder) Down() bool {
+	if d.st.depth+d.sdepth >= d.opt.maxDepth() {
+		d.Fail(ErrDepth)
+		return false
+	}
+	d.sdepth++
+	return true
+}
+
+// Up undoes Down.
+func (d *Decoder) Up() { d.sdepth-- }
+
+// Leave closes the open element, whose EE the caller has read.
+func (d *Decoder) Leave() {
+	if d.err == nil && d.st.depth > 0 {
+		d.end()
 	}
 }

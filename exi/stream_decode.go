@@ -42,6 +42,8 @@ type Decoder struct {
 	st    frames
 	vdt   int32
 	vq    QName
+	// sdepth counts the levels generated code entered without a frame.
+	sdepth int
 }
 
 // Reset starts decoding the EXI document b with schema s and reads the
@@ -53,7 +55,7 @@ func (d *Decoder) Reset(s *Schema, b []byte, opt Options) { d.reset(s, b, opt, f
 func (d *Decoder) ResetFragment(s *Schema, b []byte, opt Options) { d.reset(s, b, opt, true) }
 
 func (d *Decoder) reset(s *Schema, b []byte, opt Options, frag bool) {
-	d.s, d.opt, d.err, d.frag, d.done, d.vdt = s, opt, nil, frag, false, -1
+	d.s, d.opt, d.err, d.frag, d.done, d.vdt, d.sdepth = s, opt, nil, frag, false, -1, 0
 	d.vt.reset(opt)
 	d.names.init(s)
 	d.st.reset()
@@ -100,7 +102,7 @@ func (d *Decoder) bits(n uint) uint64 {
 }
 
 func (d *Decoder) push(el int32) {
-	if d.st.depth >= d.opt.maxDepth() {
+	if d.st.depth+d.sdepth >= d.opt.maxDepth() {
 		d.Fail(ErrDepth)
 		return
 	}
@@ -526,7 +528,7 @@ func (d *Decoder) Content() []*Node {
 	}
 	f := d.st.top()
 	decl := &d.s.Elements[f.el]
-	nd := &nodeDecoder{s: d.s, r: d.r, vt: d.vt, opt: d.opt, names: d.names, depth: d.st.depth}
+	nd := &nodeDecoder{s: d.s, r: d.r, vt: d.vt, opt: d.opt, names: d.names, depth: d.st.depth + d.sdepth}
 	n := &Node{}
 	err := nd.content(n, decl.Name, &f.c)
 	d.r, d.vt, d.names = nd.r, nd.vt, nd.names

@@ -87,17 +87,17 @@ func (x *SupportedAppProtocolReq) encodeEXI(e *exi.Encoder) {
 func (x *SupportedAppProtocolReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedAppProtocolReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.AppProtocol == nil {
 					x.AppProtocol = old.AppProtocol[:0]
 				}
@@ -110,14 +110,74 @@ func (x *SupportedAppProtocolReq) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.AppProtocol = append(x.AppProtocol, AppProtocol{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.AppProtocol[len(x.AppProtocol)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.AppProtocol == nil {
+					x.AppProtocol = old.AppProtocol[:0]
+				}
+				if len(x.AppProtocol) >= 20 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.AppProtocol); n < cap(x.AppProtocol) {
+					x.AppProtocol = x.AppProtocol[:n+1]
+				} else {
+					x.AppProtocol = append(x.AppProtocol, AppProtocol{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.AppProtocol[len(x.AppProtocol)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 20:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -153,33 +213,110 @@ func (x *AppProtocol) encodeEXI(e *exi.Encoder) {
 
 func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 	*x = AppProtocol{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.ProtocolNamespace = d.ElementString()
-			case 3:
-				x.VersionNumberMajor = uint32(d.ElementUint())
-			case 4:
-				x.VersionNumberMinor = uint32(d.ElementUint())
-			case 5:
-				x.SchemaID = uint8(d.ElementUint())
-			case 6:
-				x.Priority = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(2)
+				x.ProtocolNamespace = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
+				x.VersionNumberMajor = uint32(d.ElementUint())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(4)
+				x.VersionNumberMinor = uint32(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(5)
+				x.SchemaID = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(6)
+				x.Priority = uint8(d.ElementUint())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -217,31 +354,65 @@ func (x *SupportedAppProtocolRes) encodeEXI(e *exi.Encoder) {
 func (x *SupportedAppProtocolRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedAppProtocolRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 8:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(8)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 9:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SchemaID = old.SchemaID
 				if x.SchemaID == nil {
 					x.SchemaID = new(uint8)
 				}
+				d.Enter(9)
 				*x.SchemaID = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -259,19 +430,42 @@ func (x *Priority) encodeEXI(e *exi.Encoder) {
 
 func (x *Priority) decodeEXI(d *exi.Decoder) {
 	*x = Priority{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 1})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -302,19 +496,42 @@ func (x *ProtocolNamespace) encodeEXI(e *exi.Encoder) {
 
 func (x *ProtocolNamespace) decodeEXI(d *exi.Decoder) {
 	*x = ProtocolNamespace{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 0, Local: 2})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -332,19 +549,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 3})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -362,19 +602,42 @@ func (x *SchemaID) encodeEXI(e *exi.Encoder) {
 
 func (x *SchemaID) decodeEXI(d *exi.Decoder) {
 	*x = SchemaID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 4})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -392,19 +655,42 @@ func (x *VersionNumberMajor) encodeEXI(e *exi.Encoder) {
 
 func (x *VersionNumberMajor) decodeEXI(d *exi.Decoder) {
 	*x = VersionNumberMajor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 0, Local: 5})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -422,19 +708,42 @@ func (x *VersionNumberMinor) encodeEXI(e *exi.Encoder) {
 
 func (x *VersionNumberMinor) decodeEXI(d *exi.Decoder) {
 	*x = VersionNumberMinor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 0, Local: 6})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -461,6 +770,7 @@ func (x *SupportedAppProtocolReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -484,6 +794,7 @@ func (x *SupportedAppProtocolReq) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -509,6 +820,7 @@ func (x *SupportedAppProtocolRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -532,6 +844,7 @@ func (x *SupportedAppProtocolRes) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -555,6 +868,7 @@ func (x *AppProtocol) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -578,6 +892,7 @@ func (x *Priority) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -601,6 +916,7 @@ func (x *ProtocolNamespace) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -624,6 +940,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -647,6 +964,7 @@ func (x *SchemaID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -670,6 +988,7 @@ func (x *VersionNumberMajor) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -693,6 +1012,7 @@ func (x *VersionNumberMinor) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -710,10 +1030,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(SupportedAppProtocolReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SupportedAppProtocolRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -745,38 +1067,47 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(SupportedAppProtocolReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SupportedAppProtocolRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(AppProtocol)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Priority)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(ProtocolNamespace)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SchemaID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(VersionNumberMajor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(VersionNumberMinor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

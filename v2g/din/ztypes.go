@@ -522,29 +522,67 @@ func (x *V2GMessage) encodeEXI(e *exi.Encoder) {
 func (x *V2GMessage) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = V2GMessage{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.Body = old.Body
-				x.Body.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Body = old.Body
+				if !d.Down() {
+					return
+				}
+				x.Body.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -604,37 +642,105 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(2)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Notification = old.Notification
 				if x.Notification == nil {
 					x.Notification = new(Notification)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Notification.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 2
+			case 1:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Signature = old.Signature
+				if x.Signature == nil {
+					x.Signature = new(Signature)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -677,31 +783,65 @@ func (x *Notification) encodeEXI(e *exi.Encoder) {
 func (x *Notification) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Notification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 4:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(4)
 				x.FaultCode = FaultCode(d.ElementEnum())
-			case 5:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.FaultMsg = old.FaultMsg
 				if x.FaultMsg == nil {
 					x.FaultMsg = new(string)
 				}
+				d.Enter(5)
 				*x.FaultMsg = d.ElementString()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -787,41 +927,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 7:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 17:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 18:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(18)
 				x.KeyInfo.decodeEXI(d)
-			case 48:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -830,14 +1025,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(48)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(48)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(48)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -913,35 +1166,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(8)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 8:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(8)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 9:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(9)
 				x.SignatureMethod.decodeEXI(d)
-			case 11:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -950,14 +1247,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1151,58 +1483,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(3, exi.QName{URI: 0, Local: 7})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 12:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
 				x.DigestMethod.decodeEXI(d)
-			case 16:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 7})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 7})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(16)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1252,17 +1750,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 13:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -1271,14 +1769,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(13)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(13)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1392,31 +1919,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(8, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2062,233 +2625,425 @@ func (x *Body) encodeEXI(e *exi.Encoder) {
 func (x *Body) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Body{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 50:
+		switch st {
+		case 0:
+			c, ok := d.Code(6)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BodyElement = old.BodyElement
 				if x.BodyElement == nil {
 					x.BodyElement = new(BodyBase)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BodyElement.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
 				x.CableCheckReq = old.CableCheckReq
 				if x.CableCheckReq == nil {
 					x.CableCheckReq = new(CableCheckReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CableCheckReq.decodeEXI(d)
-			case 58:
+				d.Up()
+				st = 1
+			case 2:
 				x.CableCheckRes = old.CableCheckRes
 				if x.CableCheckRes == nil {
 					x.CableCheckRes = new(CableCheckRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CableCheckRes.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 1
+			case 3:
 				x.CertificateInstallationReq = old.CertificateInstallationReq
 				if x.CertificateInstallationReq == nil {
 					x.CertificateInstallationReq = new(CertificateInstallationReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateInstallationReq.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 1
+			case 4:
 				x.CertificateInstallationRes = old.CertificateInstallationRes
 				if x.CertificateInstallationRes == nil {
 					x.CertificateInstallationRes = new(CertificateInstallationRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateInstallationRes.decodeEXI(d)
-			case 80:
+				d.Up()
+				st = 1
+			case 5:
 				x.CertificateUpdateReq = old.CertificateUpdateReq
 				if x.CertificateUpdateReq == nil {
 					x.CertificateUpdateReq = new(CertificateUpdateReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateUpdateReq.decodeEXI(d)
-			case 85:
+				d.Up()
+				st = 1
+			case 6:
 				x.CertificateUpdateRes = old.CertificateUpdateRes
 				if x.CertificateUpdateRes == nil {
 					x.CertificateUpdateRes = new(CertificateUpdateRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateUpdateRes.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 1
+			case 7:
 				x.ChargeParameterDiscoveryReq = old.ChargeParameterDiscoveryReq
 				if x.ChargeParameterDiscoveryReq == nil {
 					x.ChargeParameterDiscoveryReq = new(ChargeParameterDiscoveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargeParameterDiscoveryReq.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 1
+			case 8:
 				x.ChargeParameterDiscoveryRes = old.ChargeParameterDiscoveryRes
 				if x.ChargeParameterDiscoveryRes == nil {
 					x.ChargeParameterDiscoveryRes = new(ChargeParameterDiscoveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargeParameterDiscoveryRes.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 1
+			case 9:
 				x.ChargingStatusReq = old.ChargingStatusReq
 				if x.ChargingStatusReq == nil {
 					x.ChargingStatusReq = new(ChargingStatusReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingStatusReq.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 1
+			case 10:
 				x.ChargingStatusRes = old.ChargingStatusRes
 				if x.ChargingStatusRes == nil {
 					x.ChargingStatusRes = new(ChargingStatusRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingStatusRes.decodeEXI(d)
-			case 174:
+				d.Up()
+				st = 1
+			case 11:
 				x.ContractAuthenticationReq = old.ContractAuthenticationReq
 				if x.ContractAuthenticationReq == nil {
 					x.ContractAuthenticationReq = new(ContractAuthenticationReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ContractAuthenticationReq.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 1
+			case 12:
 				x.ContractAuthenticationRes = old.ContractAuthenticationRes
 				if x.ContractAuthenticationRes == nil {
 					x.ContractAuthenticationRes = new(ContractAuthenticationRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ContractAuthenticationRes.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 1
+			case 13:
 				x.CurrentDemandReq = old.CurrentDemandReq
 				if x.CurrentDemandReq == nil {
 					x.CurrentDemandReq = new(CurrentDemandReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurrentDemandReq.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 1
+			case 14:
 				x.CurrentDemandRes = old.CurrentDemandRes
 				if x.CurrentDemandRes == nil {
 					x.CurrentDemandRes = new(CurrentDemandRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurrentDemandRes.decodeEXI(d)
-			case 201:
+				d.Up()
+				st = 1
+			case 15:
 				x.MeteringReceiptReq = old.MeteringReceiptReq
 				if x.MeteringReceiptReq == nil {
 					x.MeteringReceiptReq = new(MeteringReceiptReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeteringReceiptReq.decodeEXI(d)
-			case 205:
+				d.Up()
+				st = 1
+			case 16:
 				x.MeteringReceiptRes = old.MeteringReceiptRes
 				if x.MeteringReceiptRes == nil {
 					x.MeteringReceiptRes = new(MeteringReceiptRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeteringReceiptRes.decodeEXI(d)
-			case 208:
+				d.Up()
+				st = 1
+			case 17:
 				x.PaymentDetailsReq = old.PaymentDetailsReq
 				if x.PaymentDetailsReq == nil {
 					x.PaymentDetailsReq = new(PaymentDetailsReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentDetailsReq.decodeEXI(d)
-			case 211:
+				d.Up()
+				st = 1
+			case 18:
 				x.PaymentDetailsRes = old.PaymentDetailsRes
 				if x.PaymentDetailsRes == nil {
 					x.PaymentDetailsRes = new(PaymentDetailsRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentDetailsRes.decodeEXI(d)
-			case 215:
+				d.Up()
+				st = 1
+			case 19:
 				x.PowerDeliveryReq = old.PowerDeliveryReq
 				if x.PowerDeliveryReq == nil {
 					x.PowerDeliveryReq = new(PowerDeliveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerDeliveryReq.decodeEXI(d)
-			case 227:
+				d.Up()
+				st = 1
+			case 20:
 				x.PowerDeliveryRes = old.PowerDeliveryRes
 				if x.PowerDeliveryRes == nil {
 					x.PowerDeliveryRes = new(PowerDeliveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerDeliveryRes.decodeEXI(d)
-			case 232:
+				d.Up()
+				st = 1
+			case 21:
 				x.PreChargeReq = old.PreChargeReq
 				if x.PreChargeReq == nil {
 					x.PreChargeReq = new(PreChargeReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PreChargeReq.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 1
+			case 22:
 				x.PreChargeRes = old.PreChargeRes
 				if x.PreChargeRes == nil {
 					x.PreChargeRes = new(PreChargeRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PreChargeRes.decodeEXI(d)
-			case 240:
+				d.Up()
+				st = 1
+			case 23:
 				x.ServiceDetailReq = old.ServiceDetailReq
 				if x.ServiceDetailReq == nil {
 					x.ServiceDetailReq = new(ServiceDetailReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDetailReq.decodeEXI(d)
-			case 242:
+				d.Up()
+				st = 1
+			case 24:
 				x.ServiceDetailRes = old.ServiceDetailRes
 				if x.ServiceDetailRes == nil {
 					x.ServiceDetailRes = new(ServiceDetailRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDetailRes.decodeEXI(d)
-			case 255:
+				d.Up()
+				st = 1
+			case 25:
 				x.ServiceDiscoveryReq = old.ServiceDiscoveryReq
 				if x.ServiceDiscoveryReq == nil {
 					x.ServiceDiscoveryReq = new(ServiceDiscoveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDiscoveryReq.decodeEXI(d)
-			case 258:
+				d.Up()
+				st = 1
+			case 26:
 				x.ServiceDiscoveryRes = old.ServiceDiscoveryRes
 				if x.ServiceDiscoveryRes == nil {
 					x.ServiceDiscoveryRes = new(ServiceDiscoveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDiscoveryRes.decodeEXI(d)
-			case 272:
+				d.Up()
+				st = 1
+			case 27:
 				x.ServicePaymentSelectionReq = old.ServicePaymentSelectionReq
 				if x.ServicePaymentSelectionReq == nil {
 					x.ServicePaymentSelectionReq = new(ServicePaymentSelectionReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServicePaymentSelectionReq.decodeEXI(d)
-			case 278:
+				d.Up()
+				st = 1
+			case 28:
 				x.ServicePaymentSelectionRes = old.ServicePaymentSelectionRes
 				if x.ServicePaymentSelectionRes == nil {
 					x.ServicePaymentSelectionRes = new(ServicePaymentSelectionRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServicePaymentSelectionRes.decodeEXI(d)
-			case 280:
+				d.Up()
+				st = 1
+			case 29:
 				x.SessionSetupReq = old.SessionSetupReq
 				if x.SessionSetupReq == nil {
 					x.SessionSetupReq = new(SessionSetupReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionSetupReq.decodeEXI(d)
-			case 282:
+				d.Up()
+				st = 1
+			case 30:
 				x.SessionSetupRes = old.SessionSetupRes
 				if x.SessionSetupRes == nil {
 					x.SessionSetupRes = new(SessionSetupRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionSetupRes.decodeEXI(d)
-			case 286:
+				d.Up()
+				st = 1
+			case 31:
 				x.SessionStopReq = old.SessionStopReq
 				if x.SessionStopReq == nil {
 					x.SessionStopReq = new(SessionStop)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionStopReq.decodeEXI(d)
-			case 287:
+				d.Up()
+				st = 1
+			case 32:
 				x.SessionStopRes = old.SessionStopRes
 				if x.SessionStopRes == nil {
 					x.SessionStopRes = new(SessionStopRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionStopRes.decodeEXI(d)
-			case 289:
+				d.Up()
+				st = 1
+			case 33:
 				x.WeldingDetectionReq = old.WeldingDetectionReq
 				if x.WeldingDetectionReq == nil {
 					x.WeldingDetectionReq = new(WeldingDetectionReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WeldingDetectionReq.decodeEXI(d)
-			case 291:
+				d.Up()
+				st = 1
+			case 34:
 				x.WeldingDetectionRes = old.WeldingDetectionRes
 				if x.WeldingDetectionRes == nil {
 					x.WeldingDetectionRes = new(WeldingDetectionRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WeldingDetectionRes.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 35:
+				return
+			case 36:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2303,17 +3058,25 @@ func (x *BodyBase) encodeEXI(e *exi.Encoder) {
 
 func (x *BodyBase) decodeEXI(d *exi.Decoder) {
 	*x = BodyBase{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2332,26 +3095,46 @@ func (x *CableCheckReq) encodeEXI(e *exi.Encoder) {
 func (x *CableCheckReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CableCheckReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 52:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2424,41 +3207,134 @@ func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 53:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(53)
 				x.EVReady = d.ElementBool()
-			case 54:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVCabinConditioning = old.EVCabinConditioning
 				if x.EVCabinConditioning == nil {
 					x.EVCabinConditioning = new(bool)
 				}
+				d.Enter(54)
 				*x.EVCabinConditioning = d.ElementBool()
-			case 55:
+				st = 2
+			case 1:
 				x.EVRESSConditioning = old.EVRESSConditioning
 				if x.EVRESSConditioning == nil {
 					x.EVRESSConditioning = new(bool)
 				}
+				d.Enter(55)
 				*x.EVRESSConditioning = d.ElementBool()
-			case 56:
+				st = 3
+			case 2:
+				d.Enter(56)
 				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
-			case 57:
-				x.EVRESSSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVRESSConditioning = old.EVRESSConditioning
+				if x.EVRESSConditioning == nil {
+					x.EVRESSConditioning = new(bool)
+				}
+				d.Enter(55)
+				*x.EVRESSConditioning = d.ElementBool()
+				st = 3
+			case 1:
+				d.Enter(56)
+				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(56)
+				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(57)
+				x.EVRESSSOC = uint8(d.ElementUint())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2483,30 +3359,80 @@ func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CableCheckRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 59:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 60:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 65:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(59)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(65)
+				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2555,35 +3481,101 @@ func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
 func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 61:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEIsolationStatus = old.EVSEIsolationStatus
 				if x.EVSEIsolationStatus == nil {
 					x.EVSEIsolationStatus = new(IsolationLevel)
 				}
+				d.Enter(61)
 				*x.EVSEIsolationStatus = IsolationLevel(d.ElementEnum())
-			case 62:
+				st = 1
+			case 1:
+				d.Enter(62)
 				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
-			case 63:
-				x.NotificationMaxDelay = uint32(d.ElementUint())
-			case 64:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(62)
+				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
+				x.NotificationMaxDelay = uint32(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(64)
+				x.EVSENotification = EVSENotification(d.ElementEnum())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2647,42 +3639,105 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 67:
+				st = 1
+			case 1:
+				d.Enter(67)
 				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
-			case 68:
-				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
-				x.ListOfRootCertificateIDs.decodeEXI(d)
-			case 70:
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(67)
+				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
+				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(70)
+				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2740,28 +3795,52 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ListOfRootCertificateIDs{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 69:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
+				d.Enter(69)
 				x.RootCertificateID = append(x.RootCertificateID, d.ElementString())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.RootCertificateID == nil {
+					x.RootCertificateID = old.RootCertificateID[:0]
+				}
+				d.Enter(69)
+				x.RootCertificateID = append(x.RootCertificateID, d.ElementString())
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2813,42 +3892,131 @@ func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 72:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(72)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 73:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			case 77:
-				x.ContractSignatureEncryptedPrivateKey = d.ElementBinary(old.ContractSignatureEncryptedPrivateKey[:0])
-			case 78:
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
-			case 79:
-				x.ContractID = d.ElementString()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(77)
+				x.ContractSignatureEncryptedPrivateKey = d.ElementBinary(old.ContractSignatureEncryptedPrivateKey[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(78)
+				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(79)
+				x.ContractID = d.ElementString()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2890,31 +4058,68 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 74:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(74)
 				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 75:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2972,28 +4177,52 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SubCertificates{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 76:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
+				d.Enter(76)
 				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Certificate == nil {
+					x.Certificate = old.Certificate[:0]
+				}
+				d.Enter(76)
+				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3055,45 +4284,130 @@ func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
 func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateUpdateReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 81:
+				st = 1
+			case 1:
 				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureCertChain.decodeEXI(d)
-			case 82:
-				x.ContractID = d.ElementString()
-			case 83:
-				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
-				x.ListOfRootCertificateIDs.decodeEXI(d)
-			case 84:
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(82)
+				x.ContractID = d.ElementString()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
+				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(84)
+				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3148,44 +4462,148 @@ func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateUpdateRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 86:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(86)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 87:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			case 88:
-				x.ContractSignatureEncryptedPrivateKey = d.ElementBinary(old.ContractSignatureEncryptedPrivateKey[:0])
-			case 89:
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
-			case 90:
-				x.ContractID = d.ElementString()
-			case 91:
-				x.RetryCounter = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(88)
+				x.ContractSignatureEncryptedPrivateKey = d.ElementBinary(old.ContractSignatureEncryptedPrivateKey[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(89)
+				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(90)
+				x.ContractID = d.ElementString()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(91)
+				x.RetryCounter = int16(d.ElementInt())
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3260,43 +4678,88 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 93:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(93)
 				x.EVRequestedEnergyTransferType = EVRequestedEnergyTransfer(d.ElementEnum())
-			case 94:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVChargeParameter = old.ACEVChargeParameter
 				if x.ACEVChargeParameter == nil {
 					x.ACEVChargeParameter = new(ACEVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVChargeParameter.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVChargeParameter = old.DCEVChargeParameter
 				if x.DCEVChargeParameter == nil {
 					x.DCEVChargeParameter = new(DCEVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVChargeParameter.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVChargeParameter = old.EVChargeParameter
 				if x.EVChargeParameter == nil {
 					x.EVChargeParameter = new(EVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3327,37 +4790,126 @@ func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACEVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 95:
-				x.DepartureTime = uint32(d.ElementUint())
-			case 96:
-				x.EAmount = old.EAmount
-				x.EAmount.decodeEXI(d)
-			case 100:
-				x.EVMaxVoltage = old.EVMaxVoltage
-				x.EVMaxVoltage.decodeEXI(d)
-			case 101:
-				x.EVMaxCurrent = old.EVMaxCurrent
-				x.EVMaxCurrent.decodeEXI(d)
-			case 102:
-				x.EVMinCurrent = old.EVMinCurrent
-				x.EVMinCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(95)
+				x.DepartureTime = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EAmount = old.EAmount
+				if !d.Down() {
+					return
+				}
+				x.EAmount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaxVoltage = old.EVMaxVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMaxVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaxCurrent = old.EVMaxCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaxCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinCurrent = old.EVMinCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMinCurrent.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3403,33 +4955,84 @@ func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
 func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PhysicalValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 97:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(97)
 				x.Multiplier = int8(d.ElementInt())
-			case 98:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Unit = old.Unit
 				if x.Unit == nil {
 					x.Unit = new(UnitSymbol)
 				}
+				d.Enter(98)
 				*x.Unit = UnitSymbol(d.ElementEnum())
-			case 99:
+				st = 2
+			case 1:
+				d.Enter(99)
 				x.Value = int16(d.ElementInt())
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(99)
+				x.Value = int16(d.ElementInt())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3562,62 +5165,269 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 104:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumCurrentLimit.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
 				if x.EVMaximumPowerLimit == nil {
 					x.EVMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumPowerLimit.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 3
+			case 1:
 				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltageLimit.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltageLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVEnergyCapacity = old.EVEnergyCapacity
 				if x.EVEnergyCapacity == nil {
 					x.EVEnergyCapacity = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyCapacity.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVEnergyRequest = old.EVEnergyRequest
 				if x.EVEnergyRequest == nil {
 					x.EVEnergyRequest = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyRequest.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 6
+			case 2:
 				x.FullSOC = old.FullSOC
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
+				d.Enter(110)
 				*x.FullSOC = uint8(d.ElementUint())
-			case 111:
+				st = 7
+			case 3:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
+				d.Enter(111)
 				*x.BulkSOC = uint8(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVEnergyRequest = old.EVEnergyRequest
+				if x.EVEnergyRequest == nil {
+					x.EVEnergyRequest = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.FullSOC = old.FullSOC
+				if x.FullSOC == nil {
+					x.FullSOC = new(uint8)
+				}
+				d.Enter(110)
+				*x.FullSOC = uint8(d.ElementUint())
+				st = 7
+			case 2:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				d.Enter(111)
+				*x.BulkSOC = uint8(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FullSOC = old.FullSOC
+				if x.FullSOC == nil {
+					x.FullSOC = new(uint8)
+				}
+				d.Enter(110)
+				*x.FullSOC = uint8(d.ElementUint())
+				st = 7
+			case 1:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				d.Enter(111)
+				*x.BulkSOC = uint8(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				d.Enter(111)
+				*x.BulkSOC = uint8(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3632,17 +5442,25 @@ func (x *EVChargeParameter) encodeEXI(e *exi.Encoder) {
 
 func (x *EVChargeParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3767,57 +5585,140 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 114:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(114)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 115:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(115)
 				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			case 116:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAScheduleList = old.SAScheduleList
 				if x.SAScheduleList == nil {
 					x.SAScheduleList = new(SAScheduleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SAScheduleList.decodeEXI(d)
-			case 139:
+				d.Up()
+				st = 3
+			case 1:
 				x.SASchedules = old.SASchedules
 				if x.SASchedules == nil {
 					x.SASchedules = new(SASchedules)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SASchedules.decodeEXI(d)
-			case 140:
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVSEChargeParameter = old.ACEVSEChargeParameter
 				if x.ACEVSEChargeParameter == nil {
 					x.ACEVSEChargeParameter = new(ACEVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEChargeParameter.decodeEXI(d)
-			case 149:
+				d.Up()
+				st = 4
+			case 1:
 				x.DCEVSEChargeParameter = old.DCEVSEChargeParameter
 				if x.DCEVSEChargeParameter == nil {
 					x.DCEVSEChargeParameter = new(DCEVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEChargeParameter.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 4
+			case 2:
 				x.EVSEChargeParameter = old.EVSEChargeParameter
 				if x.EVSEChargeParameter == nil {
 					x.EVSEChargeParameter = new(EVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3863,17 +5764,17 @@ func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
 func (x *SAScheduleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SAScheduleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SAScheduleTuple == nil {
 					x.SAScheduleTuple = old.SAScheduleTuple[:0]
 				}
@@ -3882,14 +5783,49 @@ func (x *SAScheduleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SAScheduleTuple = append(x.SAScheduleTuple, SAScheduleTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SAScheduleTuple[len(x.SAScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SAScheduleTuple == nil {
+					x.SAScheduleTuple = old.SAScheduleTuple[:0]
+				}
+				if n := len(x.SAScheduleTuple); n < cap(x.SAScheduleTuple) {
+					x.SAScheduleTuple = x.SAScheduleTuple[:n+1]
+				} else {
+					x.SAScheduleTuple = append(x.SAScheduleTuple, SAScheduleTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SAScheduleTuple[len(x.SAScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3929,34 +5865,89 @@ func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
 func (x *SAScheduleTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SAScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 118:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(118)
 				x.SAScheduleTupleID = int16(d.ElementInt())
-			case 119:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PMaxSchedule = old.PMaxSchedule
+				if !d.Down() {
+					return
+				}
 				x.PMaxSchedule.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SalesTariff = old.SalesTariff
 				if x.SalesTariff == nil {
 					x.SalesTariff = new(SalesTariff)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SalesTariff.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4007,19 +5998,34 @@ func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PMaxSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 120:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(120)
 				x.PMaxScheduleID = int16(d.ElementInt())
-			case 121:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PMaxScheduleEntry == nil {
 					x.PMaxScheduleEntry = old.PMaxScheduleEntry[:0]
 				}
@@ -4028,14 +6034,49 @@ func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PMaxScheduleEntry = append(x.PMaxScheduleEntry, PMaxScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PMaxScheduleEntry[len(x.PMaxScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PMaxScheduleEntry == nil {
+					x.PMaxScheduleEntry = old.PMaxScheduleEntry[:0]
+				}
+				if n := len(x.PMaxScheduleEntry); n < cap(x.PMaxScheduleEntry) {
+					x.PMaxScheduleEntry = x.PMaxScheduleEntry[:n+1]
+				} else {
+					x.PMaxScheduleEntry = append(x.PMaxScheduleEntry, PMaxScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PMaxScheduleEntry[len(x.PMaxScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4096,37 +6137,77 @@ func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
 func (x *PMaxScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PMaxScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RelativeTimeInterval = old.RelativeTimeInterval
 				if x.RelativeTimeInterval == nil {
 					x.RelativeTimeInterval = new(RelativeTimeInterval)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RelativeTimeInterval.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.TimeInterval = old.TimeInterval
 				if x.TimeInterval == nil {
 					x.TimeInterval = new(Interval)
 				}
+				if !d.Down() {
+					return
+				}
 				x.TimeInterval.decodeEXI(d)
-			case 126:
-				x.PMax = int16(d.ElementInt())
+				d.Up()
+				st = 1
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(126)
+				x.PMax = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4164,31 +6245,65 @@ func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
 func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RelativeTimeInterval{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 123:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(123)
 				x.Start = uint32(d.ElementUint())
-			case 124:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Duration = old.Duration
 				if x.Duration == nil {
 					x.Duration = new(uint32)
 				}
+				d.Enter(124)
 				*x.Duration = uint32(d.ElementUint())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4203,17 +6318,25 @@ func (x *Interval) encodeEXI(e *exi.Encoder) {
 
 func (x *Interval) decodeEXI(d *exi.Decoder) {
 	*x = Interval{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4296,35 +6419,93 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SalesTariff{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 128:
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(128)
 				x.SalesTariffID = int16(d.ElementInt())
-			case 129:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SalesTariffDescription = old.SalesTariffDescription
 				if x.SalesTariffDescription == nil {
 					x.SalesTariffDescription = new(string)
 				}
+				d.Enter(129)
 				*x.SalesTariffDescription = d.ElementString()
-			case 130:
+				st = 3
+			case 1:
+				d.Enter(130)
 				x.NumEPriceLevels = uint8(d.ElementUint())
-			case 131:
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(130)
+				x.NumEPriceLevels = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SalesTariffEntry == nil {
 					x.SalesTariffEntry = old.SalesTariffEntry[:0]
 				}
@@ -4333,14 +6514,49 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4425,31 +6641,69 @@ func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
 func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SalesTariffEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RelativeTimeInterval = old.RelativeTimeInterval
 				if x.RelativeTimeInterval == nil {
 					x.RelativeTimeInterval = new(RelativeTimeInterval)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RelativeTimeInterval.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.TimeInterval = old.TimeInterval
 				if x.TimeInterval == nil {
 					x.TimeInterval = new(Interval)
 				}
+				if !d.Down() {
+					return
+				}
 				x.TimeInterval.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 1
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(132)
 				x.EPriceLevel = uint8(d.ElementUint())
-			case 133:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ConsumptionCost == nil {
 					x.ConsumptionCost = old.ConsumptionCost[:0]
 				}
@@ -4458,14 +6712,51 @@ func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ConsumptionCost == nil {
+					x.ConsumptionCost = old.ConsumptionCost[:0]
+				}
+				if n := len(x.ConsumptionCost); n < cap(x.ConsumptionCost) {
+					x.ConsumptionCost = x.ConsumptionCost[:n+1]
+				} else {
+					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4512,19 +6803,34 @@ func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
 func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ConsumptionCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 134:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(134)
 				x.StartValue = uint32(d.ElementUint())
-			case 135:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Cost == nil {
 					x.Cost = old.Cost[:0]
 				}
@@ -4533,14 +6839,51 @@ func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Cost = append(x.Cost, Cost{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Cost[len(x.Cost)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Cost == nil {
+					x.Cost = old.Cost[:0]
+				}
+				if n := len(x.Cost); n < cap(x.Cost) {
+					x.Cost = x.Cost[:n+1]
+				} else {
+					x.Cost = append(x.Cost, Cost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Cost[len(x.Cost)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4582,33 +6925,82 @@ func (x *Cost) encodeEXI(e *exi.Encoder) {
 func (x *Cost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Cost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 136:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(136)
 				x.CostKind = CostKind(d.ElementEnum())
-			case 137:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(137)
 				x.Amount = uint32(d.ElementUint())
-			case 138:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AmountMultiplier = old.AmountMultiplier
 				if x.AmountMultiplier == nil {
 					x.AmountMultiplier = new(int8)
 				}
+				d.Enter(138)
 				*x.AmountMultiplier = int8(d.ElementInt())
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4623,17 +7015,25 @@ func (x *SASchedules) encodeEXI(e *exi.Encoder) {
 
 func (x *SASchedules) decodeEXI(d *exi.Decoder) {
 	*x = SASchedules{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4661,35 +7061,109 @@ func (x *ACEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *ACEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACEVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 141:
-				x.ACEVSEStatus = old.ACEVSEStatus
-				x.ACEVSEStatus.decodeEXI(d)
-			case 146:
-				x.EVSEMaxVoltage = old.EVSEMaxVoltage
-				x.EVSEMaxVoltage.decodeEXI(d)
-			case 147:
-				x.EVSEMaxCurrent = old.EVSEMaxCurrent
-				x.EVSEMaxCurrent.decodeEXI(d)
-			case 148:
-				x.EVSEMinCurrent = old.EVSEMinCurrent
-				x.EVSEMinCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaxVoltage = old.EVSEMaxVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaxVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaxCurrent = old.EVSEMaxCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaxCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinCurrent = old.EVSEMinCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4716,31 +7190,93 @@ func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = ACEVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 142:
-				x.PowerSwitchClosed = d.ElementBool()
-			case 143:
-				x.RCD = d.ElementBool()
-			case 144:
-				x.NotificationMaxDelay = uint32(d.ElementUint())
-			case 145:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(142)
+				x.PowerSwitchClosed = d.ElementBool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(143)
+				x.RCD = d.ElementBool()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(144)
+				x.NotificationMaxDelay = uint32(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(145)
+				x.EVSENotification = EVSENotification(d.ElementEnum())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4828,59 +7364,241 @@ func (x *DCEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *DCEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 151:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumCurrentLimit.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
 				if x.EVSEMaximumPowerLimit == nil {
 					x.EVSEMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumPowerLimit.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 3
+			case 1:
 				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltageLimit.decodeEXI(d)
-			case 154:
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltageLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumCurrentLimit = old.EVSEMinimumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumCurrentLimit.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltageLimit = old.EVSEMinimumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltageLimit.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSECurrentRegulationTolerance = old.EVSECurrentRegulationTolerance
 				if x.EVSECurrentRegulationTolerance == nil {
 					x.EVSECurrentRegulationTolerance = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSECurrentRegulationTolerance.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVSEPeakCurrentRipple = old.EVSEPeakCurrentRipple
+				if !d.Down() {
+					return
+				}
 				x.EVSEPeakCurrentRipple.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPeakCurrentRipple = old.EVSEPeakCurrentRipple
+				if !d.Down() {
+					return
+				}
+				x.EVSEPeakCurrentRipple.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEEnergyToBeDelivered = old.EVSEEnergyToBeDelivered
 				if x.EVSEEnergyToBeDelivered == nil {
 					x.EVSEEnergyToBeDelivered = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEEnergyToBeDelivered.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4895,17 +7613,25 @@ func (x *EVSEChargeParameter) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4920,17 +7646,25 @@ func (x *ChargingStatusReq) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingStatusReq) decodeEXI(d *exi.Decoder) {
 	*x = ChargingStatusReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5014,46 +7748,181 @@ func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
 func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingStatusRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(162)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 163:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(163)
 				x.EVSEID = d.ElementBinary(old.EVSEID[:0])
-			case 164:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(164)
 				x.SAScheduleTupleID = int16(d.ElementInt())
-			case 165:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaxCurrent = old.EVSEMaxCurrent
 				if x.EVSEMaxCurrent == nil {
 					x.EVSEMaxCurrent = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaxCurrent.decodeEXI(d)
-			case 166:
+				d.Up()
+				st = 4
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 172:
+				d.Up()
+				st = 5
+			case 2:
+				d.Enter(172)
 				x.ReceiptRequired = d.ElementBool()
-			case 173:
-				x.ACEVSEStatus = old.ACEVSEStatus
-				x.ACEVSEStatus.decodeEXI(d)
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.Enter(172)
+				x.ReceiptRequired = d.ElementBool()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(172)
+				x.ReceiptRequired = d.ElementBool()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5180,45 +8049,177 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 167:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(167)
 				x.MeterID = d.ElementString()
-			case 168:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterReading = old.MeterReading
 				if x.MeterReading == nil {
 					x.MeterReading = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterReading.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 2
+			case 1:
+				d.Enter(169)
 				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
-			case 170:
+				st = 3
+			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(170)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 171:
+				st = 4
+			case 3:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
+				d.Enter(171)
 				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(169)
+				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
+				st = 3
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(170)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 4
+			case 2:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				d.Enter(171)
+				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(170)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 4
+			case 1:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				d.Enter(171)
+				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				d.Enter(171)
+				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5280,41 +8281,79 @@ func (x *ContractAuthenticationReq) encodeEXI(e *exi.Encoder) {
 func (x *ContractAuthenticationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ContractAuthenticationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 175:
+				st = 1
+			case 1:
 				x.GenChallenge = old.GenChallenge
 				if x.GenChallenge == nil {
 					x.GenChallenge = new(string)
 				}
+				d.Enter(175)
 				*x.GenChallenge = d.ElementString()
+				st = 2
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GenChallenge = old.GenChallenge
+				if x.GenChallenge == nil {
+					x.GenChallenge = new(string)
+				}
+				d.Enter(175)
+				*x.GenChallenge = d.ElementString()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5335,27 +8374,59 @@ func (x *ContractAuthenticationRes) encodeEXI(e *exi.Encoder) {
 
 func (x *ContractAuthenticationRes) decodeEXI(d *exi.Decoder) {
 	*x = ContractAuthenticationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 177:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 178:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(177)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(178)
+				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5522,70 +8593,346 @@ func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
 func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurrentDemandReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 180:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
 				if x.EVMaximumVoltageLimit == nil {
 					x.EVMaximumVoltageLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltageLimit.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 3
+			case 1:
 				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
 				if x.EVMaximumCurrentLimit == nil {
 					x.EVMaximumCurrentLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumCurrentLimit.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 4
+			case 2:
 				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
 				if x.EVMaximumPowerLimit == nil {
 					x.EVMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumPowerLimit.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 5
+			case 3:
 				x.BulkChargingComplete = old.BulkChargingComplete
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
+				d.Enter(185)
 				*x.BulkChargingComplete = d.ElementBool()
-			case 186:
+				st = 6
+			case 4:
+				d.Enter(186)
 				x.ChargingComplete = d.ElementBool()
-			case 187:
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
+				if x.EVMaximumCurrentLimit == nil {
+					x.EVMaximumCurrentLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumCurrentLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
+				if x.EVMaximumPowerLimit == nil {
+					x.EVMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				d.Enter(185)
+				*x.BulkChargingComplete = d.ElementBool()
+				st = 6
+			case 3:
+				d.Enter(186)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
+				if x.EVMaximumPowerLimit == nil {
+					x.EVMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				d.Enter(185)
+				*x.BulkChargingComplete = d.ElementBool()
+				st = 6
+			case 2:
+				d.Enter(186)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				d.Enter(185)
+				*x.BulkChargingComplete = d.ElementBool()
+				st = 6
+			case 1:
+				d.Enter(186)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(186)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RemainingTimeToFullSoC = old.RemainingTimeToFullSoC
 				if x.RemainingTimeToFullSoC == nil {
 					x.RemainingTimeToFullSoC = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RemainingTimeToFullSoC.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 8
+			case 1:
 				x.RemainingTimeToBulkSoC = old.RemainingTimeToBulkSoC
 				if x.RemainingTimeToBulkSoC == nil {
 					x.RemainingTimeToBulkSoC = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RemainingTimeToBulkSoC.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToBulkSoC = old.RemainingTimeToBulkSoC
+				if x.RemainingTimeToBulkSoC == nil {
+					x.RemainingTimeToBulkSoC = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.RemainingTimeToBulkSoC.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5686,58 +9033,267 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurrentDemandRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 191:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(191)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 192:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentVoltage.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentCurrent.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(195)
 				x.EVSECurrentLimitAchieved = d.ElementBool()
-			case 196:
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(196)
 				x.EVSEVoltageLimitAchieved = d.ElementBool()
-			case 197:
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(197)
 				x.EVSEPowerLimitAchieved = d.ElementBool()
-			case 198:
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
 				if x.EVSEMaximumVoltageLimit == nil {
 					x.EVSEMaximumVoltageLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltageLimit.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
 				if x.EVSEMaximumCurrentLimit == nil {
 					x.EVSEMaximumCurrentLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumCurrentLimit.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
 				if x.EVSEMaximumPowerLimit == nil {
 					x.EVSEMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
+				if x.EVSEMaximumCurrentLimit == nil {
+					x.EVSEMaximumCurrentLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumCurrentLimit.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if x.EVSEMaximumPowerLimit == nil {
+					x.EVSEMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if x.EVSEMaximumPowerLimit == nil {
+					x.EVSEMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5808,46 +9364,117 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringReceiptReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Enter(202)
+				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 202:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(202)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 203:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAScheduleTupleID = old.SAScheduleTupleID
 				if x.SAScheduleTupleID == nil {
 					x.SAScheduleTupleID = new(int16)
 				}
+				d.Enter(203)
 				*x.SAScheduleTupleID = int16(d.ElementInt())
-			case 204:
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5869,28 +9496,63 @@ func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
 func (x *MeteringReceiptRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringReceiptRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 206:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 207:
-				x.ACEVSEStatus = old.ACEVSEStatus
-				x.ACEVSEStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(206)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5918,28 +9580,63 @@ func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
 func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentDetailsReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 209:
-				x.ContractID = d.ElementString()
-			case 210:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(209)
+				x.ContractID = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5969,29 +9666,76 @@ func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
 
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 	*x = PaymentDetailsRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 212:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 213:
-				x.GenChallenge = d.ElementString()
-			case 214:
-				x.DateTimeNow = int64(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(212)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(213)
+				x.GenChallenge = d.ElementString()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(214)
+				x.DateTimeNow = int64(d.ElementInt())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6069,43 +9813,127 @@ func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 216:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(216)
 				x.ReadyToChargeState = d.ElementBool()
-			case 217:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfile = old.ChargingProfile
 				if x.ChargingProfile == nil {
 					x.ChargingProfile = new(ChargingProfile)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingProfile.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVPowerDeliveryParameter = old.DCEVPowerDeliveryParameter
 				if x.DCEVPowerDeliveryParameter == nil {
 					x.DCEVPowerDeliveryParameter = new(DCEVPowerDeliveryParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVPowerDeliveryParameter.decodeEXI(d)
-			case 226:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVPowerDeliveryParameter = old.EVPowerDeliveryParameter
 				if x.EVPowerDeliveryParameter == nil {
 					x.EVPowerDeliveryParameter = new(EVPowerDeliveryParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVPowerDeliveryParameter = old.DCEVPowerDeliveryParameter
+				if x.DCEVPowerDeliveryParameter == nil {
+					x.DCEVPowerDeliveryParameter = new(DCEVPowerDeliveryParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DCEVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVPowerDeliveryParameter = old.EVPowerDeliveryParameter
+				if x.EVPowerDeliveryParameter == nil {
+					x.EVPowerDeliveryParameter = new(EVPowerDeliveryParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6156,19 +9984,34 @@ func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingProfile{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 218:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(218)
 				x.SAScheduleTupleID = int16(d.ElementInt())
-			case 219:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ProfileEntry == nil {
 					x.ProfileEntry = old.ProfileEntry[:0]
 				}
@@ -6177,14 +10020,49 @@ func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ProfileEntry = append(x.ProfileEntry, ProfileEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ProfileEntry[len(x.ProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ProfileEntry == nil {
+					x.ProfileEntry = old.ProfileEntry[:0]
+				}
+				if n := len(x.ProfileEntry); n < cap(x.ProfileEntry) {
+					x.ProfileEntry = x.ProfileEntry[:n+1]
+				} else {
+					x.ProfileEntry = append(x.ProfileEntry, ProfileEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ProfileEntry[len(x.ProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6205,27 +10083,59 @@ func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
 
 func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 	*x = ProfileEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 220:
-				x.ChargingProfileEntryStart = uint32(d.ElementUint())
-			case 221:
-				x.ChargingProfileEntryMaxPower = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(220)
+				x.ChargingProfileEntryStart = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(221)
+				x.ChargingProfileEntryMaxPower = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6270,34 +10180,88 @@ func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
 func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVPowerDeliveryParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 223:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 224:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BulkChargingComplete = old.BulkChargingComplete
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
+				d.Enter(224)
 				*x.BulkChargingComplete = d.ElementBool()
-			case 225:
+				st = 2
+			case 1:
+				d.Enter(225)
 				x.ChargingComplete = d.ElementBool()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(225)
+				x.ChargingComplete = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6312,17 +10276,25 @@ func (x *EVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
 
 func (x *EVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVPowerDeliveryParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6397,43 +10369,88 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 228:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(228)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 229:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVSEStatus = old.ACEVSEStatus
 				if x.ACEVSEStatus == nil {
 					x.ACEVSEStatus = new(ACEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
-			case 230:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVSEStatus = old.DCEVSEStatus
 				if x.DCEVSEStatus == nil {
 					x.DCEVSEStatus = new(DCEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 231:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6448,17 +10465,25 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6483,32 +10508,88 @@ func (x *PreChargeReq) encodeEXI(e *exi.Encoder) {
 func (x *PreChargeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PreChargeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 233:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			case 234:
-				x.EVTargetVoltage = old.EVTargetVoltage
-				x.EVTargetVoltage.decodeEXI(d)
-			case 235:
-				x.EVTargetCurrent = old.EVTargetCurrent
-				x.EVTargetCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6533,31 +10614,84 @@ func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
 func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PreChargeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 237:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 238:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 239:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(237)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6575,25 +10709,42 @@ func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 	*x = ServiceDetailReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 241:
-				x.ServiceID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(241)
+				x.ServiceID = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6634,33 +10785,85 @@ func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(243)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 244:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(244)
 				x.ServiceID = uint16(d.ElementUint())
-			case 245:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceParameterList = old.ServiceParameterList
 				if x.ServiceParameterList == nil {
 					x.ServiceParameterList = new(ServiceParameterList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceParameterList.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6706,17 +10909,17 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceParameterList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 246:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ParameterSet == nil {
 					x.ParameterSet = old.ParameterSet[:0]
 				}
@@ -6725,14 +10928,49 @@ func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ParameterSet == nil {
+					x.ParameterSet = old.ParameterSet[:0]
+				}
+				if n := len(x.ParameterSet); n < cap(x.ParameterSet) {
+					x.ParameterSet = x.ParameterSet[:n+1]
+				} else {
+					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6783,19 +11021,34 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ParameterSet{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 247:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(247)
 				x.ParameterSetID = int16(d.ElementInt())
-			case 248:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Parameter == nil {
 					x.Parameter = old.Parameter[:0]
 				}
@@ -6804,14 +11057,49 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Parameter = append(x.Parameter, Parameter{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Parameter == nil {
+					x.Parameter = old.Parameter[:0]
+				}
+				if n := len(x.Parameter); n < cap(x.Parameter) {
+					x.Parameter = x.Parameter[:n+1]
+				} else {
+					x.Parameter = append(x.Parameter, Parameter{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6984,69 +11272,198 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 func (x *Parameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Parameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 8:
-				x.Name = d.String()
-			case 7:
-				x.ValueType = Value(d.Enum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 249:
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 0, Local: 4})
+				x.Name = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(44, exi.QName{URI: 0, Local: 8})
+				x.ValueType = Value(d.Enum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BoolValue = old.BoolValue
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
+				d.Enter(249)
 				*x.BoolValue = d.ElementBool()
-			case 250:
+				st = 3
+			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
+				d.Enter(250)
 				*x.ByteValue = int8(d.ElementInt())
-			case 251:
+				st = 4
+			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
+				d.Enter(251)
 				*x.ShortValue = int16(d.ElementInt())
-			case 252:
+				st = 5
+			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
+				d.Enter(252)
 				*x.IntValue = int32(d.ElementInt())
-			case 253:
+				st = 6
+			case 4:
 				x.PhysicalValue = old.PhysicalValue
 				if x.PhysicalValue == nil {
 					x.PhysicalValue = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PhysicalValue.decodeEXI(d)
-			case 254:
+				d.Up()
+				st = 7
+			case 5:
 				x.StringValue = old.StringValue
 				if x.StringValue == nil {
 					x.StringValue = new(string)
 				}
+				d.Enter(254)
 				*x.StringValue = d.ElementString()
+				st = 8
+			case 6:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7104,35 +11521,79 @@ func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 256:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
+				d.Enter(256)
 				*x.ServiceScope = d.ElementString()
-			case 257:
+				st = 1
+			case 1:
 				x.ServiceCategory = old.ServiceCategory
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
+				d.Enter(257)
 				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 2
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceCategory = old.ServiceCategory
+				if x.ServiceCategory == nil {
+					x.ServiceCategory = new(ServiceCategory)
+				}
+				d.Enter(257)
+				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7176,37 +11637,110 @@ func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 259:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(259)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 260:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PaymentOptions = old.PaymentOptions
+				if !d.Down() {
+					return
+				}
 				x.PaymentOptions.decodeEXI(d)
-			case 262:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargeService = old.ChargeService
+				if !d.Down() {
+					return
+				}
 				x.ChargeService.decodeEXI(d)
-			case 270:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceList = old.ServiceList
 				if x.ServiceList == nil {
 					x.ServiceList = new(ServiceTagList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceList.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7254,28 +11788,52 @@ func (x *PaymentOptions) encodeEXI(e *exi.Encoder) {
 func (x *PaymentOptions) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentOptions{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 261:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PaymentOption == nil {
 					x.PaymentOption = old.PaymentOption[:0]
 				}
+				d.Enter(261)
 				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PaymentOption == nil {
+					x.PaymentOption = old.PaymentOption[:0]
+				}
+				d.Enter(261)
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7300,30 +11858,80 @@ func (x *ServiceCharge) encodeEXI(e *exi.Encoder) {
 func (x *ServiceCharge) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceCharge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 263:
-				x.ServiceTag = old.ServiceTag
-				x.ServiceTag.decodeEXI(d)
-			case 268:
-				x.FreeService = d.ElementBool()
-			case 269:
-				x.EnergyTransferType = EVSESupportedEnergyTransfer(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ServiceTag = old.ServiceTag
+				if !d.Down() {
+					return
+				}
+				x.ServiceTag.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(268)
+				x.FreeService = d.ElementBool()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(269)
+				x.EnergyTransferType = EVSESupportedEnergyTransfer(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7394,39 +12002,107 @@ func (x *ServiceTag) encodeEXI(e *exi.Encoder) {
 func (x *ServiceTag) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceTag{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 264:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(264)
 				x.ServiceID = uint16(d.ElementUint())
-			case 265:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceName = old.ServiceName
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
+				d.Enter(265)
 				*x.ServiceName = d.ElementString()
-			case 266:
+				st = 2
+			case 1:
+				d.Enter(266)
 				x.ServiceCategory = ServiceCategory(d.ElementEnum())
-			case 267:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(266)
+				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
+				d.Enter(267)
 				*x.ServiceScope = d.ElementString()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7472,17 +12148,17 @@ func (x *ServiceTagList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceTagList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceTagList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 271:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Service == nil {
 					x.Service = old.Service[:0]
 				}
@@ -7491,14 +12167,49 @@ func (x *ServiceTagList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Service = append(x.Service, Service{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Service == nil {
+					x.Service = old.Service[:0]
+				}
+				if n := len(x.Service); n < cap(x.Service) {
+					x.Service = x.Service[:n+1]
+				} else {
+					x.Service = append(x.Service, Service{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7520,28 +12231,63 @@ func (x *Service) encodeEXI(e *exi.Encoder) {
 func (x *Service) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Service{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 263:
-				x.ServiceTag = old.ServiceTag
-				x.ServiceTag.decodeEXI(d)
-			case 268:
-				x.FreeService = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ServiceTag = old.ServiceTag
+				if !d.Down() {
+					return
+				}
+				x.ServiceTag.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(268)
+				x.FreeService = d.ElementBool()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7563,28 +12309,63 @@ func (x *ServicePaymentSelectionReq) encodeEXI(e *exi.Encoder) {
 func (x *ServicePaymentSelectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServicePaymentSelectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 273:
-				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
-			case 274:
-				x.SelectedServiceList = old.SelectedServiceList
-				x.SelectedServiceList.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(273)
+				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SelectedServiceList = old.SelectedServiceList
+				if !d.Down() {
+					return
+				}
+				x.SelectedServiceList.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7630,17 +12411,17 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 275:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SelectedService == nil {
 					x.SelectedService = old.SelectedService[:0]
 				}
@@ -7649,14 +12430,49 @@ func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SelectedService = append(x.SelectedService, SelectedService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SelectedService == nil {
+					x.SelectedService = old.SelectedService[:0]
+				}
+				if n := len(x.SelectedService); n < cap(x.SelectedService) {
+					x.SelectedService = x.SelectedService[:n+1]
+				} else {
+					x.SelectedService = append(x.SelectedService, SelectedService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7694,31 +12510,65 @@ func (x *SelectedService) encodeEXI(e *exi.Encoder) {
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 276:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(276)
 				x.ServiceID = uint16(d.ElementUint())
-			case 277:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParameterSetID = old.ParameterSetID
 				if x.ParameterSetID == nil {
 					x.ParameterSetID = new(int16)
 				}
+				d.Enter(277)
 				*x.ParameterSetID = int16(d.ElementInt())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7736,25 +12586,42 @@ func (x *ServicePaymentSelectionRes) encodeEXI(e *exi.Encoder) {
 
 func (x *ServicePaymentSelectionRes) decodeEXI(d *exi.Decoder) {
 	*x = ServicePaymentSelectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 279:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(279)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7779,25 +12646,42 @@ func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 281:
-				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(281)
+				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7844,33 +12728,82 @@ func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
 func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 283:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(283)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 284:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(284)
 				x.EVSEID = d.ElementBinary(old.EVSEID[:0])
-			case 285:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DateTimeNow = old.DateTimeNow
 				if x.DateTimeNow == nil {
 					x.DateTimeNow = new(int64)
 				}
+				d.Enter(285)
 				*x.DateTimeNow = int64(d.ElementInt())
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7885,17 +12818,25 @@ func (x *SessionStop) encodeEXI(e *exi.Encoder) {
 
 func (x *SessionStop) decodeEXI(d *exi.Decoder) {
 	*x = SessionStop{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7913,25 +12854,42 @@ func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 	*x = SessionStopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 288:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(288)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7950,26 +12908,46 @@ func (x *WeldingDetectionReq) encodeEXI(e *exi.Encoder) {
 func (x *WeldingDetectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WeldingDetectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 290:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7994,31 +12972,84 @@ func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
 func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WeldingDetectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 292:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 293:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 294:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(292)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8073,35 +13104,60 @@ func (x *Entry) encodeEXI(e *exi.Encoder) {
 func (x *Entry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Entry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RelativeTimeInterval = old.RelativeTimeInterval
 				if x.RelativeTimeInterval == nil {
 					x.RelativeTimeInterval = new(RelativeTimeInterval)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RelativeTimeInterval.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.TimeInterval = old.TimeInterval
 				if x.TimeInterval == nil {
 					x.TimeInterval = new(Interval)
 				}
+				if !d.Down() {
+					return
+				}
 				x.TimeInterval.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8116,17 +13172,25 @@ func (x *EVStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8339,37 +13403,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 22:
-				x.P = d.ElementBinary(old.P[:0])
-			case 25:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 23:
-				x.G = d.ElementBinary(old.G[:0])
-			case 24:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 26:
-				x.J = d.ElementBinary(old.J[:0])
-			case 27:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 28:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(23)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(24)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(23)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(24)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(26)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(27)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(27)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(28)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8403,27 +13594,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 30:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 31:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(30)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(31)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8495,47 +13718,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 7})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 12:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 7})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8578,27 +13881,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 35:
-				x.X509IssuerName = d.ElementString()
-			case 36:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(35)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(36)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8688,29 +14023,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -8719,14 +14050,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8790,29 +14184,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 301:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -8821,14 +14211,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(301)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(301)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(301)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8904,19 +14348,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8947,19 +14414,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8990,19 +14480,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9033,19 +14546,42 @@ func (x *BulkChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *BulkChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = BulkChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 1})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9063,19 +14599,42 @@ func (x *BulkChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *BulkChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
 	*x = BulkChargingCompleteFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 6})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9093,19 +14652,42 @@ func (x *BulkSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *BulkSOC) decodeEXI(d *exi.Decoder) {
 	*x = BulkSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 7})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9137,19 +14719,42 @@ func (x *Certificate) encodeEXI(e *exi.Encoder) {
 func (x *Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 8})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9180,19 +14785,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 19})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9210,19 +14838,42 @@ func (x *ChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingCompleteFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 10})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9240,19 +14891,42 @@ func (x *ChargingProfileEntryMaxPower) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingProfileEntryMaxPower) decodeEXI(d *exi.Decoder) {
 	*x = ChargingProfileEntryMaxPower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 6, Local: 11})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9270,19 +14944,42 @@ func (x *ChargingProfileEntryStart) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingProfileEntryStart) decodeEXI(d *exi.Decoder) {
 	*x = ChargingProfileEntryStart{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 12})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9313,19 +15010,42 @@ func (x *ContractID) encodeEXI(e *exi.Encoder) {
 
 func (x *ContractID) decodeEXI(d *exi.Decoder) {
 	*x = ContractID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 5, Local: 29})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9357,19 +15077,42 @@ func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 func (x *ContractSignatureEncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ContractSignatureEncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9427,19 +15170,42 @@ func (x *DHParams) encodeEXI(e *exi.Encoder) {
 func (x *DHParams) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DHParams{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 5, Local: 38})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9457,19 +15223,42 @@ func (x *DateTimeNow) encodeEXI(e *exi.Encoder) {
 
 func (x *DateTimeNow) decodeEXI(d *exi.Decoder) {
 	*x = DateTimeNow{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int64(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(39, exi.QName{URI: 5, Local: 39})
+				x.Value = int64(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9487,19 +15276,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 30})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9517,19 +15329,42 @@ func (x *EPriceLevel) encodeEXI(e *exi.Encoder) {
 
 func (x *EPriceLevel) decodeEXI(d *exi.Decoder) {
 	*x = EPriceLevel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 6, Local: 32})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9561,19 +15396,42 @@ func (x *EVCCID) encodeEXI(e *exi.Encoder) {
 func (x *EVCCID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVCCID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(50, exi.QName{URI: 5, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9591,19 +15449,42 @@ func (x *EVCabinConditioning) encodeEXI(e *exi.Encoder) {
 
 func (x *EVCabinConditioning) decodeEXI(d *exi.Decoder) {
 	*x = EVCabinConditioning{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 33})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9647,19 +15528,42 @@ func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
 	*x = EVErrorCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DCEVErrorCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 38})
+				x.Value = DCEVErrorCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9794,19 +15698,42 @@ func (x *EVRESSConditioning) encodeEXI(e *exi.Encoder) {
 
 func (x *EVRESSConditioning) decodeEXI(d *exi.Decoder) {
 	*x = EVRESSConditioning{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 47})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9824,19 +15751,42 @@ func (x *EVRESSSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *EVRESSSOC) decodeEXI(d *exi.Decoder) {
 	*x = EVRESSSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 48})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9854,19 +15804,42 @@ func (x *EVReady) encodeEXI(e *exi.Encoder) {
 
 func (x *EVReady) decodeEXI(d *exi.Decoder) {
 	*x = EVReady{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 49})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9884,19 +15857,42 @@ func (x *EVRequestedEnergyTransferType) encodeEXI(e *exi.Encoder) {
 
 func (x *EVRequestedEnergyTransferType) decodeEXI(d *exi.Decoder) {
 	*x = EVRequestedEnergyTransferType{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVRequestedEnergyTransfer(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 44})
+				x.Value = EVRequestedEnergyTransfer(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9914,19 +15910,42 @@ func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSECurrentLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 45})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9984,19 +16003,42 @@ func (x *EVSEID) encodeEXI(e *exi.Encoder) {
 func (x *EVSEID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVSEID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(35, exi.QName{URI: 5, Local: 46})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10014,19 +16056,42 @@ func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEIsolationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = IsolationLevel(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 55})
+				x.Value = IsolationLevel(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10200,19 +16265,42 @@ func (x *EVSENotificationFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotificationFragment) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotificationFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSENotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 64})
+				x.Value = EVSENotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10243,19 +16331,42 @@ func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPowerLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 51})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10299,19 +16410,42 @@ func (x *EVSEProcessingFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEProcessingFragment) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessingFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSEProcessing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 54})
+				x.Value = EVSEProcessing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10329,19 +16463,42 @@ func (x *EVSEStatusCode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatusCode) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatusCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DCEVSEStatusCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 69})
+				x.Value = DCEVSEStatusCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10359,19 +16516,42 @@ func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEVoltageLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 55})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10415,19 +16595,42 @@ func (x *EnergyTransferType) encodeEXI(e *exi.Encoder) {
 
 func (x *EnergyTransferType) decodeEXI(d *exi.Decoder) {
 	*x = EnergyTransferType{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSESupportedEnergyTransfer(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(49, exi.QName{URI: 6, Local: 74})
+				x.Value = EVSESupportedEnergyTransfer(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10459,19 +16662,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10489,19 +16715,42 @@ func (x *FaultCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *FaultCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = FaultCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = FaultCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 77})
+				x.Value = FaultCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10532,19 +16781,42 @@ func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
 
 func (x *FaultMsg) decodeEXI(d *exi.Decoder) {
 	*x = FaultMsg{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 78})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10562,19 +16834,42 @@ func (x *FreeService) encodeEXI(e *exi.Encoder) {
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
 	*x = FreeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 79})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10592,19 +16887,42 @@ func (x *FullSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *FullSOC) decodeEXI(d *exi.Decoder) {
 	*x = FullSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 80})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10636,19 +16954,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10679,19 +17020,42 @@ func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
 
 func (x *GenChallenge) decodeEXI(d *exi.Decoder) {
 	*x = GenChallenge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(40, exi.QName{URI: 5, Local: 58})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10709,19 +17073,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10753,19 +17140,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10796,19 +17206,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(36, exi.QName{URI: 6, Local: 83})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10839,19 +17272,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(38, exi.QName{URI: 6, Local: 86})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10883,19 +17339,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10913,19 +17392,42 @@ func (x *Multiplier) encodeEXI(e *exi.Encoder) {
 
 func (x *Multiplier) decodeEXI(d *exi.Decoder) {
 	*x = Multiplier{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 6, Local: 87})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10943,19 +17445,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 88})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10973,19 +17498,42 @@ func (x *NumEPriceLevels) encodeEXI(e *exi.Encoder) {
 
 func (x *NumEPriceLevels) decodeEXI(d *exi.Decoder) {
 	*x = NumEPriceLevels{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 6, Local: 90})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11017,19 +17565,42 @@ func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
 func (x *OEMProvisioningCert) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OEMProvisioningCert{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11061,19 +17632,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11105,19 +17699,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11149,19 +17766,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11179,19 +17819,42 @@ func (x *PMax) encodeEXI(e *exi.Encoder) {
 
 func (x *PMax) decodeEXI(d *exi.Decoder) {
 	*x = PMax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 6, Local: 91})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11209,19 +17872,42 @@ func (x *PMaxScheduleID) encodeEXI(e *exi.Encoder) {
 
 func (x *PMaxScheduleID) decodeEXI(d *exi.Decoder) {
 	*x = PMaxScheduleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 95})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11239,19 +17925,42 @@ func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
 	*x = ParameterSetID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 100})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11269,19 +17978,42 @@ func (x *PaymentOptionFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *PaymentOptionFragment) decodeEXI(d *exi.Decoder) {
 	*x = PaymentOptionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PaymentOption(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(47, exi.QName{URI: 6, Local: 103})
+				x.Value = PaymentOption(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11313,19 +18045,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11343,19 +18098,42 @@ func (x *PowerSwitchClosed) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerSwitchClosed) decodeEXI(d *exi.Decoder) {
 	*x = PowerSwitchClosed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 106})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11387,19 +18165,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11417,19 +18218,42 @@ func (x *RCD) encodeEXI(e *exi.Encoder) {
 
 func (x *RCD) decodeEXI(d *exi.Decoder) {
 	*x = RCD{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 109})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11447,19 +18271,42 @@ func (x *ReadyToChargeState) encodeEXI(e *exi.Encoder) {
 
 func (x *ReadyToChargeState) decodeEXI(d *exi.Decoder) {
 	*x = ReadyToChargeState{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 79})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11477,19 +18324,42 @@ func (x *ReceiptRequired) encodeEXI(e *exi.Encoder) {
 
 func (x *ReceiptRequired) decodeEXI(d *exi.Decoder) {
 	*x = ReceiptRequired{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 80})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11533,19 +18403,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 83})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11563,19 +18456,42 @@ func (x *RetryCounter) encodeEXI(e *exi.Encoder) {
 
 func (x *RetryCounter) decodeEXI(d *exi.Decoder) {
 	*x = RetryCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 84})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11606,19 +18522,42 @@ func (x *RootCertificateID) encodeEXI(e *exi.Encoder) {
 
 func (x *RootCertificateID) decodeEXI(d *exi.Decoder) {
 	*x = RootCertificateID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 112})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11636,19 +18575,42 @@ func (x *SAScheduleTupleID) encodeEXI(e *exi.Encoder) {
 
 func (x *SAScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = SAScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 85})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11666,19 +18628,42 @@ func (x *SAScheduleTupleIDFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *SAScheduleTupleIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = SAScheduleTupleIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 117})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11710,19 +18695,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11753,19 +18761,42 @@ func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
 
 func (x *SalesTariffDescription) decodeEXI(d *exi.Decoder) {
 	*x = SalesTariffDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(32, exi.QName{URI: 6, Local: 122})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11783,19 +18814,42 @@ func (x *SalesTariffID) encodeEXI(e *exi.Encoder) {
 
 func (x *SalesTariffID) decodeEXI(d *exi.Decoder) {
 	*x = SalesTariffID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 125})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11827,19 +18881,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11857,19 +18934,42 @@ func (x *SelectedPaymentOption) encodeEXI(e *exi.Encoder) {
 
 func (x *SelectedPaymentOption) decodeEXI(d *exi.Decoder) {
 	*x = SelectedPaymentOption{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PaymentOption(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(47, exi.QName{URI: 5, Local: 86})
+				x.Value = PaymentOption(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11887,19 +18987,42 @@ func (x *ServiceCategoryFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceCategoryFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceCategoryFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ServiceCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(46, exi.QName{URI: 5, Local: 88})
+				x.Value = ServiceCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11917,19 +19040,42 @@ func (x *ServiceCategoryFragment2) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceCategoryFragment2) decodeEXI(d *exi.Decoder) {
 	*x = ServiceCategoryFragment2{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ServiceCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(46, exi.QName{URI: 6, Local: 131})
+				x.Value = ServiceCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11947,19 +19093,42 @@ func (x *ServiceID) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
 	*x = ServiceID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 5, Local: 97})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11977,19 +19146,42 @@ func (x *ServiceIDFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 6, Local: 134})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12020,19 +19212,42 @@ func (x *ServiceName) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceName) decodeEXI(d *exi.Decoder) {
 	*x = ServiceName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(48, exi.QName{URI: 6, Local: 135})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12063,19 +19278,42 @@ func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceScope) decodeEXI(d *exi.Decoder) {
 	*x = ServiceScope{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(45, exi.QName{URI: 5, Local: 104})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12106,19 +19344,42 @@ func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceScopeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceScopeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(45, exi.QName{URI: 6, Local: 137})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12150,19 +19411,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 105})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12194,19 +19478,42 @@ func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
 func (x *SessionIDFragment) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 8, Local: 2})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12238,19 +19545,42 @@ func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
 func (x *SigMeterReading) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SigMeterReading{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(37, exi.QName{URI: 6, Local: 142})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12268,19 +19598,42 @@ func (x *TMeter) encodeEXI(e *exi.Encoder) {
 
 func (x *TMeter) decodeEXI(d *exi.Decoder) {
 	*x = TMeter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int64(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(39, exi.QName{URI: 6, Local: 145})
+				x.Value = int64(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12298,19 +19651,42 @@ func (x *Unit) encodeEXI(e *exi.Encoder) {
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
 	*x = Unit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = UnitSymbol(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 147})
+				x.Value = UnitSymbol(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12328,19 +19704,42 @@ func (x *ValueFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ValueFragment) decodeEXI(d *exi.Decoder) {
 	*x = ValueFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 148})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12372,19 +19771,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12416,19 +19838,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12459,19 +19904,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12503,19 +19971,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12533,19 +20024,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12576,19 +20090,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12619,19 +20156,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12663,19 +20223,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12693,19 +20276,42 @@ func (x *Amount) encodeEXI(e *exi.Encoder) {
 
 func (x *Amount) decodeEXI(d *exi.Decoder) {
 	*x = Amount{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 149})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12723,19 +20329,42 @@ func (x *AmountMultiplier) encodeEXI(e *exi.Encoder) {
 
 func (x *AmountMultiplier) decodeEXI(d *exi.Decoder) {
 	*x = AmountMultiplier{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 6, Local: 150})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12753,19 +20382,42 @@ func (x *BoolValue) encodeEXI(e *exi.Encoder) {
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
 	*x = BoolValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 151})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12783,19 +20435,42 @@ func (x *ByteValue) encodeEXI(e *exi.Encoder) {
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
 	*x = ByteValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 6, Local: 152})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12813,19 +20488,42 @@ func (x *CostKindFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *CostKindFragment) decodeEXI(d *exi.Decoder) {
 	*x = CostKindFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CostKind(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 155})
+				x.Value = CostKind(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12843,19 +20541,42 @@ func (x *Duration) encodeEXI(e *exi.Encoder) {
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
 	*x = Duration{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 158})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12873,19 +20594,42 @@ func (x *IntValue) encodeEXI(e *exi.Encoder) {
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
 	*x = IntValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int32(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 6, Local: 164})
+				x.Value = int32(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12916,19 +20660,42 @@ func (x *ShortValue) encodeEXI(e *exi.Encoder) {
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
 	*x = ShortValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 179})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12946,19 +20713,42 @@ func (x *Start) encodeEXI(e *exi.Encoder) {
 
 func (x *Start) decodeEXI(d *exi.Decoder) {
 	*x = Start{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 181})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12976,19 +20766,42 @@ func (x *StartValue) encodeEXI(e *exi.Encoder) {
 
 func (x *StartValue) decodeEXI(d *exi.Decoder) {
 	*x = StartValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 182})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13019,19 +20832,42 @@ func (x *StringValue) encodeEXI(e *exi.Encoder) {
 
 func (x *StringValue) decodeEXI(d *exi.Decoder) {
 	*x = StringValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 183})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13058,6 +20894,7 @@ func (x *V2GMessage) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13081,6 +20918,7 @@ func (x *V2GMessage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13106,6 +20944,7 @@ func (x *BodyBase) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13129,6 +20968,7 @@ func (x *BodyBase) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13154,6 +20994,7 @@ func (x *ServiceCharge) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13177,6 +21018,7 @@ func (x *ServiceCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13202,6 +21044,7 @@ func (x *SASchedules) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13225,6 +21068,7 @@ func (x *SASchedules) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13250,6 +21094,7 @@ func (x *SAScheduleList) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13273,6 +21118,7 @@ func (x *SAScheduleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13298,6 +21144,7 @@ func (x *Entry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13321,6 +21168,7 @@ func (x *Entry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13346,6 +21194,7 @@ func (x *SalesTariffEntry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13369,6 +21218,7 @@ func (x *SalesTariffEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13394,6 +21244,7 @@ func (x *PMaxScheduleEntry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13417,6 +21268,7 @@ func (x *PMaxScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13442,6 +21294,7 @@ func (x *Interval) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13465,6 +21318,7 @@ func (x *Interval) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13490,6 +21344,7 @@ func (x *RelativeTimeInterval) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13513,6 +21368,7 @@ func (x *RelativeTimeInterval) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13538,6 +21394,7 @@ func (x *EVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13561,6 +21418,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13586,6 +21444,7 @@ func (x *ACEVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13609,6 +21468,7 @@ func (x *ACEVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13634,6 +21494,7 @@ func (x *EVStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13657,6 +21518,7 @@ func (x *EVStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13682,6 +21544,7 @@ func (x *DCEVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13705,6 +21568,7 @@ func (x *DCEVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13730,6 +21594,7 @@ func (x *DCEVStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13753,6 +21618,7 @@ func (x *DCEVStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13778,6 +21644,7 @@ func (x *EVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13801,6 +21668,7 @@ func (x *EVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13826,6 +21694,7 @@ func (x *ACEVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13849,6 +21718,7 @@ func (x *ACEVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13874,6 +21744,7 @@ func (x *DCEVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13897,6 +21768,7 @@ func (x *DCEVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13922,6 +21794,7 @@ func (x *EVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13945,6 +21818,7 @@ func (x *EVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13970,6 +21844,7 @@ func (x *ACEVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13993,6 +21868,7 @@ func (x *ACEVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14018,6 +21894,7 @@ func (x *DCEVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14041,6 +21918,7 @@ func (x *DCEVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14066,6 +21944,7 @@ func (x *EVPowerDeliveryParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14089,6 +21968,7 @@ func (x *EVPowerDeliveryParameter) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14114,6 +21994,7 @@ func (x *DCEVPowerDeliveryParameter) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14137,6 +22018,7 @@ func (x *DCEVPowerDeliveryParameter) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14162,6 +22044,7 @@ func (x *SessionSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14185,6 +22068,7 @@ func (x *SessionSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14210,6 +22094,7 @@ func (x *SessionSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14233,6 +22118,7 @@ func (x *SessionSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14258,6 +22144,7 @@ func (x *ServiceDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14281,6 +22168,7 @@ func (x *ServiceDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14306,6 +22194,7 @@ func (x *ServiceDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14329,6 +22218,7 @@ func (x *ServiceDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14354,6 +22244,7 @@ func (x *ServiceDetailReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14377,6 +22268,7 @@ func (x *ServiceDetailReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14402,6 +22294,7 @@ func (x *ServiceDetailRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14425,6 +22318,7 @@ func (x *ServiceDetailRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14450,6 +22344,7 @@ func (x *ServicePaymentSelectionReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14473,6 +22368,7 @@ func (x *ServicePaymentSelectionReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14498,6 +22394,7 @@ func (x *ServicePaymentSelectionRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14521,6 +22418,7 @@ func (x *ServicePaymentSelectionRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14546,6 +22444,7 @@ func (x *PaymentDetailsReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14569,6 +22468,7 @@ func (x *PaymentDetailsReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14594,6 +22494,7 @@ func (x *PaymentDetailsRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14617,6 +22518,7 @@ func (x *PaymentDetailsRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14642,6 +22544,7 @@ func (x *ContractAuthenticationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14665,6 +22568,7 @@ func (x *ContractAuthenticationReq) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14690,6 +22594,7 @@ func (x *ContractAuthenticationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14713,6 +22618,7 @@ func (x *ContractAuthenticationRes) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14738,6 +22644,7 @@ func (x *ChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14761,6 +22668,7 @@ func (x *ChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14786,6 +22694,7 @@ func (x *ChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14809,6 +22718,7 @@ func (x *ChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14834,6 +22744,7 @@ func (x *PowerDeliveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14857,6 +22768,7 @@ func (x *PowerDeliveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14882,6 +22794,7 @@ func (x *PowerDeliveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14905,6 +22818,7 @@ func (x *PowerDeliveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14930,6 +22844,7 @@ func (x *ChargingStatusReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14953,6 +22868,7 @@ func (x *ChargingStatusReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14978,6 +22894,7 @@ func (x *ChargingStatusRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15001,6 +22918,7 @@ func (x *ChargingStatusRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15026,6 +22944,7 @@ func (x *MeteringReceiptReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15049,6 +22968,7 @@ func (x *MeteringReceiptReq) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15074,6 +22994,7 @@ func (x *MeteringReceiptRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15097,6 +23018,7 @@ func (x *MeteringReceiptRes) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15122,6 +23044,7 @@ func (x *SessionStop) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15145,6 +23068,7 @@ func (x *SessionStop) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15170,6 +23094,7 @@ func (x *SessionStopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15193,6 +23118,7 @@ func (x *SessionStopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15218,6 +23144,7 @@ func (x *CertificateUpdateReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15241,6 +23168,7 @@ func (x *CertificateUpdateReq) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15266,6 +23194,7 @@ func (x *CertificateUpdateRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15289,6 +23218,7 @@ func (x *CertificateUpdateRes) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15314,6 +23244,7 @@ func (x *CertificateInstallationReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15337,6 +23268,7 @@ func (x *CertificateInstallationReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15362,6 +23294,7 @@ func (x *CertificateInstallationRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15385,6 +23318,7 @@ func (x *CertificateInstallationRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15410,6 +23344,7 @@ func (x *CableCheckReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15433,6 +23368,7 @@ func (x *CableCheckReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15458,6 +23394,7 @@ func (x *CableCheckRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15481,6 +23418,7 @@ func (x *CableCheckRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15506,6 +23444,7 @@ func (x *PreChargeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15529,6 +23468,7 @@ func (x *PreChargeReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15554,6 +23494,7 @@ func (x *PreChargeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15577,6 +23518,7 @@ func (x *PreChargeRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15602,6 +23544,7 @@ func (x *CurrentDemandReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15625,6 +23568,7 @@ func (x *CurrentDemandReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15650,6 +23594,7 @@ func (x *CurrentDemandRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15673,6 +23618,7 @@ func (x *CurrentDemandRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15698,6 +23644,7 @@ func (x *WeldingDetectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15721,6 +23668,7 @@ func (x *WeldingDetectionReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15746,6 +23694,7 @@ func (x *WeldingDetectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15769,6 +23718,7 @@ func (x *WeldingDetectionRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15794,6 +23744,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15817,6 +23768,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15842,6 +23794,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15865,6 +23818,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15890,6 +23844,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15913,6 +23868,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16034,6 +23990,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16057,6 +24014,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16082,6 +24040,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16105,6 +24064,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16226,6 +24186,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16249,6 +24210,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16322,6 +24284,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16345,6 +24308,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16370,6 +24334,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16393,6 +24358,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16466,6 +24432,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16489,6 +24456,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16706,6 +24674,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16729,6 +24698,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16754,6 +24724,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16777,6 +24748,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16850,6 +24822,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16873,6 +24846,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16898,6 +24872,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16921,6 +24896,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16944,6 +24920,7 @@ func (x *ACEVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16967,6 +24944,7 @@ func (x *Body) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16990,6 +24968,7 @@ func (x *BulkChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17013,6 +24992,7 @@ func (x *BulkChargingCompleteFragment) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17036,6 +25016,7 @@ func (x *BulkSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17059,6 +25040,7 @@ func (x *Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17082,6 +25064,7 @@ func (x *ChargeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17105,6 +25088,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17128,6 +25112,7 @@ func (x *ChargingCompleteFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17151,6 +25136,7 @@ func (x *ChargingProfile) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17174,6 +25160,7 @@ func (x *ChargingProfileEntryMaxPower) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17197,6 +25184,7 @@ func (x *ChargingProfileEntryStart) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17220,6 +25208,7 @@ func (x *ConsumptionCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17243,6 +25232,7 @@ func (x *ContractID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17266,6 +25256,7 @@ func (x *CertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17289,6 +25280,7 @@ func (x *ContractSignatureEncryptedPrivateKey) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17312,6 +25304,7 @@ func (x *Cost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17335,6 +25328,7 @@ func (x *DCEVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17358,6 +25352,7 @@ func (x *DCEVStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17381,6 +25376,7 @@ func (x *DHParams) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17404,6 +25400,7 @@ func (x *DateTimeNow) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17427,6 +25424,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17450,6 +25448,7 @@ func (x *PhysicalValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17473,6 +25472,7 @@ func (x *EPriceLevel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17496,6 +25496,7 @@ func (x *EVCCID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17519,6 +25520,7 @@ func (x *EVCabinConditioning) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17542,6 +25544,7 @@ func (x *EVEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17565,6 +25568,7 @@ func (x *EVEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17588,6 +25592,7 @@ func (x *EVErrorCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17611,6 +25616,7 @@ func (x *EVMaxCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17634,6 +25640,7 @@ func (x *EVMaxVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17657,6 +25664,7 @@ func (x *EVMaximumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17680,6 +25688,7 @@ func (x *EVMaximumCurrentLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17703,6 +25712,7 @@ func (x *EVMaximumPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17726,6 +25736,7 @@ func (x *EVMaximumPowerLimitFragment) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17749,6 +25760,7 @@ func (x *EVMaximumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17772,6 +25784,7 @@ func (x *EVMaximumVoltageLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17795,6 +25808,7 @@ func (x *EVMinCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17818,6 +25832,7 @@ func (x *EVRESSConditioning) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17841,6 +25856,7 @@ func (x *EVRESSSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17864,6 +25880,7 @@ func (x *EVReady) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17887,6 +25904,7 @@ func (x *EVRequestedEnergyTransferType) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17910,6 +25928,7 @@ func (x *EVSECurrentLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17933,6 +25952,7 @@ func (x *EVSECurrentRegulationTolerance) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17956,6 +25976,7 @@ func (x *EVSEEnergyToBeDelivered) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17979,6 +26000,7 @@ func (x *EVSEID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18002,6 +26024,7 @@ func (x *EVSEIsolationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18025,6 +26048,7 @@ func (x *EVSEMaxCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18048,6 +26072,7 @@ func (x *EVSEMaxCurrentFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18071,6 +26096,7 @@ func (x *EVSEMaxVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18094,6 +26120,7 @@ func (x *EVSEMaximumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18117,6 +26144,7 @@ func (x *EVSEMaximumCurrentLimitFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18140,6 +26168,7 @@ func (x *EVSEMaximumPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18163,6 +26192,7 @@ func (x *EVSEMaximumPowerLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18186,6 +26216,7 @@ func (x *EVSEMaximumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18209,6 +26240,7 @@ func (x *EVSEMaximumVoltageLimitFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18232,6 +26264,7 @@ func (x *EVSEMinCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18255,6 +26288,7 @@ func (x *EVSEMinimumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18278,6 +26312,7 @@ func (x *EVSEMinimumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18301,6 +26336,7 @@ func (x *EVSENotificationFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18324,6 +26360,7 @@ func (x *EVSEPeakCurrentRipple) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18347,6 +26384,7 @@ func (x *EVSEPowerLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18370,6 +26408,7 @@ func (x *EVSEPresentCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18393,6 +26432,7 @@ func (x *EVSEPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18416,6 +26456,7 @@ func (x *EVSEProcessingFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18439,6 +26480,7 @@ func (x *EVSEStatusCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18462,6 +26504,7 @@ func (x *EVSEVoltageLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18485,6 +26528,7 @@ func (x *EVTargetCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18508,6 +26552,7 @@ func (x *EVTargetVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18531,6 +26576,7 @@ func (x *EnergyTransferType) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18554,6 +26600,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18577,6 +26624,7 @@ func (x *FaultCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18600,6 +26648,7 @@ func (x *FaultMsg) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18623,6 +26672,7 @@ func (x *FreeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18646,6 +26696,7 @@ func (x *FullSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18669,6 +26720,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18692,6 +26744,7 @@ func (x *GenChallenge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18715,6 +26768,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18738,6 +26792,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18761,6 +26816,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18784,6 +26840,7 @@ func (x *ListOfRootCertificateIDs) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18807,6 +26864,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18830,6 +26888,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18853,6 +26912,7 @@ func (x *MeterReading) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18876,6 +26936,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18899,6 +26960,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18922,6 +26984,7 @@ func (x *Multiplier) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18945,6 +27008,7 @@ func (x *Notification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18968,6 +27032,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18991,6 +27056,7 @@ func (x *NumEPriceLevels) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19014,6 +27080,7 @@ func (x *OEMProvisioningCert) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19037,6 +27104,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19060,6 +27128,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19083,6 +27152,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19106,6 +27176,7 @@ func (x *PMax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19129,6 +27200,7 @@ func (x *PMaxSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19152,6 +27224,7 @@ func (x *PMaxScheduleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19175,6 +27248,7 @@ func (x *Parameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19198,6 +27272,7 @@ func (x *ParameterSet) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19221,6 +27296,7 @@ func (x *ParameterSetID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19244,6 +27320,7 @@ func (x *PaymentOptionFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19267,6 +27344,7 @@ func (x *PaymentOptions) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19290,6 +27368,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19313,6 +27392,7 @@ func (x *PowerSwitchClosed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19336,6 +27416,7 @@ func (x *ProfileEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19359,6 +27440,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19382,6 +27464,7 @@ func (x *RCD) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19405,6 +27488,7 @@ func (x *ReadyToChargeState) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19428,6 +27512,7 @@ func (x *ReceiptRequired) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19451,6 +27536,7 @@ func (x *RemainingTimeToBulkSoC) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19474,6 +27560,7 @@ func (x *RemainingTimeToFullSoC) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19497,6 +27584,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19520,6 +27608,7 @@ func (x *RetryCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19543,6 +27632,7 @@ func (x *RootCertificateID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19566,6 +27656,7 @@ func (x *SAScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19589,6 +27680,7 @@ func (x *SAScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19612,6 +27704,7 @@ func (x *SAScheduleTupleIDFragment) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19635,6 +27728,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19658,6 +27752,7 @@ func (x *SalesTariff) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19681,6 +27776,7 @@ func (x *SalesTariffDescription) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19704,6 +27800,7 @@ func (x *SalesTariffID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19727,6 +27824,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19750,6 +27848,7 @@ func (x *SelectedPaymentOption) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19773,6 +27872,7 @@ func (x *SelectedService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19796,6 +27896,7 @@ func (x *SelectedServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19819,6 +27920,7 @@ func (x *Service) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19842,6 +27944,7 @@ func (x *ServiceCategoryFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19865,6 +27968,7 @@ func (x *ServiceCategoryFragment2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19888,6 +27992,7 @@ func (x *ServiceID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19911,6 +28016,7 @@ func (x *ServiceIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19934,6 +28040,7 @@ func (x *ServiceTagList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19957,6 +28064,7 @@ func (x *ServiceName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19980,6 +28088,7 @@ func (x *ServiceParameterList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20003,6 +28112,7 @@ func (x *ServiceScope) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20026,6 +28136,7 @@ func (x *ServiceScopeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20049,6 +28160,7 @@ func (x *ServiceTag) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20072,6 +28184,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20095,6 +28208,7 @@ func (x *SessionIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20118,6 +28232,7 @@ func (x *SigMeterReading) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20141,6 +28256,7 @@ func (x *SubCertificates) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20164,6 +28280,7 @@ func (x *TMeter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20187,6 +28304,7 @@ func (x *Unit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20210,6 +28328,7 @@ func (x *ValueFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20233,6 +28352,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20256,6 +28376,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20279,6 +28400,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20302,6 +28424,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20325,6 +28448,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20348,6 +28472,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20371,6 +28496,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20394,6 +28520,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20417,6 +28544,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20440,6 +28568,7 @@ func (x *Amount) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20463,6 +28592,7 @@ func (x *AmountMultiplier) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20486,6 +28616,7 @@ func (x *BoolValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20509,6 +28640,7 @@ func (x *ByteValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20532,6 +28664,7 @@ func (x *CostKindFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20555,6 +28688,7 @@ func (x *Duration) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20578,6 +28712,7 @@ func (x *IntValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20601,6 +28736,7 @@ func (x *PhysicalValueFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20624,6 +28760,7 @@ func (x *ShortValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20647,6 +28784,7 @@ func (x *Start) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20670,6 +28808,7 @@ func (x *StartValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20693,6 +28832,7 @@ func (x *StringValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20710,242 +28850,302 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(V2GMessage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(BodyBase)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(ServiceCharge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(SASchedules)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(SAScheduleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(Entry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(SalesTariffEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(PMaxScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(Interval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(RelativeTimeInterval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(ACEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 297:
 		x := new(EVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(DCEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(DCEVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(EVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ACEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(DCEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(EVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(ACEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(DCEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(EVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 222:
 		x := new(DCEVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 258:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 272:
 		x := new(ServicePaymentSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(ServicePaymentSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PaymentDetailsReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(PaymentDetailsRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(ContractAuthenticationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(ContractAuthenticationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(ChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(ChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ChargingStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(ChargingStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 201:
 		x := new(MeteringReceiptReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(MeteringReceiptRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(SessionStop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(CertificateUpdateReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(CertificateUpdateRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(CableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(CableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 232:
 		x := new(PreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(PreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(CurrentDemandReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(CurrentDemandRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 289:
 		x := new(WeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(WeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(CanonicalizationMethod)
@@ -20958,10 +29158,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 11:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(Transform)
@@ -20974,6 +29176,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 16:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyInfo)
@@ -20982,10 +29185,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(KeyValue)
@@ -20994,6 +29199,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 32:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Data)
@@ -21014,10 +29220,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 299:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 300:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 301:
 		x := new(SignatureProperty)
@@ -21026,10 +29234,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 21:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -21061,242 +29271,302 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(V2GMessage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(BodyBase)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(ServiceCharge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(SASchedules)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(SAScheduleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(Entry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(SalesTariffEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(PMaxScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(Interval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(RelativeTimeInterval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(ACEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 297:
 		x := new(EVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(DCEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(DCEVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(EVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ACEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(DCEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(EVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(ACEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(DCEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(EVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 222:
 		x := new(DCEVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 258:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 272:
 		x := new(ServicePaymentSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(ServicePaymentSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PaymentDetailsReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(PaymentDetailsRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(ContractAuthenticationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(ContractAuthenticationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(ChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(ChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ChargingStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(ChargingStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 201:
 		x := new(MeteringReceiptReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(MeteringReceiptRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(SessionStop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(CertificateUpdateReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(CertificateUpdateRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(CableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(CableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 232:
 		x := new(PreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(PreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(CurrentDemandReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(CurrentDemandRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 289:
 		x := new(WeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(WeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(CanonicalizationMethod)
@@ -21309,10 +29579,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 11:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(Transform)
@@ -21325,6 +29597,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 16:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyInfo)
@@ -21333,10 +29606,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(KeyValue)
@@ -21345,6 +29620,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 32:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Data)
@@ -21365,10 +29641,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 299:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 300:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 301:
 		x := new(SignatureProperty)
@@ -21377,666 +29655,832 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 21:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(ACEVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(Body)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(BulkChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(BulkChargingCompleteFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(BulkSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(ChargeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 225:
 		x := new(ChargingCompleteFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 217:
 		x := new(ChargingProfile)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(ChargingProfileEntryMaxPower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 220:
 		x := new(ChargingProfileEntryStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(ConsumptionCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 209:
 		x := new(ContractID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 210:
 		x := new(CertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(ContractSignatureEncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(Cost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(DCEVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(DCEVStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(DHParams)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(DateTimeNow)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(PhysicalValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(EPriceLevel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(EVCCID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVCabinConditioning)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(EVEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(EVEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(EVErrorCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(EVMaxCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(EVMaxVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(EVMaximumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(EVMaximumCurrentLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(EVMaximumPowerLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(EVMaximumPowerLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 182:
 		x := new(EVMaximumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(EVMaximumVoltageLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(EVMinCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EVRESSConditioning)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVRESSSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVReady)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(EVRequestedEnergyTransferType)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 195:
 		x := new(EVSECurrentLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSECurrentRegulationTolerance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSEEnergyToBeDelivered)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(EVSEID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(EVSEIsolationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(EVSEMaxCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EVSEMaxCurrentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(EVSEMaxVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(EVSEMaximumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(EVSEMaximumCurrentLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 200:
 		x := new(EVSEMaximumPowerLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(EVSEMaximumPowerLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(EVSEMaximumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(EVSEMaximumVoltageLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(EVSEMinCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(EVSEMinimumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(EVSEMinimumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(EVSENotificationFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(EVSEPeakCurrentRipple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(EVSEPowerLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 194:
 		x := new(EVSEPresentCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(EVSEPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(EVSEProcessingFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EVSEStatusCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 196:
 		x := new(EVSEVoltageLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(EVTargetCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 234:
 		x := new(EVTargetVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 269:
 		x := new(EnergyTransferType)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(FaultCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(FaultMsg)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 268:
 		x := new(FreeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(FullSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 213:
 		x := new(GenChallenge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(ListOfRootCertificateIDs)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 167:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(MeterReading)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(Multiplier)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(Notification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 144:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(NumEPriceLevels)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(OEMProvisioningCert)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(PMax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(PMaxSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(PMaxScheduleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(Parameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 246:
 		x := new(ParameterSet)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 247:
 		x := new(ParameterSetID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(PaymentOptionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(PaymentOptions)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 142:
 		x := new(PowerSwitchClosed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 219:
 		x := new(ProfileEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(RCD)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 216:
 		x := new(ReadyToChargeState)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(ReceiptRequired)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(RemainingTimeToBulkSoC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(RemainingTimeToFullSoC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(RetryCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(RootCertificateID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(SAScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(SAScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(SAScheduleTupleIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 46:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(SalesTariff)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(SalesTariffDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(SalesTariffID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(SelectedPaymentOption)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(SelectedService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 274:
 		x := new(SelectedServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 271:
 		x := new(Service)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(ServiceCategoryFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 266:
 		x := new(ServiceCategoryFragment2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(ServiceID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(ServiceIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 270:
 		x := new(ServiceTagList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(ServiceName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(ServiceParameterList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(ServiceScope)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(ServiceScopeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 263:
 		x := new(ServiceTag)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(SigMeterReading)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(SubCertificates)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(TMeter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(Unit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(ValueFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 39:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(Amount)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(AmountMultiplier)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(BoolValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 250:
 		x := new(ByteValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(CostKindFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(Duration)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 252:
 		x := new(IntValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(PhysicalValueFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(ShortValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(Start)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(StartValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(StringValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -89,41 +89,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
+				st = 1
 			case 1:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 11:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 12:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(12)
 				x.KeyInfo.decodeEXI(d)
-			case 42:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -132,14 +187,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(42)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(42)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(42)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -215,35 +328,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(2)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(2)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 3:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(3)
 				x.SignatureMethod.decodeEXI(d)
-			case 5:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -252,14 +409,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -453,58 +645,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(0, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(0, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 9:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(9)
 				x.DigestMethod.decodeEXI(d)
-			case 10:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(0, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(9)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(9)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(9)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(9)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(10)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -554,17 +912,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 7:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -573,14 +931,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(7)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(7)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -694,31 +1081,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(5, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1031,37 +1454,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 16:
-				x.P = d.ElementBinary(old.P[:0])
-			case 19:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 17:
-				x.G = d.ElementBinary(old.G[:0])
-			case 18:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 20:
-				x.J = d.ElementBinary(old.J[:0])
-			case 21:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 22:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(16)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(17)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(18)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(19)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(17)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(18)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(18)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(20)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(21)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(21)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1095,27 +1645,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 24:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 25:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1187,47 +1769,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(0, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1270,27 +1932,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 29:
-				x.X509IssuerName = d.ElementString()
-			case 30:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(29)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(30)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1380,29 +2074,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -1411,14 +2101,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1482,29 +2235,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 45:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -1513,14 +2262,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(45)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(45)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(45)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1596,19 +2399,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1639,19 +2465,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1682,19 +2531,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1726,19 +2598,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1770,19 +2665,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1800,19 +2718,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1844,19 +2785,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1888,19 +2852,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1932,19 +2919,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1976,19 +2986,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2020,19 +3053,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2064,19 +3120,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2108,19 +3187,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2152,19 +3254,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2196,19 +3321,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2240,19 +3388,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2284,19 +3455,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2327,19 +3521,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2371,19 +3588,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2401,19 +3641,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2444,19 +3707,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2487,19 +3773,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2531,19 +3840,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2570,6 +3902,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2593,6 +3926,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2618,6 +3952,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2641,6 +3976,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2666,6 +4002,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2689,6 +4026,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2810,6 +4148,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2833,6 +4172,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2858,6 +4198,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -2881,6 +4222,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3002,6 +4344,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3025,6 +4368,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3098,6 +4442,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3121,6 +4466,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3146,6 +4492,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3169,6 +4516,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3242,6 +4590,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3265,6 +4614,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3482,6 +4832,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3505,6 +4856,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3530,6 +4882,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3553,6 +4906,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3626,6 +4980,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3649,6 +5004,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3674,6 +5030,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3697,6 +5054,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3720,6 +5078,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3743,6 +5102,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3766,6 +5126,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3789,6 +5150,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3812,6 +5174,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3835,6 +5198,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3858,6 +5222,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3881,6 +5246,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3904,6 +5270,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3927,6 +5294,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3950,6 +5318,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3973,6 +5342,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -3996,6 +5366,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4019,6 +5390,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4042,6 +5414,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4065,6 +5438,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4088,6 +5462,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4111,6 +5486,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4134,6 +5510,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4157,6 +5534,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4180,6 +5558,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4197,14 +5576,17 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(CanonicalizationMethod)
@@ -4217,10 +5599,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 5:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(Transform)
@@ -4233,6 +5617,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 10:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(KeyInfo)
@@ -4241,10 +5626,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 13:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 41:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(KeyValue)
@@ -4253,6 +5640,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 26:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(X509Data)
@@ -4273,10 +5661,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 43:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(SignatureProperty)
@@ -4285,10 +5675,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 15:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -4320,14 +5712,17 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(CanonicalizationMethod)
@@ -4340,10 +5735,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 5:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(Transform)
@@ -4356,6 +5753,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 10:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(KeyInfo)
@@ -4364,10 +5762,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 13:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 41:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(KeyValue)
@@ -4376,6 +5776,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 26:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(X509Data)
@@ -4396,10 +5797,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 43:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(SignatureProperty)
@@ -4408,94 +5811,117 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 15:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 19:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

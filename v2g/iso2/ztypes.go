@@ -495,29 +495,67 @@ func (x *V2GMessage) encodeEXI(e *exi.Encoder) {
 func (x *V2GMessage) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = V2GMessage{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.Body = old.Body
-				x.Body.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Body = old.Body
+				if !d.Down() {
+					return
+				}
+				x.Body.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -577,37 +615,105 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(2)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Notification = old.Notification
 				if x.Notification == nil {
 					x.Notification = new(Notification)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Notification.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 2
+			case 1:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Signature = old.Signature
+				if x.Signature == nil {
+					x.Signature = new(Signature)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -650,31 +756,65 @@ func (x *Notification) encodeEXI(e *exi.Encoder) {
 func (x *Notification) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Notification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 4:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(4)
 				x.FaultCode = FaultCode(d.ElementEnum())
-			case 5:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.FaultMsg = old.FaultMsg
 				if x.FaultMsg == nil {
 					x.FaultMsg = new(string)
 				}
+				d.Enter(5)
 				*x.FaultMsg = d.ElementString()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -760,41 +900,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 7:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 17:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 18:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(18)
 				x.KeyInfo.decodeEXI(d)
-			case 48:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -803,14 +998,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(48)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(48)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(48)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -886,35 +1139,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(8)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 8:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(8)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 9:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(9)
 				x.SignatureMethod.decodeEXI(d)
-			case 11:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -923,14 +1220,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1124,58 +1456,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 12:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
 				x.DigestMethod.decodeEXI(d)
-			case 16:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(16)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1225,17 +1723,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 13:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -1244,14 +1742,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(13)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(13)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1365,31 +1892,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(8, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2020,227 +2583,417 @@ func (x *Body) encodeEXI(e *exi.Encoder) {
 func (x *Body) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Body{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 50:
+		switch st {
+		case 0:
+			c, ok := d.Code(6)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AuthorizationReq = old.AuthorizationReq
 				if x.AuthorizationReq == nil {
 					x.AuthorizationReq = new(AuthorizationReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AuthorizationReq.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 1
+			case 1:
 				x.AuthorizationRes = old.AuthorizationRes
 				if x.AuthorizationRes == nil {
 					x.AuthorizationRes = new(AuthorizationRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AuthorizationRes.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 1
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 55})
+				return
+			case 3:
 				x.CableCheckReq = old.CableCheckReq
 				if x.CableCheckReq == nil {
 					x.CableCheckReq = new(CableCheckReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CableCheckReq.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 1
+			case 4:
 				x.CableCheckRes = old.CableCheckRes
 				if x.CableCheckRes == nil {
 					x.CableCheckRes = new(CableCheckRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CableCheckRes.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 1
+			case 5:
 				x.CertificateInstallationReq = old.CertificateInstallationReq
 				if x.CertificateInstallationReq == nil {
 					x.CertificateInstallationReq = new(CertificateInstallationReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateInstallationReq.decodeEXI(d)
-			case 73:
+				d.Up()
+				st = 1
+			case 6:
 				x.CertificateInstallationRes = old.CertificateInstallationRes
 				if x.CertificateInstallationRes == nil {
 					x.CertificateInstallationRes = new(CertificateInstallationRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateInstallationRes.decodeEXI(d)
-			case 83:
+				d.Up()
+				st = 1
+			case 7:
 				x.CertificateUpdateReq = old.CertificateUpdateReq
 				if x.CertificateUpdateReq == nil {
 					x.CertificateUpdateReq = new(CertificateUpdateReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateUpdateReq.decodeEXI(d)
-			case 87:
+				d.Up()
+				st = 1
+			case 8:
 				x.CertificateUpdateRes = old.CertificateUpdateRes
 				if x.CertificateUpdateRes == nil {
 					x.CertificateUpdateRes = new(CertificateUpdateRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateUpdateRes.decodeEXI(d)
-			case 95:
+				d.Up()
+				st = 1
+			case 9:
 				x.ChargeParameterDiscoveryReq = old.ChargeParameterDiscoveryReq
 				if x.ChargeParameterDiscoveryReq == nil {
 					x.ChargeParameterDiscoveryReq = new(ChargeParameterDiscoveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargeParameterDiscoveryReq.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 1
+			case 10:
 				x.ChargeParameterDiscoveryRes = old.ChargeParameterDiscoveryRes
 				if x.ChargeParameterDiscoveryRes == nil {
 					x.ChargeParameterDiscoveryRes = new(ChargeParameterDiscoveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargeParameterDiscoveryRes.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 1
+			case 11:
 				x.ChargingStatusReq = old.ChargingStatusReq
 				if x.ChargingStatusReq == nil {
 					x.ChargingStatusReq = new(ChargingStatusReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingStatusReq.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 1
+			case 12:
 				x.ChargingStatusRes = old.ChargingStatusRes
 				if x.ChargingStatusRes == nil {
 					x.ChargingStatusRes = new(ChargingStatusRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingStatusRes.decodeEXI(d)
-			case 173:
+				d.Up()
+				st = 1
+			case 13:
 				x.CurrentDemandReq = old.CurrentDemandReq
 				if x.CurrentDemandReq == nil {
 					x.CurrentDemandReq = new(CurrentDemandReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurrentDemandReq.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 1
+			case 14:
 				x.CurrentDemandRes = old.CurrentDemandRes
 				if x.CurrentDemandRes == nil {
 					x.CurrentDemandRes = new(CurrentDemandRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurrentDemandRes.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 1
+			case 15:
 				x.MeteringReceiptReq = old.MeteringReceiptReq
 				if x.MeteringReceiptReq == nil {
 					x.MeteringReceiptReq = new(MeteringReceiptReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeteringReceiptReq.decodeEXI(d)
-			case 203:
+				d.Up()
+				st = 1
+			case 16:
 				x.MeteringReceiptRes = old.MeteringReceiptRes
 				if x.MeteringReceiptRes == nil {
 					x.MeteringReceiptRes = new(MeteringReceiptRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeteringReceiptRes.decodeEXI(d)
-			case 208:
+				d.Up()
+				st = 1
+			case 17:
 				x.PaymentDetailsReq = old.PaymentDetailsReq
 				if x.PaymentDetailsReq == nil {
 					x.PaymentDetailsReq = new(PaymentDetailsReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentDetailsReq.decodeEXI(d)
-			case 211:
+				d.Up()
+				st = 1
+			case 18:
 				x.PaymentDetailsRes = old.PaymentDetailsRes
 				if x.PaymentDetailsRes == nil {
 					x.PaymentDetailsRes = new(PaymentDetailsRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentDetailsRes.decodeEXI(d)
-			case 215:
+				d.Up()
+				st = 1
+			case 19:
 				x.PaymentServiceSelectionReq = old.PaymentServiceSelectionReq
 				if x.PaymentServiceSelectionReq == nil {
 					x.PaymentServiceSelectionReq = new(PaymentServiceSelectionReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentServiceSelectionReq.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 1
+			case 20:
 				x.PaymentServiceSelectionRes = old.PaymentServiceSelectionRes
 				if x.PaymentServiceSelectionRes == nil {
 					x.PaymentServiceSelectionRes = new(PaymentServiceSelectionRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentServiceSelectionRes.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 1
+			case 21:
 				x.PowerDeliveryReq = old.PowerDeliveryReq
 				if x.PowerDeliveryReq == nil {
 					x.PowerDeliveryReq = new(PowerDeliveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerDeliveryReq.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 1
+			case 22:
 				x.PowerDeliveryRes = old.PowerDeliveryRes
 				if x.PowerDeliveryRes == nil {
 					x.PowerDeliveryRes = new(PowerDeliveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerDeliveryRes.decodeEXI(d)
-			case 238:
+				d.Up()
+				st = 1
+			case 23:
 				x.PreChargeReq = old.PreChargeReq
 				if x.PreChargeReq == nil {
 					x.PreChargeReq = new(PreChargeReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PreChargeReq.decodeEXI(d)
-			case 242:
+				d.Up()
+				st = 1
+			case 24:
 				x.PreChargeRes = old.PreChargeRes
 				if x.PreChargeRes == nil {
 					x.PreChargeRes = new(PreChargeRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PreChargeRes.decodeEXI(d)
-			case 246:
+				d.Up()
+				st = 1
+			case 25:
 				x.ServiceDetailReq = old.ServiceDetailReq
 				if x.ServiceDetailReq == nil {
 					x.ServiceDetailReq = new(ServiceDetailReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDetailReq.decodeEXI(d)
-			case 248:
+				d.Up()
+				st = 1
+			case 26:
 				x.ServiceDetailRes = old.ServiceDetailRes
 				if x.ServiceDetailRes == nil {
 					x.ServiceDetailRes = new(ServiceDetailRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDetailRes.decodeEXI(d)
-			case 261:
+				d.Up()
+				st = 1
+			case 27:
 				x.ServiceDiscoveryReq = old.ServiceDiscoveryReq
 				if x.ServiceDiscoveryReq == nil {
 					x.ServiceDiscoveryReq = new(ServiceDiscoveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDiscoveryReq.decodeEXI(d)
-			case 264:
+				d.Up()
+				st = 1
+			case 28:
 				x.ServiceDiscoveryRes = old.ServiceDiscoveryRes
 				if x.ServiceDiscoveryRes == nil {
 					x.ServiceDiscoveryRes = new(ServiceDiscoveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDiscoveryRes.decodeEXI(d)
-			case 278:
+				d.Up()
+				st = 1
+			case 29:
 				x.SessionSetupReq = old.SessionSetupReq
 				if x.SessionSetupReq == nil {
 					x.SessionSetupReq = new(SessionSetupReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionSetupReq.decodeEXI(d)
-			case 280:
+				d.Up()
+				st = 1
+			case 30:
 				x.SessionSetupRes = old.SessionSetupRes
 				if x.SessionSetupRes == nil {
 					x.SessionSetupRes = new(SessionSetupRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionSetupRes.decodeEXI(d)
-			case 284:
+				d.Up()
+				st = 1
+			case 31:
 				x.SessionStopReq = old.SessionStopReq
 				if x.SessionStopReq == nil {
 					x.SessionStopReq = new(SessionStopReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionStopReq.decodeEXI(d)
-			case 286:
+				d.Up()
+				st = 1
+			case 32:
 				x.SessionStopRes = old.SessionStopRes
 				if x.SessionStopRes == nil {
 					x.SessionStopRes = new(SessionStopRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionStopRes.decodeEXI(d)
-			case 288:
+				d.Up()
+				st = 1
+			case 33:
 				x.WeldingDetectionReq = old.WeldingDetectionReq
 				if x.WeldingDetectionReq == nil {
 					x.WeldingDetectionReq = new(WeldingDetectionReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WeldingDetectionReq.decodeEXI(d)
-			case 290:
+				d.Up()
+				st = 1
+			case 34:
 				x.WeldingDetectionRes = old.WeldingDetectionRes
 				if x.WeldingDetectionRes == nil {
 					x.WeldingDetectionRes = new(WeldingDetectionRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WeldingDetectionRes.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 35:
+				return
+			case 36:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2302,37 +3055,71 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 51:
+				st = 1
+			case 1:
+				d.Enter(51)
 				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				st = 2
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(51)
+				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2353,27 +3140,59 @@ func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 	*x = AuthorizationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 53:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 54:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(53)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(54)
+				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2392,26 +3211,46 @@ func (x *CableCheckReq) encodeEXI(e *exi.Encoder) {
 func (x *CableCheckReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CableCheckReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 57:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2435,29 +3274,76 @@ func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 	*x = DCEVStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 58:
-				x.EVReady = d.ElementBool()
-			case 59:
-				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
-			case 60:
-				x.EVRESSSOC = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(58)
+				x.EVReady = d.ElementBool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(59)
+				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(60)
+				x.EVRESSSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2482,30 +3368,80 @@ func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CableCheckRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 62:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 63:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 68:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(62)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(68)
+				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2555,35 +3491,101 @@ func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
 func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(64)
 				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 65:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(65)
 				x.EVSENotification = EVSENotification(d.ElementEnum())
-			case 66:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEIsolationStatus = old.EVSEIsolationStatus
 				if x.EVSEIsolationStatus == nil {
 					x.EVSEIsolationStatus = new(IsolationLevel)
 				}
+				d.Enter(66)
 				*x.EVSEIsolationStatus = IsolationLevel(d.ElementEnum())
-			case 67:
+				st = 3
+			case 1:
+				d.Enter(67)
 				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(67)
+				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2614,36 +3616,80 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 70:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(70)
 				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
-			case 71:
-				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
-				x.ListOfRootCertificateIDs.decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
+				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2704,17 +3750,17 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ListOfRootCertificateIDs{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 72:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
@@ -2727,14 +3773,74 @@ func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.RootCertificateID == nil {
+					x.RootCertificateID = old.RootCertificateID[:0]
+				}
+				if len(x.RootCertificateID) >= 20 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.RootCertificateID); n < cap(x.RootCertificateID) {
+					x.RootCertificateID = x.RootCertificateID[:n+1]
+				} else {
+					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 20:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2761,27 +3867,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 35:
-				x.X509IssuerName = d.ElementString()
-			case 36:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(35)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(36)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2815,40 +3953,147 @@ func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 74:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 75:
-				x.SAProvisioningCertificateChain = old.SAProvisioningCertificateChain
-				x.SAProvisioningCertificateChain.decodeEXI(d)
-			case 79:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			case 80:
-				x.ContractSignatureEncryptedPrivateKey = old.ContractSignatureEncryptedPrivateKey
-				x.ContractSignatureEncryptedPrivateKey.decodeEXI(d)
-			case 81:
-				x.DHpublickey = old.DHpublickey
-				x.DHpublickey.decodeEXI(d)
-			case 82:
-				x.EMAID = old.EMAID
-				x.EMAID.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(74)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SAProvisioningCertificateChain = old.SAProvisioningCertificateChain
+				if !d.Down() {
+					return
+				}
+				x.SAProvisioningCertificateChain.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureEncryptedPrivateKey = old.ContractSignatureEncryptedPrivateKey
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureEncryptedPrivateKey.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DHpublickey = old.DHpublickey
+				if !d.Down() {
+					return
+				}
+				x.DHpublickey.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EMAID = old.EMAID
+				if !d.Down() {
+					return
+				}
+				x.EMAID.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2912,43 +4157,93 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Enter(76)
+				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 76:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(76)
 				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 77:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3021,17 +4316,17 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SubCertificates{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 78:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
@@ -3039,14 +4334,63 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(78)
 				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Certificate == nil {
+					x.Certificate = old.Certificate[:0]
+				}
+				if len(x.Certificate) >= 4 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(78)
+				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				n++
+				switch {
+				case n >= 4:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3082,27 +4426,59 @@ func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 func (x *ContractSignatureEncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ContractSignatureEncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 5, Local: 35})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3138,27 +4514,59 @@ func (x *DiffieHellmanPublickey) encodeEXI(e *exi.Encoder) {
 func (x *DiffieHellmanPublickey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DiffieHellmanPublickey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3193,27 +4601,59 @@ func (x *EMAID) encodeEXI(e *exi.Encoder) {
 
 func (x *EMAID) decodeEXI(d *exi.Decoder) {
 	*x = EMAID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 124})
+				x.Value = d.String()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3247,39 +4687,101 @@ func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
 func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateUpdateReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 84:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureCertChain.decodeEXI(d)
-			case 85:
-				x.EMAID = d.ElementString()
-			case 86:
-				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
-				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(85)
+				x.EMAID = d.ElementString()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
+				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3336,46 +4838,170 @@ func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
 func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateUpdateRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 88:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(88)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 89:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAProvisioningCertificateChain = old.SAProvisioningCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.SAProvisioningCertificateChain.decodeEXI(d)
-			case 90:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureCertChain.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractSignatureEncryptedPrivateKey = old.ContractSignatureEncryptedPrivateKey
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureEncryptedPrivateKey.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DHpublickey = old.DHpublickey
+				if !d.Down() {
+					return
+				}
 				x.DHpublickey.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EMAID = old.EMAID
+				if !d.Down() {
+					return
+				}
 				x.EMAID.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RetryCounter = old.RetryCounter
 				if x.RetryCounter == nil {
 					x.RetryCounter = new(int16)
 				}
+				d.Enter(94)
 				*x.RetryCounter = int16(d.ElementInt())
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3453,43 +5079,105 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 96:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaxEntriesSAScheduleTuple = old.MaxEntriesSAScheduleTuple
 				if x.MaxEntriesSAScheduleTuple == nil {
 					x.MaxEntriesSAScheduleTuple = new(uint16)
 				}
+				d.Enter(96)
 				*x.MaxEntriesSAScheduleTuple = uint16(d.ElementUint())
-			case 97:
+				st = 1
+			case 1:
+				d.Enter(97)
 				x.RequestedEnergyTransferMode = EnergyTransferMode(d.ElementEnum())
-			case 98:
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(97)
+				x.RequestedEnergyTransferMode = EnergyTransferMode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVChargeParameter = old.ACEVChargeParameter
 				if x.ACEVChargeParameter == nil {
 					x.ACEVChargeParameter = new(ACEVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVChargeParameter.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 3
+			case 1:
 				x.DCEVChargeParameter = old.DCEVChargeParameter
 				if x.DCEVChargeParameter == nil {
 					x.DCEVChargeParameter = new(DCEVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 116})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3540,41 +5228,138 @@ func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACEVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(99)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 100:
+				st = 1
+			case 1:
 				x.EAmount = old.EAmount
+				if !d.Down() {
+					return
+				}
 				x.EAmount.decodeEXI(d)
-			case 104:
-				x.EVMaxVoltage = old.EVMaxVoltage
-				x.EVMaxVoltage.decodeEXI(d)
-			case 105:
-				x.EVMaxCurrent = old.EVMaxCurrent
-				x.EVMaxCurrent.decodeEXI(d)
-			case 106:
-				x.EVMinCurrent = old.EVMinCurrent
-				x.EVMinCurrent.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EAmount = old.EAmount
+				if !d.Down() {
+					return
+				}
+				x.EAmount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaxVoltage = old.EVMaxVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMaxVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaxCurrent = old.EVMaxCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaxCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinCurrent = old.EVMinCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMinCurrent.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3598,29 +5383,76 @@ func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
 
 func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 	*x = PhysicalValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 101:
-				x.Multiplier = int8(d.ElementInt())
-			case 102:
-				x.Unit = UnitSymbol(d.ElementEnum())
-			case 103:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(101)
+				x.Multiplier = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(102)
+				x.Unit = UnitSymbol(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(103)
+				x.Value = int16(d.ElementInt())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3770,68 +5602,298 @@ func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(99)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 108:
+				st = 1
+			case 1:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumCurrentLimit.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
 				if x.EVMaximumPowerLimit == nil {
 					x.EVMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumPowerLimit.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 4
+			case 1:
 				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltageLimit.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltageLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVEnergyCapacity = old.EVEnergyCapacity
 				if x.EVEnergyCapacity == nil {
 					x.EVEnergyCapacity = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyCapacity.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVEnergyRequest = old.EVEnergyRequest
 				if x.EVEnergyRequest == nil {
 					x.EVEnergyRequest = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyRequest.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 7
+			case 2:
 				x.FullSOC = old.FullSOC
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
+				d.Enter(114)
 				*x.FullSOC = uint8(d.ElementUint())
-			case 115:
+				st = 8
+			case 3:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
+				d.Enter(115)
 				*x.BulkSOC = uint8(d.ElementUint())
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVEnergyRequest = old.EVEnergyRequest
+				if x.EVEnergyRequest == nil {
+					x.EVEnergyRequest = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.FullSOC = old.FullSOC
+				if x.FullSOC == nil {
+					x.FullSOC = new(uint8)
+				}
+				d.Enter(114)
+				*x.FullSOC = uint8(d.ElementUint())
+				st = 8
+			case 2:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				d.Enter(115)
+				*x.BulkSOC = uint8(d.ElementUint())
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FullSOC = old.FullSOC
+				if x.FullSOC == nil {
+					x.FullSOC = new(uint8)
+				}
+				d.Enter(114)
+				*x.FullSOC = uint8(d.ElementUint())
+				st = 8
+			case 1:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				d.Enter(115)
+				*x.BulkSOC = uint8(d.ElementUint())
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				d.Enter(115)
+				*x.BulkSOC = uint8(d.ElementUint())
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3917,45 +5979,149 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 118:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(118)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 119:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(119)
 				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			case 120:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAScheduleList = old.SAScheduleList
 				if x.SAScheduleList == nil {
 					x.SAScheduleList = new(SAScheduleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SAScheduleList.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 3
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 142})
+				return
+			case 2:
 				x.ACEVSEChargeParameter = old.ACEVSEChargeParameter
 				if x.ACEVSEChargeParameter == nil {
 					x.ACEVSEChargeParameter = new(ACEVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEChargeParameter.decodeEXI(d)
-			case 148:
+				d.Up()
+				st = 4
+			case 3:
 				x.DCEVSEChargeParameter = old.DCEVSEChargeParameter
 				if x.DCEVSEChargeParameter == nil {
 					x.DCEVSEChargeParameter = new(DCEVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 158})
+				return
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ACEVSEChargeParameter = old.ACEVSEChargeParameter
+				if x.ACEVSEChargeParameter == nil {
+					x.ACEVSEChargeParameter = new(ACEVSEChargeParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DCEVSEChargeParameter = old.DCEVSEChargeParameter
+				if x.DCEVSEChargeParameter == nil {
+					x.DCEVSEChargeParameter = new(DCEVSEChargeParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 158})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4016,17 +6182,17 @@ func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
 func (x *SAScheduleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SAScheduleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 121:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SAScheduleTuple == nil {
 					x.SAScheduleTuple = old.SAScheduleTuple[:0]
 				}
@@ -4039,14 +6205,74 @@ func (x *SAScheduleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SAScheduleTuple = append(x.SAScheduleTuple, SAScheduleTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SAScheduleTuple[len(x.SAScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SAScheduleTuple == nil {
+					x.SAScheduleTuple = old.SAScheduleTuple[:0]
+				}
+				if len(x.SAScheduleTuple) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SAScheduleTuple); n < cap(x.SAScheduleTuple) {
+					x.SAScheduleTuple = x.SAScheduleTuple[:n+1]
+				} else {
+					x.SAScheduleTuple = append(x.SAScheduleTuple, SAScheduleTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SAScheduleTuple[len(x.SAScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4086,34 +6312,89 @@ func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
 func (x *SAScheduleTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SAScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(122)
 				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 123:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PMaxSchedule = old.PMaxSchedule
+				if !d.Down() {
+					return
+				}
 				x.PMaxSchedule.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SalesTariff = old.SalesTariff
 				if x.SalesTariff == nil {
 					x.SalesTariff = new(SalesTariff)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SalesTariff.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4174,17 +6455,17 @@ func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PMaxSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PMaxScheduleEntry == nil {
 					x.PMaxScheduleEntry = old.PMaxScheduleEntry[:0]
 				}
@@ -4197,14 +6478,74 @@ func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PMaxScheduleEntry = append(x.PMaxScheduleEntry, PMaxScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PMaxScheduleEntry[len(x.PMaxScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PMaxScheduleEntry == nil {
+					x.PMaxScheduleEntry = old.PMaxScheduleEntry[:0]
+				}
+				if len(x.PMaxScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PMaxScheduleEntry); n < cap(x.PMaxScheduleEntry) {
+					x.PMaxScheduleEntry = x.PMaxScheduleEntry[:n+1]
+				} else {
+					x.PMaxScheduleEntry = append(x.PMaxScheduleEntry, PMaxScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PMaxScheduleEntry[len(x.PMaxScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4226,29 +6567,70 @@ func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
 func (x *PMaxScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PMaxScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
-				x.RelativeTimeInterval = old.RelativeTimeInterval
-				x.RelativeTimeInterval.decodeEXI(d)
-			case 129:
-				x.PMax = old.PMax
-				x.PMax.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.RelativeTimeInterval = old.RelativeTimeInterval
+				if !d.Down() {
+					return
+				}
+				x.RelativeTimeInterval.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 128})
+				return
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PMax = old.PMax
+				if !d.Down() {
+					return
+				}
+				x.PMax.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4286,31 +6668,65 @@ func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
 func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RelativeTimeInterval{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 126:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(126)
 				x.Start = uint32(d.ElementUint())
-			case 127:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Duration = old.Duration
 				if x.Duration == nil {
 					x.Duration = new(uint32)
 				}
+				d.Enter(127)
 				*x.Duration = uint32(d.ElementUint())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4435,43 +6851,75 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SalesTariff{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Enter(131)
+				x.SalesTariffID = uint8(d.ElementUint())
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 131:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(131)
 				x.SalesTariffID = uint8(d.ElementUint())
-			case 132:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SalesTariffDescription = old.SalesTariffDescription
 				if x.SalesTariffDescription == nil {
 					x.SalesTariffDescription = new(string)
 				}
+				d.Enter(132)
 				*x.SalesTariffDescription = d.ElementString()
-			case 133:
+				st = 3
+			case 1:
 				x.NumEPriceLevels = old.NumEPriceLevels
 				if x.NumEPriceLevels == nil {
 					x.NumEPriceLevels = new(uint8)
 				}
+				d.Enter(133)
 				*x.NumEPriceLevels = uint8(d.ElementUint())
-			case 134:
+				st = 4
+			case 2:
 				if x.SalesTariffEntry == nil {
 					x.SalesTariffEntry = old.SalesTariffEntry[:0]
 				}
@@ -4484,14 +6932,146 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 5, 1
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.NumEPriceLevels = old.NumEPriceLevels
+				if x.NumEPriceLevels == nil {
+					x.NumEPriceLevels = new(uint8)
+				}
+				d.Enter(133)
+				*x.NumEPriceLevels = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if len(x.SalesTariffEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 5, 1
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if len(x.SalesTariffEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 5, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if len(x.SalesTariffEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 6
+				default:
+					st = 5
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4565,26 +7145,49 @@ func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
 func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SalesTariffEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RelativeTimeInterval = old.RelativeTimeInterval
+				if !d.Down() {
+					return
+				}
 				x.RelativeTimeInterval.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 1
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 128})
+				return
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EPriceLevel = old.EPriceLevel
 				if x.EPriceLevel == nil {
 					x.EPriceLevel = new(uint8)
 				}
+				d.Enter(135)
 				*x.EPriceLevel = uint8(d.ElementUint())
-			case 136:
+				st = 2
+			case 1:
 				if x.ConsumptionCost == nil {
 					x.ConsumptionCost = old.ConsumptionCost[:0]
 				}
@@ -4597,14 +7200,110 @@ func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ConsumptionCost == nil {
+					x.ConsumptionCost = old.ConsumptionCost[:0]
+				}
+				if len(x.ConsumptionCost) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ConsumptionCost); n < cap(x.ConsumptionCost) {
+					x.ConsumptionCost = x.ConsumptionCost[:n+1]
+				} else {
+					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ConsumptionCost == nil {
+					x.ConsumptionCost = old.ConsumptionCost[:0]
+				}
+				if len(x.ConsumptionCost) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ConsumptionCost); n < cap(x.ConsumptionCost) {
+					x.ConsumptionCost = x.ConsumptionCost[:n+1]
+				} else {
+					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 4
+				default:
+					st = 3
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4669,20 +7368,38 @@ func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
 func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ConsumptionCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 137:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.StartValue = old.StartValue
+				if !d.Down() {
+					return
+				}
 				x.StartValue.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Cost == nil {
 					x.Cost = old.Cost[:0]
 				}
@@ -4695,14 +7412,74 @@ func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Cost = append(x.Cost, Cost{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Cost[len(x.Cost)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Cost == nil {
+					x.Cost = old.Cost[:0]
+				}
+				if len(x.Cost) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Cost); n < cap(x.Cost) {
+					x.Cost = x.Cost[:n+1]
+				} else {
+					x.Cost = append(x.Cost, Cost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Cost[len(x.Cost)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4744,33 +7521,82 @@ func (x *Cost) encodeEXI(e *exi.Encoder) {
 func (x *Cost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Cost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 139:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(139)
 				x.CostKind = CostKind(d.ElementEnum())
-			case 140:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(140)
 				x.Amount = uint32(d.ElementUint())
-			case 141:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AmountMultiplier = old.AmountMultiplier
 				if x.AmountMultiplier == nil {
 					x.AmountMultiplier = new(int8)
 				}
+				d.Enter(141)
 				*x.AmountMultiplier = int8(d.ElementInt())
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4795,32 +7621,88 @@ func (x *ACEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *ACEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACEVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 144:
-				x.ACEVSEStatus = old.ACEVSEStatus
-				x.ACEVSEStatus.decodeEXI(d)
-			case 146:
-				x.EVSENominalVoltage = old.EVSENominalVoltage
-				x.EVSENominalVoltage.decodeEXI(d)
-			case 147:
-				x.EVSEMaxCurrent = old.EVSEMaxCurrent
-				x.EVSEMaxCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalVoltage = old.EVSENominalVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaxCurrent = old.EVSEMaxCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaxCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4844,29 +7726,76 @@ func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = ACEVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 65:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
-			case 145:
-				x.RCD = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(64)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(65)
+				x.EVSENotification = EVSENotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(145)
+				x.RCD = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4942,56 +7871,230 @@ func (x *DCEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *DCEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 149:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 150:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumCurrentLimit.decodeEXI(d)
-			case 151:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumPowerLimit.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltageLimit.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumCurrentLimit = old.EVSEMinimumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumCurrentLimit.decodeEXI(d)
-			case 154:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltageLimit = old.EVSEMinimumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltageLimit.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSECurrentRegulationTolerance = old.EVSECurrentRegulationTolerance
 				if x.EVSECurrentRegulationTolerance == nil {
 					x.EVSECurrentRegulationTolerance = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSECurrentRegulationTolerance.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVSEPeakCurrentRipple = old.EVSEPeakCurrentRipple
+				if !d.Down() {
+					return
+				}
 				x.EVSEPeakCurrentRipple.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPeakCurrentRipple = old.EVSEPeakCurrentRipple
+				if !d.Down() {
+					return
+				}
+				x.EVSEPeakCurrentRipple.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEEnergyToBeDelivered = old.EVSEEnergyToBeDelivered
 				if x.EVSEEnergyToBeDelivered == nil {
 					x.EVSEEnergyToBeDelivered = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEEnergyToBeDelivered.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5006,17 +8109,25 @@ func (x *ChargingStatusReq) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingStatusReq) decodeEXI(d *exi.Decoder) {
 	*x = ChargingStatusReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5120,50 +8231,217 @@ func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
 func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingStatusRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 161:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(161)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 162:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(162)
 				x.EVSEID = d.ElementString()
-			case 163:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(163)
 				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 164:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaxCurrent = old.EVSEMaxCurrent
 				if x.EVSEMaxCurrent == nil {
 					x.EVSEMaxCurrent = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaxCurrent.decodeEXI(d)
-			case 165:
+				d.Up()
+				st = 4
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 171:
+				d.Up()
+				st = 5
+			case 2:
 				x.ReceiptRequired = old.ReceiptRequired
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
+				d.Enter(171)
 				*x.ReceiptRequired = d.ElementBool()
-			case 172:
+				st = 6
+			case 3:
 				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.ReceiptRequired = old.ReceiptRequired
+				if x.ReceiptRequired == nil {
+					x.ReceiptRequired = new(bool)
+				}
+				d.Enter(171)
+				*x.ReceiptRequired = d.ElementBool()
+				st = 6
+			case 2:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReceiptRequired = old.ReceiptRequired
+				if x.ReceiptRequired == nil {
+					x.ReceiptRequired = new(bool)
+				}
+				d.Enter(171)
+				*x.ReceiptRequired = d.ElementBool()
+				st = 6
+			case 1:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5291,45 +8569,174 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 166:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(166)
 				x.MeterID = d.ElementString()
-			case 167:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterReading = old.MeterReading
 				if x.MeterReading == nil {
 					x.MeterReading = new(uint64)
 				}
+				d.Enter(167)
 				*x.MeterReading = uint64(d.ElementUint())
-			case 168:
+				st = 2
+			case 1:
+				d.Enter(168)
 				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
-			case 169:
+				st = 3
+			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(169)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 170:
+				st = 4
+			case 3:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
+				d.Enter(170)
 				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(168)
+				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
+				st = 3
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(169)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 4
+			case 2:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				d.Enter(170)
+				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(169)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 4
+			case 1:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				d.Enter(170)
+				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				d.Enter(170)
+				*x.TMeter = int64(d.ElementInt())
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5496,70 +8903,346 @@ func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
 func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurrentDemandReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 175:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
 				if x.EVMaximumVoltageLimit == nil {
 					x.EVMaximumVoltageLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltageLimit.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 3
+			case 1:
 				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
 				if x.EVMaximumCurrentLimit == nil {
 					x.EVMaximumCurrentLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumCurrentLimit.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 4
+			case 2:
 				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
 				if x.EVMaximumPowerLimit == nil {
 					x.EVMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumPowerLimit.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 5
+			case 3:
 				x.BulkChargingComplete = old.BulkChargingComplete
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
+				d.Enter(179)
 				*x.BulkChargingComplete = d.ElementBool()
-			case 180:
+				st = 6
+			case 4:
+				d.Enter(180)
 				x.ChargingComplete = d.ElementBool()
-			case 181:
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
+				if x.EVMaximumCurrentLimit == nil {
+					x.EVMaximumCurrentLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumCurrentLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
+				if x.EVMaximumPowerLimit == nil {
+					x.EVMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				d.Enter(179)
+				*x.BulkChargingComplete = d.ElementBool()
+				st = 6
+			case 3:
+				d.Enter(180)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
+				if x.EVMaximumPowerLimit == nil {
+					x.EVMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				d.Enter(179)
+				*x.BulkChargingComplete = d.ElementBool()
+				st = 6
+			case 2:
+				d.Enter(180)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				d.Enter(179)
+				*x.BulkChargingComplete = d.ElementBool()
+				st = 6
+			case 1:
+				d.Enter(180)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(180)
+				x.ChargingComplete = d.ElementBool()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RemainingTimeToFullSoC = old.RemainingTimeToFullSoC
 				if x.RemainingTimeToFullSoC == nil {
 					x.RemainingTimeToFullSoC = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RemainingTimeToFullSoC.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 8
+			case 1:
 				x.RemainingTimeToBulkSoC = old.RemainingTimeToBulkSoC
 				if x.RemainingTimeToBulkSoC == nil {
 					x.RemainingTimeToBulkSoC = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RemainingTimeToBulkSoC.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToBulkSoC = old.RemainingTimeToBulkSoC
+				if x.RemainingTimeToBulkSoC == nil {
+					x.RemainingTimeToBulkSoC = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.RemainingTimeToBulkSoC.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5733,74 +9416,364 @@ func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
 func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurrentDemandRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 185:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(185)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 186:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentVoltage.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentCurrent.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(189)
 				x.EVSECurrentLimitAchieved = d.ElementBool()
-			case 190:
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(190)
 				x.EVSEVoltageLimitAchieved = d.ElementBool()
-			case 191:
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(191)
 				x.EVSEPowerLimitAchieved = d.ElementBool()
-			case 192:
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
 				if x.EVSEMaximumVoltageLimit == nil {
 					x.EVSEMaximumVoltageLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltageLimit.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
 				if x.EVSEMaximumCurrentLimit == nil {
 					x.EVSEMaximumCurrentLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumCurrentLimit.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
 				if x.EVSEMaximumPowerLimit == nil {
 					x.EVSEMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumPowerLimit.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 10
+			case 3:
+				d.Enter(195)
 				x.EVSEID = d.ElementString()
-			case 196:
+				st = 11
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
+				if x.EVSEMaximumCurrentLimit == nil {
+					x.EVSEMaximumCurrentLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumCurrentLimit.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if x.EVSEMaximumPowerLimit == nil {
+					x.EVSEMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.Enter(195)
+				x.EVSEID = d.ElementString()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if x.EVSEMaximumPowerLimit == nil {
+					x.EVSEMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.Enter(195)
+				x.EVSEID = d.ElementString()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(195)
+				x.EVSEID = d.ElementString()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(196)
 				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 197:
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 13
+			case 1:
 				x.ReceiptRequired = old.ReceiptRequired
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
+				d.Enter(198)
 				*x.ReceiptRequired = d.ElementBool()
+				st = 14
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReceiptRequired = old.ReceiptRequired
+				if x.ReceiptRequired == nil {
+					x.ReceiptRequired = new(bool)
+				}
+				d.Enter(198)
+				*x.ReceiptRequired = d.ElementBool()
+				st = 14
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5871,46 +9844,117 @@ func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
 func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringReceiptReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Enter(200)
+				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 200:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(200)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 201:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAScheduleTupleID = old.SAScheduleTupleID
 				if x.SAScheduleTupleID == nil {
 					x.SAScheduleTupleID = new(uint8)
 				}
+				d.Enter(201)
 				*x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 202:
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5970,37 +10014,80 @@ func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
 func (x *MeteringReceiptRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringReceiptRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 204:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(204)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 205:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVSEStatus = old.ACEVSEStatus
 				if x.ACEVSEStatus == nil {
 					x.ACEVSEStatus = new(ACEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVSEStatus = old.DCEVSEStatus
 				if x.DCEVSEStatus == nil {
 					x.DCEVSEStatus = new(DCEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 207})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6028,28 +10115,63 @@ func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
 func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentDetailsReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 209:
-				x.EMAID = d.ElementString()
-			case 210:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(209)
+				x.EMAID = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6080,29 +10202,76 @@ func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentDetailsRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 212:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 213:
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			case 214:
-				x.EVSETimeStamp = int64(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(212)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(213)
+				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(214)
+				x.EVSETimeStamp = int64(d.ElementInt())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6124,28 +10293,63 @@ func (x *PaymentServiceSelectionReq) encodeEXI(e *exi.Encoder) {
 func (x *PaymentServiceSelectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentServiceSelectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 216:
-				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
-			case 217:
-				x.SelectedServiceList = old.SelectedServiceList
-				x.SelectedServiceList.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(216)
+				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SelectedServiceList = old.SelectedServiceList
+				if !d.Down() {
+					return
+				}
+				x.SelectedServiceList.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6206,17 +10410,17 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 218:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SelectedService == nil {
 					x.SelectedService = old.SelectedService[:0]
 				}
@@ -6229,14 +10433,74 @@ func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SelectedService = append(x.SelectedService, SelectedService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SelectedService == nil {
+					x.SelectedService = old.SelectedService[:0]
+				}
+				if len(x.SelectedService) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SelectedService); n < cap(x.SelectedService) {
+					x.SelectedService = x.SelectedService[:n+1]
+				} else {
+					x.SelectedService = append(x.SelectedService, SelectedService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 16:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6274,31 +10538,65 @@ func (x *SelectedService) encodeEXI(e *exi.Encoder) {
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 219:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(219)
 				x.ServiceID = uint16(d.ElementUint())
-			case 220:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParameterSetID = old.ParameterSetID
 				if x.ParameterSetID == nil {
 					x.ParameterSetID = new(int16)
 				}
+				d.Enter(220)
 				*x.ParameterSetID = int16(d.ElementInt())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6316,25 +10614,42 @@ func (x *PaymentServiceSelectionRes) encodeEXI(e *exi.Encoder) {
 
 func (x *PaymentServiceSelectionRes) decodeEXI(d *exi.Decoder) {
 	*x = PaymentServiceSelectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 222:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(222)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6393,39 +10708,128 @@ func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 224:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(224)
 				x.ChargeProgress = ChargeProgress(d.ElementEnum())
-			case 225:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(225)
 				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 226:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfile = old.ChargingProfile
 				if x.ChargingProfile == nil {
 					x.ChargingProfile = new(ChargingProfile)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingProfile.decodeEXI(d)
-			case 231:
+				d.Up()
+				st = 3
+			case 1:
 				x.DCEVPowerDeliveryParameter = old.DCEVPowerDeliveryParameter
 				if x.DCEVPowerDeliveryParameter == nil {
 					x.DCEVPowerDeliveryParameter = new(DCEVPowerDeliveryParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 235})
+				return
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVPowerDeliveryParameter = old.DCEVPowerDeliveryParameter
+				if x.DCEVPowerDeliveryParameter == nil {
+					x.DCEVPowerDeliveryParameter = new(DCEVPowerDeliveryParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DCEVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 235})
+				return
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6486,17 +10890,17 @@ func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingProfile{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 227:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ProfileEntry == nil {
 					x.ProfileEntry = old.ProfileEntry[:0]
 				}
@@ -6509,14 +10913,74 @@ func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ProfileEntry = append(x.ProfileEntry, ProfileEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ProfileEntry[len(x.ProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ProfileEntry == nil {
+					x.ProfileEntry = old.ProfileEntry[:0]
+				}
+				if len(x.ProfileEntry) >= 24 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ProfileEntry); n < cap(x.ProfileEntry) {
+					x.ProfileEntry = x.ProfileEntry[:n+1]
+				} else {
+					x.ProfileEntry = append(x.ProfileEntry, ProfileEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ProfileEntry[len(x.ProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 24:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6557,34 +11021,86 @@ func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
 func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ProfileEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 228:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(228)
 				x.ChargingProfileEntryStart = uint32(d.ElementUint())
-			case 229:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfileEntryMaxPower = old.ChargingProfileEntryMaxPower
+				if !d.Down() {
+					return
+				}
 				x.ChargingProfileEntryMaxPower.decodeEXI(d)
-			case 230:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfileEntryMaxNumberOfPhasesInUse = old.ChargingProfileEntryMaxNumberOfPhasesInUse
 				if x.ChargingProfileEntryMaxNumberOfPhasesInUse == nil {
 					x.ChargingProfileEntryMaxNumberOfPhasesInUse = new(uint8)
 				}
+				d.Enter(230)
 				*x.ChargingProfileEntryMaxNumberOfPhasesInUse = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6629,34 +11145,88 @@ func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
 func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVPowerDeliveryParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 232:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 233:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BulkChargingComplete = old.BulkChargingComplete
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
+				d.Enter(233)
 				*x.BulkChargingComplete = d.ElementBool()
-			case 234:
+				st = 2
+			case 1:
+				d.Enter(234)
 				x.ChargingComplete = d.ElementBool()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(234)
+				x.ChargingComplete = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6716,37 +11286,80 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 237:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(237)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 205:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVSEStatus = old.ACEVSEStatus
 				if x.ACEVSEStatus == nil {
 					x.ACEVSEStatus = new(ACEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVSEStatus = old.DCEVSEStatus
 				if x.DCEVSEStatus == nil {
 					x.DCEVSEStatus = new(DCEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 207})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6771,32 +11384,88 @@ func (x *PreChargeReq) encodeEXI(e *exi.Encoder) {
 func (x *PreChargeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PreChargeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			case 240:
-				x.EVTargetVoltage = old.EVTargetVoltage
-				x.EVTargetVoltage.decodeEXI(d)
-			case 241:
-				x.EVTargetCurrent = old.EVTargetCurrent
-				x.EVTargetCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6821,31 +11490,84 @@ func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
 func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PreChargeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 244:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 245:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(243)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6863,25 +11585,42 @@ func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 	*x = ServiceDetailReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 247:
-				x.ServiceID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(247)
+				x.ServiceID = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6922,33 +11661,85 @@ func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 249:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(249)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 250:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(250)
 				x.ServiceID = uint16(d.ElementUint())
-			case 251:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceParameterList = old.ServiceParameterList
 				if x.ServiceParameterList == nil {
 					x.ServiceParameterList = new(ServiceParameterList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceParameterList.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7009,17 +11800,17 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceParameterList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 252:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ParameterSet == nil {
 					x.ParameterSet = old.ParameterSet[:0]
 				}
@@ -7032,14 +11823,74 @@ func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ParameterSet == nil {
+					x.ParameterSet = old.ParameterSet[:0]
+				}
+				if len(x.ParameterSet) >= 255 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ParameterSet); n < cap(x.ParameterSet) {
+					x.ParameterSet = x.ParameterSet[:n+1]
+				} else {
+					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 255:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7105,19 +11956,34 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ParameterSet{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 253:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(253)
 				x.ParameterSetID = int16(d.ElementInt())
-			case 254:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Parameter == nil {
 					x.Parameter = old.Parameter[:0]
 				}
@@ -7130,14 +11996,74 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Parameter = append(x.Parameter, Parameter{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Parameter == nil {
+					x.Parameter = old.Parameter[:0]
+				}
+				if len(x.Parameter) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Parameter); n < cap(x.Parameter) {
+					x.Parameter = x.Parameter[:n+1]
+				} else {
+					x.Parameter = append(x.Parameter, Parameter{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 16:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7306,67 +12232,181 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 func (x *Parameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Parameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 8:
-				x.Name = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 255:
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 90})
+				x.Name = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BoolValue = old.BoolValue
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
+				d.Enter(255)
 				*x.BoolValue = d.ElementBool()
-			case 256:
+				st = 2
+			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
+				d.Enter(256)
 				*x.ByteValue = int8(d.ElementInt())
-			case 257:
+				st = 3
+			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
+				d.Enter(257)
 				*x.ShortValue = int16(d.ElementInt())
-			case 258:
+				st = 4
+			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
+				d.Enter(258)
 				*x.IntValue = int32(d.ElementInt())
-			case 259:
+				st = 5
+			case 4:
 				x.PhysicalValue = old.PhysicalValue
 				if x.PhysicalValue == nil {
 					x.PhysicalValue = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PhysicalValue.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 6
+			case 5:
 				x.StringValue = old.StringValue
 				if x.StringValue == nil {
 					x.StringValue = new(string)
 				}
+				d.Enter(260)
 				*x.StringValue = d.ElementString()
+				st = 7
+			case 6:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7424,35 +12464,79 @@ func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 262:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
+				d.Enter(262)
 				*x.ServiceScope = d.ElementString()
-			case 263:
+				st = 1
+			case 1:
 				x.ServiceCategory = old.ServiceCategory
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
+				d.Enter(263)
 				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 2
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceCategory = old.ServiceCategory
+				if x.ServiceCategory == nil {
+					x.ServiceCategory = new(ServiceCategory)
+				}
+				d.Enter(263)
+				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7496,37 +12580,110 @@ func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 265:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(265)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 266:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PaymentOptionList = old.PaymentOptionList
+				if !d.Down() {
+					return
+				}
 				x.PaymentOptionList.decodeEXI(d)
-			case 268:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargeService = old.ChargeService
+				if !d.Down() {
+					return
+				}
 				x.ChargeService.decodeEXI(d)
-			case 276:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceList = old.ServiceList
 				if x.ServiceList == nil {
 					x.ServiceList = new(ServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceList.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7589,17 +12746,17 @@ func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
 func (x *PaymentOptionList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentOptionList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 267:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PaymentOption == nil {
 					x.PaymentOption = old.PaymentOption[:0]
 				}
@@ -7607,14 +12764,63 @@ func (x *PaymentOptionList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(267)
 				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PaymentOption == nil {
+					x.PaymentOption = old.PaymentOption[:0]
+				}
+				if len(x.PaymentOption) >= 2 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(267)
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				n++
+				switch {
+				case n >= 2:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7697,44 +12903,147 @@ func (x *ChargeService) encodeEXI(e *exi.Encoder) {
 func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 269:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(269)
 				x.ServiceID = uint16(d.ElementUint())
-			case 270:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceName = old.ServiceName
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
+				d.Enter(270)
 				*x.ServiceName = d.ElementString()
-			case 271:
+				st = 2
+			case 1:
+				d.Enter(271)
 				x.ServiceCategory = ServiceCategory(d.ElementEnum())
-			case 272:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(271)
+				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
+				d.Enter(272)
 				*x.ServiceScope = d.ElementString()
-			case 273:
+				st = 4
+			case 1:
+				d.Enter(273)
 				x.FreeService = d.ElementBool()
-			case 274:
-				x.SupportedEnergyTransferMode = old.SupportedEnergyTransferMode
-				x.SupportedEnergyTransferMode.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(273)
+				x.FreeService = d.ElementBool()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SupportedEnergyTransferMode = old.SupportedEnergyTransferMode
+				if !d.Down() {
+					return
+				}
+				x.SupportedEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7797,17 +13106,17 @@ func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *SupportedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 275:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EnergyTransferMode == nil {
 					x.EnergyTransferMode = old.EnergyTransferMode[:0]
 				}
@@ -7815,14 +13124,63 @@ func (x *SupportedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(275)
 				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.ElementEnum()))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EnergyTransferMode == nil {
+					x.EnergyTransferMode = old.EnergyTransferMode[:0]
+				}
+				if len(x.EnergyTransferMode) >= 6 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(275)
+				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.ElementEnum()))
+				n++
+				switch {
+				case n >= 6:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7883,17 +13241,17 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 277:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Service == nil {
 					x.Service = old.Service[:0]
 				}
@@ -7906,14 +13264,74 @@ func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Service = append(x.Service, Service{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Service == nil {
+					x.Service = old.Service[:0]
+				}
+				if len(x.Service) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Service); n < cap(x.Service) {
+					x.Service = x.Service[:n+1]
+				} else {
+					x.Service = append(x.Service, Service{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7992,41 +13410,126 @@ func (x *Service) encodeEXI(e *exi.Encoder) {
 func (x *Service) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Service{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 269:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(269)
 				x.ServiceID = uint16(d.ElementUint())
-			case 270:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceName = old.ServiceName
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
+				d.Enter(270)
 				*x.ServiceName = d.ElementString()
-			case 271:
+				st = 2
+			case 1:
+				d.Enter(271)
 				x.ServiceCategory = ServiceCategory(d.ElementEnum())
-			case 272:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(271)
+				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
+				d.Enter(272)
 				*x.ServiceScope = d.ElementString()
-			case 273:
+				st = 4
+			case 1:
+				d.Enter(273)
 				x.FreeService = d.ElementBool()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(273)
+				x.FreeService = d.ElementBool()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8051,25 +13554,42 @@ func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 279:
-				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(279)
+				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8116,33 +13636,82 @@ func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
 func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 281:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(281)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 282:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(282)
 				x.EVSEID = d.ElementString()
-			case 283:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETimeStamp = old.EVSETimeStamp
 				if x.EVSETimeStamp == nil {
 					x.EVSETimeStamp = new(int64)
 				}
+				d.Enter(283)
 				*x.EVSETimeStamp = int64(d.ElementInt())
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8160,25 +13729,42 @@ func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
 
 func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 	*x = SessionStopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 285:
-				x.ChargingSession = ChargingSession(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(285)
+				x.ChargingSession = ChargingSession(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8196,25 +13782,42 @@ func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 	*x = SessionStopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 287:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(287)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8233,26 +13836,46 @@ func (x *WeldingDetectionReq) encodeEXI(e *exi.Encoder) {
 func (x *WeldingDetectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WeldingDetectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 289:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8277,31 +13900,84 @@ func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
 func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WeldingDetectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 291:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 292:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 293:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(291)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8316,17 +13992,25 @@ func (x *SASchedules) encodeEXI(e *exi.Encoder) {
 
 func (x *SASchedules) decodeEXI(d *exi.Decoder) {
 	*x = SASchedules{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8345,26 +14029,49 @@ func (x *Entry) encodeEXI(e *exi.Encoder) {
 func (x *Entry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Entry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
-				x.RelativeTimeInterval = old.RelativeTimeInterval
-				x.RelativeTimeInterval.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.RelativeTimeInterval = old.RelativeTimeInterval
+				if !d.Down() {
+					return
+				}
+				x.RelativeTimeInterval.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 128})
+				return
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8379,17 +14086,25 @@ func (x *Interval) encodeEXI(e *exi.Encoder) {
 
 func (x *Interval) decodeEXI(d *exi.Decoder) {
 	*x = Interval{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8410,27 +14125,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 65:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(64)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(65)
+				x.EVSENotification = EVSENotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8445,17 +14192,25 @@ func (x *EVStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8488,29 +14243,48 @@ func (x *EVChargeParameter) encodeEXI(e *exi.Encoder) {
 func (x *EVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(99)
 				*x.DepartureTime = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8525,17 +14299,25 @@ func (x *EVSEChargeParameter) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8550,17 +14332,25 @@ func (x *EVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
 
 func (x *EVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVPowerDeliveryParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8773,37 +14563,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 22:
-				x.P = d.ElementBinary(old.P[:0])
-			case 25:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 23:
-				x.G = d.ElementBinary(old.G[:0])
-			case 24:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 26:
-				x.J = d.ElementBinary(old.J[:0])
-			case 27:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 28:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(23)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(24)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(23)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(24)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(26)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(27)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(27)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(28)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8837,27 +14754,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 30:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 31:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(30)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(31)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8929,47 +14878,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 12:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9075,29 +15104,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -9106,14 +15131,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9177,29 +15265,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 299:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -9208,14 +15292,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(299)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9274,17 +15412,25 @@ func (x *BodyBase) encodeEXI(e *exi.Encoder) {
 
 func (x *BodyBase) decodeEXI(d *exi.Decoder) {
 	*x = BodyBase{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9316,19 +15462,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9359,19 +15528,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9402,19 +15594,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9445,19 +15660,42 @@ func (x *BulkChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *BulkChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = BulkChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 8})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9475,19 +15713,42 @@ func (x *BulkChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *BulkChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
 	*x = BulkChargingCompleteFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 6})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9505,19 +15766,42 @@ func (x *BulkSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *BulkSOC) decodeEXI(d *exi.Decoder) {
 	*x = BulkSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 7})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9549,19 +15833,42 @@ func (x *Certificate) encodeEXI(e *exi.Encoder) {
 func (x *Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 8})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9579,19 +15886,42 @@ func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargeProgressFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargeProgress(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(44, exi.QName{URI: 5, Local: 25})
+				x.Value = ChargeProgress(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9609,19 +15939,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 27})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9639,19 +15992,42 @@ func (x *ChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingCompleteFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 11})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9669,19 +16045,42 @@ func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) decodeEXI(d *exi.Decoder) {
 	*x = ChargingProfileEntryMaxNumberOfPhasesInUse{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(45, exi.QName{URI: 6, Local: 12})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9699,19 +16098,42 @@ func (x *ChargingProfileEntryStart) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingProfileEntryStart) decodeEXI(d *exi.Decoder) {
 	*x = ChargingProfileEntryStart{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 6, Local: 14})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9729,19 +16151,42 @@ func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingSessionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargingSession(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(52, exi.QName{URI: 5, Local: 29})
+				x.Value = ChargingSession(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9785,19 +16230,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 6, Local: 33})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9828,19 +16296,42 @@ func (x *EPriceLevel) encodeEXI(e *exi.Encoder) {
 
 func (x *EPriceLevel) decodeEXI(d *exi.Decoder) {
 	*x = EPriceLevel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 37})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9872,19 +16363,42 @@ func (x *EVCCID) encodeEXI(e *exi.Encoder) {
 func (x *EVCCID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVCCID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(51, exi.QName{URI: 5, Local: 43})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9928,19 +16442,42 @@ func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
 	*x = EVErrorCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DCEVErrorCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 42})
+				x.Value = DCEVErrorCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10075,19 +16612,42 @@ func (x *EVRESSSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *EVRESSSOC) decodeEXI(d *exi.Decoder) {
 	*x = EVRESSSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 51})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10105,19 +16665,42 @@ func (x *EVReady) encodeEXI(e *exi.Encoder) {
 
 func (x *EVReady) decodeEXI(d *exi.Decoder) {
 	*x = EVReady{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 52})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10135,19 +16718,42 @@ func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSECurrentLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 47})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10204,19 +16810,42 @@ func (x *EVSEID) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEID) decodeEXI(d *exi.Decoder) {
 	*x = EVSEID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(36, exi.QName{URI: 5, Local: 48})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10234,19 +16863,42 @@ func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEIsolationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = IsolationLevel(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 57})
+				x.Value = IsolationLevel(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10407,19 +17059,42 @@ func (x *EVSENotificationFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotificationFragment) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotificationFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSENotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 65})
+				x.Value = EVSENotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10450,19 +17125,42 @@ func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPowerLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 53})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10506,19 +17204,42 @@ func (x *EVSEProcessingFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEProcessingFragment) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessingFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSEProcessing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 56})
+				x.Value = EVSEProcessing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10536,19 +17257,42 @@ func (x *EVSEStatusCode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatusCode) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatusCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DCEVSEStatusCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 70})
+				x.Value = DCEVSEStatusCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10566,19 +17310,42 @@ func (x *EVSETimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSETimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = EVSETimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int64(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 5, Local: 57})
+				x.Value = int64(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10596,19 +17363,42 @@ func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEVoltageLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 58})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10652,19 +17442,42 @@ func (x *EnergyTransferModeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *EnergyTransferModeFragment) decodeEXI(d *exi.Decoder) {
 	*x = EnergyTransferModeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EnergyTransferMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 74})
+				x.Value = EnergyTransferMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10696,19 +17509,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10726,19 +17562,42 @@ func (x *FaultCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *FaultCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = FaultCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = FaultCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 78})
+				x.Value = FaultCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10769,19 +17628,42 @@ func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
 
 func (x *FaultMsg) decodeEXI(d *exi.Decoder) {
 	*x = FaultMsg{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 79})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10799,19 +17681,42 @@ func (x *FreeService) encodeEXI(e *exi.Encoder) {
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
 	*x = FreeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 80})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10829,19 +17734,42 @@ func (x *FullSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *FullSOC) decodeEXI(d *exi.Decoder) {
 	*x = FullSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 81})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10873,19 +17801,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10917,19 +17868,42 @@ func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
 func (x *GenChallenge) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = GenChallenge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 61})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10947,19 +17921,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10991,19 +17988,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11021,19 +18041,42 @@ func (x *MaxEntriesSAScheduleTuple) encodeEXI(e *exi.Encoder) {
 
 func (x *MaxEntriesSAScheduleTuple) decodeEXI(d *exi.Decoder) {
 	*x = MaxEntriesSAScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 64})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11064,19 +18107,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(37, exi.QName{URI: 6, Local: 85})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11094,19 +18160,42 @@ func (x *MeterReading) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterReading) decodeEXI(d *exi.Decoder) {
 	*x = MeterReading{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(38, exi.QName{URI: 6, Local: 87})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11124,19 +18213,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(40, exi.QName{URI: 6, Local: 88})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11168,19 +18280,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11198,19 +18333,42 @@ func (x *Multiplier) encodeEXI(e *exi.Encoder) {
 
 func (x *Multiplier) decodeEXI(d *exi.Decoder) {
 	*x = Multiplier{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 6, Local: 89})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11228,19 +18386,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 91})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11258,19 +18439,42 @@ func (x *NumEPriceLevels) encodeEXI(e *exi.Encoder) {
 
 func (x *NumEPriceLevels) decodeEXI(d *exi.Decoder) {
 	*x = NumEPriceLevels{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 93})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11302,19 +18506,42 @@ func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
 func (x *OEMProvisioningCert) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OEMProvisioningCert{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 5, Local: 70})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11346,19 +18573,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11390,19 +18640,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11434,19 +18707,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11477,19 +18773,42 @@ func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
 	*x = ParameterSetID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 101})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11507,19 +18826,42 @@ func (x *PaymentOptionFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *PaymentOptionFragment) decodeEXI(d *exi.Decoder) {
 	*x = PaymentOptionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PaymentOption(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 6, Local: 104})
+				x.Value = PaymentOption(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11551,19 +18893,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11595,19 +18960,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11625,19 +19013,42 @@ func (x *RCD) encodeEXI(e *exi.Encoder) {
 
 func (x *RCD) decodeEXI(d *exi.Decoder) {
 	*x = RCD{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 109})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11655,19 +19066,42 @@ func (x *ReceiptRequired) encodeEXI(e *exi.Encoder) {
 
 func (x *ReceiptRequired) decodeEXI(d *exi.Decoder) {
 	*x = ReceiptRequired{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 88})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11711,19 +19145,42 @@ func (x *RequestedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 
 func (x *RequestedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	*x = RequestedEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EnergyTransferMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 91})
+				x.Value = EnergyTransferMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11741,19 +19198,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 92})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11771,19 +19251,42 @@ func (x *RetryCounter) encodeEXI(e *exi.Encoder) {
 
 func (x *RetryCounter) decodeEXI(d *exi.Decoder) {
 	*x = RetryCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 5, Local: 93})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11814,19 +19317,42 @@ func (x *SAScheduleTupleID) encodeEXI(e *exi.Encoder) {
 
 func (x *SAScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = SAScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 95})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11844,19 +19370,42 @@ func (x *SAScheduleTupleIDFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *SAScheduleTupleIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = SAScheduleTupleIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 117})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11888,19 +19437,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11931,19 +19503,42 @@ func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
 
 func (x *SalesTariffDescription) decodeEXI(d *exi.Decoder) {
 	*x = SalesTariffDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 6, Local: 122})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11961,19 +19556,42 @@ func (x *SalesTariffID) encodeEXI(e *exi.Encoder) {
 
 func (x *SalesTariffID) decodeEXI(d *exi.Decoder) {
 	*x = SalesTariffID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 125})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12005,19 +19623,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12035,19 +19676,42 @@ func (x *SelectedPaymentOption) encodeEXI(e *exi.Encoder) {
 
 func (x *SelectedPaymentOption) decodeEXI(d *exi.Decoder) {
 	*x = SelectedPaymentOption{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PaymentOption(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 5, Local: 96})
+				x.Value = PaymentOption(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12065,19 +19729,42 @@ func (x *ServiceCategoryFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceCategoryFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceCategoryFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ServiceCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(49, exi.QName{URI: 5, Local: 98})
+				x.Value = ServiceCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12095,19 +19782,42 @@ func (x *ServiceCategoryFragment2) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceCategoryFragment2) decodeEXI(d *exi.Decoder) {
 	*x = ServiceCategoryFragment2{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ServiceCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(49, exi.QName{URI: 6, Local: 131})
+				x.Value = ServiceCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12125,19 +19835,42 @@ func (x *ServiceID) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
 	*x = ServiceID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 5, Local: 107})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12155,19 +19888,42 @@ func (x *ServiceIDFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 6, Local: 132})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12198,19 +19954,42 @@ func (x *ServiceName) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceName) decodeEXI(d *exi.Decoder) {
 	*x = ServiceName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(50, exi.QName{URI: 6, Local: 134})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12241,19 +20020,42 @@ func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceScope) decodeEXI(d *exi.Decoder) {
 	*x = ServiceScope{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(48, exi.QName{URI: 5, Local: 110})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12284,19 +20086,42 @@ func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceScopeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceScopeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(48, exi.QName{URI: 6, Local: 136})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12328,19 +20153,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 111})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12372,19 +20220,42 @@ func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
 func (x *SessionIDFragment) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 8, Local: 2})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12416,19 +20287,42 @@ func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
 func (x *SigMeterReading) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SigMeterReading{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(39, exi.QName{URI: 6, Local: 138})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12446,19 +20340,42 @@ func (x *TMeter) encodeEXI(e *exi.Encoder) {
 
 func (x *TMeter) decodeEXI(d *exi.Decoder) {
 	*x = TMeter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int64(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 6, Local: 143})
+				x.Value = int64(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12476,19 +20393,42 @@ func (x *Unit) encodeEXI(e *exi.Encoder) {
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
 	*x = Unit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = UnitSymbol(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 145})
+				x.Value = UnitSymbol(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12506,19 +20446,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 146})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12550,19 +20513,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12594,19 +20580,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12637,19 +20646,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12694,19 +20726,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12724,19 +20779,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12767,19 +20845,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12810,19 +20911,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12854,19 +20978,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12884,19 +21031,42 @@ func (x *Amount) encodeEXI(e *exi.Encoder) {
 
 func (x *Amount) decodeEXI(d *exi.Decoder) {
 	*x = Amount{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 6, Local: 147})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12914,19 +21084,42 @@ func (x *AmountMultiplier) encodeEXI(e *exi.Encoder) {
 
 func (x *AmountMultiplier) decodeEXI(d *exi.Decoder) {
 	*x = AmountMultiplier{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 6, Local: 148})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12944,19 +21137,42 @@ func (x *BoolValue) encodeEXI(e *exi.Encoder) {
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
 	*x = BoolValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 149})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12974,19 +21190,42 @@ func (x *ByteValue) encodeEXI(e *exi.Encoder) {
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
 	*x = ByteValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(46, exi.QName{URI: 6, Local: 150})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13004,19 +21243,42 @@ func (x *CostKindFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *CostKindFragment) decodeEXI(d *exi.Decoder) {
 	*x = CostKindFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CostKind(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(35, exi.QName{URI: 6, Local: 154})
+				x.Value = CostKind(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13034,19 +21296,42 @@ func (x *Duration) encodeEXI(e *exi.Encoder) {
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
 	*x = Duration{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(32, exi.QName{URI: 6, Local: 157})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13064,19 +21349,42 @@ func (x *IntValue) encodeEXI(e *exi.Encoder) {
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
 	*x = IntValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int32(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(47, exi.QName{URI: 6, Local: 164})
+				x.Value = int32(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13107,19 +21415,42 @@ func (x *ShortValue) encodeEXI(e *exi.Encoder) {
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
 	*x = ShortValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 179})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13137,19 +21468,42 @@ func (x *Start) encodeEXI(e *exi.Encoder) {
 
 func (x *Start) decodeEXI(d *exi.Decoder) {
 	*x = Start{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 6, Local: 181})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13193,19 +21547,42 @@ func (x *StringValue) encodeEXI(e *exi.Encoder) {
 
 func (x *StringValue) decodeEXI(d *exi.Decoder) {
 	*x = StringValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 183})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13232,6 +21609,7 @@ func (x *V2GMessage) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13255,6 +21633,7 @@ func (x *V2GMessage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13280,6 +21659,7 @@ func (x *SAScheduleList) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13303,6 +21683,7 @@ func (x *SAScheduleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13328,6 +21709,7 @@ func (x *SalesTariffEntry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13351,6 +21733,7 @@ func (x *SalesTariffEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13376,6 +21759,7 @@ func (x *PMaxScheduleEntry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13399,6 +21783,7 @@ func (x *PMaxScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13424,6 +21809,7 @@ func (x *RelativeTimeInterval) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13447,6 +21833,7 @@ func (x *RelativeTimeInterval) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13472,6 +21859,7 @@ func (x *ACEVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13495,6 +21883,7 @@ func (x *ACEVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13520,6 +21909,7 @@ func (x *DCEVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13543,6 +21933,7 @@ func (x *DCEVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13568,6 +21959,7 @@ func (x *DCEVStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13591,6 +21983,7 @@ func (x *DCEVStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13616,6 +22009,7 @@ func (x *ACEVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13639,6 +22033,7 @@ func (x *ACEVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13664,6 +22059,7 @@ func (x *DCEVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13687,6 +22083,7 @@ func (x *DCEVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13712,6 +22109,7 @@ func (x *ACEVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13735,6 +22133,7 @@ func (x *ACEVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13760,6 +22159,7 @@ func (x *DCEVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13783,6 +22183,7 @@ func (x *DCEVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13808,6 +22209,7 @@ func (x *DCEVPowerDeliveryParameter) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13831,6 +22233,7 @@ func (x *DCEVPowerDeliveryParameter) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13856,6 +22259,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13879,6 +22283,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13904,6 +22309,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13927,6 +22333,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13952,6 +22359,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13975,6 +22383,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14096,6 +22505,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14119,6 +22529,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14144,6 +22555,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14167,6 +22579,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14288,6 +22701,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14311,6 +22725,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14384,6 +22799,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14407,6 +22823,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14432,6 +22849,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14455,6 +22873,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14528,6 +22947,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14551,6 +22971,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14768,6 +23189,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14791,6 +23213,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14816,6 +23239,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14839,6 +23263,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14912,6 +23337,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14935,6 +23361,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14960,6 +23387,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14983,6 +23411,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15008,6 +23437,7 @@ func (x *SessionSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15031,6 +23461,7 @@ func (x *SessionSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15056,6 +23487,7 @@ func (x *SessionSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15079,6 +23511,7 @@ func (x *SessionSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15104,6 +23537,7 @@ func (x *ServiceDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15127,6 +23561,7 @@ func (x *ServiceDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15152,6 +23587,7 @@ func (x *ServiceDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15175,6 +23611,7 @@ func (x *ServiceDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15200,6 +23637,7 @@ func (x *ServiceDetailReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15223,6 +23661,7 @@ func (x *ServiceDetailReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15248,6 +23687,7 @@ func (x *ServiceDetailRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15271,6 +23711,7 @@ func (x *ServiceDetailRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15296,6 +23737,7 @@ func (x *PaymentServiceSelectionReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15319,6 +23761,7 @@ func (x *PaymentServiceSelectionReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15344,6 +23787,7 @@ func (x *PaymentServiceSelectionRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15367,6 +23811,7 @@ func (x *PaymentServiceSelectionRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15392,6 +23837,7 @@ func (x *PaymentDetailsReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15415,6 +23861,7 @@ func (x *PaymentDetailsReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15440,6 +23887,7 @@ func (x *PaymentDetailsRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15463,6 +23911,7 @@ func (x *PaymentDetailsRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15488,6 +23937,7 @@ func (x *AuthorizationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15511,6 +23961,7 @@ func (x *AuthorizationReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15536,6 +23987,7 @@ func (x *AuthorizationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15559,6 +24011,7 @@ func (x *AuthorizationRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15584,6 +24037,7 @@ func (x *ChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15607,6 +24061,7 @@ func (x *ChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15632,6 +24087,7 @@ func (x *ChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15655,6 +24111,7 @@ func (x *ChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15680,6 +24137,7 @@ func (x *PowerDeliveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15703,6 +24161,7 @@ func (x *PowerDeliveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15728,6 +24187,7 @@ func (x *PowerDeliveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15751,6 +24211,7 @@ func (x *PowerDeliveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15776,6 +24237,7 @@ func (x *MeteringReceiptReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15799,6 +24261,7 @@ func (x *MeteringReceiptReq) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15824,6 +24287,7 @@ func (x *MeteringReceiptRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15847,6 +24311,7 @@ func (x *MeteringReceiptRes) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15872,6 +24337,7 @@ func (x *SessionStopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15895,6 +24361,7 @@ func (x *SessionStopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15920,6 +24387,7 @@ func (x *SessionStopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15943,6 +24411,7 @@ func (x *SessionStopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15968,6 +24437,7 @@ func (x *CertificateUpdateReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15991,6 +24461,7 @@ func (x *CertificateUpdateReq) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16016,6 +24487,7 @@ func (x *CertificateUpdateRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16039,6 +24511,7 @@ func (x *CertificateUpdateRes) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16064,6 +24537,7 @@ func (x *CertificateInstallationReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16087,6 +24561,7 @@ func (x *CertificateInstallationReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16112,6 +24587,7 @@ func (x *CertificateInstallationRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16135,6 +24611,7 @@ func (x *CertificateInstallationRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16160,6 +24637,7 @@ func (x *ChargingStatusReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16183,6 +24661,7 @@ func (x *ChargingStatusReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16208,6 +24687,7 @@ func (x *ChargingStatusRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16231,6 +24711,7 @@ func (x *ChargingStatusRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16256,6 +24737,7 @@ func (x *CableCheckReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16279,6 +24761,7 @@ func (x *CableCheckReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16304,6 +24787,7 @@ func (x *CableCheckRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16327,6 +24811,7 @@ func (x *CableCheckRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16352,6 +24837,7 @@ func (x *PreChargeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16375,6 +24861,7 @@ func (x *PreChargeReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16400,6 +24887,7 @@ func (x *PreChargeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16423,6 +24911,7 @@ func (x *PreChargeRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16448,6 +24937,7 @@ func (x *CurrentDemandReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16471,6 +24961,7 @@ func (x *CurrentDemandReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16496,6 +24987,7 @@ func (x *CurrentDemandRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16519,6 +25011,7 @@ func (x *CurrentDemandRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16544,6 +25037,7 @@ func (x *WeldingDetectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16567,6 +25061,7 @@ func (x *WeldingDetectionReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16592,6 +25087,7 @@ func (x *WeldingDetectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16615,6 +25111,7 @@ func (x *WeldingDetectionRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16638,6 +25135,7 @@ func (x *ACEVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16661,6 +25159,7 @@ func (x *Body) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16684,6 +25183,7 @@ func (x *BodyBase) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16707,6 +25207,7 @@ func (x *BulkChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16730,6 +25231,7 @@ func (x *BulkChargingCompleteFragment) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16753,6 +25255,7 @@ func (x *BulkSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16776,6 +25279,7 @@ func (x *Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16799,6 +25303,7 @@ func (x *ChargeProgressFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16822,6 +25327,7 @@ func (x *ChargeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16845,6 +25351,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16868,6 +25375,7 @@ func (x *ChargingCompleteFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16891,6 +25399,7 @@ func (x *ChargingProfile) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16914,6 +25423,7 @@ func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) DecodeEXIFragment(b []byte,
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16937,6 +25447,7 @@ func (x *PhysicalValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16960,6 +25471,7 @@ func (x *ChargingProfileEntryStart) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16983,6 +25495,7 @@ func (x *ChargingSessionFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17006,6 +25519,7 @@ func (x *ConsumptionCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17029,6 +25543,7 @@ func (x *CertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17052,6 +25567,7 @@ func (x *ContractSignatureEncryptedPrivateKey) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17075,6 +25591,7 @@ func (x *Cost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17098,6 +25615,7 @@ func (x *DCEVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17121,6 +25639,7 @@ func (x *DCEVStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17144,6 +25663,7 @@ func (x *DiffieHellmanPublickey) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17167,6 +25687,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17190,6 +25711,7 @@ func (x *EAmount) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17213,6 +25735,7 @@ func (x *EPriceLevel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17236,6 +25759,7 @@ func (x *EVCCID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17259,6 +25783,7 @@ func (x *EVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17282,6 +25807,7 @@ func (x *EVEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17305,6 +25831,7 @@ func (x *EVEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17328,6 +25855,7 @@ func (x *EVErrorCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17351,6 +25879,7 @@ func (x *EVMaxCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17374,6 +25903,7 @@ func (x *EVMaxVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17397,6 +25927,7 @@ func (x *EVMaximumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17420,6 +25951,7 @@ func (x *EVMaximumCurrentLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17443,6 +25975,7 @@ func (x *EVMaximumPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17466,6 +25999,7 @@ func (x *EVMaximumPowerLimitFragment) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17489,6 +26023,7 @@ func (x *EVMaximumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17512,6 +26047,7 @@ func (x *EVMaximumVoltageLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17535,6 +26071,7 @@ func (x *EVMinCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17558,6 +26095,7 @@ func (x *EVPowerDeliveryParameter) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17581,6 +26119,7 @@ func (x *EVRESSSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17604,6 +26143,7 @@ func (x *EVReady) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17627,6 +26167,7 @@ func (x *EVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17650,6 +26191,7 @@ func (x *EVSECurrentLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17673,6 +26215,7 @@ func (x *EVSECurrentRegulationTolerance) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17696,6 +26239,7 @@ func (x *EVSEEnergyToBeDelivered) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17719,6 +26263,7 @@ func (x *EVSEID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17742,6 +26287,7 @@ func (x *EVSEIsolationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17765,6 +26311,7 @@ func (x *EVSEMaxCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17788,6 +26335,7 @@ func (x *EVSEMaxCurrentFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17811,6 +26359,7 @@ func (x *EVSEMaximumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17834,6 +26383,7 @@ func (x *EVSEMaximumCurrentLimitFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17857,6 +26407,7 @@ func (x *EVSEMaximumPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17880,6 +26431,7 @@ func (x *EVSEMaximumPowerLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17903,6 +26455,7 @@ func (x *EVSEMaximumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17926,6 +26479,7 @@ func (x *EVSEMaximumVoltageLimitFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17949,6 +26503,7 @@ func (x *EVSEMinimumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17972,6 +26527,7 @@ func (x *EVSEMinimumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17995,6 +26551,7 @@ func (x *EVSENominalVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18018,6 +26575,7 @@ func (x *EVSENotificationFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18041,6 +26599,7 @@ func (x *EVSEPeakCurrentRipple) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18064,6 +26623,7 @@ func (x *EVSEPowerLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18087,6 +26647,7 @@ func (x *EVSEPresentCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18110,6 +26671,7 @@ func (x *EVSEPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18133,6 +26695,7 @@ func (x *EVSEProcessingFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18156,6 +26719,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18179,6 +26743,7 @@ func (x *EVSEStatusCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18202,6 +26767,7 @@ func (x *EVSETimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18225,6 +26791,7 @@ func (x *EVSEVoltageLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18248,6 +26815,7 @@ func (x *EVStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18271,6 +26839,7 @@ func (x *EVTargetCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18294,6 +26863,7 @@ func (x *EVTargetVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18317,6 +26887,7 @@ func (x *EnergyTransferModeFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18340,6 +26911,7 @@ func (x *Entry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18363,6 +26935,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18386,6 +26959,7 @@ func (x *FaultCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18409,6 +26983,7 @@ func (x *FaultMsg) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18432,6 +27007,7 @@ func (x *FreeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18455,6 +27031,7 @@ func (x *FullSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18478,6 +27055,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18501,6 +27079,7 @@ func (x *GenChallenge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18524,6 +27103,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18547,6 +27127,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18570,6 +27151,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18593,6 +27175,7 @@ func (x *ListOfRootCertificateIDs) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18616,6 +27199,7 @@ func (x *MaxEntriesSAScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18639,6 +27223,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18662,6 +27247,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18685,6 +27271,7 @@ func (x *MeterReading) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18708,6 +27295,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18731,6 +27319,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18754,6 +27343,7 @@ func (x *Multiplier) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18777,6 +27367,7 @@ func (x *Notification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18800,6 +27391,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18823,6 +27415,7 @@ func (x *NumEPriceLevels) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18846,6 +27439,7 @@ func (x *OEMProvisioningCert) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18869,6 +27463,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18892,6 +27487,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18915,6 +27511,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18938,6 +27535,7 @@ func (x *PMax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18961,6 +27559,7 @@ func (x *PMaxSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18984,6 +27583,7 @@ func (x *Parameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19007,6 +27607,7 @@ func (x *ParameterSet) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19030,6 +27631,7 @@ func (x *ParameterSetID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19053,6 +27655,7 @@ func (x *PaymentOptionFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19076,6 +27679,7 @@ func (x *PaymentOptionList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19099,6 +27703,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19122,6 +27727,7 @@ func (x *ProfileEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19145,6 +27751,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19168,6 +27775,7 @@ func (x *RCD) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19191,6 +27799,7 @@ func (x *ReceiptRequired) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19214,6 +27823,7 @@ func (x *RemainingTimeToBulkSoC) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19237,6 +27847,7 @@ func (x *RemainingTimeToFullSoC) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19260,6 +27871,7 @@ func (x *RequestedEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19283,6 +27895,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19306,6 +27919,7 @@ func (x *RetryCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19329,6 +27943,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19352,6 +27967,7 @@ func (x *SAProvisioningCertificateChain) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19375,6 +27991,7 @@ func (x *SAScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19398,6 +28015,7 @@ func (x *SAScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19421,6 +28039,7 @@ func (x *SAScheduleTupleIDFragment) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19444,6 +28063,7 @@ func (x *SASchedules) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19467,6 +28087,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19490,6 +28111,7 @@ func (x *SalesTariff) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19513,6 +28135,7 @@ func (x *SalesTariffDescription) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19536,6 +28159,7 @@ func (x *SalesTariffID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19559,6 +28183,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19582,6 +28207,7 @@ func (x *SelectedPaymentOption) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19605,6 +28231,7 @@ func (x *SelectedService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19628,6 +28255,7 @@ func (x *SelectedServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19651,6 +28279,7 @@ func (x *Service) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19674,6 +28303,7 @@ func (x *ServiceCategoryFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19697,6 +28327,7 @@ func (x *ServiceCategoryFragment2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19720,6 +28351,7 @@ func (x *ServiceID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19743,6 +28375,7 @@ func (x *ServiceIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19766,6 +28399,7 @@ func (x *ServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19789,6 +28423,7 @@ func (x *ServiceName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19812,6 +28447,7 @@ func (x *ServiceParameterList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19835,6 +28471,7 @@ func (x *ServiceScope) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19858,6 +28495,7 @@ func (x *ServiceScopeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19881,6 +28519,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19904,6 +28543,7 @@ func (x *SessionIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19927,6 +28567,7 @@ func (x *SigMeterReading) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19950,6 +28591,7 @@ func (x *SubCertificates) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19973,6 +28615,7 @@ func (x *SupportedEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19996,6 +28639,7 @@ func (x *TMeter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20019,6 +28663,7 @@ func (x *Interval) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20042,6 +28687,7 @@ func (x *Unit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20065,6 +28711,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20088,6 +28735,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20111,6 +28759,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20134,6 +28783,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20157,6 +28807,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20180,6 +28831,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20203,6 +28855,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20226,6 +28879,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20249,6 +28903,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20272,6 +28927,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20295,6 +28951,7 @@ func (x *Amount) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20318,6 +28975,7 @@ func (x *AmountMultiplier) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20341,6 +28999,7 @@ func (x *BoolValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20364,6 +29023,7 @@ func (x *ByteValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20387,6 +29047,7 @@ func (x *CostKindFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20410,6 +29071,7 @@ func (x *Duration) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20433,6 +29095,7 @@ func (x *IntValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20456,6 +29119,7 @@ func (x *PhysicalValueFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20479,6 +29143,7 @@ func (x *ShortValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20502,6 +29167,7 @@ func (x *Start) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20525,6 +29191,7 @@ func (x *StartValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20548,6 +29215,7 @@ func (x *StringValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20565,66 +29233,82 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(V2GMessage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(SAScheduleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(SalesTariffEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(PMaxScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(RelativeTimeInterval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(ACEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 206:
 		x := new(DCEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(DCEVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(ACEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(DCEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(ACEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(DCEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(DCEVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(CanonicalizationMethod)
@@ -20637,10 +29321,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 11:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(Transform)
@@ -20653,6 +29339,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 16:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyInfo)
@@ -20661,10 +29348,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(KeyValue)
@@ -20673,6 +29362,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 32:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Data)
@@ -20693,10 +29383,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -20705,146 +29397,182 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 21:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 246:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(PaymentServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(PaymentServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PaymentDetailsReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(PaymentDetailsRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(ChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(ChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(MeteringReceiptReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(MeteringReceiptRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(CertificateUpdateReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(CertificateUpdateRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(ChargingStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ChargingStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(CableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(CableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(PreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(PreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(CurrentDemandReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(CurrentDemandRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(WeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(WeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -20876,66 +29604,82 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(V2GMessage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(SAScheduleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(SalesTariffEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(PMaxScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(RelativeTimeInterval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(ACEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 206:
 		x := new(DCEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(DCEVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(ACEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(DCEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(ACEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(DCEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(DCEVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(CanonicalizationMethod)
@@ -20948,10 +29692,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 11:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(Transform)
@@ -20964,6 +29710,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 16:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyInfo)
@@ -20972,10 +29719,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(KeyValue)
@@ -20984,6 +29733,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 32:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Data)
@@ -21004,10 +29754,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -21016,830 +29768,1037 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 21:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 246:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(PaymentServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(PaymentServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PaymentDetailsReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(PaymentDetailsRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(ChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(ChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(MeteringReceiptReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(MeteringReceiptRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(CertificateUpdateReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(CertificateUpdateRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(ChargingStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ChargingStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(CableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(CableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(PreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(PreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(CurrentDemandReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(CurrentDemandRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(WeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(WeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(ACEVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(Body)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(BodyBase)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(BulkChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 233:
 		x := new(BulkChargingCompleteFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(BulkSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(ChargeProgressFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 268:
 		x := new(ChargeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 180:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 234:
 		x := new(ChargingCompleteFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(ChargingProfile)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(ChargingProfileEntryMaxNumberOfPhasesInUse)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(PhysicalValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 228:
 		x := new(ChargingProfileEntryStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(ChargingSessionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(ConsumptionCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 210:
 		x := new(CertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(ContractSignatureEncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(Cost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(DCEVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(DCEVStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(DiffieHellmanPublickey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(EAmount)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EPriceLevel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 279:
 		x := new(EVCCID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(EVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(EVEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(EVEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVErrorCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(EVMaxCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(EVMaxVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(EVMaximumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(EVMaximumCurrentLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(EVMaximumPowerLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(EVMaximumPowerLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(EVMaximumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(EVMaximumVoltageLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(EVMinCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(EVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVRESSSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVReady)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 189:
 		x := new(EVSECurrentLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(EVSECurrentRegulationTolerance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(EVSEEnergyToBeDelivered)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(EVSEID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSEIsolationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(EVSEMaxCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EVSEMaxCurrentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(EVSEMaximumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 150:
 		x := new(EVSEMaximumCurrentLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 194:
 		x := new(EVSEMaximumPowerLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(EVSEMaximumPowerLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(EVSEMaximumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(EVSEMaximumVoltageLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(EVSEMinimumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(EVSEMinimumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(EVSENominalVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(EVSENotificationFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSEPeakCurrentRipple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(EVSEPowerLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(EVSEPresentCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(EVSEPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVSEProcessingFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 207:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSEStatusCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(EVSETimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(EVSEVoltageLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(EVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(EVTargetCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(EVTargetVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(EnergyTransferModeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(Entry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(FaultCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(FaultMsg)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(FreeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(FullSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 213:
 		x := new(GenChallenge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(ListOfRootCertificateIDs)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(MaxEntriesSAScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 167:
 		x := new(MeterReading)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(Multiplier)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(Notification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(NumEPriceLevels)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(OEMProvisioningCert)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(PMax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(PMaxSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(Parameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 252:
 		x := new(ParameterSet)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(ParameterSetID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(PaymentOptionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 266:
 		x := new(PaymentOptionList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(ProfileEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(RCD)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(ReceiptRequired)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 182:
 		x := new(RemainingTimeToBulkSoC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 181:
 		x := new(RemainingTimeToFullSoC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(RequestedEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(RetryCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(SAProvisioningCertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(SAScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 225:
 		x := new(SAScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(SAScheduleTupleIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 142:
 		x := new(SASchedules)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 46:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(SalesTariff)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(SalesTariffDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(SalesTariffID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 216:
 		x := new(SelectedPaymentOption)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 218:
 		x := new(SelectedService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 217:
 		x := new(SelectedServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 277:
 		x := new(Service)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 263:
 		x := new(ServiceCategoryFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 271:
 		x := new(ServiceCategoryFragment2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 247:
 		x := new(ServiceID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 269:
 		x := new(ServiceIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 276:
 		x := new(ServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 270:
 		x := new(ServiceName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(ServiceParameterList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(ServiceScope)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 272:
 		x := new(ServiceScopeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 200:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(SigMeterReading)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(SubCertificates)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 274:
 		x := new(SupportedEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(TMeter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(Interval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(Unit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 39:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(Amount)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 141:
 		x := new(AmountMultiplier)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(BoolValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(ByteValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(CostKindFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(Duration)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 258:
 		x := new(IntValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 259:
 		x := new(PhysicalValueFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(ShortValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(Start)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(StartValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(StringValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

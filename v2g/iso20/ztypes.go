@@ -439,28 +439,63 @@ func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 47:
-				x.EVCCID = d.ElementString()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(47)
+				x.EVCCID = d.ElementString()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -507,33 +542,85 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(2)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
 				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -619,41 +706,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -662,14 +804,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -745,35 +945,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -782,14 +1026,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -983,58 +1262,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(14)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1084,17 +1529,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -1103,14 +1548,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1224,31 +1698,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1379,30 +1889,80 @@ func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
 func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 50:
-				x.EVSEID = d.ElementString()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(50)
+				x.EVSEID = d.ElementString()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1421,26 +1981,46 @@ func (x *AuthorizationSetupReq) encodeEXI(e *exi.Encoder) {
 func (x *AuthorizationSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1560,22 +2140,55 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 53:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.AuthorizationServices == nil {
 					x.AuthorizationServices = old.AuthorizationServices[:0]
 				}
@@ -1583,28 +2196,132 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(53)
 				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.ElementEnum()))
-			case 54:
+				st, n = 3, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.AuthorizationServices == nil {
+					x.AuthorizationServices = old.AuthorizationServices[:0]
+				}
+				if len(x.AuthorizationServices) >= 2 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(53)
+				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.ElementEnum()))
+				n++
+				switch {
+				case n >= 2:
+					st = 4
+				default:
+					st = 3
+				}
+			case 1:
+				d.Enter(54)
 				x.CertificateInstallationService = d.ElementBool()
-			case 55:
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(54)
+				x.CertificateInstallationService = d.ElementBool()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EIMASResAuthorizationMode = old.EIMASResAuthorizationMode
 				if x.EIMASResAuthorizationMode == nil {
 					x.EIMASResAuthorizationMode = new(EIMASResAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EIMASResAuthorizationMode.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 6
+			case 1:
 				x.PnCASResAuthorizationMode = old.PnCASResAuthorizationMode
 				if x.PnCASResAuthorizationMode == nil {
 					x.PnCASResAuthorizationMode = new(PnCASResAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PnCASResAuthorizationMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1619,17 +2336,25 @@ func (x *EIMASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
 
 func (x *EIMASResAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	*x = EIMASResAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1671,31 +2396,68 @@ func (x *PnCASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
 func (x *PnCASResAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PnCASResAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 57:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(57)
 				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			case 58:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SupportedProviders = old.SupportedProviders
 				if x.SupportedProviders == nil {
 					x.SupportedProviders = new(SupportedProvidersList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SupportedProviders.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1768,17 +2530,17 @@ func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
 func (x *SupportedProvidersList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedProvidersList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 59:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ProviderID == nil {
 					x.ProviderID = old.ProviderID[:0]
 				}
@@ -1786,14 +2548,63 @@ func (x *SupportedProvidersList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(59)
 				x.ProviderID = append(x.ProviderID, d.ElementString())
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ProviderID == nil {
+					x.ProviderID = old.ProviderID[:0]
+				}
+				if len(x.ProviderID) >= 128 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(59)
+				x.ProviderID = append(x.ProviderID, d.ElementString())
+				n++
+				switch {
+				case n >= 128:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1859,40 +2670,113 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(61)
 				x.SelectedAuthorizationService = Authorization(d.ElementEnum())
-			case 62:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EIMAReqAuthorizationMode = old.EIMAReqAuthorizationMode
 				if x.EIMAReqAuthorizationMode == nil {
 					x.EIMAReqAuthorizationMode = new(EIMAReqAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EIMAReqAuthorizationMode.decodeEXI(d)
-			case 63:
+				d.Up()
+				st = 3
+			case 1:
 				x.PnCAReqAuthorizationMode = old.PnCAReqAuthorizationMode
 				if x.PnCAReqAuthorizationMode == nil {
 					x.PnCAReqAuthorizationMode = new(PnCAReqAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PnCAReqAuthorizationMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1907,17 +2791,25 @@ func (x *EIMAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
 
 func (x *EIMAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	*x = EIMAReqAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1948,36 +2840,80 @@ func (x *PnCAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
 func (x *PnCAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PnCAReqAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(64)
 				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			case 65:
-				x.ContractCertificateChain = old.ContractCertificateChain
-				x.ContractCertificateChain.decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractCertificateChain = old.ContractCertificateChain
+				if !d.Down() {
+					return
+				}
+				x.ContractCertificateChain.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2005,28 +2941,63 @@ func (x *ContractCertificateChain) encodeEXI(e *exi.Encoder) {
 func (x *ContractCertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ContractCertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 66:
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 67:
-				x.SubCertificates = old.SubCertificates
-				x.SubCertificates.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(66)
+				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SubCertificates = old.SubCertificates
+				if !d.Down() {
+					return
+				}
+				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2099,17 +3070,17 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SubCertificates{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 68:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
@@ -2117,14 +3088,63 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(68)
 				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Certificate == nil {
+					x.Certificate = old.Certificate[:0]
+				}
+				if len(x.Certificate) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(68)
+				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				n++
+				switch {
+				case n >= 3:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2149,30 +3169,80 @@ func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 70:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(70)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2208,32 +3278,72 @@ func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SupportedServiceIDs = old.SupportedServiceIDs
 				if x.SupportedServiceIDs == nil {
 					x.SupportedServiceIDs = new(ServiceIDList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SupportedServiceIDs.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2296,17 +3406,17 @@ func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceIDList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceIDList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 73:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ServiceID == nil {
 					x.ServiceID = old.ServiceID[:0]
 				}
@@ -2314,14 +3424,63 @@ func (x *ServiceIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(73)
 				x.ServiceID = append(x.ServiceID, uint16(d.ElementUint()))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ServiceID == nil {
+					x.ServiceID = old.ServiceID[:0]
+				}
+				if len(x.ServiceID) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(73)
+				x.ServiceID = append(x.ServiceID, uint16(d.ElementUint()))
+				n++
+				switch {
+				case n >= 16:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2369,39 +3528,127 @@ func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 75:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(75)
 				x.ServiceRenegotiationSupported = d.ElementBool()
-			case 76:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyTransferServiceList = old.EnergyTransferServiceList
+				if !d.Down() {
+					return
+				}
 				x.EnergyTransferServiceList.decodeEXI(d)
-			case 80:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VASList = old.VASList
 				if x.VASList == nil {
 					x.VASList = new(ServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VASList.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2462,17 +3709,17 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 77:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Service == nil {
 					x.Service = old.Service[:0]
 				}
@@ -2485,14 +3732,74 @@ func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Service = append(x.Service, Service{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Service == nil {
+					x.Service = old.Service[:0]
+				}
+				if len(x.Service) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Service); n < cap(x.Service) {
+					x.Service = x.Service[:n+1]
+				} else {
+					x.Service = append(x.Service, Service{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2513,27 +3820,59 @@ func (x *Service) encodeEXI(e *exi.Encoder) {
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
 	*x = Service{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 78:
-				x.ServiceID = uint16(d.ElementUint())
-			case 79:
-				x.FreeService = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(78)
+				x.ServiceID = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(79)
+				x.FreeService = d.ElementBool()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2555,28 +3894,63 @@ func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 82:
-				x.ServiceID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(82)
+				x.ServiceID = uint16(d.ElementUint())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2604,33 +3978,101 @@ func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 84:
-				x.ServiceID = uint16(d.ElementUint())
-			case 85:
-				x.ServiceParameterList = old.ServiceParameterList
-				x.ServiceParameterList.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(84)
+				x.ServiceID = uint16(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceParameterList = old.ServiceParameterList
+				if !d.Down() {
+					return
+				}
+				x.ServiceParameterList.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2691,17 +4133,17 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceParameterList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 86:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ParameterSet == nil {
 					x.ParameterSet = old.ParameterSet[:0]
 				}
@@ -2714,14 +4156,74 @@ func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ParameterSet == nil {
+					x.ParameterSet = old.ParameterSet[:0]
+				}
+				if len(x.ParameterSet) >= 32 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ParameterSet); n < cap(x.ParameterSet) {
+					x.ParameterSet = x.ParameterSet[:n+1]
+				} else {
+					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 32:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2787,19 +4289,34 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ParameterSet{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 87:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(87)
 				x.ParameterSetID = uint16(d.ElementUint())
-			case 88:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Parameter == nil {
 					x.Parameter = old.Parameter[:0]
 				}
@@ -2812,14 +4329,74 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Parameter = append(x.Parameter, Parameter{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Parameter == nil {
+					x.Parameter = old.Parameter[:0]
+				}
+				if len(x.Parameter) >= 32 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Parameter); n < cap(x.Parameter) {
+					x.Parameter = x.Parameter[:n+1]
+				} else {
+					x.Parameter = append(x.Parameter, Parameter{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 32:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2988,67 +4565,181 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 func (x *Parameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Parameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Name = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 89:
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 113})
+				x.Name = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BoolValue = old.BoolValue
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
+				d.Enter(89)
 				*x.BoolValue = d.ElementBool()
-			case 90:
+				st = 2
+			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
+				d.Enter(90)
 				*x.ByteValue = int8(d.ElementInt())
-			case 91:
+				st = 3
+			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
+				d.Enter(91)
 				*x.ShortValue = int16(d.ElementInt())
-			case 92:
+				st = 4
+			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
+				d.Enter(92)
 				*x.IntValue = int32(d.ElementInt())
-			case 93:
+				st = 5
+			case 4:
 				x.RationalNumber = old.RationalNumber
 				if x.RationalNumber == nil {
 					x.RationalNumber = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RationalNumber.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 6
+			case 5:
 				x.FiniteString = old.FiniteString
 				if x.FiniteString == nil {
 					x.FiniteString = new(string)
 				}
+				d.Enter(96)
 				*x.FiniteString = d.ElementString()
+				st = 7
+			case 6:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3069,27 +4760,59 @@ func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 94:
-				x.Exponent = int8(d.ElementInt())
-			case 95:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(94)
+				x.Exponent = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(95)
+				x.Value = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3129,35 +4852,93 @@ func (x *ServiceSelectionReq) encodeEXI(e *exi.Encoder) {
 func (x *ServiceSelectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceSelectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SelectedEnergyTransferService = old.SelectedEnergyTransferService
+				if !d.Down() {
+					return
+				}
 				x.SelectedEnergyTransferService.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SelectedVASList = old.SelectedVASList
 				if x.SelectedVASList == nil {
 					x.SelectedVASList = new(SelectedServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedVASList.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3178,27 +4959,59 @@ func (x *SelectedService) encodeEXI(e *exi.Encoder) {
 
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 	*x = SelectedService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
-				x.ServiceID = uint16(d.ElementUint())
-			case 100:
-				x.ParameterSetID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(99)
+				x.ServiceID = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(100)
+				x.ParameterSetID = uint16(d.ElementUint())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3259,17 +5072,17 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 102:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SelectedService == nil {
 					x.SelectedService = old.SelectedService[:0]
 				}
@@ -3282,14 +5095,74 @@ func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SelectedService = append(x.SelectedService, SelectedService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SelectedService == nil {
+					x.SelectedService = old.SelectedService[:0]
+				}
+				if len(x.SelectedService) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SelectedService); n < cap(x.SelectedService) {
+					x.SelectedService = x.SelectedService[:n+1]
+				} else {
+					x.SelectedService = append(x.SelectedService, SelectedService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 16:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3311,28 +5184,63 @@ func (x *ServiceSelectionRes) encodeEXI(e *exi.Encoder) {
 func (x *ServiceSelectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceSelectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3398,40 +5306,113 @@ func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
 func (x *ScheduleExchangeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduleExchangeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(105)
 				x.MaximumSupportingPoints = uint16(d.ElementUint())
-			case 106:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DynamicSEReqControlMode = old.DynamicSEReqControlMode
 				if x.DynamicSEReqControlMode == nil {
 					x.DynamicSEReqControlMode = new(DynamicSEReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicSEReqControlMode.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 3
+			case 1:
 				x.ScheduledSEReqControlMode = old.ScheduledSEReqControlMode
 				if x.ScheduledSEReqControlMode == nil {
 					x.ScheduledSEReqControlMode = new(ScheduledSEReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledSEReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3537,58 +5518,234 @@ func (x *DynamicSEReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicSEReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicSEReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 107:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(107)
 				x.DepartureTime = uint32(d.ElementUint())
-			case 108:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(108)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 109:
+				st = 2
+			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(109)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 110:
+				st = 3
+			case 2:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(109)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3717,53 +5874,262 @@ func (x *ScheduledSEReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledSEReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledSEReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 116:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(116)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 117:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVEnergyOffer = old.EVEnergyOffer
 				if x.EVEnergyOffer == nil {
 					x.EVEnergyOffer = new(EVEnergyOffer)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if x.EVTargetEnergyRequest == nil {
+					x.EVTargetEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3785,29 +6151,67 @@ func (x *EVEnergyOffer) encodeEXI(e *exi.Encoder) {
 func (x *EVEnergyOffer) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVEnergyOffer{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 121:
-				x.EVPowerSchedule = old.EVPowerSchedule
-				x.EVPowerSchedule.decodeEXI(d)
-			case 127:
-				x.EVAbsolutePriceSchedule = old.EVAbsolutePriceSchedule
-				x.EVAbsolutePriceSchedule.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EVPowerSchedule = old.EVPowerSchedule
+				if !d.Down() {
+					return
+				}
+				x.EVPowerSchedule.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVAbsolutePriceSchedule = old.EVAbsolutePriceSchedule
+				if !d.Down() {
+					return
+				}
+				x.EVAbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3829,28 +6233,63 @@ func (x *EVPowerSchedule) encodeEXI(e *exi.Encoder) {
 func (x *EVPowerSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 123:
-				x.EVPowerScheduleEntries = old.EVPowerScheduleEntries
-				x.EVPowerScheduleEntries.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(122)
+				x.TimeAnchor = uint64(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPowerScheduleEntries = old.EVPowerScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.EVPowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3911,17 +6350,17 @@ func (x *EVPowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 func (x *EVPowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerScheduleEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPowerScheduleEntry == nil {
 					x.EVPowerScheduleEntry = old.EVPowerScheduleEntry[:0]
 				}
@@ -3934,14 +6373,74 @@ func (x *EVPowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPowerScheduleEntry = append(x.EVPowerScheduleEntry, EVPowerScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerScheduleEntry[len(x.EVPowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPowerScheduleEntry == nil {
+					x.EVPowerScheduleEntry = old.EVPowerScheduleEntry[:0]
+				}
+				if len(x.EVPowerScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPowerScheduleEntry); n < cap(x.EVPowerScheduleEntry) {
+					x.EVPowerScheduleEntry = x.EVPowerScheduleEntry[:n+1]
+				} else {
+					x.EVPowerScheduleEntry = append(x.EVPowerScheduleEntry, EVPowerScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPowerScheduleEntry[len(x.EVPowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3963,28 +6462,63 @@ func (x *EVPowerScheduleEntry) encodeEXI(e *exi.Encoder) {
 func (x *EVPowerScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
-				x.Duration = uint32(d.ElementUint())
-			case 126:
-				x.Power = old.Power
-				x.Power.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(125)
+				x.Duration = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Power = old.Power
+				if !d.Down() {
+					return
+				}
+				x.Power.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4024,32 +6558,97 @@ func (x *EVAbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 func (x *EVAbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVAbsolutePriceSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 128:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 129:
-				x.Currency = d.ElementString()
-			case 130:
-				x.PriceAlgorithm = d.ElementString()
-			case 131:
-				x.EVPriceRuleStacks = old.EVPriceRuleStacks
-				x.EVPriceRuleStacks.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(128)
+				x.TimeAnchor = uint64(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(129)
+				x.Currency = d.ElementString()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(130)
+				x.PriceAlgorithm = d.ElementString()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPriceRuleStacks = old.EVPriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.EVPriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4110,17 +6709,17 @@ func (x *EVPriceRuleStackList) encodeEXI(e *exi.Encoder) {
 func (x *EVPriceRuleStackList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPriceRuleStackList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 132:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPriceRuleStack == nil {
 					x.EVPriceRuleStack = old.EVPriceRuleStack[:0]
 				}
@@ -4133,14 +6732,74 @@ func (x *EVPriceRuleStackList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPriceRuleStack = append(x.EVPriceRuleStack, EVPriceRuleStack{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPriceRuleStack[len(x.EVPriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPriceRuleStack == nil {
+					x.EVPriceRuleStack = old.EVPriceRuleStack[:0]
+				}
+				if len(x.EVPriceRuleStack) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPriceRuleStack); n < cap(x.EVPriceRuleStack) {
+					x.EVPriceRuleStack = x.EVPriceRuleStack[:n+1]
+				} else {
+					x.EVPriceRuleStack = append(x.EVPriceRuleStack, EVPriceRuleStack{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPriceRuleStack[len(x.EVPriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4206,19 +6865,34 @@ func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
 func (x *EVPriceRuleStack) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPriceRuleStack{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 133:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(133)
 				x.Duration = uint32(d.ElementUint())
-			case 134:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPriceRule == nil {
 					x.EVPriceRule = old.EVPriceRule[:0]
 				}
@@ -4231,14 +6905,74 @@ func (x *EVPriceRuleStack) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPriceRule = append(x.EVPriceRule, EVPriceRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPriceRule[len(x.EVPriceRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPriceRule == nil {
+					x.EVPriceRule = old.EVPriceRule[:0]
+				}
+				if len(x.EVPriceRule) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPriceRule); n < cap(x.EVPriceRule) {
+					x.EVPriceRule = x.EVPriceRule[:n+1]
+				} else {
+					x.EVPriceRule = append(x.EVPriceRule, EVPriceRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPriceRule[len(x.EVPriceRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4260,29 +6994,67 @@ func (x *EVPriceRule) encodeEXI(e *exi.Encoder) {
 func (x *EVPriceRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPriceRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 135:
-				x.EnergyFee = old.EnergyFee
-				x.EnergyFee.decodeEXI(d)
-			case 136:
-				x.PowerRangeStart = old.PowerRangeStart
-				x.PowerRangeStart.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EnergyFee = old.EnergyFee
+				if !d.Down() {
+					return
+				}
+				x.EnergyFee.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4375,48 +7147,173 @@ func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
 func (x *ScheduleExchangeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduleExchangeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 138:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(138)
 				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 139:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.GoToPause = old.GoToPause
 				if x.GoToPause == nil {
 					x.GoToPause = new(bool)
 				}
+				d.Enter(139)
 				*x.GoToPause = d.ElementBool()
-			case 140:
+				st = 4
+			case 1:
 				x.DynamicSEResControlMode = old.DynamicSEResControlMode
 				if x.DynamicSEResControlMode == nil {
 					x.DynamicSEResControlMode = new(DynamicSEResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicSEResControlMode.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 2:
 				x.ScheduledSEResControlMode = old.ScheduledSEResControlMode
 				if x.ScheduledSEResControlMode == nil {
 					x.ScheduledSEResControlMode = new(ScheduledSEResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledSEResControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DynamicSEResControlMode = old.DynamicSEResControlMode
+				if x.DynamicSEResControlMode == nil {
+					x.DynamicSEResControlMode = new(DynamicSEResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicSEResControlMode.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.ScheduledSEResControlMode = old.ScheduledSEResControlMode
+				if x.ScheduledSEResControlMode == nil {
+					x.ScheduledSEResControlMode = new(ScheduledSEResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledSEResControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4553,53 +7450,236 @@ func (x *DynamicSEResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicSEResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicSEResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 141:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(141)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 142:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(142)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 143:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(143)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 144:
+				st = 3
+			case 3:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
 				if x.AbsolutePriceSchedule == nil {
 					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AbsolutePriceSchedule.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 4
+			case 4:
 				x.PriceLevelSchedule = old.PriceLevelSchedule
 				if x.PriceLevelSchedule == nil {
 					x.PriceLevelSchedule = new(PriceLevelSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(142)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(143)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
+				if x.AbsolutePriceSchedule == nil {
+					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.PriceLevelSchedule = old.PriceLevelSchedule
+				if x.PriceLevelSchedule == nil {
+					x.PriceLevelSchedule = new(PriceLevelSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(143)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
+				if x.AbsolutePriceSchedule == nil {
+					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.PriceLevelSchedule = old.PriceLevelSchedule
+				if x.PriceLevelSchedule == nil {
+					x.PriceLevelSchedule = new(PriceLevelSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
+				if x.AbsolutePriceSchedule == nil {
+					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.PriceLevelSchedule = old.PriceLevelSchedule
+				if x.PriceLevelSchedule == nil {
+					x.PriceLevelSchedule = new(PriceLevelSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4798,84 +7878,373 @@ func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
 func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AbsolutePriceSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Enter(145)
+				x.TimeAnchor = uint64(d.ElementUint())
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 145:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(145)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 146:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(146)
 				x.PriceScheduleID = uint32(d.ElementUint())
-			case 147:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PriceScheduleDescription = old.PriceScheduleDescription
 				if x.PriceScheduleDescription == nil {
 					x.PriceScheduleDescription = new(string)
 				}
+				d.Enter(147)
 				*x.PriceScheduleDescription = d.ElementString()
-			case 148:
+				st = 4
+			case 1:
+				d.Enter(148)
 				x.Currency = d.ElementString()
-			case 149:
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(148)
+				x.Currency = d.ElementString()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(149)
 				x.Language = d.ElementString()
-			case 150:
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(150)
 				x.PriceAlgorithm = d.ElementString()
-			case 151:
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MinimumCost = old.MinimumCost
 				if x.MinimumCost == nil {
 					x.MinimumCost = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MinimumCost.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 8
+			case 1:
 				x.MaximumCost = old.MaximumCost
 				if x.MaximumCost == nil {
 					x.MaximumCost = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumCost.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 9
+			case 2:
 				x.TaxRules = old.TaxRules
 				if x.TaxRules == nil {
 					x.TaxRules = new(TaxRuleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxRules.decodeEXI(d)
-			case 163:
+				d.Up()
+				st = 10
+			case 3:
 				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
 				x.PriceRuleStacks.decodeEXI(d)
-			case 173:
+				d.Up()
+				st = 11
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumCost = old.MaximumCost
+				if x.MaximumCost == nil {
+					x.MaximumCost = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumCost.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.TaxRules = old.TaxRules
+				if x.TaxRules == nil {
+					x.TaxRules = new(TaxRuleList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxRules.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TaxRules = old.TaxRules
+				if x.TaxRules == nil {
+					x.TaxRules = new(TaxRuleList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxRules.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverstayRules = old.OverstayRules
 				if x.OverstayRules == nil {
 					x.OverstayRules = new(OverstayRuleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayRules.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 12
+			case 1:
 				x.AdditionalSelectedServices = old.AdditionalSelectedServices
 				if x.AdditionalSelectedServices == nil {
 					x.AdditionalSelectedServices = new(AdditionalServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalSelectedServices.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalSelectedServices = old.AdditionalSelectedServices
+				if x.AdditionalSelectedServices == nil {
+					x.AdditionalSelectedServices = new(AdditionalServiceList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalSelectedServices.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4936,17 +8305,17 @@ func (x *TaxRuleList) encodeEXI(e *exi.Encoder) {
 func (x *TaxRuleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = TaxRuleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 154:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.TaxRule == nil {
 					x.TaxRule = old.TaxRule[:0]
 				}
@@ -4959,14 +8328,74 @@ func (x *TaxRuleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxRule = append(x.TaxRule, TaxRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxRule[len(x.TaxRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxRule == nil {
+					x.TaxRule = old.TaxRule[:0]
+				}
+				if len(x.TaxRule) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxRule); n < cap(x.TaxRule) {
+					x.TaxRule = x.TaxRule[:n+1]
+				} else {
+					x.TaxRule = append(x.TaxRule, TaxRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxRule[len(x.TaxRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5050,48 +8479,185 @@ func (x *TaxRule) encodeEXI(e *exi.Encoder) {
 func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = TaxRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 155:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(155)
 				x.TaxRuleID = uint32(d.ElementUint())
-			case 156:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TaxRuleName = old.TaxRuleName
 				if x.TaxRuleName == nil {
 					x.TaxRuleName = new(string)
 				}
+				d.Enter(156)
 				*x.TaxRuleName = d.ElementString()
-			case 157:
+				st = 2
+			case 1:
 				x.TaxRate = old.TaxRate
+				if !d.Down() {
+					return
+				}
 				x.TaxRate.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TaxRate = old.TaxRate
+				if !d.Down() {
+					return
+				}
+				x.TaxRate.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TaxIncludedInPrice = old.TaxIncludedInPrice
 				if x.TaxIncludedInPrice == nil {
 					x.TaxIncludedInPrice = new(bool)
 				}
+				d.Enter(158)
 				*x.TaxIncludedInPrice = d.ElementBool()
-			case 159:
+				st = 4
+			case 1:
+				d.Enter(159)
 				x.AppliesToEnergyFee = d.ElementBool()
-			case 160:
-				x.AppliesToParkingFee = d.ElementBool()
-			case 161:
-				x.AppliesToOverstayFee = d.ElementBool()
-			case 162:
-				x.AppliesMinimumMaximumCost = d.ElementBool()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(159)
+				x.AppliesToEnergyFee = d.ElementBool()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(160)
+				x.AppliesToParkingFee = d.ElementBool()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(161)
+				x.AppliesToOverstayFee = d.ElementBool()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(162)
+				x.AppliesMinimumMaximumCost = d.ElementBool()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5152,17 +8718,17 @@ func (x *PriceRuleStackList) encodeEXI(e *exi.Encoder) {
 func (x *PriceRuleStackList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceRuleStackList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 164:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PriceRuleStack == nil {
 					x.PriceRuleStack = old.PriceRuleStack[:0]
 				}
@@ -5175,14 +8741,74 @@ func (x *PriceRuleStackList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PriceRuleStack = append(x.PriceRuleStack, PriceRuleStack{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceRuleStack[len(x.PriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PriceRuleStack == nil {
+					x.PriceRuleStack = old.PriceRuleStack[:0]
+				}
+				if len(x.PriceRuleStack) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PriceRuleStack); n < cap(x.PriceRuleStack) {
+					x.PriceRuleStack = x.PriceRuleStack[:n+1]
+				} else {
+					x.PriceRuleStack = append(x.PriceRuleStack, PriceRuleStack{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStack[len(x.PriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5248,19 +8874,34 @@ func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
 func (x *PriceRuleStack) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceRuleStack{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 165:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(165)
 				x.Duration = uint32(d.ElementUint())
-			case 166:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PriceRule == nil {
 					x.PriceRule = old.PriceRule[:0]
 				}
@@ -5273,14 +8914,74 @@ func (x *PriceRuleStack) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PriceRule = append(x.PriceRule, PriceRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceRule[len(x.PriceRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PriceRule == nil {
+					x.PriceRule = old.PriceRule[:0]
+				}
+				if len(x.PriceRule) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PriceRule); n < cap(x.PriceRule) {
+					x.PriceRule = x.PriceRule[:n+1]
+				} else {
+					x.PriceRule = append(x.PriceRule, PriceRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceRule[len(x.PriceRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5403,53 +9104,234 @@ func (x *PriceRule) encodeEXI(e *exi.Encoder) {
 func (x *PriceRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 167:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyFee = old.EnergyFee
+				if !d.Down() {
+					return
+				}
 				x.EnergyFee.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParkingFee = old.ParkingFee
 				if x.ParkingFee == nil {
 					x.ParkingFee = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParkingFee.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 2
+			case 1:
 				x.ParkingFeePeriod = old.ParkingFeePeriod
 				if x.ParkingFeePeriod == nil {
 					x.ParkingFeePeriod = new(uint32)
 				}
+				d.Enter(169)
 				*x.ParkingFeePeriod = uint32(d.ElementUint())
-			case 170:
+				st = 3
+			case 2:
 				x.CarbonDioxideEmission = old.CarbonDioxideEmission
 				if x.CarbonDioxideEmission == nil {
 					x.CarbonDioxideEmission = new(uint16)
 				}
+				d.Enter(170)
 				*x.CarbonDioxideEmission = uint16(d.ElementUint())
-			case 171:
+				st = 4
+			case 3:
 				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
 				if x.RenewableGenerationPercentage == nil {
 					x.RenewableGenerationPercentage = new(uint8)
 				}
+				d.Enter(171)
 				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
-			case 172:
+				st = 5
+			case 4:
 				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
 				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ParkingFeePeriod = old.ParkingFeePeriod
+				if x.ParkingFeePeriod == nil {
+					x.ParkingFeePeriod = new(uint32)
+				}
+				d.Enter(169)
+				*x.ParkingFeePeriod = uint32(d.ElementUint())
+				st = 3
+			case 1:
+				x.CarbonDioxideEmission = old.CarbonDioxideEmission
+				if x.CarbonDioxideEmission == nil {
+					x.CarbonDioxideEmission = new(uint16)
+				}
+				d.Enter(170)
+				*x.CarbonDioxideEmission = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
+				if x.RenewableGenerationPercentage == nil {
+					x.RenewableGenerationPercentage = new(uint8)
+				}
+				d.Enter(171)
+				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				st = 5
+			case 3:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CarbonDioxideEmission = old.CarbonDioxideEmission
+				if x.CarbonDioxideEmission == nil {
+					x.CarbonDioxideEmission = new(uint16)
+				}
+				d.Enter(170)
+				*x.CarbonDioxideEmission = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
+				if x.RenewableGenerationPercentage == nil {
+					x.RenewableGenerationPercentage = new(uint8)
+				}
+				d.Enter(171)
+				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				st = 5
+			case 2:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
+				if x.RenewableGenerationPercentage == nil {
+					x.RenewableGenerationPercentage = new(uint8)
+				}
+				d.Enter(171)
+				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				st = 5
+			case 1:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5545,29 +9427,36 @@ func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
 func (x *OverstayRuleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OverstayRuleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverstayTimeThreshold = old.OverstayTimeThreshold
 				if x.OverstayTimeThreshold == nil {
 					x.OverstayTimeThreshold = new(uint32)
 				}
+				d.Enter(174)
 				*x.OverstayTimeThreshold = uint32(d.ElementUint())
-			case 175:
+				st = 1
+			case 1:
 				x.OverstayPowerThreshold = old.OverstayPowerThreshold
 				if x.OverstayPowerThreshold == nil {
 					x.OverstayPowerThreshold = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayPowerThreshold.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 2
+			case 2:
 				if x.OverstayRule == nil {
 					x.OverstayRule = old.OverstayRule[:0]
 				}
@@ -5580,14 +9469,149 @@ func (x *OverstayRuleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayPowerThreshold = old.OverstayPowerThreshold
+				if x.OverstayPowerThreshold == nil {
+					x.OverstayPowerThreshold = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayPowerThreshold.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				if x.OverstayRule == nil {
+					x.OverstayRule = old.OverstayRule[:0]
+				}
+				if len(x.OverstayRule) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.OverstayRule); n < cap(x.OverstayRule) {
+					x.OverstayRule = x.OverstayRule[:n+1]
+				} else {
+					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.OverstayRule == nil {
+					x.OverstayRule = old.OverstayRule[:0]
+				}
+				if len(x.OverstayRule) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.OverstayRule); n < cap(x.OverstayRule) {
+					x.OverstayRule = x.OverstayRule[:n+1]
+				} else {
+					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.OverstayRule == nil {
+					x.OverstayRule = old.OverstayRule[:0]
+				}
+				if len(x.OverstayRule) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.OverstayRule); n < cap(x.OverstayRule) {
+					x.OverstayRule = x.OverstayRule[:n+1]
+				} else {
+					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 5:
+					st = 4
+				default:
+					st = 3
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5641,36 +9665,105 @@ func (x *OverstayRule) encodeEXI(e *exi.Encoder) {
 func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OverstayRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 177:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverstayRuleDescription = old.OverstayRuleDescription
 				if x.OverstayRuleDescription == nil {
 					x.OverstayRuleDescription = new(string)
 				}
+				d.Enter(177)
 				*x.OverstayRuleDescription = d.ElementString()
-			case 178:
+				st = 1
+			case 1:
+				d.Enter(178)
 				x.StartTime = uint32(d.ElementUint())
-			case 179:
-				x.OverstayFee = old.OverstayFee
-				x.OverstayFee.decodeEXI(d)
-			case 180:
-				x.OverstayFeePeriod = uint32(d.ElementUint())
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(178)
+				x.StartTime = uint32(d.ElementUint())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayFee = old.OverstayFee
+				if !d.Down() {
+					return
+				}
+				x.OverstayFee.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(180)
+				x.OverstayFeePeriod = uint32(d.ElementUint())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5731,17 +9824,17 @@ func (x *AdditionalServiceList) encodeEXI(e *exi.Encoder) {
 func (x *AdditionalServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AdditionalServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 182:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.AdditionalService == nil {
 					x.AdditionalService = old.AdditionalService[:0]
 				}
@@ -5754,14 +9847,74 @@ func (x *AdditionalServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.AdditionalService = append(x.AdditionalService, AdditionalService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalService[len(x.AdditionalService)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.AdditionalService == nil {
+					x.AdditionalService = old.AdditionalService[:0]
+				}
+				if len(x.AdditionalService) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.AdditionalService); n < cap(x.AdditionalService) {
+					x.AdditionalService = x.AdditionalService[:n+1]
+				} else {
+					x.AdditionalService = append(x.AdditionalService, AdditionalService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalService[len(x.AdditionalService)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 5:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5789,28 +9942,63 @@ func (x *AdditionalService) encodeEXI(e *exi.Encoder) {
 func (x *AdditionalService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AdditionalService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 183:
-				x.ServiceName = d.ElementString()
-			case 184:
-				x.ServiceFee = old.ServiceFee
-				x.ServiceFee.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(183)
+				x.ServiceName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceFee = old.ServiceFee
+				if !d.Down() {
+					return
+				}
+				x.ServiceFee.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5887,50 +10075,147 @@ func (x *PriceLevelSchedule) encodeEXI(e *exi.Encoder) {
 func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceLevelSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Enter(145)
+				x.TimeAnchor = uint64(d.ElementUint())
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 145:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(145)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 146:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(146)
 				x.PriceScheduleID = uint32(d.ElementUint())
-			case 147:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PriceScheduleDescription = old.PriceScheduleDescription
 				if x.PriceScheduleDescription == nil {
 					x.PriceScheduleDescription = new(string)
 				}
+				d.Enter(147)
 				*x.PriceScheduleDescription = d.ElementString()
-			case 186:
+				st = 4
+			case 1:
+				d.Enter(186)
 				x.NumberOfPriceLevels = uint8(d.ElementUint())
-			case 187:
-				x.PriceLevelScheduleEntries = old.PriceLevelScheduleEntries
-				x.PriceLevelScheduleEntries.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(186)
+				x.NumberOfPriceLevels = uint8(d.ElementUint())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceLevelScheduleEntries = old.PriceLevelScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5991,17 +10276,17 @@ func (x *PriceLevelScheduleEntryList) encodeEXI(e *exi.Encoder) {
 func (x *PriceLevelScheduleEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceLevelScheduleEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 188:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PriceLevelScheduleEntry == nil {
 					x.PriceLevelScheduleEntry = old.PriceLevelScheduleEntry[:0]
 				}
@@ -6014,14 +10299,74 @@ func (x *PriceLevelScheduleEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PriceLevelScheduleEntry = append(x.PriceLevelScheduleEntry, PriceLevelScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceLevelScheduleEntry[len(x.PriceLevelScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PriceLevelScheduleEntry == nil {
+					x.PriceLevelScheduleEntry = old.PriceLevelScheduleEntry[:0]
+				}
+				if len(x.PriceLevelScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PriceLevelScheduleEntry); n < cap(x.PriceLevelScheduleEntry) {
+					x.PriceLevelScheduleEntry = x.PriceLevelScheduleEntry[:n+1]
+				} else {
+					x.PriceLevelScheduleEntry = append(x.PriceLevelScheduleEntry, PriceLevelScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelScheduleEntry[len(x.PriceLevelScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6042,27 +10387,59 @@ func (x *PriceLevelScheduleEntry) encodeEXI(e *exi.Encoder) {
 
 func (x *PriceLevelScheduleEntry) decodeEXI(d *exi.Decoder) {
 	*x = PriceLevelScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 189:
-				x.Duration = uint32(d.ElementUint())
-			case 190:
-				x.PriceLevel = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(189)
+				x.Duration = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(190)
+				x.PriceLevel = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6123,17 +10500,17 @@ func (x *ScheduledSEResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledSEResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledSEResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 192:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ScheduleTuple == nil {
 					x.ScheduleTuple = old.ScheduleTuple[:0]
 				}
@@ -6146,14 +10523,74 @@ func (x *ScheduledSEResControlMode) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ScheduleTuple = append(x.ScheduleTuple, ScheduleTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduleTuple[len(x.ScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ScheduleTuple == nil {
+					x.ScheduleTuple = old.ScheduleTuple[:0]
+				}
+				if len(x.ScheduleTuple) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ScheduleTuple); n < cap(x.ScheduleTuple) {
+					x.ScheduleTuple = x.ScheduleTuple[:n+1]
+				} else {
+					x.ScheduleTuple = append(x.ScheduleTuple, ScheduleTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduleTuple[len(x.ScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6193,34 +10630,89 @@ func (x *ScheduleTuple) encodeEXI(e *exi.Encoder) {
 func (x *ScheduleTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 193:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(193)
 				x.ScheduleTupleID = uint32(d.ElementUint())
-			case 194:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingSchedule = old.ChargingSchedule
+				if !d.Down() {
+					return
+				}
 				x.ChargingSchedule.decodeEXI(d)
-			case 207:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DischargingSchedule = old.DischargingSchedule
 				if x.DischargingSchedule == nil {
 					x.DischargingSchedule = new(ChargingSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DischargingSchedule.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6277,38 +10769,98 @@ func (x *ChargingSchedule) encodeEXI(e *exi.Encoder) {
 func (x *ChargingSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 195:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerSchedule = old.PowerSchedule
+				if !d.Down() {
+					return
+				}
 				x.PowerSchedule.decodeEXI(d)
-			case 205:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
 				if x.AbsolutePriceSchedule == nil {
 					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AbsolutePriceSchedule.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 2
+			case 1:
 				x.PriceLevelSchedule = old.PriceLevelSchedule
 				if x.PriceLevelSchedule == nil {
 					x.PriceLevelSchedule = new(PriceLevelSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6371,40 +10923,138 @@ func (x *PowerSchedule) encodeEXI(e *exi.Encoder) {
 func (x *PowerSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 196:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(196)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 197:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AvailableEnergy = old.AvailableEnergy
 				if x.AvailableEnergy == nil {
 					x.AvailableEnergy = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AvailableEnergy.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 2
+			case 1:
 				x.PowerTolerance = old.PowerTolerance
 				if x.PowerTolerance == nil {
 					x.PowerTolerance = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerTolerance.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 3
+			case 2:
 				x.PowerScheduleEntries = old.PowerScheduleEntries
+				if !d.Down() {
+					return
+				}
 				x.PowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerTolerance = old.PowerTolerance
+				if x.PowerTolerance == nil {
+					x.PowerTolerance = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerTolerance.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.PowerScheduleEntries = old.PowerScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.PowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerScheduleEntries = old.PowerScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.PowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6465,17 +11115,17 @@ func (x *PowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 func (x *PowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerScheduleEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 200:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PowerScheduleEntry == nil {
 					x.PowerScheduleEntry = old.PowerScheduleEntry[:0]
 				}
@@ -6488,14 +11138,74 @@ func (x *PowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PowerScheduleEntry = append(x.PowerScheduleEntry, PowerScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerScheduleEntry[len(x.PowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PowerScheduleEntry == nil {
+					x.PowerScheduleEntry = old.PowerScheduleEntry[:0]
+				}
+				if len(x.PowerScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PowerScheduleEntry); n < cap(x.PowerScheduleEntry) {
+					x.PowerScheduleEntry = x.PowerScheduleEntry[:n+1]
+				} else {
+					x.PowerScheduleEntry = append(x.PowerScheduleEntry, PowerScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerScheduleEntry[len(x.PowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6553,40 +11263,126 @@ func (x *PowerScheduleEntry) encodeEXI(e *exi.Encoder) {
 func (x *PowerScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 201:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(201)
 				x.Duration = uint32(d.ElementUint())
-			case 202:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Power = old.Power
+				if !d.Down() {
+					return
+				}
 				x.Power.decodeEXI(d)
-			case 203:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerL2 = old.PowerL2
 				if x.PowerL2 == nil {
 					x.PowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerL2.decodeEXI(d)
-			case 204:
+				d.Up()
+				st = 3
+			case 1:
 				x.PowerL3 = old.PowerL3
 				if x.PowerL3 == nil {
 					x.PowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerL3.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerL3 = old.PowerL3
+				if x.PowerL3 == nil {
+					x.PowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerL3.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6651,42 +11447,137 @@ func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
 func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 209:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(209)
 				x.EVProcessing = Processing(d.ElementEnum())
-			case 210:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(210)
 				x.ChargeProgress = ChargeProgress(d.ElementEnum())
-			case 211:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPowerProfile = old.EVPowerProfile
 				if x.EVPowerProfile == nil {
 					x.EVPowerProfile = new(EVPowerProfile)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerProfile.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTChannelSelection = old.BPTChannelSelection
 				if x.BPTChannelSelection == nil {
 					x.BPTChannelSelection = new(ChannelSelection)
 				}
+				d.Enter(219)
 				*x.BPTChannelSelection = ChannelSelection(d.ElementEnum())
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTChannelSelection = old.BPTChannelSelection
+				if x.BPTChannelSelection == nil {
+					x.BPTChannelSelection = new(ChannelSelection)
+				}
+				d.Enter(219)
+				*x.BPTChannelSelection = ChannelSelection(d.ElementEnum())
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6755,40 +11646,119 @@ func (x *EVPowerProfile) encodeEXI(e *exi.Encoder) {
 func (x *EVPowerProfile) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerProfile{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 212:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(212)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 213:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DynamicEVPPTControlMode = old.DynamicEVPPTControlMode
 				if x.DynamicEVPPTControlMode == nil {
 					x.DynamicEVPPTControlMode = new(DynamicEVPPTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicEVPPTControlMode.decodeEXI(d)
-			case 214:
+				d.Up()
+				st = 2
+			case 1:
 				x.ScheduledEVPPTControlMode = old.ScheduledEVPPTControlMode
 				if x.ScheduledEVPPTControlMode == nil {
 					x.ScheduledEVPPTControlMode = new(ScheduledEVPPTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledEVPPTControlMode.decodeEXI(d)
-			case 217:
-				x.EVPowerProfileEntries = old.EVPowerProfileEntries
-				x.EVPowerProfileEntries.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPowerProfileEntries = old.EVPowerProfileEntries
+				if !d.Down() {
+					return
+				}
+				x.EVPowerProfileEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPowerProfileEntries = old.EVPowerProfileEntries
+				if !d.Down() {
+					return
+				}
+				x.EVPowerProfileEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6803,17 +11773,25 @@ func (x *DynamicEVPPTControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *DynamicEVPPTControlMode) decodeEXI(d *exi.Decoder) {
 	*x = DynamicEVPPTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6851,31 +11829,65 @@ func (x *ScheduledEVPPTControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledEVPPTControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledEVPPTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(215)
 				x.SelectedScheduleTupleID = uint32(d.ElementUint())
-			case 216:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerToleranceAcceptance = old.PowerToleranceAcceptance
 				if x.PowerToleranceAcceptance == nil {
 					x.PowerToleranceAcceptance = new(PowerToleranceAcceptance)
 				}
+				d.Enter(216)
 				*x.PowerToleranceAcceptance = PowerToleranceAcceptance(d.ElementEnum())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6936,17 +11948,17 @@ func (x *EVPowerProfileEntryList) encodeEXI(e *exi.Encoder) {
 func (x *EVPowerProfileEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerProfileEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 218:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPowerProfileEntry == nil {
 					x.EVPowerProfileEntry = old.EVPowerProfileEntry[:0]
 				}
@@ -6959,14 +11971,74 @@ func (x *EVPowerProfileEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPowerProfileEntry = append(x.EVPowerProfileEntry, PowerScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerProfileEntry[len(x.EVPowerProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPowerProfileEntry == nil {
+					x.EVPowerProfileEntry = old.EVPowerProfileEntry[:0]
+				}
+				if len(x.EVPowerProfileEntry) >= 2048 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPowerProfileEntry); n < cap(x.EVPowerProfileEntry) {
+					x.EVPowerProfileEntry = x.EVPowerProfileEntry[:n+1]
+				} else {
+					x.EVPowerProfileEntry = append(x.EVPowerProfileEntry, PowerScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPowerProfileEntry[len(x.EVPowerProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 2048:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7007,34 +12079,89 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 221:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7055,27 +12182,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 222:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 223:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(222)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(223)
+				x.EVSENotification = EvseNotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7097,29 +12256,67 @@ func (x *MeteringConfirmationReq) encodeEXI(e *exi.Encoder) {
 func (x *MeteringConfirmationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringConfirmationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 225:
-				x.SignedMeteringData = old.SignedMeteringData
-				x.SignedMeteringData.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SignedMeteringData = old.SignedMeteringData
+				if !d.Down() {
+					return
+				}
+				x.SignedMeteringData.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7216,54 +12413,176 @@ func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
 func (x *SignedMeteringData) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedMeteringData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 226:
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(226)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 227:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 247:
+				d.Up()
+				st = 4
+			case 1:
 				x.DynamicSMDTControlMode = old.DynamicSMDTControlMode
 				if x.DynamicSMDTControlMode == nil {
 					x.DynamicSMDTControlMode = new(DynamicSMDTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicSMDTControlMode.decodeEXI(d)
-			case 248:
+				d.Up()
+				st = 5
+			case 2:
 				x.ScheduledSMDTControlMode = old.ScheduledSMDTControlMode
 				if x.ScheduledSMDTControlMode == nil {
 					x.ScheduledSMDTControlMode = new(ScheduledSMDTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledSMDTControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DynamicSMDTControlMode = old.DynamicSMDTControlMode
+				if x.DynamicSMDTControlMode == nil {
+					x.DynamicSMDTControlMode = new(DynamicSMDTControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicSMDTControlMode.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.ScheduledSMDTControlMode = old.ScheduledSMDTControlMode
+				if x.ScheduledSMDTControlMode == nil {
+					x.ScheduledSMDTControlMode = new(ScheduledSMDTControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledSMDTControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7481,59 +12800,301 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 228:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(228)
 				x.MeterID = d.ElementString()
-			case 229:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(229)
 				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 230:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
+				d.Enter(230)
 				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 231:
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(231)
 				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 232:
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(232)
 				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 233:
+				st = 5
+			case 3:
+				d.Enter(233)
 				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 234:
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(234)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 235:
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
+				d.Enter(235)
 				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(231)
+				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(232)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 2:
+				d.Enter(233)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(234)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(235)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(232)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 1:
+				d.Enter(233)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(234)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(235)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(233)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(234)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(235)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(234)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(235)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(235)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7685,43 +13246,78 @@ func (x *Receipt) encodeEXI(e *exi.Encoder) {
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 237:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(237)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 238:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 241:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 242:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 243:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 244:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -7734,14 +13330,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7763,29 +13623,67 @@ func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 240:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7807,28 +13705,63 @@ func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 245:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 246:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(245)
+				x.TaxRuleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7843,17 +13776,25 @@ func (x *DynamicSMDTControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *DynamicSMDTControlMode) decodeEXI(d *exi.Decoder) {
 	*x = DynamicSMDTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7871,25 +13812,42 @@ func (x *ScheduledSMDTControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *ScheduledSMDTControlMode) decodeEXI(d *exi.Decoder) {
 	*x = ScheduledSMDTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 249:
-				x.SelectedScheduleTupleID = uint32(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(249)
+				x.SelectedScheduleTupleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7911,28 +13869,63 @@ func (x *MeteringConfirmationRes) encodeEXI(e *exi.Encoder) {
 func (x *MeteringConfirmationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringConfirmationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8009,40 +14002,117 @@ func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
 func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionStopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 252:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(252)
 				x.ChargingSession = ChargingSession(d.ElementEnum())
-			case 253:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTerminationCode = old.EVTerminationCode
 				if x.EVTerminationCode == nil {
 					x.EVTerminationCode = new(string)
 				}
+				d.Enter(253)
 				*x.EVTerminationCode = d.ElementString()
-			case 254:
+				st = 3
+			case 1:
 				x.EVTerminationExplanation = old.EVTerminationExplanation
 				if x.EVTerminationExplanation == nil {
 					x.EVTerminationExplanation = new(string)
 				}
+				d.Enter(254)
 				*x.EVTerminationExplanation = d.ElementString()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTerminationExplanation = old.EVTerminationExplanation
+				if x.EVTerminationExplanation == nil {
+					x.EVTerminationExplanation = new(string)
+				}
+				d.Enter(254)
+				*x.EVTerminationExplanation = d.ElementString()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8064,28 +14134,63 @@ func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionStopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8134,40 +14239,131 @@ func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 257:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OEMProvisioningCertificateChain = old.OEMProvisioningCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.OEMProvisioningCertificateChain.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
 				x.ListOfRootCertificateIDs.decodeEXI(d)
-			case 262:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(262)
 				x.MaximumContractCertificateChains = uint8(d.ElementUint())
-			case 263:
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PrioritizedEMAIDs = old.PrioritizedEMAIDs
 				if x.PrioritizedEMAIDs == nil {
 					x.PrioritizedEMAIDs = new(EMAIDList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PrioritizedEMAIDs.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8213,39 +14409,85 @@ func (x *SignedCertificateChain) encodeEXI(e *exi.Encoder) {
 func (x *SignedCertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedCertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 258:
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(258)
 				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 259:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8306,17 +14548,17 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ListOfRootCertificateIDs{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 261:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
@@ -8329,14 +14571,74 @@ func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.RootCertificateID == nil {
+					x.RootCertificateID = old.RootCertificateID[:0]
+				}
+				if len(x.RootCertificateID) >= 20 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.RootCertificateID); n < cap(x.RootCertificateID) {
+					x.RootCertificateID = x.RootCertificateID[:n+1]
+				} else {
+					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 20:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8363,27 +14665,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(33)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(34)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8456,17 +14790,17 @@ func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
 func (x *EMAIDList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EMAIDList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 264:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EMAID == nil {
 					x.EMAID = old.EMAID[:0]
 				}
@@ -8474,14 +14808,63 @@ func (x *EMAIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
+				d.Enter(264)
 				x.EMAID = append(x.EMAID, d.ElementString())
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EMAID == nil {
+					x.EMAID = old.EMAID[:0]
+				}
+				if len(x.EMAID) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				d.Enter(264)
+				x.EMAID = append(x.EMAID, d.ElementString())
+				n++
+				switch {
+				case n >= 8:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8515,38 +14898,139 @@ func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 266:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 267:
-				x.CPSCertificateChain = old.CPSCertificateChain
-				x.CPSCertificateChain.decodeEXI(d)
-			case 270:
-				x.SignedInstallationData = old.SignedInstallationData
-				x.SignedInstallationData.decodeEXI(d)
-			case 277:
-				x.RemainingContractCertificateChains = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(266)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CPSCertificateChain = old.CPSCertificateChain
+				if !d.Down() {
+					return
+				}
+				x.CPSCertificateChain.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SignedInstallationData = old.SignedInstallationData
+				if !d.Down() {
+					return
+				}
+				x.SignedInstallationData.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(277)
+				x.RemainingContractCertificateChains = uint8(d.ElementUint())
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8588,31 +15072,68 @@ func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
 func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 268:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(268)
 				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 269:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8729,44 +15250,152 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 func (x *SignedInstallationData) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInstallationData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 271:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractCertificateChain = old.ContractCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.ContractCertificateChain.decodeEXI(d)
-			case 272:
-				x.ECDHCurve = EcdhCurve(d.ElementEnum())
-			case 273:
-				x.DHPublicKey = d.ElementBinary(old.DHPublicKey[:0])
-			case 274:
-				x.SECP521EncryptedPrivateKey = d.ElementBinary(old.SECP521EncryptedPrivateKey[:0])
-			case 275:
-				x.X448EncryptedPrivateKey = d.ElementBinary(old.X448EncryptedPrivateKey[:0])
-			case 276:
-				x.TPMEncryptedPrivateKey = d.ElementBinary(old.TPMEncryptedPrivateKey[:0])
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(272)
+				x.ECDHCurve = EcdhCurve(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(273)
+				x.DHPublicKey = d.ElementBinary(old.DHPublicKey[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(274)
+				x.SECP521EncryptedPrivateKey = d.ElementBinary(old.SECP521EncryptedPrivateKey[:0])
+				st = 5
+			case 1:
+				d.Enter(275)
+				x.X448EncryptedPrivateKey = d.ElementBinary(old.X448EncryptedPrivateKey[:0])
+				st = 6
+			case 2:
+				d.Enter(276)
+				x.TPMEncryptedPrivateKey = d.ElementBinary(old.TPMEncryptedPrivateKey[:0])
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8857,48 +15486,173 @@ func (x *VehicleCheckInReq) encodeEXI(e *exi.Encoder) {
 func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckInReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 279:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(279)
 				x.EVCheckInStatus = EvCheckInStatus(d.ElementEnum())
-			case 280:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(280)
 				x.ParkingMethod = ParkingMethod(d.ElementEnum())
-			case 281:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VehicleFrame = old.VehicleFrame
 				if x.VehicleFrame == nil {
 					x.VehicleFrame = new(int16)
 				}
+				d.Enter(281)
 				*x.VehicleFrame = int16(d.ElementInt())
-			case 282:
+				st = 4
+			case 1:
 				x.DeviceOffset = old.DeviceOffset
 				if x.DeviceOffset == nil {
 					x.DeviceOffset = new(int16)
 				}
+				d.Enter(282)
 				*x.DeviceOffset = int16(d.ElementInt())
-			case 283:
+				st = 5
+			case 2:
 				x.VehicleTravel = old.VehicleTravel
 				if x.VehicleTravel == nil {
 					x.VehicleTravel = new(int16)
 				}
+				d.Enter(283)
 				*x.VehicleTravel = int16(d.ElementInt())
+				st = 6
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DeviceOffset = old.DeviceOffset
+				if x.DeviceOffset == nil {
+					x.DeviceOffset = new(int16)
+				}
+				d.Enter(282)
+				*x.DeviceOffset = int16(d.ElementInt())
+				st = 5
+			case 1:
+				x.VehicleTravel = old.VehicleTravel
+				if x.VehicleTravel == nil {
+					x.VehicleTravel = new(int16)
+				}
+				d.Enter(283)
+				*x.VehicleTravel = int16(d.ElementInt())
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VehicleTravel = old.VehicleTravel
+				if x.VehicleTravel == nil {
+					x.VehicleTravel = new(int16)
+				}
+				d.Enter(283)
+				*x.VehicleTravel = int16(d.ElementInt())
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8985,46 +15739,156 @@ func (x *VehicleCheckInRes) encodeEXI(e *exi.Encoder) {
 func (x *VehicleCheckInRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckInRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 285:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParkingSpace = old.ParkingSpace
 				if x.ParkingSpace == nil {
 					x.ParkingSpace = new(int16)
 				}
+				d.Enter(285)
 				*x.ParkingSpace = int16(d.ElementInt())
-			case 286:
+				st = 3
+			case 1:
 				x.DeviceLocation = old.DeviceLocation
 				if x.DeviceLocation == nil {
 					x.DeviceLocation = new(int16)
 				}
+				d.Enter(286)
 				*x.DeviceLocation = int16(d.ElementInt())
-			case 287:
+				st = 4
+			case 2:
 				x.TargetDistance = old.TargetDistance
 				if x.TargetDistance == nil {
 					x.TargetDistance = new(int16)
 				}
+				d.Enter(287)
 				*x.TargetDistance = int16(d.ElementInt())
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DeviceLocation = old.DeviceLocation
+				if x.DeviceLocation == nil {
+					x.DeviceLocation = new(int16)
+				}
+				d.Enter(286)
+				*x.DeviceLocation = int16(d.ElementInt())
+				st = 4
+			case 1:
+				x.TargetDistance = old.TargetDistance
+				if x.TargetDistance == nil {
+					x.TargetDistance = new(int16)
+				}
+				d.Enter(287)
+				*x.TargetDistance = int16(d.ElementInt())
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetDistance = old.TargetDistance
+				if x.TargetDistance == nil {
+					x.TargetDistance = new(int16)
+				}
+				d.Enter(287)
+				*x.TargetDistance = int16(d.ElementInt())
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9049,30 +15913,80 @@ func (x *VehicleCheckOutReq) encodeEXI(e *exi.Encoder) {
 func (x *VehicleCheckOutReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckOutReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 289:
-				x.EVCheckOutStatus = EvCheckOutStatus(d.ElementEnum())
-			case 290:
-				x.CheckOutTime = uint64(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(289)
+				x.EVCheckOutStatus = EvCheckOutStatus(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(290)
+				x.CheckOutTime = uint64(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9097,30 +16011,80 @@ func (x *VehicleCheckOutRes) encodeEXI(e *exi.Encoder) {
 func (x *VehicleCheckOutRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckOutRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 292:
-				x.EVSECheckOutStatus = EvseCheckOutStatus(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(292)
+				x.EVSECheckOutStatus = EvseCheckOutStatus(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9135,17 +16099,25 @@ func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9160,17 +16132,25 @@ func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9383,37 +16363,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(20)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(23)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(26)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9447,27 +16554,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(28)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(29)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9539,47 +16678,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9685,29 +16904,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -9716,14 +16931,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9787,29 +17065,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 299:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -9818,14 +17092,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(299)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10253,83 +17581,642 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 303:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
+				d.Enter(303)
 				*x.PresentSOC = uint8(d.ElementUint())
-			case 304:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(304)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 305:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(305)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 306:
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
+				d.Enter(306)
 				*x.MaximumSOC = uint8(d.ElementUint())
-			case 307:
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
+				d.Enter(307)
 				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 308:
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
+				d.Enter(308)
 				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 309:
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
+				d.Enter(309)
 				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 310:
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
+				d.Enter(310)
 				*x.ChargingComplete = d.ElementBool()
-			case 311:
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 312:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
+				d.Enter(312)
 				*x.InletHot = d.ElementBool()
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(304)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(305)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(306)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(307)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(308)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(309)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(305)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(306)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(307)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(308)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(309)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(306)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(307)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(308)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(309)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(307)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(308)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(309)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(308)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(309)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(309)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(310)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(312)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10361,19 +18248,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10404,19 +18314,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10447,19 +18380,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10477,19 +18433,42 @@ func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10507,19 +18486,42 @@ func (x *AppliesMinimumMaximumCost) encodeEXI(e *exi.Encoder) {
 
 func (x *AppliesMinimumMaximumCost) decodeEXI(d *exi.Decoder) {
 	*x = AppliesMinimumMaximumCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 6})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10537,19 +18539,42 @@ func (x *AppliesToEnergyFee) encodeEXI(e *exi.Encoder) {
 
 func (x *AppliesToEnergyFee) decodeEXI(d *exi.Decoder) {
 	*x = AppliesToEnergyFee{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 7})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10567,19 +18592,42 @@ func (x *AppliesToOverstayFee) encodeEXI(e *exi.Encoder) {
 
 func (x *AppliesToOverstayFee) decodeEXI(d *exi.Decoder) {
 	*x = AppliesToOverstayFee{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 8})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10597,19 +18645,42 @@ func (x *AppliesToParkingFee) encodeEXI(e *exi.Encoder) {
 
 func (x *AppliesToParkingFee) decodeEXI(d *exi.Decoder) {
 	*x = AppliesToParkingFee{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 9})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10627,19 +18698,42 @@ func (x *AuthorizationServices) encodeEXI(e *exi.Encoder) {
 
 func (x *AuthorizationServices) decodeEXI(d *exi.Decoder) {
 	*x = AuthorizationServices{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Authorization(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 14})
+				x.Value = Authorization(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10670,19 +18764,42 @@ func (x *BPTChannelSelection) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTChannelSelection) decodeEXI(d *exi.Decoder) {
 	*x = BPTChannelSelection{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChannelSelection(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 5, Local: 20})
+				x.Value = ChannelSelection(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10700,19 +18817,42 @@ func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10730,19 +18870,42 @@ func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10773,19 +18936,42 @@ func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10803,19 +18989,42 @@ func (x *CarbonDioxideEmission) encodeEXI(e *exi.Encoder) {
 
 func (x *CarbonDioxideEmission) decodeEXI(d *exi.Decoder) {
 	*x = CarbonDioxideEmission{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 5, Local: 22})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10847,19 +19056,42 @@ func (x *Certificate) encodeEXI(e *exi.Encoder) {
 func (x *Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 23})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10877,19 +19109,42 @@ func (x *CertificateInstallationService) encodeEXI(e *exi.Encoder) {
 
 func (x *CertificateInstallationService) decodeEXI(d *exi.Decoder) {
 	*x = CertificateInstallationService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 29})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10907,19 +19162,42 @@ func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargeProgressFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargeProgress(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 5, Local: 30})
+				x.Value = ChargeProgress(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10937,19 +19215,42 @@ func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10967,19 +19268,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10997,19 +19321,42 @@ func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingSessionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargingSession(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(37, exi.QName{URI: 5, Local: 33})
+				x.Value = ChargingSession(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11027,19 +19374,42 @@ func (x *CheckOutTime) encodeEXI(e *exi.Encoder) {
 
 func (x *CheckOutTime) decodeEXI(d *exi.Decoder) {
 	*x = CheckOutTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 34})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11083,19 +19453,42 @@ func (x *Currency) encodeEXI(e *exi.Encoder) {
 
 func (x *Currency) decodeEXI(d *exi.Decoder) {
 	*x = Currency{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 5, Local: 37})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11127,19 +19520,42 @@ func (x *DHPublicKey) encodeEXI(e *exi.Encoder) {
 func (x *DHPublicKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DHPublicKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(39, exi.QName{URI: 5, Local: 38})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11157,19 +19573,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 39})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11187,19 +19626,42 @@ func (x *DepartureTimeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTimeFragment) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTimeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11217,19 +19679,42 @@ func (x *DeviceLocation) encodeEXI(e *exi.Encoder) {
 
 func (x *DeviceLocation) decodeEXI(d *exi.Decoder) {
 	*x = DeviceLocation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 40})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11247,19 +19732,42 @@ func (x *DeviceOffset) encodeEXI(e *exi.Encoder) {
 
 func (x *DeviceOffset) decodeEXI(d *exi.Decoder) {
 	*x = DeviceOffset{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 41})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11290,19 +19798,42 @@ func (x *Duration) encodeEXI(e *exi.Encoder) {
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
 	*x = Duration{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 43})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11320,19 +19851,42 @@ func (x *ECDHCurve) encodeEXI(e *exi.Encoder) {
 
 func (x *ECDHCurve) decodeEXI(d *exi.Decoder) {
 	*x = ECDHCurve{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EcdhCurve(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(38, exi.QName{URI: 5, Local: 52})
+				x.Value = EcdhCurve(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11363,19 +19917,42 @@ func (x *EMAID) encodeEXI(e *exi.Encoder) {
 
 func (x *EMAID) decodeEXI(d *exi.Decoder) {
 	*x = EMAID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 57})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11406,19 +19983,42 @@ func (x *EVCCID) encodeEXI(e *exi.Encoder) {
 
 func (x *EVCCID) decodeEXI(d *exi.Decoder) {
 	*x = EVCCID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 61})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11436,19 +20036,42 @@ func (x *EVCheckInStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVCheckInStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVCheckInStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvCheckInStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 5, Local: 62})
+				x.Value = EvCheckInStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11466,19 +20089,42 @@ func (x *EVCheckOutStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVCheckOutStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVCheckOutStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvCheckOutStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(45, exi.QName{URI: 5, Local: 63})
+				x.Value = EvCheckOutStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11574,19 +20220,42 @@ func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 87})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11604,19 +20273,42 @@ func (x *EVSECheckOutStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSECheckOutStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSECheckOutStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseCheckOutStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(46, exi.QName{URI: 5, Local: 88})
+				x.Value = EvseCheckOutStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11647,19 +20339,42 @@ func (x *EVSEID) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEID) decodeEXI(d *exi.Decoder) {
 	*x = EVSEID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 89})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11677,19 +20392,42 @@ func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11707,19 +20445,42 @@ func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 90})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11789,19 +20550,42 @@ func (x *EVTerminationCode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVTerminationCode) decodeEXI(d *exi.Decoder) {
 	*x = EVTerminationCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 93})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11832,19 +20616,42 @@ func (x *EVTerminationExplanation) encodeEXI(e *exi.Encoder) {
 
 func (x *EVTerminationExplanation) decodeEXI(d *exi.Decoder) {
 	*x = EVTerminationExplanation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 94})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11902,19 +20709,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11932,19 +20762,42 @@ func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11962,19 +20815,42 @@ func (x *FreeService) encodeEXI(e *exi.Encoder) {
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
 	*x = FreeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 97})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12006,19 +20882,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12050,19 +20949,42 @@ func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
 func (x *GenChallenge) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = GenChallenge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 98})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12080,19 +21002,42 @@ func (x *GoToPause) encodeEXI(e *exi.Encoder) {
 
 func (x *GoToPause) decodeEXI(d *exi.Decoder) {
 	*x = GoToPause{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 99})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12110,19 +21055,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12140,19 +21108,42 @@ func (x *InletHot) encodeEXI(e *exi.Encoder) {
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12184,19 +21175,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12227,19 +21241,42 @@ func (x *Language) encodeEXI(e *exi.Encoder) {
 
 func (x *Language) decodeEXI(d *exi.Decoder) {
 	*x = Language{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 5, Local: 101})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12257,19 +21294,42 @@ func (x *MaximumContractCertificateChains) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumContractCertificateChains) decodeEXI(d *exi.Decoder) {
 	*x = MaximumContractCertificateChains{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 103})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12300,19 +21360,42 @@ func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12330,19 +21413,42 @@ func (x *MaximumSupportingPoints) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSupportingPoints) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSupportingPoints{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 5, Local: 105})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12373,19 +21479,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(35, exi.QName{URI: 6, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12416,19 +21545,42 @@ func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12460,19 +21612,42 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(36, exi.QName{URI: 6, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12490,19 +21665,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12520,19 +21718,42 @@ func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12563,19 +21784,42 @@ func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 112})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12593,19 +21837,42 @@ func (x *MinimumSOCFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOCFragment) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOCFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12637,19 +21904,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12667,19 +21957,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12697,19 +22010,42 @@ func (x *NumberOfPriceLevels) encodeEXI(e *exi.Encoder) {
 
 func (x *NumberOfPriceLevels) decodeEXI(d *exi.Decoder) {
 	*x = NumberOfPriceLevels{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 114})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12766,19 +22102,42 @@ func (x *OverstayFeePeriod) encodeEXI(e *exi.Encoder) {
 
 func (x *OverstayFeePeriod) decodeEXI(d *exi.Decoder) {
 	*x = OverstayFeePeriod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 117})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12822,19 +22181,42 @@ func (x *OverstayRuleDescription) encodeEXI(e *exi.Encoder) {
 
 func (x *OverstayRuleDescription) decodeEXI(d *exi.Decoder) {
 	*x = OverstayRuleDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 120})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12852,19 +22234,42 @@ func (x *OverstayTimeThreshold) encodeEXI(e *exi.Encoder) {
 
 func (x *OverstayTimeThreshold) decodeEXI(d *exi.Decoder) {
 	*x = OverstayTimeThreshold{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 124})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12896,19 +22301,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12940,19 +22368,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12984,19 +22435,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13014,19 +22488,42 @@ func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
 	*x = ParameterSetID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 127})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13057,19 +22554,42 @@ func (x *ParkingFeePeriod) encodeEXI(e *exi.Encoder) {
 
 func (x *ParkingFeePeriod) decodeEXI(d *exi.Decoder) {
 	*x = ParkingFeePeriod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 131})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13087,19 +22607,42 @@ func (x *ParkingMethodFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ParkingMethodFragment) decodeEXI(d *exi.Decoder) {
 	*x = ParkingMethodFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ParkingMethod(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(44, exi.QName{URI: 5, Local: 132})
+				x.Value = ParkingMethod(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13117,19 +22660,42 @@ func (x *ParkingSpace) encodeEXI(e *exi.Encoder) {
 
 func (x *ParkingSpace) decodeEXI(d *exi.Decoder) {
 	*x = ParkingSpace{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 133})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13161,19 +22727,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13243,19 +22832,42 @@ func (x *PowerToleranceAcceptanceFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerToleranceAcceptanceFragment) decodeEXI(d *exi.Decoder) {
 	*x = PowerToleranceAcceptanceFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerToleranceAcceptance(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(32, exi.QName{URI: 5, Local: 151})
+				x.Value = PowerToleranceAcceptance(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13299,19 +22911,42 @@ func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13342,19 +22977,42 @@ func (x *PriceAlgorithm) encodeEXI(e *exi.Encoder) {
 
 func (x *PriceAlgorithm) decodeEXI(d *exi.Decoder) {
 	*x = PriceAlgorithm{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 154})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13372,19 +23030,42 @@ func (x *PriceLevel) encodeEXI(e *exi.Encoder) {
 
 func (x *PriceLevel) decodeEXI(d *exi.Decoder) {
 	*x = PriceLevel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 155})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13415,19 +23096,42 @@ func (x *PriceScheduleDescription) encodeEXI(e *exi.Encoder) {
 
 func (x *PriceScheduleDescription) decodeEXI(d *exi.Decoder) {
 	*x = PriceScheduleDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 168})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13445,19 +23149,42 @@ func (x *PriceScheduleID) encodeEXI(e *exi.Encoder) {
 
 func (x *PriceScheduleID) decodeEXI(d *exi.Decoder) {
 	*x = PriceScheduleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 169})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13488,19 +23215,42 @@ func (x *ProviderID) encodeEXI(e *exi.Encoder) {
 
 func (x *ProviderID) decodeEXI(d *exi.Decoder) {
 	*x = ProviderID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 172})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13532,19 +23282,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13575,19 +23348,42 @@ func (x *RemainingContractCertificateChains) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingContractCertificateChains) decodeEXI(d *exi.Decoder) {
 	*x = RemainingContractCertificateChains{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 174})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13605,19 +23401,42 @@ func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13635,19 +23454,42 @@ func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13665,19 +23507,42 @@ func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13695,19 +23560,42 @@ func (x *RenewableGenerationPercentage) encodeEXI(e *exi.Encoder) {
 
 func (x *RenewableGenerationPercentage) decodeEXI(d *exi.Decoder) {
 	*x = RenewableGenerationPercentage{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 175})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13725,19 +23613,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13769,19 +23680,42 @@ func (x *SECP521EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 func (x *SECP521EncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SECP521EncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(40, exi.QName{URI: 5, Local: 176})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13813,19 +23747,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13843,19 +23800,42 @@ func (x *ScheduleTupleID) encodeEXI(e *exi.Encoder) {
 
 func (x *ScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = ScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 182})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13887,19 +23867,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13917,19 +23920,42 @@ func (x *SelectedAuthorizationService) encodeEXI(e *exi.Encoder) {
 
 func (x *SelectedAuthorizationService) decodeEXI(d *exi.Decoder) {
 	*x = SelectedAuthorizationService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Authorization(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 192})
+				x.Value = Authorization(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13947,19 +23973,42 @@ func (x *SelectedScheduleTupleID) encodeEXI(e *exi.Encoder) {
 
 func (x *SelectedScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = SelectedScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 194})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14003,19 +24052,42 @@ func (x *ServiceID) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
 	*x = ServiceID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 209})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14046,19 +24118,42 @@ func (x *ServiceName) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceName) decodeEXI(d *exi.Decoder) {
 	*x = ServiceName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 212})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14076,19 +24171,42 @@ func (x *ServiceRenegotiationSupported) encodeEXI(e *exi.Encoder) {
 
 func (x *ServiceRenegotiationSupported) decodeEXI(d *exi.Decoder) {
 	*x = ServiceRenegotiationSupported{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 215})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14120,19 +24238,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 221})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14164,19 +24305,42 @@ func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
 func (x *SessionIDFragment) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 6, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14194,19 +24358,42 @@ func (x *StartTime) encodeEXI(e *exi.Encoder) {
 
 func (x *StartTime) decodeEXI(d *exi.Decoder) {
 	*x = StartTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 235})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14238,19 +24425,42 @@ func (x *TPMEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 func (x *TPMEncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = TPMEncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 5, Local: 241})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14268,19 +24478,42 @@ func (x *TargetDistance) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetDistance) decodeEXI(d *exi.Decoder) {
 	*x = TargetDistance{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 242})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14298,19 +24531,42 @@ func (x *TargetOffsetX) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetOffsetX) decodeEXI(d *exi.Decoder) {
 	*x = TargetOffsetX{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 5, Local: 243})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14328,19 +24584,42 @@ func (x *TargetOffsetY) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetOffsetY) decodeEXI(d *exi.Decoder) {
 	*x = TargetOffsetY{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 5, Local: 244})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14358,19 +24637,42 @@ func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 246})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14388,19 +24690,42 @@ func (x *TargetSOCFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOCFragment) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOCFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14418,19 +24743,42 @@ func (x *TaxIncludedInPrice) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxIncludedInPrice) decodeEXI(d *exi.Decoder) {
 	*x = TaxIncludedInPrice{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 247})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14461,19 +24809,42 @@ func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 250})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14491,19 +24862,42 @@ func (x *TaxRuleIDFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14534,19 +24928,42 @@ func (x *TaxRuleName) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleName) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 252})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14564,19 +24981,42 @@ func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 255})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14594,19 +25034,42 @@ func (x *TimeAnchorFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchorFragment) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchorFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14624,19 +25087,42 @@ func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14667,19 +25153,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14697,19 +25206,42 @@ func (x *VehicleFrame) encodeEXI(e *exi.Encoder) {
 
 func (x *VehicleFrame) decodeEXI(d *exi.Decoder) {
 	*x = VehicleFrame{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 265})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14727,19 +25259,42 @@ func (x *VehicleTravel) encodeEXI(e *exi.Encoder) {
 
 func (x *VehicleTravel) decodeEXI(d *exi.Decoder) {
 	*x = VehicleTravel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 266})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14771,19 +25326,42 @@ func (x *X448EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
 func (x *X448EncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X448EncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 5, Local: 267})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14815,19 +25393,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14859,19 +25460,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14902,19 +25526,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14959,19 +25606,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14989,19 +25659,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15032,19 +25725,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15075,19 +25791,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15119,19 +25858,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15149,19 +25911,42 @@ func (x *BoolValue) encodeEXI(e *exi.Encoder) {
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
 	*x = BoolValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 269})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15179,19 +25964,42 @@ func (x *ByteValue) encodeEXI(e *exi.Encoder) {
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
 	*x = ByteValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 270})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15222,19 +26030,42 @@ func (x *FiniteString) encodeEXI(e *exi.Encoder) {
 
 func (x *FiniteString) decodeEXI(d *exi.Decoder) {
 	*x = FiniteString{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 281})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15252,19 +26083,42 @@ func (x *IntValue) encodeEXI(e *exi.Encoder) {
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
 	*x = IntValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int32(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 5, Local: 283})
+				x.Value = int32(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15295,19 +26149,42 @@ func (x *ShortValue) encodeEXI(e *exi.Encoder) {
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
 	*x = ShortValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 291})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15334,6 +26211,7 @@ func (x *SessionSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15357,6 +26235,7 @@ func (x *SessionSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15382,6 +26261,7 @@ func (x *SessionSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15405,6 +26285,7 @@ func (x *SessionSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15430,6 +26311,7 @@ func (x *AuthorizationSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15453,6 +26335,7 @@ func (x *AuthorizationSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15478,6 +26361,7 @@ func (x *AuthorizationSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15501,6 +26385,7 @@ func (x *AuthorizationSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15526,6 +26411,7 @@ func (x *AuthorizationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15549,6 +26435,7 @@ func (x *AuthorizationReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15574,6 +26461,7 @@ func (x *AuthorizationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15597,6 +26485,7 @@ func (x *AuthorizationRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15622,6 +26511,7 @@ func (x *ServiceDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15645,6 +26535,7 @@ func (x *ServiceDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15670,6 +26561,7 @@ func (x *ServiceDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15693,6 +26585,7 @@ func (x *ServiceDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15718,6 +26611,7 @@ func (x *ServiceDetailReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15741,6 +26635,7 @@ func (x *ServiceDetailReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15766,6 +26661,7 @@ func (x *ServiceDetailRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15789,6 +26685,7 @@ func (x *ServiceDetailRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15814,6 +26711,7 @@ func (x *ServiceSelectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15837,6 +26735,7 @@ func (x *ServiceSelectionReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15862,6 +26761,7 @@ func (x *ServiceSelectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15885,6 +26785,7 @@ func (x *ServiceSelectionRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15910,6 +26811,7 @@ func (x *ScheduleExchangeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15933,6 +26835,7 @@ func (x *ScheduleExchangeReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15958,6 +26861,7 @@ func (x *ScheduleExchangeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15981,6 +26885,7 @@ func (x *ScheduleExchangeRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16006,6 +26911,7 @@ func (x *PowerDeliveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16029,6 +26935,7 @@ func (x *PowerDeliveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16054,6 +26961,7 @@ func (x *PowerDeliveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16077,6 +26985,7 @@ func (x *PowerDeliveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16102,6 +27011,7 @@ func (x *MeteringConfirmationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16125,6 +27035,7 @@ func (x *MeteringConfirmationReq) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16150,6 +27061,7 @@ func (x *MeteringConfirmationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16173,6 +27085,7 @@ func (x *MeteringConfirmationRes) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16198,6 +27111,7 @@ func (x *SessionStopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16221,6 +27135,7 @@ func (x *SessionStopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16246,6 +27161,7 @@ func (x *SessionStopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16269,6 +27185,7 @@ func (x *SessionStopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16294,6 +27211,7 @@ func (x *CertificateInstallationReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16317,6 +27235,7 @@ func (x *CertificateInstallationReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16342,6 +27261,7 @@ func (x *CertificateInstallationRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16365,6 +27285,7 @@ func (x *CertificateInstallationRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16390,6 +27311,7 @@ func (x *VehicleCheckInReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16413,6 +27335,7 @@ func (x *VehicleCheckInReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16438,6 +27361,7 @@ func (x *VehicleCheckInRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16461,6 +27385,7 @@ func (x *VehicleCheckInRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16486,6 +27411,7 @@ func (x *VehicleCheckOutReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16509,6 +27435,7 @@ func (x *VehicleCheckOutReq) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16534,6 +27461,7 @@ func (x *VehicleCheckOutRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16557,6 +27485,7 @@ func (x *VehicleCheckOutRes) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16582,6 +27511,7 @@ func (x *SignedInstallationData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16605,6 +27535,7 @@ func (x *SignedInstallationData) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16630,6 +27561,7 @@ func (x *SignedMeteringData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16653,6 +27585,7 @@ func (x *SignedMeteringData) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16678,6 +27611,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16701,6 +27635,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16726,6 +27661,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16749,6 +27685,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16774,6 +27711,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16797,6 +27735,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16822,6 +27761,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16845,6 +27785,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16870,6 +27811,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16893,6 +27835,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17014,6 +27957,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17037,6 +27981,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17062,6 +28007,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17085,6 +28031,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17206,6 +28153,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17229,6 +28177,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17302,6 +28251,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17325,6 +28275,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17350,6 +28301,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17373,6 +28325,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17446,6 +28399,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17469,6 +28423,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17686,6 +28641,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17709,6 +28665,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17734,6 +28691,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17757,6 +28715,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17830,6 +28789,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17853,6 +28813,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17878,6 +28839,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17901,6 +28863,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17924,6 +28887,7 @@ func (x *AbsolutePriceSchedule) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17947,6 +28911,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17970,6 +28935,7 @@ func (x *AdditionalServiceList) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17993,6 +28959,7 @@ func (x *AdditionalService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18016,6 +28983,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18039,6 +29007,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18062,6 +29031,7 @@ func (x *AppliesMinimumMaximumCost) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18085,6 +29055,7 @@ func (x *AppliesToEnergyFee) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18108,6 +29079,7 @@ func (x *AppliesToOverstayFee) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18131,6 +29103,7 @@ func (x *AppliesToParkingFee) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18154,6 +29127,7 @@ func (x *AuthorizationServices) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18177,6 +29151,7 @@ func (x *AvailableEnergy) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18200,6 +29175,7 @@ func (x *BPTChannelSelection) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18223,6 +29199,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18246,6 +29223,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18269,6 +29247,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18292,6 +29271,7 @@ func (x *CertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18315,6 +29295,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18338,6 +29319,7 @@ func (x *CarbonDioxideEmission) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18361,6 +29343,7 @@ func (x *Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18384,6 +29367,7 @@ func (x *CertificateInstallationService) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18407,6 +29391,7 @@ func (x *ChargeProgressFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18430,6 +29415,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18453,6 +29439,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18476,6 +29463,7 @@ func (x *ChargingSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18499,6 +29487,7 @@ func (x *ChargingSessionFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18522,6 +29511,7 @@ func (x *CheckOutTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18545,6 +29535,7 @@ func (x *ContractCertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18568,6 +29559,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18591,6 +29583,7 @@ func (x *Currency) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18614,6 +29607,7 @@ func (x *DHPublicKey) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18637,6 +29631,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18660,6 +29655,7 @@ func (x *DepartureTimeFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18683,6 +29679,7 @@ func (x *DeviceLocation) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18706,6 +29703,7 @@ func (x *DeviceOffset) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18729,6 +29727,7 @@ func (x *DischargingSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18752,6 +29751,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18775,6 +29775,7 @@ func (x *Duration) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18798,6 +29799,7 @@ func (x *DynamicEVPPTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18821,6 +29823,7 @@ func (x *DynamicSEReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18844,6 +29847,7 @@ func (x *DynamicSEResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18867,6 +29871,7 @@ func (x *DynamicSMDTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18890,6 +29895,7 @@ func (x *ECDHCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18913,6 +29919,7 @@ func (x *EIMAReqAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18936,6 +29943,7 @@ func (x *EIMASResAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18959,6 +29967,7 @@ func (x *EMAID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18982,6 +29991,7 @@ func (x *EVAbsolutePriceSchedule) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19005,6 +30015,7 @@ func (x *EVCCID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19028,6 +30039,7 @@ func (x *EVCheckInStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19051,6 +30063,7 @@ func (x *EVCheckOutStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19074,6 +30087,7 @@ func (x *EVEnergyOffer) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19097,6 +30111,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19120,6 +30135,7 @@ func (x *EVMaximumEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19143,6 +30159,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19166,6 +30183,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19189,6 +30207,7 @@ func (x *EVMinimumEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19212,6 +30231,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19235,6 +30255,7 @@ func (x *EVPowerProfile) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19258,6 +30279,7 @@ func (x *EVPowerProfileEntryList) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19281,6 +30303,7 @@ func (x *PowerScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19304,6 +30327,7 @@ func (x *EVPowerSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19327,6 +30351,7 @@ func (x *EVPowerScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19350,6 +30375,7 @@ func (x *EVPowerScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19373,6 +30399,7 @@ func (x *EVPriceRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19396,6 +30423,7 @@ func (x *EVPriceRuleStack) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19419,6 +30447,7 @@ func (x *EVPriceRuleStackList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19442,6 +30471,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19465,6 +30495,7 @@ func (x *EVSECheckOutStatus) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19488,6 +30519,7 @@ func (x *EVSEID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19511,6 +30543,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19534,6 +30567,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19557,6 +30591,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19580,6 +30615,7 @@ func (x *EVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19603,6 +30639,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19626,6 +30663,7 @@ func (x *EVTargetEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19649,6 +30687,7 @@ func (x *EVTerminationCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19672,6 +30711,7 @@ func (x *EVTerminationExplanation) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19695,6 +30735,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19718,6 +30759,7 @@ func (x *EnergyFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19741,6 +30783,7 @@ func (x *ServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19764,6 +30807,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19787,6 +30831,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19810,6 +30855,7 @@ func (x *FreeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19833,6 +30879,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19856,6 +30903,7 @@ func (x *GenChallenge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19879,6 +30927,7 @@ func (x *GoToPause) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19902,6 +30951,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19925,6 +30975,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19948,6 +30999,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19971,6 +31023,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19994,6 +31047,7 @@ func (x *Language) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20017,6 +31071,7 @@ func (x *ListOfRootCertificateIDs) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20040,6 +31095,7 @@ func (x *MaximumContractCertificateChains) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20063,6 +31119,7 @@ func (x *MaximumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20086,6 +31143,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20109,6 +31167,7 @@ func (x *MaximumSupportingPoints) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20132,6 +31191,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20155,6 +31215,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20178,6 +31239,7 @@ func (x *MeterInfoFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20201,6 +31263,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20224,6 +31287,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20247,6 +31311,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20270,6 +31335,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20293,6 +31359,7 @@ func (x *MinimumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20316,6 +31383,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20339,6 +31407,7 @@ func (x *MinimumSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20362,6 +31431,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20385,6 +31455,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20408,6 +31479,7 @@ func (x *NumberOfPriceLevels) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20431,6 +31503,7 @@ func (x *SignedCertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20454,6 +31527,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20477,6 +31551,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20500,6 +31575,7 @@ func (x *OverstayFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20523,6 +31599,7 @@ func (x *OverstayFeePeriod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20546,6 +31623,7 @@ func (x *OverstayPowerThreshold) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20569,6 +31647,7 @@ func (x *OverstayRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20592,6 +31671,7 @@ func (x *OverstayRuleDescription) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20615,6 +31695,7 @@ func (x *OverstayRuleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20638,6 +31719,7 @@ func (x *OverstayTimeThreshold) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20661,6 +31743,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20684,6 +31767,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20707,6 +31791,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20730,6 +31815,7 @@ func (x *Parameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20753,6 +31839,7 @@ func (x *ParameterSet) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20776,6 +31863,7 @@ func (x *ParameterSetID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20799,6 +31887,7 @@ func (x *ParkingFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20822,6 +31911,7 @@ func (x *ParkingFeePeriod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20845,6 +31935,7 @@ func (x *ParkingMethodFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20868,6 +31959,7 @@ func (x *ParkingSpace) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20891,6 +31983,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20914,6 +32007,7 @@ func (x *PnCAReqAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20937,6 +32031,7 @@ func (x *PnCASResAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20960,6 +32055,7 @@ func (x *Power) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20983,6 +32079,7 @@ func (x *PowerRangeStart) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21006,6 +32103,7 @@ func (x *PowerSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21029,6 +32127,7 @@ func (x *PowerScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21052,6 +32151,7 @@ func (x *PowerScheduleEntryFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21075,6 +32175,7 @@ func (x *PowerTolerance) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21098,6 +32199,7 @@ func (x *PowerToleranceAcceptanceFragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21121,6 +32223,7 @@ func (x *PowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21144,6 +32247,7 @@ func (x *PowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21167,6 +32271,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21190,6 +32295,7 @@ func (x *PriceAlgorithm) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21213,6 +32319,7 @@ func (x *PriceLevel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21236,6 +32343,7 @@ func (x *PriceLevelSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21259,6 +32367,7 @@ func (x *PriceLevelScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21282,6 +32391,7 @@ func (x *PriceLevelScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21305,6 +32415,7 @@ func (x *PriceRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21328,6 +32439,7 @@ func (x *PriceRuleStack) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21351,6 +32463,7 @@ func (x *PriceRuleStackList) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21374,6 +32487,7 @@ func (x *PriceScheduleDescription) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21397,6 +32511,7 @@ func (x *PriceScheduleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21420,6 +32535,7 @@ func (x *EMAIDList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21443,6 +32559,7 @@ func (x *ProviderID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21466,6 +32583,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21489,6 +32607,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21512,6 +32631,7 @@ func (x *ReceiptFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21535,6 +32655,7 @@ func (x *RemainingContractCertificateChains) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21558,6 +32679,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21581,6 +32703,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21604,6 +32727,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21627,6 +32751,7 @@ func (x *RenewableGenerationPercentage) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21650,6 +32775,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21673,6 +32799,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21696,6 +32823,7 @@ func (x *SECP521EncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21719,6 +32847,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21742,6 +32871,7 @@ func (x *ScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21765,6 +32895,7 @@ func (x *ScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21788,6 +32919,7 @@ func (x *ScheduledEVPPTControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21811,6 +32943,7 @@ func (x *ScheduledSEReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21834,6 +32967,7 @@ func (x *ScheduledSEResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21857,6 +32991,7 @@ func (x *ScheduledSMDTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21880,6 +33015,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21903,6 +33039,7 @@ func (x *SelectedAuthorizationService) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21926,6 +33063,7 @@ func (x *SelectedService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21949,6 +33087,7 @@ func (x *SelectedScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21972,6 +33111,7 @@ func (x *SelectedServiceFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21995,6 +33135,7 @@ func (x *SelectedServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22018,6 +33159,7 @@ func (x *Service) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22041,6 +33183,7 @@ func (x *ServiceFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22064,6 +33207,7 @@ func (x *ServiceID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22087,6 +33231,7 @@ func (x *ServiceName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22110,6 +33255,7 @@ func (x *ServiceParameterList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22133,6 +33279,7 @@ func (x *ServiceRenegotiationSupported) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22156,6 +33303,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22179,6 +33327,7 @@ func (x *SessionIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22202,6 +33351,7 @@ func (x *StartTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22225,6 +33375,7 @@ func (x *SubCertificates) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22248,6 +33399,7 @@ func (x *SupportedProvidersList) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22271,6 +33423,7 @@ func (x *ServiceIDList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22294,6 +33447,7 @@ func (x *TPMEncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22317,6 +33471,7 @@ func (x *TargetDistance) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22340,6 +33495,7 @@ func (x *TargetOffsetX) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22363,6 +33519,7 @@ func (x *TargetOffsetY) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22386,6 +33543,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22409,6 +33567,7 @@ func (x *TargetSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22432,6 +33591,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22455,6 +33615,7 @@ func (x *TaxIncludedInPrice) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22478,6 +33639,7 @@ func (x *TaxRate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22501,6 +33663,7 @@ func (x *TaxRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22524,6 +33687,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22547,6 +33711,7 @@ func (x *TaxRuleIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22570,6 +33735,7 @@ func (x *TaxRuleName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22593,6 +33759,7 @@ func (x *TaxRuleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22616,6 +33783,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22639,6 +33807,7 @@ func (x *TimeAnchorFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22662,6 +33831,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22685,6 +33855,7 @@ func (x *VASList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22708,6 +33879,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22731,6 +33903,7 @@ func (x *VehicleFrame) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22754,6 +33927,7 @@ func (x *VehicleTravel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22777,6 +33951,7 @@ func (x *X448EncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22800,6 +33975,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22823,6 +33999,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22846,6 +34023,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22869,6 +34047,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22892,6 +34071,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22915,6 +34095,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22938,6 +34119,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22961,6 +34143,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22984,6 +34167,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23007,6 +34191,7 @@ func (x *BoolValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23030,6 +34215,7 @@ func (x *ByteValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23053,6 +34239,7 @@ func (x *FiniteString) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23076,6 +34263,7 @@ func (x *IntValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23099,6 +34287,7 @@ func (x *RationalNumberFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23122,6 +34311,7 @@ func (x *ShortValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23139,134 +34329,167 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(AuthorizationSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(ServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(ServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(ScheduleExchangeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(ScheduleExchangeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 220:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(MeteringConfirmationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 250:
 		x := new(MeteringConfirmationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(VehicleCheckInReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(VehicleCheckInRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(VehicleCheckOutReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(VehicleCheckOutRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 293:
 		x := new(SignedInstallationData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(SignedMeteringData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -23279,10 +34502,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -23295,6 +34520,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -23303,10 +34529,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -23315,6 +34543,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -23335,10 +34564,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -23347,10 +34578,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -23382,134 +34615,167 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(AuthorizationSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(ServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(ServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(ScheduleExchangeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(ScheduleExchangeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 220:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(MeteringConfirmationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 250:
 		x := new(MeteringConfirmationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(VehicleCheckInReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(VehicleCheckInRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(VehicleCheckOutReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(VehicleCheckOutRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 293:
 		x := new(SignedInstallationData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(SignedMeteringData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -23522,10 +34788,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -23538,6 +34806,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -23546,10 +34815,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -23558,6 +34829,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -23578,10 +34850,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -23590,918 +34864,1147 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 144:
 		x := new(AbsolutePriceSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 181:
 		x := new(AdditionalServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 182:
 		x := new(AdditionalService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 162:
 		x := new(AppliesMinimumMaximumCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(AppliesToEnergyFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(AppliesToOverstayFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(AppliesToParkingFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(AuthorizationServices)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(AvailableEnergy)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 219:
 		x := new(BPTChannelSelection)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 232:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 311:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(CertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(CarbonDioxideEmission)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(CertificateInstallationService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 210:
 		x := new(ChargeProgressFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 310:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 194:
 		x := new(ChargingSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 252:
 		x := new(ChargingSessionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(CheckOutTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ContractCertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(Currency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(DHPublicKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 320:
 		x := new(DepartureTimeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(DeviceLocation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(DeviceOffset)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 207:
 		x := new(DischargingSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 302:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(Duration)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 213:
 		x := new(DynamicEVPPTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(DynamicSEReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(DynamicSEResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 247:
 		x := new(DynamicSMDTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 272:
 		x := new(ECDHCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EIMAReqAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EIMASResAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(EMAID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(EVAbsolutePriceSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVCCID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 279:
 		x := new(EVCheckInStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 289:
 		x := new(EVCheckOutStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(EVEnergyOffer)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 318:
 		x := new(EVMaximumEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 319:
 		x := new(EVMinimumEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(EVPowerProfile)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 217:
 		x := new(EVPowerProfileEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 218:
 		x := new(PowerScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(EVPowerSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(EVPowerScheduleEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(EVPowerScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(EVPriceRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(EVPriceRuleStack)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(EVPriceRuleStackList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 209:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 292:
 		x := new(EVSECheckOutStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(EVSEID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 314:
 		x := new(EVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 317:
 		x := new(EVTargetEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(EVTerminationCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(EVTerminationExplanation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EnergyFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(ServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(FreeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(GenChallenge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(GoToPause)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 312:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(Language)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(ListOfRootCertificateIDs)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(MaximumContractCertificateChains)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(MaximumCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 306:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(MaximumSupportingPoints)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 228:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 315:
 		x := new(MeterInfoFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 313:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 233:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 234:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(MinimumCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 304:
 		x := new(MinimumSOCFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 222:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(NumberOfPriceLevels)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(SignedCertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(OverstayFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 180:
 		x := new(OverstayFeePeriod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 175:
 		x := new(OverstayPowerThreshold)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(OverstayRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(OverstayRuleDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(OverstayRuleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(OverstayTimeThreshold)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(Parameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(ParameterSet)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(ParameterSetID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(ParkingFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(ParkingFeePeriod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(ParkingMethodFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(ParkingSpace)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(PnCAReqAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(PnCASResAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(Power)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(PowerRangeStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 195:
 		x := new(PowerSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(PowerScheduleEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 200:
 		x := new(PowerScheduleEntryFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(PowerTolerance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 216:
 		x := new(PowerToleranceAcceptanceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(PowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 204:
 		x := new(PowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 303:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(PriceAlgorithm)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(PriceLevel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(PriceLevelSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(PriceLevelScheduleEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(PriceLevelScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(PriceRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(PriceRuleStack)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 163:
 		x := new(PriceRuleStackList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(PriceScheduleDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(PriceScheduleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 263:
 		x := new(EMAIDList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(ProviderID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 316:
 		x := new(ReceiptFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 277:
 		x := new(RemainingContractCertificateChains)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 309:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 307:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 308:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(RenewableGenerationPercentage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 274:
 		x := new(SECP521EncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(ScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(ScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(ScheduledEVPPTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(ScheduledSEReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(ScheduledSEResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(ScheduledSMDTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(SelectedAuthorizationService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(SelectedService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(SelectedScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(SelectedServiceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(SelectedServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(Service)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(ServiceFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(ServiceID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(ServiceName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(ServiceParameterList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(ServiceRenegotiationSupported)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(StartTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(SubCertificates)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(SupportedProvidersList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(ServiceIDList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 276:
 		x := new(TPMEncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(TargetDistance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 300:
 		x := new(TargetOffsetX)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 301:
 		x := new(TargetOffsetY)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 305:
 		x := new(TargetSOCFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(TaxIncludedInPrice)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(TaxRate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(TaxRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(TaxRuleIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(TaxRuleName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(TaxRuleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(TimeAnchorFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(VASList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(VehicleFrame)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(VehicleTravel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(X448EncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(BoolValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(ByteValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(FiniteString)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(IntValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(RationalNumberFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(ShortValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -488,3 +488,182 @@ func (g *typeGen) emitStaticEncoder(b *bytes.Buffer, s *structInfo) {
 	b.Write(m.b.Bytes())
 	b.WriteString("}\n\n")
 }
+
+// afterDecode is what follows x.decodeEXI(d) when the caller opened the
+// element with a frame: a static decoder reads the EE without closing it.
+func (g *typeGen) afterDecode(s *structInfo) string {
+	if _, ok := g.static[s]; ok {
+		return "d.Leave()\n"
+	}
+	return ""
+}
+
+// reachable lists the states of gr reachable from the entry state.
+func reachable(gr *exi.Grammar) []int32 {
+	seen := map[int32]bool{0: true}
+	todo := []int32{0}
+	for len(todo) > 0 {
+		s := todo[0]
+		todo = todo[1:]
+		for _, p := range gr.States[s].Prods {
+			if p.Next < 0 {
+				continue
+			}
+			next := []int32{p.Next}
+			if ri := gr.States[p.Next].Rep; ri >= 0 {
+				r := gr.Reps[ri]
+				next = []int32{r.Low, r.Mid, r.High}
+			}
+			for _, n := range next {
+				if n >= 0 && !seen[n] {
+					seen[n] = true
+					todo = append(todo, n)
+				}
+			}
+		}
+	}
+	var out []int32
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// emitStaticDecoder writes the decodeEXI method of a static struct: a
+// loop over the grammar's states with the event codes resolved here.
+func (g *typeGen) emitStaticDecoder(b *bytes.Buffer, s *structInfo) {
+	m := &encSim{g: g, gr: &g.sc.Grammars[g.static[s]], track: true}
+	m.p("func (x *%s) decodeEXI(d *exi.Decoder) {\n", s.name)
+	if s.embed != nil {
+		m.p("x.%s.decodeEXI(d)\n}\n\n", s.embed.name)
+		b.Write(m.b.Bytes())
+		return
+	}
+	needOld := false
+	for _, f := range append(append([]*field(nil), s.attrs...), s.fields...) {
+		if f.list || f.optional || f.kind == vkStruct || f.kind == vkBinary {
+			needOld = true
+		}
+	}
+	if s.value != nil && s.value.kind == vkBinary {
+		needOld = true
+	}
+	if needOld {
+		m.p("old := *x\n")
+	}
+	m.p("*x = %s{}\n", s.name)
+	m.p("var st, n int32\n_ = n\nfor {\nswitch st {\n")
+	byEl := map[int32]*field{}
+	for _, f := range s.fields {
+		byEl[f.index] = f
+	}
+	byAt := map[int32]*field{}
+	for _, f := range s.attrs {
+		byAt[f.index] = f
+	}
+	q := exi.QName{}
+	for _, r := range g.elementsOf(s) {
+		q = g.sc.Elements[r].Name
+	}
+	for _, si := range reachable(m.gr) {
+		st := &m.gr.States[si]
+		w, w2 := st.CodeWidths()
+		n2, ee := st.SecondLevel()
+		m.p("case %d:\nc, ok := d.Code(%d)\nif !ok {\nreturn\n}\nswitch c {\n", si, w)
+		for i, p := range st.Prods {
+			m.p("case %d:\n", i)
+			switch p.Kind {
+			case exi.EvEE:
+				m.p("return\n")
+				continue
+			case exi.EvSE:
+				f := byEl[p.Ref]
+				if f == nil {
+					m.p("d.Unexpected(exi.Event{Kind: exi.EvSE, Index: %d})\nreturn\n", p.Ref)
+					continue
+				}
+				m.decodeField(f)
+			case exi.EvAT:
+				f := byAt[p.Ref]
+				if f == nil {
+					m.p("d.Unexpected(exi.Event{Kind: exi.EvAT, Index: %d})\nreturn\n", p.Ref)
+					continue
+				}
+				at := g.sc.Attributes[p.Ref]
+				m.p("d.Pending(%d, exi.QName{URI: %d, Local: %d})\n", at.Type, at.Name.URI, at.Name.Local)
+				v := "x." + f.name
+				switch {
+				case f.kind == vkBinary:
+					m.p("%s = %s\n", v, reader(f, false, "old."+f.name+"[:0]"))
+				case f.optional && f.kind != vkBig:
+					m.p("%s = old.%s\nif %s == nil {\n%s = new(%s)\n}\n*%s = %s\n", v, f.name, v, v, f.goType, v, reader(f, false, ""))
+				default:
+					m.p("%s = %s\n", v, reader(f, false, ""))
+				}
+			case exi.EvCH:
+				if s.value == nil {
+					m.p("d.Unexpected(exi.Event{Kind: exi.EvCH, Index: %d})\nreturn\n", p.Ref)
+					continue
+				}
+				old := ""
+				if s.value.kind == vkBinary {
+					old = "old.Value[:0]"
+				}
+				m.p("d.Pending(%d, exi.QName{URI: %d, Local: %d})\n", p.Ref, q.URI, q.Local)
+				m.p("x.Value = %s\n", reader(s.value, false, old))
+			default:
+				m.p("d.Unsupported(exi.EventKind(%d))\nreturn\n", p.Kind)
+				continue
+			}
+			m.transition(si, p)
+		}
+		m.p("case %d:\nd.SecondLevelEE(%d, %d, %t)\nreturn\n", len(st.Prods), w2, n2, ee)
+		m.p("default:\nd.Fail(exi.ErrEventCode)\nreturn\n}\n")
+	}
+	m.p("}\n}\n}\n\n")
+	b.Write(m.b.Bytes())
+}
+
+// decodeField emits the reading of field f after its SE.
+func (m *encSim) decodeField(f *field) {
+	v := "x." + f.name
+	child := func(v string) {
+		if _, ok := m.g.static[f.st]; ok {
+			m.p("if !d.Down() {\nreturn\n}\n%s.decodeEXI(d)\nd.Up()\n", v)
+		} else {
+			m.p("d.Enter(%d)\n%s.decodeEXI(d)\n", f.index, v)
+		}
+	}
+	enter := func() { m.p("d.Enter(%d)\n", f.index) }
+	switch {
+	case f.list:
+		m.p("if %s == nil {\n%s = old.%s[:0]\n}\n", v, v, f.name)
+		if f.max >= 0 {
+			m.p("if len(%s) >= %d {\nd.Fail(exi.ErrTooLong)\nreturn\n}\n", v, f.max)
+		}
+		if f.kind == vkStruct {
+			m.p("if n := len(%s); n < cap(%s) {\n%s = %s[:n+1]\n} else {\n%s = append(%s, %s{})\n}\n", v, v, v, v, v, v, f.goType)
+			child(v + "[len(" + v + ")-1]")
+		} else {
+			enter()
+			m.p("%s = append(%s, %s)\n", v, v, reader(f, true, "nil"))
+		}
+	case f.kind == vkStruct && f.optional:
+		m.p("%s = old.%s\nif %s == nil {\n%s = new(%s)\n}\n", v, f.name, v, v, f.goType)
+		child(v)
+	case f.kind == vkStruct:
+		m.p("%s = old.%s\n", v, f.name)
+		child(v)
+	case f.kind == vkBinary:
+		enter()
+		m.p("%s = %s\n", v, reader(f, true, "old."+f.name+"[:0]"))
+	case f.optional && f.kind != vkBig:
+		m.p("%s = old.%s\nif %s == nil {\n%s = new(%s)\n}\n", v, f.name, v, v, f.goType)
+		enter()
+		m.p("*%s = %s\n", v, reader(f, true, ""))
+	default:
+		enter()
+		m.p("%s = %s\n", v, reader(f, true, ""))
+	}
+}

@@ -229,38 +229,81 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDReqEnergyTransferMode = old.ACCPDReqEnergyTransferMode
 				if x.ACCPDReqEnergyTransferMode == nil {
 					x.ACCPDReqEnergyTransferMode = new(ACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 2
+			case 1:
 				x.BPTACCPDReqEnergyTransferMode = old.BPTACCPDReqEnergyTransferMode
 				if x.BPTACCPDReqEnergyTransferMode == nil {
 					x.BPTACCPDReqEnergyTransferMode = new(BPTACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -307,33 +350,85 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(2)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
 				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -419,41 +514,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -462,14 +612,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -545,35 +753,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -582,14 +834,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -783,58 +1070,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(14)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -884,17 +1337,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -903,14 +1356,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1024,31 +1506,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1242,53 +1760,205 @@ func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *ACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1309,27 +1979,59 @@ func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 49:
-				x.Exponent = int8(d.ElementInt())
-			case 50:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.Exponent = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(50)
+				x.Value = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1503,83 +2205,397 @@ func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 57:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 58:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 59:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 60:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 62:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1643,40 +2659,98 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 64:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(64)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 65:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDResEnergyTransferMode = old.ACCPDResEnergyTransferMode
 				if x.ACCPDResEnergyTransferMode == nil {
 					x.ACCPDResEnergyTransferMode = new(ACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDResEnergyTransferMode.decodeEXI(d)
-			case 78:
+				d.Up()
+				st = 3
+			case 1:
 				x.BPTACCPDResEnergyTransferMode = old.BPTACCPDResEnergyTransferMode
 				if x.BPTACCPDResEnergyTransferMode == nil {
 					x.BPTACCPDResEnergyTransferMode = new(BPTACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1888,86 +2962,478 @@ func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *ACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 66:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 73:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 74:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 75:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 76:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 77:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2265,116 +3731,688 @@ func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 66:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 73:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 74:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 75:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 76:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 77:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 79:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 80:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 81:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 82:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 83:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumDischargePowerL2 = old.EVSEMinimumDischargePowerL2
 				if x.EVSEMinimumDischargePowerL2 == nil {
 					x.EVSEMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL2.decodeEXI(d)
-			case 84:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
 				if x.EVSEMinimumDischargePowerL3 == nil {
 					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
+				if x.EVSEMinimumDischargePowerL3 == nil {
+					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2500,64 +4538,159 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 86:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 2
+			case 1:
+				d.Enter(97)
 				x.MeterInfoRequested = d.ElementBool()
-			case 98:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(97)
+				x.MeterInfoRequested = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicACCLReqControlMode = old.BPTDynamicACCLReqControlMode
 				if x.BPTDynamicACCLReqControlMode == nil {
 					x.BPTDynamicACCLReqControlMode = new(BPTDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLReqControlMode.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTScheduledACCLReqControlMode = old.BPTScheduledACCLReqControlMode
 				if x.BPTScheduledACCLReqControlMode == nil {
 					x.BPTScheduledACCLReqControlMode = new(BPTScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLReqControlMode.decodeEXI(d)
-			case 145:
+				d.Up()
+				st = 4
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 146:
+				d.Up()
+				st = 4
+			case 3:
 				x.DynamicACCLReqControlMode = old.DynamicACCLReqControlMode
 				if x.DynamicACCLReqControlMode == nil {
 					x.DynamicACCLReqControlMode = new(DynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLReqControlMode.decodeEXI(d)
-			case 147:
+				d.Up()
+				st = 4
+			case 4:
 				x.ScheduledACCLReqControlMode = old.ScheduledACCLReqControlMode
 				if x.ScheduledACCLReqControlMode == nil {
 					x.ScheduledACCLReqControlMode = new(ScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2941,83 +5074,642 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 87:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
+				d.Enter(87)
 				*x.PresentSOC = uint8(d.ElementUint())
-			case 88:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(88)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 89:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(89)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 90:
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
+				d.Enter(90)
 				*x.MaximumSOC = uint8(d.ElementUint())
-			case 91:
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
+				d.Enter(91)
 				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 92:
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
+				d.Enter(92)
 				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 93:
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
+				d.Enter(93)
 				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 94:
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
+				d.Enter(94)
 				*x.ChargingComplete = d.ElementBool()
-			case 95:
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
+				d.Enter(96)
 				*x.InletHot = d.ElementBool()
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(88)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(89)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(90)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(91)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(89)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(90)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(91)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(90)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(91)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(91)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(94)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(96)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3348,140 +6040,788 @@ func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(99)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 100:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 102:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 104:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 116:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4165,146 +7505,1621 @@ func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 139:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 140:
+				d.Up()
+				st = 16
+			case 6:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 141:
+				d.Up()
+				st = 17
+			case 7:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 142:
+				d.Up()
+				st = 18
+			case 8:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 19
+			case 9:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 144:
+				d.Up()
+				st = 20
+			case 10:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 11:
+				return
+			case 12:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 6:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 7:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 8:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 9:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 5:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 6:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 7:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 8:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 4:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 6:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4319,17 +9134,25 @@ func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4532,98 +9355,489 @@ func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(99)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 100:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 102:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 104:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5043,110 +10257,970 @@ func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5415,82 +11489,513 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 64:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(64)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 149:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 172:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSETargetFrequency = old.EVSETargetFrequency
 				if x.EVSETargetFrequency == nil {
 					x.EVSETargetFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetFrequency.decodeEXI(d)
-			case 173:
+				d.Up()
+				st = 6
+			case 4:
 				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
 				if x.BPTDynamicACCLResControlMode == nil {
 					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLResControlMode.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 7
+			case 5:
 				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
 				if x.BPTScheduledACCLResControlMode == nil {
 					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLResControlMode.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 7
+			case 6:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 7
+			case 7:
 				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
 				if x.DynamicACCLResControlMode == nil {
 					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLResControlMode.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 7
+			case 8:
 				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
 				if x.ScheduledACCLResControlMode == nil {
 					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5511,27 +12016,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 151:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(150)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(151)
+				x.EVSENotification = EvseNotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5749,59 +12286,301 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 153:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(153)
 				x.MeterID = d.ElementString()
-			case 154:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(154)
 				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 155:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
+				d.Enter(155)
 				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 156:
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(156)
 				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 157:
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(157)
 				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 158:
+				st = 5
+			case 3:
+				d.Enter(158)
 				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 159:
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(159)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 160:
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
+				d.Enter(160)
 				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(156)
+				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(157)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 2:
+				d.Enter(158)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(159)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(160)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(157)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 1:
+				d.Enter(158)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(159)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(160)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(158)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(159)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(160)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(159)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(160)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(160)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5953,43 +12732,78 @@ func (x *Receipt) encodeEXI(e *exi.Encoder) {
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(162)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 163:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 166:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 167:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -6002,14 +12816,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6031,29 +13109,67 @@ func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 164:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 165:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6075,28 +13191,63 @@ func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 170:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 171:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(170)
+				x.TaxRuleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6440,98 +13591,726 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(174)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 175:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(175)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 176:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(176)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 177:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(177)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 178:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(175)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(176)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(177)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(176)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(177)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(177)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 186:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6819,77 +14598,655 @@ func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 188:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6904,17 +15261,25 @@ func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7258,98 +15623,726 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(174)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 175:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(175)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 176:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(176)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 177:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(177)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 178:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(175)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(176)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(177)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(176)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(177)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(177)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 186:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7637,77 +16630,655 @@ func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 188:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7920,37 +17491,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(20)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(23)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(26)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7984,27 +17682,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(28)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(29)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8076,47 +17806,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8159,27 +17969,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(33)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(34)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8269,29 +18111,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -8300,14 +18138,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8371,29 +18272,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 202:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -8402,14 +18299,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(202)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(202)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(202)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8485,19 +18436,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8528,19 +18502,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8571,19 +18568,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8601,19 +18621,42 @@ func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8631,19 +18674,42 @@ func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8661,19 +18727,42 @@ func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8704,19 +18793,42 @@ func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8734,19 +18846,42 @@ func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8764,19 +18899,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8807,19 +18965,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9292,19 +19473,42 @@ func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9505,19 +19709,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9535,19 +19762,42 @@ func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9579,19 +19829,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9609,19 +19882,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9639,19 +19935,42 @@ func (x *InletHot) encodeEXI(e *exi.Encoder) {
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9683,19 +20002,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9726,19 +20068,42 @@ func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9769,19 +20134,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9799,19 +20187,42 @@ func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9843,19 +20254,42 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9873,19 +20307,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9903,19 +20360,42 @@ func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9933,19 +20413,42 @@ func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9977,19 +20480,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10007,19 +20533,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10077,19 +20626,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10121,19 +20693,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10165,19 +20760,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10209,19 +20827,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10239,19 +20880,42 @@ func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10283,19 +20947,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10313,19 +21000,42 @@ func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10343,19 +21053,42 @@ func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10373,19 +21106,42 @@ func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10403,19 +21159,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10447,19 +21226,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10491,19 +21293,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10535,19 +21360,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 6, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10565,19 +21413,42 @@ func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10595,19 +21466,42 @@ func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10625,19 +21519,42 @@ func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10655,19 +21572,42 @@ func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10685,19 +21625,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10729,19 +21692,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10773,19 +21759,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10816,19 +21825,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10873,19 +21905,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10903,19 +21958,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10946,19 +22024,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10989,19 +22090,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11033,19 +22157,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11072,6 +22219,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11095,6 +22243,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11120,6 +22269,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11143,6 +22293,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11168,6 +22319,7 @@ func (x *ACChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11191,6 +22343,7 @@ func (x *ACChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11216,6 +22369,7 @@ func (x *ACChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11239,6 +22393,7 @@ func (x *ACChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11264,6 +22419,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11287,6 +22443,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11312,6 +22469,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11335,6 +22493,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11360,6 +22519,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11383,6 +22543,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11408,6 +22569,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11431,6 +22593,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11456,6 +22619,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11479,6 +22643,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11504,6 +22669,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11527,6 +22693,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11552,6 +22719,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11575,6 +22743,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11600,6 +22769,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11623,6 +22793,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11648,6 +22819,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11671,6 +22843,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11696,6 +22869,7 @@ func (x *DynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11719,6 +22893,7 @@ func (x *DynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11744,6 +22919,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11767,6 +22943,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11792,6 +22969,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11815,6 +22993,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11840,6 +23019,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11863,6 +23043,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11888,6 +23069,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11911,6 +23093,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11936,6 +23119,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11959,6 +23143,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11984,6 +23169,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12007,6 +23193,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12032,6 +23219,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12055,6 +23243,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12176,6 +23365,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12199,6 +23389,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12224,6 +23415,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12247,6 +23439,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12368,6 +23561,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12391,6 +23585,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12464,6 +23659,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12487,6 +23683,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12512,6 +23709,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12535,6 +23733,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12608,6 +23807,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12631,6 +23831,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12848,6 +24049,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12871,6 +24073,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12896,6 +24099,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12919,6 +24123,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12992,6 +24197,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13015,6 +24221,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13040,6 +24247,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13063,6 +24271,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13086,6 +24295,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13109,6 +24319,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13132,6 +24343,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13155,6 +24367,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13178,6 +24391,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13201,6 +24415,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13224,6 +24439,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13247,6 +24463,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13270,6 +24487,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13293,6 +24511,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13316,6 +24535,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13339,6 +24559,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13362,6 +24583,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13385,6 +24607,7 @@ func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13408,6 +24631,7 @@ func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13431,6 +24655,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13454,6 +24679,7 @@ func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13477,6 +24703,7 @@ func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13500,6 +24727,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13523,6 +24751,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13546,6 +24775,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13569,6 +24799,7 @@ func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13592,6 +24823,7 @@ func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13615,6 +24847,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13638,6 +24871,7 @@ func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13661,6 +24895,7 @@ func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13684,6 +24919,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13707,6 +24943,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13730,6 +24967,7 @@ func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13753,6 +24991,7 @@ func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13776,6 +25015,7 @@ func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13799,6 +25039,7 @@ func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13822,6 +25063,7 @@ func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13845,6 +25087,7 @@ func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13868,6 +25111,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13891,6 +25135,7 @@ func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13914,6 +25159,7 @@ func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13937,6 +25183,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13960,6 +25207,7 @@ func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13983,6 +25231,7 @@ func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14006,6 +25255,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14029,6 +25279,7 @@ func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14052,6 +25303,7 @@ func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14075,6 +25327,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14098,6 +25351,7 @@ func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14121,6 +25375,7 @@ func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14144,6 +25399,7 @@ func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14167,6 +25423,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14190,6 +25447,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14213,6 +25471,7 @@ func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14236,6 +25495,7 @@ func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14259,6 +25519,7 @@ func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14282,6 +25543,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14305,6 +25567,7 @@ func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14328,6 +25591,7 @@ func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14351,6 +25615,7 @@ func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14374,6 +25639,7 @@ func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14397,6 +25663,7 @@ func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14420,6 +25687,7 @@ func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14443,6 +25711,7 @@ func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14466,6 +25735,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14489,6 +25759,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14512,6 +25783,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14535,6 +25807,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14558,6 +25831,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14581,6 +25855,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14604,6 +25879,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14627,6 +25903,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14650,6 +25927,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14673,6 +25951,7 @@ func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14696,6 +25975,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14719,6 +25999,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14742,6 +26023,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14765,6 +26047,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14788,6 +26071,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14811,6 +26095,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14834,6 +26119,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14857,6 +26143,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14880,6 +26167,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14903,6 +26191,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14926,6 +26215,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14949,6 +26239,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14972,6 +26263,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14995,6 +26287,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15018,6 +26311,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15041,6 +26335,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15064,6 +26359,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15087,6 +26383,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15110,6 +26407,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15133,6 +26431,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15156,6 +26455,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15179,6 +26479,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15202,6 +26503,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15225,6 +26527,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15248,6 +26551,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15271,6 +26575,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15294,6 +26599,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15317,6 +26623,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15340,6 +26647,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15363,6 +26671,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15386,6 +26695,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15409,6 +26719,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15432,6 +26743,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15455,6 +26767,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15478,6 +26791,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15501,6 +26815,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15524,6 +26839,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15547,6 +26863,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15570,6 +26887,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15593,6 +26911,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15616,6 +26935,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15639,6 +26959,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15656,86 +26977,107 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -15748,10 +27090,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -15764,6 +27108,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -15772,10 +27117,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -15784,6 +27131,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -15804,10 +27152,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 200:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 201:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(SignatureProperty)
@@ -15816,10 +27166,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -15851,86 +27203,107 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -15943,10 +27316,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -15959,6 +27334,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -15967,10 +27343,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -15979,6 +27357,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -15999,10 +27378,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 200:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 201:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(SignatureProperty)
@@ -16011,458 +27392,572 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 167:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EVMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(EVMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EVMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(EVPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(EVPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EVPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(EVPresentReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(EVPresentReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(EVPresentReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSEMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVSEMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(EVSEMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVSEMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSEMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVSEMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(EVSEMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(EVSEMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(EVSENominalFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVSEPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(EVSEPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(EVSEPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(EVSETargetActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 189:
 		x := new(EVSETargetActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(EVSETargetActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(EVSETargetFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(EVSETargetReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(EVSETargetReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(EVSETargetReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 163:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(MaximumPowerAsymmetry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 150:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 162:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -560,97 +560,513 @@ func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 9:
+				d.Up()
+				st = 6
+			case 2:
+				d.Enter(9)
 				x.EVProcessing = Processing(d.ElementEnum())
-			case 10:
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.Enter(9)
+				x.EVProcessing = Processing(d.ElementEnum())
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(9)
+				x.EVProcessing = Processing(d.ElementEnum())
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 11:
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 12:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 14:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
 				if x.EVSessionTotalDischargeEnergyAvailable == nil {
 					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
-			case 17:
+				d.Up()
+				st = 14
+			case 3:
 				x.EVReactivePowerLimits = old.EVReactivePowerLimits
 				if x.EVReactivePowerLimits == nil {
 					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if x.EVReactivePowerLimits == nil {
+					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if x.EVReactivePowerLimits == nil {
+					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if x.EVReactivePowerLimits == nil {
+					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -671,27 +1087,59 @@ func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.Exponent = int8(d.ElementInt())
-			case 3:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(2)
+				x.Exponent = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
+				x.Value = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -947,89 +1395,577 @@ func (x *EVReactivePowerLimits) encodeEXI(e *exi.Encoder) {
 func (x *EVReactivePowerLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVReactivePowerLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 18:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePower.decodeEXI(d)
-			case 19:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
 				if x.EVMaximumChargeReactivePowerL2 == nil {
 					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
-			case 20:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
 				if x.EVMaximumChargeReactivePowerL3 == nil {
 					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
-			case 21:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargeReactivePower = old.EVMinimumChargeReactivePower
 				if x.EVMinimumChargeReactivePower == nil {
 					x.EVMinimumChargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeReactivePower.decodeEXI(d)
-			case 22:
+				d.Up()
+				st = 4
+			case 3:
 				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
 				if x.EVMinimumChargeReactivePowerL2 == nil {
 					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
-			case 23:
+				d.Up()
+				st = 5
+			case 4:
 				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
 				if x.EVMinimumChargeReactivePowerL3 == nil {
 					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
-			case 24:
+				d.Up()
+				st = 6
+			case 5:
 				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePower.decodeEXI(d)
-			case 25:
+				d.Up()
+				st = 7
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargeReactivePower = old.EVMinimumChargeReactivePower
+				if x.EVMinimumChargeReactivePower == nil {
+					x.EVMinimumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
+				if x.EVMinimumChargeReactivePowerL2 == nil {
+					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargeReactivePower = old.EVMinimumChargeReactivePower
+				if x.EVMinimumChargeReactivePower == nil {
+					x.EVMinimumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
+				if x.EVMinimumChargeReactivePowerL2 == nil {
+					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
+				if x.EVMinimumChargeReactivePowerL2 == nil {
+					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
 				if x.EVMaximumDischargeReactivePowerL2 == nil {
 					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
-			case 26:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
 				if x.EVMaximumDischargeReactivePowerL3 == nil {
 					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
-			case 27:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargeReactivePower = old.EVMinimumDischargeReactivePower
 				if x.EVMinimumDischargeReactivePower == nil {
 					x.EVMinimumDischargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargeReactivePower.decodeEXI(d)
-			case 28:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
 				if x.EVMinimumDischargeReactivePowerL2 == nil {
 					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
-			case 29:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
 				if x.EVMinimumDischargeReactivePowerL3 == nil {
 					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargeReactivePower = old.EVMinimumDischargeReactivePower
+				if x.EVMinimumDischargeReactivePower == nil {
+					x.EVMinimumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
+				if x.EVMinimumDischargeReactivePowerL2 == nil {
+					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeReactivePower = old.EVMinimumDischargeReactivePower
+				if x.EVMinimumDischargeReactivePower == nil {
+					x.EVMinimumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
+				if x.EVMinimumDischargeReactivePowerL2 == nil {
+					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
+				if x.EVMinimumDischargeReactivePowerL2 == nil {
+					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1386,138 +2322,843 @@ func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 43:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePower.decodeEXI(d)
-			case 44:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSENominalChargePowerL2 = old.EVSENominalChargePowerL2
 				if x.EVSENominalChargePowerL2 == nil {
 					x.EVSENominalChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePowerL2.decodeEXI(d)
-			case 45:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
 				if x.EVSENominalChargePowerL3 == nil {
 					x.EVSENominalChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePowerL3.decodeEXI(d)
-			case 46:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePower.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
+				if x.EVSENominalChargePowerL3 == nil {
+					x.EVSENominalChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
 				if x.EVSENominalDischargePowerL2 == nil {
 					x.EVSENominalDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePowerL2.decodeEXI(d)
-			case 48:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
 				if x.EVSENominalDischargePowerL3 == nil {
 					x.EVSENominalDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePowerL3.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 18
+			case 2:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 50:
+				d.Up()
+				st = 19
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 20
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 21
+			case 2:
+				d.Enter(52)
 				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
-			case 53:
-				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
-			case 54:
-				x.DERControl = old.DERControl
-				x.DERControl.decodeEXI(d)
+				st = 22
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				d.Enter(52)
+				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
+				st = 22
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(52)
+				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
+				st = 22
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(53)
+				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 23
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DERControl = old.DERControl
+				if !d.Down() {
+					return
+				}
+				x.DERControl.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1679,59 +3320,346 @@ func (x *DERControl) encodeEXI(e *exi.Encoder) {
 func (x *DERControl) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERControl{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 55:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OvervoltageFaultRideThrough = old.OvervoltageFaultRideThrough
 				if x.OvervoltageFaultRideThrough == nil {
 					x.OvervoltageFaultRideThrough = new(FaultRideThrough)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OvervoltageFaultRideThrough.decodeEXI(d)
-			case 65:
+				d.Up()
+				st = 1
+			case 1:
 				x.UndervoltageFaultRideThrough = old.UndervoltageFaultRideThrough
 				if x.UndervoltageFaultRideThrough == nil {
 					x.UndervoltageFaultRideThrough = new(FaultRideThrough)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UndervoltageFaultRideThrough.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 2
+			case 2:
 				x.ZeroCurrent = old.ZeroCurrent
 				if x.ZeroCurrent == nil {
 					x.ZeroCurrent = new(ZeroCurrent)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ZeroCurrent.decodeEXI(d)
-			case 75:
+				d.Up()
+				st = 3
+			case 3:
 				x.ReactivePowerSupport = old.ReactivePowerSupport
 				if x.ReactivePowerSupport == nil {
 					x.ReactivePowerSupport = new(ReactivePowerSupport)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ReactivePowerSupport.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 4
+			case 4:
 				x.ActivePowerSupport = old.ActivePowerSupport
 				if x.ActivePowerSupport == nil {
 					x.ActivePowerSupport = new(ActivePowerSupport)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ActivePowerSupport.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 5
+			case 5:
 				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
 				if x.MaximumLevelDCInjection == nil {
 					x.MaximumLevelDCInjection = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UndervoltageFaultRideThrough = old.UndervoltageFaultRideThrough
+				if x.UndervoltageFaultRideThrough == nil {
+					x.UndervoltageFaultRideThrough = new(FaultRideThrough)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UndervoltageFaultRideThrough.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.ZeroCurrent = old.ZeroCurrent
+				if x.ZeroCurrent == nil {
+					x.ZeroCurrent = new(ZeroCurrent)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ZeroCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.ReactivePowerSupport = old.ReactivePowerSupport
+				if x.ReactivePowerSupport == nil {
+					x.ReactivePowerSupport = new(ReactivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ZeroCurrent = old.ZeroCurrent
+				if x.ZeroCurrent == nil {
+					x.ZeroCurrent = new(ZeroCurrent)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ZeroCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.ReactivePowerSupport = old.ReactivePowerSupport
+				if x.ReactivePowerSupport == nil {
+					x.ReactivePowerSupport = new(ReactivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReactivePowerSupport = old.ReactivePowerSupport
+				if x.ReactivePowerSupport == nil {
+					x.ReactivePowerSupport = new(ReactivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1862,60 +3790,300 @@ func (x *FaultRideThrough) encodeEXI(e *exi.Encoder) {
 func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FaultRideThrough{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 56:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltageLimitStartFRT = old.VoltageLimitStartFRT
+				if !d.Down() {
+					return
+				}
 				x.VoltageLimitStartFRT.decodeEXI(d)
-			case 57:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltageLimitStopFRT = old.VoltageLimitStopFRT
 				if x.VoltageLimitStopFRT == nil {
 					x.VoltageLimitStopFRT = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageLimitStopFRT.decodeEXI(d)
-			case 58:
+				d.Up()
+				st = 2
+			case 1:
 				x.VoltageRecoveryLimit = old.VoltageRecoveryLimit
 				if x.VoltageRecoveryLimit == nil {
 					x.VoltageRecoveryLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageRecoveryLimit.decodeEXI(d)
-			case 59:
+				d.Up()
+				st = 3
+			case 2:
 				x.VoltageRideThroughPositiveCurveKFactor = old.VoltageRideThroughPositiveCurveKFactor
 				if x.VoltageRideThroughPositiveCurveKFactor == nil {
 					x.VoltageRideThroughPositiveCurveKFactor = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageRideThroughPositiveCurveKFactor.decodeEXI(d)
-			case 60:
+				d.Up()
+				st = 4
+			case 3:
 				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
 				if x.VoltageRideThroughNegativeCurveKFactor == nil {
 					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 5
+			case 4:
+				d.Enter(61)
 				x.PT1ResponseActivePower = d.ElementBool()
-			case 62:
-				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
-				x.StepResponseTimeConstantActivePower.decodeEXI(d)
-			case 63:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 64:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				st = 6
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltageRecoveryLimit = old.VoltageRecoveryLimit
+				if x.VoltageRecoveryLimit == nil {
+					x.VoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.VoltageRideThroughPositiveCurveKFactor = old.VoltageRideThroughPositiveCurveKFactor
+				if x.VoltageRideThroughPositiveCurveKFactor == nil {
+					x.VoltageRideThroughPositiveCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughPositiveCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
+				if x.VoltageRideThroughNegativeCurveKFactor == nil {
+					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.Enter(61)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 6
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltageRideThroughPositiveCurveKFactor = old.VoltageRideThroughPositiveCurveKFactor
+				if x.VoltageRideThroughPositiveCurveKFactor == nil {
+					x.VoltageRideThroughPositiveCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughPositiveCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
+				if x.VoltageRideThroughNegativeCurveKFactor == nil {
+					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.Enter(61)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
+				if x.VoltageRideThroughNegativeCurveKFactor == nil {
+					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.Enter(61)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(61)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2042,57 +4210,279 @@ func (x *ZeroCurrent) encodeEXI(e *exi.Encoder) {
 func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ZeroCurrent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 67:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverVoltageLimit = old.OverVoltageLimit
 				if x.OverVoltageLimit == nil {
 					x.OverVoltageLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageLimit.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 1
+			case 1:
 				x.UnderVoltageLimit = old.UnderVoltageLimit
 				if x.UnderVoltageLimit == nil {
 					x.UnderVoltageLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageLimit.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 2
+			case 2:
 				x.OverVoltageRecoveryLimit = old.OverVoltageRecoveryLimit
 				if x.OverVoltageRecoveryLimit == nil {
 					x.OverVoltageRecoveryLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageRecoveryLimit.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 3
+			case 3:
 				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
 				if x.UnderVoltageRecoveryLimit == nil {
 					x.UnderVoltageRecoveryLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageRecoveryLimit.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 4
+			case 4:
+				d.Enter(71)
 				x.PT1ResponseActivePower = d.ElementBool()
-			case 72:
-				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
-				x.StepResponseTimeConstantActivePower.decodeEXI(d)
-			case 73:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 74:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderVoltageLimit = old.UnderVoltageLimit
+				if x.UnderVoltageLimit == nil {
+					x.UnderVoltageLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageLimit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.OverVoltageRecoveryLimit = old.OverVoltageRecoveryLimit
+				if x.OverVoltageRecoveryLimit == nil {
+					x.OverVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
+				if x.UnderVoltageRecoveryLimit == nil {
+					x.UnderVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.Enter(71)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverVoltageRecoveryLimit = old.OverVoltageRecoveryLimit
+				if x.OverVoltageRecoveryLimit == nil {
+					x.OverVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
+				if x.UnderVoltageRecoveryLimit == nil {
+					x.UnderVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.Enter(71)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
+				if x.UnderVoltageRecoveryLimit == nil {
+					x.UnderVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.Enter(71)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(71)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(73)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2169,41 +4559,101 @@ func (x *ReactivePowerSupport) encodeEXI(e *exi.Encoder) {
 func (x *ReactivePowerSupport) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ReactivePowerSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 76:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltVar = old.VoltVar
 				if x.VoltVar == nil {
 					x.VoltVar = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltVar.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 1
+			case 1:
 				x.WattVar = old.WattVar
 				if x.WattVar == nil {
 					x.WattVar = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattVar.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 2
+			case 2:
 				x.WattCosPhi = old.WattCosPhi
 				if x.WattCosPhi == nil {
 					x.WattCosPhi = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattCosPhi.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2350,65 +4800,316 @@ func (x *DERCurve) encodeEXI(e *exi.Encoder) {
 func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERCurve{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 77:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(77)
 				x.XUnit = CurveDataPointsUnit(d.ElementEnum())
-			case 78:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(78)
 				x.YUnit = CurveDataPointsUnit(d.ElementEnum())
-			case 79:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPoints = old.CurveDataPoints
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoints.decodeEXI(d)
-			case 85:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MinCosPhi = old.MinCosPhi
 				if x.MinCosPhi == nil {
 					x.MinCosPhi = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MinCosPhi.decodeEXI(d)
-			case 86:
+				d.Up()
+				st = 4
+			case 1:
 				x.LockValueUnit = old.LockValueUnit
 				if x.LockValueUnit == nil {
 					x.LockValueUnit = new(LockValueUnit)
 				}
+				d.Enter(86)
 				*x.LockValueUnit = LockValueUnit(d.ElementEnum())
-			case 87:
+				st = 5
+			case 2:
 				x.LockInValue = old.LockInValue
 				if x.LockInValue == nil {
 					x.LockInValue = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.LockInValue.decodeEXI(d)
-			case 88:
+				d.Up()
+				st = 6
+			case 3:
 				x.LockOutValue = old.LockOutValue
 				if x.LockOutValue == nil {
 					x.LockOutValue = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.LockOutValue.decodeEXI(d)
-			case 89:
+				d.Up()
+				st = 7
+			case 4:
+				d.Enter(89)
 				x.PT1ResponseReactivePower = d.ElementBool()
-			case 90:
+				st = 8
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LockValueUnit = old.LockValueUnit
+				if x.LockValueUnit == nil {
+					x.LockValueUnit = new(LockValueUnit)
+				}
+				d.Enter(86)
+				*x.LockValueUnit = LockValueUnit(d.ElementEnum())
+				st = 5
+			case 1:
+				x.LockInValue = old.LockInValue
+				if x.LockInValue == nil {
+					x.LockInValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockInValue.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.LockOutValue = old.LockOutValue
+				if x.LockOutValue == nil {
+					x.LockOutValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockOutValue.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.Enter(89)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 8
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LockInValue = old.LockInValue
+				if x.LockInValue == nil {
+					x.LockInValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockInValue.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.LockOutValue = old.LockOutValue
+				if x.LockOutValue == nil {
+					x.LockOutValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockOutValue.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.Enter(89)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LockOutValue = old.LockOutValue
+				if x.LockOutValue == nil {
+					x.LockOutValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockOutValue.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.Enter(89)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(89)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
 				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.IntentionalDelay = old.IntentionalDelay
 				if x.IntentionalDelay == nil {
 					x.IntentionalDelay = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.IntentionalDelay.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2485,17 +5186,17 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 func (x *CurveDataPointsList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurveDataPointsList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 80:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.CurveDataPoint == nil {
 					x.CurveDataPoint = old.CurveDataPoint[:0]
 				}
@@ -2508,14 +5209,116 @@ func (x *CurveDataPointsList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.CurveDataPoint == nil {
+					x.CurveDataPoint = old.CurveDataPoint[:0]
+				}
+				if len(x.CurveDataPoint) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.CurveDataPoint); n < cap(x.CurveDataPoint) {
+					x.CurveDataPoint = x.CurveDataPoint[:n+1]
+				} else {
+					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n < 2:
+					st = 1
+				case n >= 10:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.CurveDataPoint == nil {
+					x.CurveDataPoint = old.CurveDataPoint[:0]
+				}
+				if len(x.CurveDataPoint) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.CurveDataPoint); n < cap(x.CurveDataPoint) {
+					x.CurveDataPoint = x.CurveDataPoint[:n+1]
+				} else {
+					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n < 2:
+					st = 1
+				case n >= 10:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2537,29 +5340,67 @@ func (x *DataTuple) encodeEXI(e *exi.Encoder) {
 func (x *DataTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DataTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 81:
-				x.XValue = old.XValue
-				x.XValue.decodeEXI(d)
-			case 82:
-				x.YValue = old.YValue
-				x.YValue.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.XValue = old.XValue
+				if !d.Down() {
+					return
+				}
+				x.XValue.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.YValue = old.YValue
+				if !d.Down() {
+					return
+				}
+				x.YValue.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2596,32 +5437,69 @@ func (x *SetpointExcitation) encodeEXI(e *exi.Encoder) {
 func (x *SetpointExcitation) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SetpointExcitation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 83:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SetpointValue = old.SetpointValue
+				if !d.Down() {
+					return
+				}
 				x.SetpointValue.decodeEXI(d)
-			case 84:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Excitation = old.Excitation
 				if x.Excitation == nil {
 					x.Excitation = new(PowerFactorExcitation)
 				}
+				d.Enter(84)
 				*x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2693,41 +5571,136 @@ func (x *ActivePowerSupport) encodeEXI(e *exi.Encoder) {
 func (x *ActivePowerSupport) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ActivePowerSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 95:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UnderFrequencyWatt = old.UnderFrequencyWatt
 				if x.UnderFrequencyWatt == nil {
 					x.UnderFrequencyWatt = new(FrequencyWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderFrequencyWatt.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 1
+			case 1:
 				x.OverFrequencyWatt = old.OverFrequencyWatt
 				if x.OverFrequencyWatt == nil {
 					x.OverFrequencyWatt = new(FrequencyWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverFrequencyWatt.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 2
+			case 2:
 				x.VoltWatt = old.VoltWatt
 				if x.VoltWatt == nil {
 					x.VoltWatt = new(VoltWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverFrequencyWatt = old.OverFrequencyWatt
+				if x.OverFrequencyWatt == nil {
+					x.OverFrequencyWatt = new(FrequencyWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverFrequencyWatt.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.VoltWatt = old.VoltWatt
+				if x.VoltWatt == nil {
+					x.VoltWatt = new(VoltWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltWatt = old.VoltWatt
+				if x.VoltWatt == nil {
+					x.VoltWatt = new(VoltWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2852,65 +5825,272 @@ func (x *FrequencyWatt) encodeEXI(e *exi.Encoder) {
 func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FrequencyWatt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 96:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Fstart = old.Fstart
+				if !d.Down() {
+					return
+				}
 				x.Fstart.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Fstop = old.Fstop
+				if !d.Down() {
+					return
+				}
 				x.Fstop.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.IntentionalDelayFstop = old.IntentionalDelayFstop
 				if x.IntentionalDelayFstop == nil {
 					x.IntentionalDelayFstop = new(uint16)
 				}
+				d.Enter(98)
 				*x.IntentionalDelayFstop = uint16(d.ElementUint())
-			case 99:
+				st = 3
+			case 1:
 				x.Slope = old.Slope
+				if !d.Down() {
+					return
+				}
 				x.Slope.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Slope = old.Slope
+				if !d.Down() {
+					return
+				}
+				x.Slope.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DeactivationTime = old.DeactivationTime
 				if x.DeactivationTime == nil {
 					x.DeactivationTime = new(uint16)
 				}
+				d.Enter(100)
 				*x.DeactivationTime = uint16(d.ElementUint())
-			case 101:
+				st = 5
+			case 1:
 				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint16)
 				}
+				d.Enter(101)
 				*x.IntentionalDelayPowerControl = uint16(d.ElementUint())
-			case 102:
+				st = 6
+			case 2:
+				d.Enter(102)
 				x.PowerReference = PowerReference(d.ElementEnum())
-			case 103:
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
+				if x.IntentionalDelayPowerControl == nil {
+					x.IntentionalDelayPowerControl = new(uint16)
+				}
+				d.Enter(101)
+				*x.IntentionalDelayPowerControl = uint16(d.ElementUint())
+				st = 6
+			case 1:
+				d.Enter(102)
+				x.PowerReference = PowerReference(d.ElementEnum())
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(102)
+				x.PowerReference = PowerReference(d.ElementEnum())
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(103)
 				x.HysteresisControl = d.ElementBool()
-			case 104:
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerUpRamp = old.PowerUpRamp
 				if x.PowerUpRamp == nil {
 					x.PowerUpRamp = new(uint16)
 				}
+				d.Enter(104)
 				*x.PowerUpRamp = uint16(d.ElementUint())
-			case 105:
+				st = 9
+			case 1:
+				d.Enter(105)
 				x.PT1ResponseActivePower = d.ElementBool()
-			case 106:
-				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
-				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(105)
+				x.PT1ResponseActivePower = d.ElementBool()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2963,42 +6143,145 @@ func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
 func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VoltWatt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 109:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(109)
 				x.PowerReference = PowerReference(d.ElementEnum())
-			case 110:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UStart = old.UStart
+				if !d.Down() {
+					return
+				}
 				x.UStart.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UStop = old.UStop
+				if !d.Down() {
+					return
+				}
 				x.UStop.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(112)
 				x.PT1ResponseActivePower = d.ElementBool()
-			case 113:
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
 				x.StepResponseTimeConstantActivePower.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint32)
 				}
+				d.Enter(114)
 				*x.IntentionalDelayPowerControl = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3556,184 +6839,1278 @@ func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(117)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 118:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 139:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
 				if x.EVMaximumChargeReactivePower == nil {
 					x.EVMaximumChargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePower.decodeEXI(d)
-			case 140:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
 				if x.EVMaximumChargeReactivePowerL2 == nil {
 					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
-			case 141:
+				d.Up()
+				st = 24
+			case 4:
 				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
 				if x.EVMaximumChargeReactivePowerL3 == nil {
 					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
-			case 142:
+				d.Up()
+				st = 25
+			case 5:
 				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
 				if x.EVMaximumDischargeReactivePower == nil {
 					x.EVMaximumDischargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePower.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 26
+			case 6:
 				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
 				if x.EVMaximumDischargeReactivePowerL2 == nil {
 					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
-			case 144:
+				d.Up()
+				st = 27
+			case 7:
 				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
 				if x.EVMaximumDischargeReactivePowerL3 == nil {
 					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
-			case 145:
+				d.Up()
+				st = 28
+			case 8:
+				d.Enter(145)
 				x.GridEventCondition = uint8(d.ElementUint())
-			case 146:
+				st = 29
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 4:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 5:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 6:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 7:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 3:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 4:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 5:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 6:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 2:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 3:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 4:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 5:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 1:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 2:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 3:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 4:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 1:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 2:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 3:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 2:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 1:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(145)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 29
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 29:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 147:
+				d.Up()
+				st = 30
+			case 1:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
-			case 148:
+				d.Up()
+				st = 31
+			case 2:
 				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
 				if x.EVSessionTotalDischargeEnergyAvailable == nil {
 					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 32
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 30:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 31
+			case 1:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 32
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 31:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 32
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 32:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4319,158 +8696,1304 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(150)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 151:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(151)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 152:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(152)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 153:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(153)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 154:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(151)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(152)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(152)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 162:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 163:
+				d.Up()
+				st = 13
+			case 8:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 164:
+				d.Up()
+				st = 14
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 165:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 166:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 167:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 19
+			case 2:
 				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
 				if x.DSOMaximumDischargePower == nil {
 					x.DSOMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePower.decodeEXI(d)
-			case 170:
+				d.Up()
+				st = 20
+			case 3:
 				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
 				if x.DSOMaximumDischargePowerL2 == nil {
 					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL2.decodeEXI(d)
-			case 171:
+				d.Up()
+				st = 21
+			case 4:
 				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
 				if x.DSOMaximumDischargePowerL3 == nil {
 					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL3.decodeEXI(d)
-			case 172:
+				d.Up()
+				st = 22
+			case 5:
 				x.DSOQSetpoint = old.DSOQSetpoint
 				if x.DSOQSetpoint == nil {
 					x.DSOQSetpoint = new(DSOQSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpoint.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 23
+			case 6:
 				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
 				if x.DSOCosPhiSetpoint == nil {
 					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 4:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 5:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 3:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 4:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4539,43 +10062,151 @@ func (x *DSOQSetpoint) encodeEXI(e *exi.Encoder) {
 func (x *DSOQSetpoint) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSOQSetpoint{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 173:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOQSetpointValue = old.DSOQSetpointValue
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpointValue.decodeEXI(d)
-			case 174:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOQSetpointValueL2 = old.DSOQSetpointValueL2
 				if x.DSOQSetpointValueL2 == nil {
 					x.DSOQSetpointValueL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpointValueL2.decodeEXI(d)
-			case 175:
+				d.Up()
+				st = 2
+			case 1:
 				x.DSOQSetpointValueL3 = old.DSOQSetpointValueL3
 				if x.DSOQSetpointValueL3 == nil {
 					x.DSOQSetpointValueL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpointValueL3.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 3
+			case 2:
+				d.Enter(176)
 				x.PT1ResponseReactivePower = d.ElementBool()
-			case 177:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOQSetpointValueL3 = old.DSOQSetpointValueL3
+				if x.DSOQSetpointValueL3 == nil {
+					x.DSOQSetpointValueL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpointValueL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.Enter(176)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(176)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4648,45 +10279,168 @@ func (x *DSOCosPhiSetpoint) encodeEXI(e *exi.Encoder) {
 func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSOCosPhiSetpoint{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 179:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOCosPhiSetpointValue = old.DSOCosPhiSetpointValue
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpointValue.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOCosPhiSetpointValueL2 = old.DSOCosPhiSetpointValueL2
 				if x.DSOCosPhiSetpointValueL2 == nil {
 					x.DSOCosPhiSetpointValueL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpointValueL2.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 2
+			case 1:
 				x.DSOCosPhiSetpointValueL3 = old.DSOCosPhiSetpointValueL3
 				if x.DSOCosPhiSetpointValueL3 == nil {
 					x.DSOCosPhiSetpointValueL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpointValueL3.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 3
+			case 2:
+				d.Enter(182)
 				x.Excitation = PowerFactorExcitation(d.ElementEnum())
-			case 183:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 184:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOCosPhiSetpointValueL3 = old.DSOCosPhiSetpointValueL3
+				if x.DSOCosPhiSetpointValueL3 == nil {
+					x.DSOCosPhiSetpointValueL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpointValueL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.Enter(182)
+				x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(182)
+				x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(183)
+				x.PT1ResponseReactivePower = d.ElementBool()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5413,178 +11167,1666 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 201:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 202:
+				d.Up()
+				st = 16
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 203:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 204:
+				d.Up()
+				st = 18
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 205:
+				d.Up()
+				st = 19
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 20
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 207:
+				d.Up()
+				st = 21
+			case 2:
 				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
 				if x.EVMaximumChargeReactivePower == nil {
 					x.EVMaximumChargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePower.decodeEXI(d)
-			case 208:
+				d.Up()
+				st = 22
+			case 3:
 				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
 				if x.EVMaximumChargeReactivePowerL2 == nil {
 					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
-			case 209:
+				d.Up()
+				st = 23
+			case 4:
 				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
 				if x.EVMaximumChargeReactivePowerL3 == nil {
 					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
-			case 210:
+				d.Up()
+				st = 24
+			case 5:
 				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
 				if x.EVMaximumDischargeReactivePower == nil {
 					x.EVMaximumDischargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePower.decodeEXI(d)
-			case 211:
+				d.Up()
+				st = 25
+			case 6:
 				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
 				if x.EVMaximumDischargeReactivePowerL2 == nil {
 					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
-			case 212:
+				d.Up()
+				st = 26
+			case 7:
 				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
 				if x.EVMaximumDischargeReactivePowerL3 == nil {
 					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
-			case 213:
+				d.Up()
+				st = 27
+			case 8:
+				d.Enter(213)
 				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 20:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 5:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 6:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 7:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 4:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 5:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 6:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 3:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 4:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 5:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 2:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 3:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 4:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 1:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 2:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 3:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 1:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 2:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(213)
+				x.GridEventCondition = uint8(d.ElementUint())
+				st = 28
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6116,137 +13358,1239 @@ func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 224:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 225:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 226:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 227:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 228:
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 229:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 230:
+				d.Up()
+				st = 15
+			case 2:
 				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
 				if x.DSOMaximumDischargePower == nil {
 					x.DSOMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePower.decodeEXI(d)
-			case 231:
+				d.Up()
+				st = 16
+			case 3:
 				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
 				if x.DSOMaximumDischargePowerL2 == nil {
 					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL2.decodeEXI(d)
-			case 232:
+				d.Up()
+				st = 17
+			case 4:
 				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
 				if x.DSOMaximumDischargePowerL3 == nil {
 					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL3.decodeEXI(d)
-			case 233:
+				d.Up()
+				st = 18
+			case 5:
 				x.DSOQSetpoint = old.DSOQSetpoint
 				if x.DSOQSetpoint == nil {
 					x.DSOQSetpoint = new(DSOQSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpoint.decodeEXI(d)
-			case 234:
+				d.Up()
+				st = 19
+			case 6:
 				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
 				if x.DSOCosPhiSetpoint == nil {
 					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 14:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6261,17 +14605,25 @@ func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6286,17 +14638,25 @@ func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6382,41 +14742,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 238:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 248:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 249:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(249)
 				x.KeyInfo.decodeEXI(d)
-			case 279:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -6425,14 +14840,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(279)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(279)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(279)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6508,35 +14981,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(239)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(239)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 240:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(240)
 				x.SignatureMethod.decodeEXI(d)
-			case 242:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -6545,14 +15062,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6746,58 +15298,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(14, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 246:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
 				x.DigestMethod.decodeEXI(d)
-			case 247:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(247)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6847,17 +15565,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 244:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -6866,14 +15584,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(244)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(244)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6987,31 +15734,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(19, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7324,37 +16107,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 253:
-				x.P = d.ElementBinary(old.P[:0])
-			case 256:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 254:
-				x.G = d.ElementBinary(old.G[:0])
-			case 255:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 257:
-				x.J = d.ElementBinary(old.J[:0])
-			case 258:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 259:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(253)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(254)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(255)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(256)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(254)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(255)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(255)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(257)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(258)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(258)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(259)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7388,27 +16298,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 261:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 262:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(261)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(262)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7480,47 +16422,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7563,27 +16585,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 266:
-				x.X509IssuerName = d.ElementString()
-			case 267:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(266)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(267)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7673,29 +16727,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 242:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -7704,14 +16754,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7775,29 +16888,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 282:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -7806,14 +16915,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(282)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(282)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(282)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7931,44 +17094,92 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 287:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDReqEnergyTransferMode = old.ACCPDReqEnergyTransferMode
 				if x.ACCPDReqEnergyTransferMode == nil {
 					x.ACCPDReqEnergyTransferMode = new(ACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 288:
+				d.Up()
+				st = 2
+			case 1:
 				x.BPTACCPDReqEnergyTransferMode = old.BPTACCPDReqEnergyTransferMode
 				if x.BPTACCPDReqEnergyTransferMode == nil {
 					x.BPTACCPDReqEnergyTransferMode = new(BPTACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 0:
+				d.Up()
+				st = 2
+			case 2:
 				x.DERACCPDReqEnergyTransferMode = old.DERACCPDReqEnergyTransferMode
 				if x.DERACCPDReqEnergyTransferMode == nil {
 					x.DERACCPDReqEnergyTransferMode = new(DERACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERACCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8015,33 +17226,85 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 285:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(285)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 286:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(286)
 				x.TimeStamp = uint64(d.ElementUint())
-			case 237:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8135,53 +17398,205 @@ func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *ACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8355,83 +17770,397 @@ func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 289:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 290:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 291:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 292:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 293:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 294:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8510,46 +18239,109 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 296:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(296)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 297:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDResEnergyTransferMode = old.ACCPDResEnergyTransferMode
 				if x.ACCPDResEnergyTransferMode == nil {
 					x.ACCPDResEnergyTransferMode = new(ACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDResEnergyTransferMode.decodeEXI(d)
-			case 298:
+				d.Up()
+				st = 3
+			case 1:
 				x.BPTACCPDResEnergyTransferMode = old.BPTACCPDResEnergyTransferMode
 				if x.BPTACCPDResEnergyTransferMode == nil {
 					x.BPTACCPDResEnergyTransferMode = new(BPTACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDResEnergyTransferMode.decodeEXI(d)
-			case 30:
+				d.Up()
+				st = 3
+			case 2:
 				x.DERACCPDResEnergyTransferMode = old.DERACCPDResEnergyTransferMode
 				if x.DERACCPDResEnergyTransferMode == nil {
 					x.DERACCPDResEnergyTransferMode = new(DERACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERACCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8761,86 +18553,478 @@ func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *ACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9138,116 +19322,688 @@ func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 299:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 300:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 301:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 302:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 303:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumDischargePowerL2 = old.EVSEMinimumDischargePowerL2
 				if x.EVSEMinimumDischargePowerL2 == nil {
 					x.EVSEMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL2.decodeEXI(d)
-			case 304:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
 				if x.EVSEMinimumDischargePowerL3 == nil {
 					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
+				if x.EVSEMinimumDischargePowerL3 == nil {
+					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9403,76 +20159,181 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 306:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 317:
+				d.Up()
+				st = 2
+			case 1:
+				d.Enter(317)
 				x.MeterInfoRequested = d.ElementBool()
-			case 318:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(317)
+				x.MeterInfoRequested = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicACCLReqControlMode = old.BPTDynamicACCLReqControlMode
 				if x.BPTDynamicACCLReqControlMode == nil {
 					x.BPTDynamicACCLReqControlMode = new(BPTDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLReqControlMode.decodeEXI(d)
-			case 327:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTScheduledACCLReqControlMode = old.BPTScheduledACCLReqControlMode
 				if x.BPTScheduledACCLReqControlMode == nil {
 					x.BPTScheduledACCLReqControlMode = new(BPTScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLReqControlMode.decodeEXI(d)
-			case 235:
+				d.Up()
+				st = 4
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 116:
+				d.Up()
+				st = 4
+			case 3:
 				x.DERDynamicACCLReqControlMode = old.DERDynamicACCLReqControlMode
 				if x.DERDynamicACCLReqControlMode == nil {
 					x.DERDynamicACCLReqControlMode = new(DERDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERDynamicACCLReqControlMode.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 4
+			case 4:
 				x.DERScheduledACCLReqControlMode = old.DERScheduledACCLReqControlMode
 				if x.DERScheduledACCLReqControlMode == nil {
 					x.DERScheduledACCLReqControlMode = new(DERScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERScheduledACCLReqControlMode.decodeEXI(d)
-			case 334:
+				d.Up()
+				st = 4
+			case 5:
 				x.DynamicACCLReqControlMode = old.DynamicACCLReqControlMode
 				if x.DynamicACCLReqControlMode == nil {
 					x.DynamicACCLReqControlMode = new(DynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLReqControlMode.decodeEXI(d)
-			case 335:
+				d.Up()
+				st = 4
+			case 6:
 				x.ScheduledACCLReqControlMode = old.ScheduledACCLReqControlMode
 				if x.ScheduledACCLReqControlMode == nil {
 					x.ScheduledACCLReqControlMode = new(ScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9856,83 +20717,642 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 307:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
+				d.Enter(307)
 				*x.PresentSOC = uint8(d.ElementUint())
-			case 308:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(308)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 309:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(309)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 310:
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
+				d.Enter(310)
 				*x.MaximumSOC = uint8(d.ElementUint())
-			case 311:
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
+				d.Enter(311)
 				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 312:
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
+				d.Enter(312)
 				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 313:
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
+				d.Enter(313)
 				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 314:
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
+				d.Enter(314)
 				*x.ChargingComplete = d.ElementBool()
-			case 315:
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 316:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
+				d.Enter(316)
 				*x.InletHot = d.ElementBool()
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(308)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(309)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(310)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(311)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(312)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(313)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(309)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(310)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(311)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(312)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(313)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(310)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(311)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(312)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(313)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(311)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(312)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(313)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(312)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(313)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(313)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(314)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(316)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10263,140 +21683,788 @@ func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(117)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 118:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 319:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 320:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 321:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 322:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 323:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 324:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 325:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 326:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11080,146 +23148,1621 @@ func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 328:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 329:
+				d.Up()
+				st = 16
+			case 6:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 330:
+				d.Up()
+				st = 17
+			case 7:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 331:
+				d.Up()
+				st = 18
+			case 8:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 332:
+				d.Up()
+				st = 19
+			case 9:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 333:
+				d.Up()
+				st = 20
+			case 10:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 11:
+				return
+			case 12:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 6:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 7:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 8:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 9:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 5:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 6:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 7:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 8:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 4:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 6:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11422,98 +24965,489 @@ func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(117)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 118:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11933,110 +25867,970 @@ func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12367,94 +27161,623 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 296:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(296)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 337:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 340:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 349:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 360:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSETargetFrequency = old.EVSETargetFrequency
 				if x.EVSETargetFrequency == nil {
 					x.EVSETargetFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetFrequency.decodeEXI(d)
-			case 361:
+				d.Up()
+				st = 6
+			case 4:
 				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
 				if x.BPTDynamicACCLResControlMode == nil {
 					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLResControlMode.decodeEXI(d)
-			case 362:
+				d.Up()
+				st = 7
+			case 5:
 				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
 				if x.BPTScheduledACCLResControlMode == nil {
 					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLResControlMode.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 7
+			case 6:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 149:
+				d.Up()
+				st = 7
+			case 7:
 				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
 				if x.DERDynamicACCLResControlMode == nil {
 					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERDynamicACCLResControlMode.decodeEXI(d)
-			case 214:
+				d.Up()
+				st = 7
+			case 8:
 				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
 				if x.DERScheduledACCLResControlMode == nil {
 					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERScheduledACCLResControlMode.decodeEXI(d)
-			case 363:
+				d.Up()
+				st = 7
+			case 9:
 				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
 				if x.DynamicACCLResControlMode == nil {
 					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLResControlMode.decodeEXI(d)
-			case 364:
+				d.Up()
+				st = 7
+			case 10:
 				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
 				if x.ScheduledACCLResControlMode == nil {
 					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 11:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 10:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12475,27 +27798,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 338:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 339:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(338)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(339)
+				x.EVSENotification = EvseNotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12713,59 +28068,301 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 341:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(341)
 				x.MeterID = d.ElementString()
-			case 342:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(342)
 				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 343:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
+				d.Enter(343)
 				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 344:
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(344)
 				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 345:
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(345)
 				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 346:
+				st = 5
+			case 3:
+				d.Enter(346)
 				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 347:
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(347)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 348:
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
+				d.Enter(348)
 				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(344)
+				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(345)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 2:
+				d.Enter(346)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(347)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(348)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(345)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 1:
+				d.Enter(346)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(347)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(348)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(346)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(347)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(348)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(347)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(348)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(348)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12917,43 +28514,78 @@ func (x *Receipt) encodeEXI(e *exi.Encoder) {
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 350:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(350)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 351:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 354:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 355:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 356:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 357:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -12966,14 +28598,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12995,29 +28891,67 @@ func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 352:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 353:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13039,28 +28973,63 @@ func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 358:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 359:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(358)
+				x.TaxRuleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13404,98 +29373,726 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(150)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 151:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(151)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 152:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(152)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 153:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(153)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 154:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(151)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(152)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(152)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 162:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13783,77 +30380,655 @@ func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14197,98 +31372,726 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(150)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 151:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(151)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 152:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(152)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 153:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(153)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 154:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(151)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(152)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(152)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(153)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 162:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14576,77 +32379,655 @@ func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14678,19 +33059,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14721,19 +33125,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14764,19 +33191,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14794,19 +33244,42 @@ func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 7, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14824,19 +33297,42 @@ func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14854,19 +33350,42 @@ func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14897,19 +33416,42 @@ func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14927,19 +33469,42 @@ func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14957,19 +33522,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 7, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15117,19 +33705,42 @@ func (x *DeactivationTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DeactivationTime) decodeEXI(d *exi.Decoder) {
 	*x = DeactivationTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 34})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15147,19 +33758,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15645,19 +34279,42 @@ func (x *EVOperatingMode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVOperatingMode) decodeEXI(d *exi.Decoder) {
 	*x = EVOperatingMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvOperatingMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 6, Local: 55})
+				x.Value = EvOperatingMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15753,19 +34410,42 @@ func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 56})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16108,19 +34788,42 @@ func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 7, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16320,19 +35023,42 @@ func (x *Excitation) encodeEXI(e *exi.Encoder) {
 
 func (x *Excitation) decodeEXI(d *exi.Decoder) {
 	*x = Excitation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerFactorExcitation(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 72})
+				x.Value = PowerFactorExcitation(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16364,19 +35090,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16394,19 +35143,42 @@ func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 7, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16464,19 +35236,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16494,19 +35289,42 @@ func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
 	*x = GridConnectionModeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = GridConnectionMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 6, Local: 77})
+				x.Value = GridConnectionMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16524,19 +35342,42 @@ func (x *GridEventCondition) encodeEXI(e *exi.Encoder) {
 
 func (x *GridEventCondition) decodeEXI(d *exi.Decoder) {
 	*x = GridEventCondition{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 78})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16554,19 +35395,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16584,19 +35448,42 @@ func (x *HysteresisControl) encodeEXI(e *exi.Encoder) {
 
 func (x *HysteresisControl) decodeEXI(d *exi.Decoder) {
 	*x = HysteresisControl{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 79})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16614,19 +35501,42 @@ func (x *InletHot) encodeEXI(e *exi.Encoder) {
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 7, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16657,19 +35567,42 @@ func (x *IntentionalDelayFstop) encodeEXI(e *exi.Encoder) {
 
 func (x *IntentionalDelayFstop) decodeEXI(d *exi.Decoder) {
 	*x = IntentionalDelayFstop{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 81})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16701,19 +35634,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16757,19 +35713,42 @@ func (x *LockValueUnitFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *LockValueUnitFragment) decodeEXI(d *exi.Decoder) {
 	*x = LockValueUnitFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = LockValueUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 6, Local: 85})
+				x.Value = LockValueUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16813,19 +35792,42 @@ func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16856,19 +35858,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 7, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16886,19 +35911,42 @@ func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 7, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16930,19 +35978,42 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 7, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16960,19 +36031,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 7, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16990,19 +36084,42 @@ func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17033,19 +36150,42 @@ func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17077,19 +36217,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17107,19 +36270,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 7, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17203,19 +36389,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17247,19 +36456,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17291,19 +36523,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17321,19 +36576,42 @@ func (x *PT1ResponseActivePower) encodeEXI(e *exi.Encoder) {
 
 func (x *PT1ResponseActivePower) decodeEXI(d *exi.Decoder) {
 	*x = PT1ResponseActivePower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 92})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17351,19 +36629,42 @@ func (x *PT1ResponseReactivePower) encodeEXI(e *exi.Encoder) {
 
 func (x *PT1ResponseReactivePower) decodeEXI(d *exi.Decoder) {
 	*x = PT1ResponseReactivePower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 93})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17395,19 +36696,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17425,19 +36749,42 @@ func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
 	*x = PowerReferenceFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerReference(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 94})
+				x.Value = PowerReference(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17455,19 +36802,42 @@ func (x *PowerUpRamp) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerUpRamp) decodeEXI(d *exi.Decoder) {
 	*x = PowerUpRamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 95})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17485,19 +36855,42 @@ func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17529,19 +36922,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17559,19 +36975,42 @@ func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17589,19 +37028,42 @@ func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17619,19 +37081,42 @@ func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17649,19 +37134,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 7, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17693,19 +37201,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17737,19 +37268,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17781,19 +37335,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 7, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17863,19 +37440,42 @@ func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17893,19 +37493,42 @@ func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 7, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17923,19 +37546,42 @@ func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17953,19 +37599,42 @@ func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18061,19 +37730,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 7, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18196,19 +37888,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18240,19 +37955,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18283,19 +38021,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18340,19 +38101,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18370,19 +38154,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18413,19 +38220,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18456,19 +38286,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18500,19 +38353,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18530,19 +38406,42 @@ func (x *XUnit) encodeEXI(e *exi.Encoder) {
 
 func (x *XUnit) decodeEXI(d *exi.Decoder) {
 	*x = XUnit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CurveDataPointsUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 6, Local: 127})
+				x.Value = CurveDataPointsUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18573,19 +38472,42 @@ func (x *YUnit) encodeEXI(e *exi.Encoder) {
 
 func (x *YUnit) decodeEXI(d *exi.Decoder) {
 	*x = YUnit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CurveDataPointsUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 6, Local: 129})
+				x.Value = CurveDataPointsUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18612,6 +38534,7 @@ func (x *DERACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18635,6 +38558,7 @@ func (x *DERACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18660,6 +38584,7 @@ func (x *DERACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18683,6 +38608,7 @@ func (x *DERACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18708,6 +38634,7 @@ func (x *DERDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18731,6 +38658,7 @@ func (x *DERDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18756,6 +38684,7 @@ func (x *DERDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18779,6 +38708,7 @@ func (x *DERDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18804,6 +38734,7 @@ func (x *DERScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18827,6 +38758,7 @@ func (x *DERScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18852,6 +38784,7 @@ func (x *DERScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18875,6 +38808,7 @@ func (x *DERScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18900,6 +38834,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18923,6 +38858,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18948,6 +38884,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18971,6 +38908,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18996,6 +38934,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19019,6 +38958,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19044,6 +38984,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19067,6 +39008,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19092,6 +39034,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19115,6 +39058,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19236,6 +39180,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19259,6 +39204,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19284,6 +39230,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19307,6 +39254,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19428,6 +39376,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19451,6 +39400,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19524,6 +39474,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19547,6 +39498,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19572,6 +39524,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19595,6 +39548,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19668,6 +39622,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19691,6 +39646,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19908,6 +39864,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19931,6 +39888,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19956,6 +39914,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19979,6 +39938,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20052,6 +40012,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20075,6 +40036,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20100,6 +40062,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20123,6 +40086,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20148,6 +40112,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20171,6 +40136,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20196,6 +40162,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20219,6 +40186,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20244,6 +40212,7 @@ func (x *ACChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20267,6 +40236,7 @@ func (x *ACChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20292,6 +40262,7 @@ func (x *ACChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20315,6 +40286,7 @@ func (x *ACChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20340,6 +40312,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20363,6 +40336,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20388,6 +40362,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20411,6 +40386,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20436,6 +40412,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20459,6 +40436,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20484,6 +40462,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20507,6 +40486,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20532,6 +40512,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20555,6 +40536,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20580,6 +40562,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20603,6 +40586,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20628,6 +40612,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20651,6 +40636,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20676,6 +40662,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20699,6 +40686,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20724,6 +40712,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20747,6 +40736,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20772,6 +40762,7 @@ func (x *DynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20795,6 +40786,7 @@ func (x *DynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20820,6 +40812,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20843,6 +40836,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20868,6 +40862,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20891,6 +40886,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20914,6 +40910,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20937,6 +40934,7 @@ func (x *ActivePowerSupport) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20960,6 +40958,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -20983,6 +40982,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21006,6 +41006,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21029,6 +41030,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21052,6 +41054,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21075,6 +41078,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21098,6 +41102,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21121,6 +41126,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21144,6 +41150,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21167,6 +41174,7 @@ func (x *DataTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21190,6 +41198,7 @@ func (x *CurveDataPointsList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21213,6 +41222,7 @@ func (x *DERControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21236,6 +41246,7 @@ func (x *DSOCosPhiSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21259,6 +41270,7 @@ func (x *DSOCosPhiSetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21282,6 +41294,7 @@ func (x *DSOCosPhiSetpointValueL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21305,6 +41318,7 @@ func (x *DSOCosPhiSetpointValueL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21328,6 +41342,7 @@ func (x *DSOMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21351,6 +41366,7 @@ func (x *DSOMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21374,6 +41390,7 @@ func (x *DSOMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21397,6 +41414,7 @@ func (x *DSOQSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21420,6 +41438,7 @@ func (x *DSOQSetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21443,6 +41462,7 @@ func (x *DSOQSetpointValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21466,6 +41486,7 @@ func (x *DSOQSetpointValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21489,6 +41510,7 @@ func (x *DeactivationTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21512,6 +41534,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21535,6 +41558,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21558,6 +41582,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21581,6 +41606,7 @@ func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21604,6 +41630,7 @@ func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21627,6 +41654,7 @@ func (x *EVMaximumChargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21650,6 +41678,7 @@ func (x *EVMaximumChargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21673,6 +41702,7 @@ func (x *EVMaximumChargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21696,6 +41726,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21719,6 +41750,7 @@ func (x *EVMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21742,6 +41774,7 @@ func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21765,6 +41798,7 @@ func (x *EVMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21788,6 +41822,7 @@ func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21811,6 +41846,7 @@ func (x *EVMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21834,6 +41870,7 @@ func (x *EVMaximumDischargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21857,6 +41894,7 @@ func (x *EVMaximumDischargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21880,6 +41918,7 @@ func (x *EVMaximumDischargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21903,6 +41942,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21926,6 +41966,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21949,6 +41990,7 @@ func (x *EVMaximumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21972,6 +42014,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -21995,6 +42038,7 @@ func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22018,6 +42062,7 @@ func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22041,6 +42086,7 @@ func (x *EVMinimumChargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22064,6 +42110,7 @@ func (x *EVMinimumChargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22087,6 +42134,7 @@ func (x *EVMinimumChargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22110,6 +42158,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22133,6 +42182,7 @@ func (x *EVMinimumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22156,6 +42206,7 @@ func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22179,6 +42230,7 @@ func (x *EVMinimumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22202,6 +42254,7 @@ func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22225,6 +42278,7 @@ func (x *EVMinimumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22248,6 +42302,7 @@ func (x *EVMinimumDischargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22271,6 +42326,7 @@ func (x *EVMinimumDischargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22294,6 +42350,7 @@ func (x *EVMinimumDischargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22317,6 +42374,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22340,6 +42398,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22363,6 +42422,7 @@ func (x *EVMinimumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22386,6 +42446,7 @@ func (x *EVOperatingMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22409,6 +42470,7 @@ func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22432,6 +42494,7 @@ func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22455,6 +42518,7 @@ func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22478,6 +42542,7 @@ func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22501,6 +42566,7 @@ func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22524,6 +42590,7 @@ func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22547,6 +42614,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22570,6 +42638,7 @@ func (x *EVReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22593,6 +42662,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22616,6 +42686,7 @@ func (x *EVSEMaximumChargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22639,6 +42710,7 @@ func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22662,6 +42734,7 @@ func (x *EVSEMaximumChargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22685,6 +42758,7 @@ func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22708,6 +42782,7 @@ func (x *EVSEMaximumChargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22731,6 +42806,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22754,6 +42830,7 @@ func (x *EVSEMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22777,6 +42854,7 @@ func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22800,6 +42878,7 @@ func (x *EVSEMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22823,6 +42902,7 @@ func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22846,6 +42926,7 @@ func (x *EVSEMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22869,6 +42950,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22892,6 +42974,7 @@ func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22915,6 +42998,7 @@ func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22938,6 +43022,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22961,6 +43046,7 @@ func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -22984,6 +43070,7 @@ func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23007,6 +43094,7 @@ func (x *EVSENominalChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23030,6 +43118,7 @@ func (x *EVSENominalChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23053,6 +43142,7 @@ func (x *EVSENominalChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23076,6 +43166,7 @@ func (x *EVSENominalDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23099,6 +43190,7 @@ func (x *EVSENominalDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23122,6 +43214,7 @@ func (x *EVSENominalDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23145,6 +43238,7 @@ func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23168,6 +43262,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23191,6 +43286,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23214,6 +43310,7 @@ func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23237,6 +43334,7 @@ func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23260,6 +43358,7 @@ func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23283,6 +43382,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23306,6 +43406,7 @@ func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23329,6 +43430,7 @@ func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23352,6 +43454,7 @@ func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23375,6 +43478,7 @@ func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23398,6 +43502,7 @@ func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23421,6 +43526,7 @@ func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23444,6 +43550,7 @@ func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23467,6 +43574,7 @@ func (x *EVSessionTotalDischargeEnergyAvailable) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23490,6 +43598,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23513,6 +43622,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23536,6 +43646,7 @@ func (x *Excitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23559,6 +43670,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23582,6 +43694,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23605,6 +43718,7 @@ func (x *Fstart) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23628,6 +43742,7 @@ func (x *Fstop) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23651,6 +43766,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23674,6 +43790,7 @@ func (x *GridConnectionModeFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23697,6 +43814,7 @@ func (x *GridEventCondition) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23720,6 +43838,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23743,6 +43862,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23766,6 +43886,7 @@ func (x *HysteresisControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23789,6 +43910,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23812,6 +43934,7 @@ func (x *IntentionalDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23835,6 +43958,7 @@ func (x *IntentionalDelayFstop) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23858,6 +43982,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23881,6 +44006,7 @@ func (x *LockInValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23904,6 +44030,7 @@ func (x *LockOutValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23927,6 +44054,7 @@ func (x *LockValueUnitFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23950,6 +44078,7 @@ func (x *MaximumLevelDCInjection) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23973,6 +44102,7 @@ func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -23996,6 +44126,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24019,6 +44150,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24042,6 +44174,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24065,6 +44198,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24088,6 +44222,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24111,6 +44246,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24134,6 +44270,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24157,6 +44294,7 @@ func (x *MinCosPhi) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24180,6 +44318,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24203,6 +44342,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24226,6 +44366,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24249,6 +44390,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24272,6 +44414,7 @@ func (x *FrequencyWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24295,6 +44438,7 @@ func (x *OverVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24318,6 +44462,7 @@ func (x *OverVoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24341,6 +44486,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24364,6 +44510,7 @@ func (x *FaultRideThrough) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24387,6 +44534,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24410,6 +44558,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24433,6 +44582,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24456,6 +44606,7 @@ func (x *PT1ResponseActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24479,6 +44630,7 @@ func (x *PT1ResponseReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24502,6 +44654,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24525,6 +44678,7 @@ func (x *PowerReferenceFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24548,6 +44702,7 @@ func (x *PowerUpRamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24571,6 +44726,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24594,6 +44750,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24617,6 +44774,7 @@ func (x *ReactivePowerSupport) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24640,6 +44798,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24663,6 +44822,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24686,6 +44846,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24709,6 +44870,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24732,6 +44894,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24755,6 +44918,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24778,6 +44942,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24801,6 +44966,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24824,6 +44990,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24847,6 +45014,7 @@ func (x *SetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24870,6 +45038,7 @@ func (x *Slope) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24893,6 +45062,7 @@ func (x *StepResponseTimeConstantActivePower) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24916,6 +45086,7 @@ func (x *StepResponseTimeConstantReactivePower) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24939,6 +45110,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24962,6 +45134,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24985,6 +45158,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25008,6 +45182,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25031,6 +45206,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25054,6 +45230,7 @@ func (x *UStart) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25077,6 +45254,7 @@ func (x *UStop) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25100,6 +45278,7 @@ func (x *UnderFrequencyWatt) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25123,6 +45302,7 @@ func (x *UnderVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25146,6 +45326,7 @@ func (x *UnderVoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25169,6 +45350,7 @@ func (x *UndervoltageFaultRideThrough) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25192,6 +45374,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25215,6 +45398,7 @@ func (x *DERCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25238,6 +45422,7 @@ func (x *VoltWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25261,6 +45446,7 @@ func (x *VoltageLimitStartFRT) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25284,6 +45470,7 @@ func (x *VoltageLimitStopFRT) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25307,6 +45494,7 @@ func (x *VoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25330,6 +45518,7 @@ func (x *VoltageRideThroughNegativeCurveKFactor) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25353,6 +45542,7 @@ func (x *VoltageRideThroughPositiveCurveKFactor) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25376,6 +45566,7 @@ func (x *WattCosPhi) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25399,6 +45590,7 @@ func (x *WattVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25422,6 +45614,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25445,6 +45638,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25468,6 +45662,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25491,6 +45686,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25514,6 +45710,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25537,6 +45734,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25560,6 +45758,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25583,6 +45782,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25606,6 +45806,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25629,6 +45830,7 @@ func (x *ZeroCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25652,6 +45854,7 @@ func (x *XUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25675,6 +45878,7 @@ func (x *XValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25698,6 +45902,7 @@ func (x *YUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25721,6 +45926,7 @@ func (x *SetpointExcitation) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25738,46 +45944,57 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(DERACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(DERDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(DERDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(DERScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(DERScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(CanonicalizationMethod)
@@ -25790,10 +46007,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 242:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(Transform)
@@ -25806,6 +46025,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 247:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(KeyInfo)
@@ -25814,10 +46034,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 250:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(KeyValue)
@@ -25826,6 +46048,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 263:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(X509Data)
@@ -25846,10 +46069,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 280:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(SignatureProperty)
@@ -25858,74 +46083,92 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 252:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 305:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 336:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 297:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 335:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 364:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 362:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 334:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 363:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 318:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 361:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -25957,46 +46200,57 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(DERACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(DERDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(DERDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(DERScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(DERScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(CanonicalizationMethod)
@@ -26009,10 +46263,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 242:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(Transform)
@@ -26025,6 +46281,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 247:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(KeyInfo)
@@ -26033,10 +46290,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 250:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(KeyValue)
@@ -26045,6 +46304,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 263:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(X509Data)
@@ -26065,10 +46325,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 280:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(SignatureProperty)
@@ -26077,914 +46339,1142 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 252:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 305:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 336:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 297:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 335:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 364:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 362:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 334:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 363:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 318:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 361:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ActivePowerSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 355:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 352:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 343:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 345:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 315:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 344:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 342:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 314:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 353:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(DataTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(CurveDataPointsList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(DERControl)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(DSOCosPhiSetpoint)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(DSOCosPhiSetpointValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 180:
 		x := new(DSOCosPhiSetpointValueL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 181:
 		x := new(DSOCosPhiSetpointValueL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(DSOMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(DSOMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(DSOMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(DSOQSetpoint)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(DSOQSetpointValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(DSOQSetpointValueL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 175:
 		x := new(DSOQSetpointValueL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(DeactivationTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 306:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(EVMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(EVMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(EVMaximumChargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 19:
 		x := new(EVMaximumChargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(EVMaximumChargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 289:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(EVMaximumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(EVMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(EVMaximumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(EVMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(EVMaximumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(EVMaximumDischargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(EVMaximumDischargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(EVMaximumDischargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 325:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(EVMaximumV2XEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(EVMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(EVMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(EVMinimumChargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(EVMinimumChargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(EVMinimumChargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 292:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(EVMinimumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 293:
 		x := new(EVMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(EVMinimumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(EVMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(EVMinimumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(EVMinimumDischargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(EVMinimumDischargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(EVMinimumDischargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 326:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EVMinimumV2XEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVOperatingMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(EVPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(EVPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(EVPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(EVPresentReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(EVPresentReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(EVPresentReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 9:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(EVReactivePowerLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 163:
 		x := new(EVSEMaximumChargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(EVSEMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(EVSEMaximumChargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(EVSEMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(EVSEMaximumChargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(EVSEMaximumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 300:
 		x := new(EVSEMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(EVSEMaximumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 301:
 		x := new(EVSEMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVSEMaximumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(EVSEMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(EVSEMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 302:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 303:
 		x := new(EVSEMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 304:
 		x := new(EVSEMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 43:
 		x := new(EVSENominalChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(EVSENominalChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(EVSENominalChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 46:
 		x := new(EVSENominalDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVSENominalDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVSENominalDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(EVSENominalFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 339:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 39:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(EVSEPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 41:
 		x := new(EVSEPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(EVSEPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 337:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(EVSETargetActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(EVSETargetActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSETargetActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 360:
 		x := new(EVSETargetFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(EVSETargetReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSETargetReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(EVSETargetReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(EVSessionTotalDischargeEnergyAvailable)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 351:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(Excitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(Fstart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(Fstop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(GridConnectionModeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(GridEventCondition)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(HysteresisControl)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 316:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(IntentionalDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(IntentionalDelayFstop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(LockInValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(LockOutValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(LockValueUnitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(MaximumLevelDCInjection)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(MaximumPowerAsymmetry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 310:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 341:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 340:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 317:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 346:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 347:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 348:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(MinCosPhi)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 338:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 354:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(FrequencyWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(OverVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(OverVoltageRecoveryLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 356:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(FaultRideThrough)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(PT1ResponseActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(PT1ResponseReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 259:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(PowerReferenceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(PowerUpRamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 307:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(ReactivePowerSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 349:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 313:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 311:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 312:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 365:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 277:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 258:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(SetpointValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(Slope)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(StepResponseTimeConstantActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(StepResponseTimeConstantReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 357:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 358:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 350:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(UStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(UStop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(UnderFrequencyWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(UnderVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(UnderVoltageRecoveryLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(UndervoltageFaultRideThrough)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(DERCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(VoltWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(VoltageLimitStartFRT)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(VoltageLimitStopFRT)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(VoltageRecoveryLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(VoltageRideThroughNegativeCurveKFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(VoltageRideThroughPositiveCurveKFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(WattCosPhi)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(WattVar)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 271:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 270:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 266:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 268:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 269:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(ZeroCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(XUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(XValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(YUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(SetpointExcitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

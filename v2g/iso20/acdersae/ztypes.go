@@ -732,134 +732,908 @@ func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 9:
+				d.Up()
+				st = 6
+			case 2:
+				d.Enter(9)
 				x.EVProcessing = Processing(d.ElementEnum())
-			case 10:
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.Enter(9)
+				x.EVProcessing = Processing(d.ElementEnum())
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(9)
+				x.EVProcessing = Processing(d.ElementEnum())
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 11:
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 12:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 14:
+				d.Up()
+				st = 11
+			case 3:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 12
+			case 4:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 13
+			case 5:
 				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
 				if x.EVSessionTotalDischargeEnergyAvailable == nil {
 					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
-			case 17:
+				d.Up()
+				st = 14
+			case 6:
 				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
 				x.EVApparentPowerLimits.decodeEXI(d)
-			case 30:
-				x.EVReactivePowerLimits = old.EVReactivePowerLimits
-				x.EVReactivePowerLimits.decodeEXI(d)
-			case 58:
-				x.EVExcitationLimits = old.EVExcitationLimits
-				x.EVExcitationLimits.decodeEXI(d)
-			case 71:
-				x.EVInverterDetails = old.EVInverterDetails
-				x.EVInverterDetails.decodeEXI(d)
-			case 77:
-				x.IEEE1547NormalCategory = Ieee1547NormalCategory(d.ElementEnum())
-			case 78:
-				x.IEEE1547AbnormalCategory = Ieee1547AbnormalCategory(d.ElementEnum())
-			case 79:
-				x.EVNominalVoltage = old.EVNominalVoltage
-				x.EVNominalVoltage.decodeEXI(d)
-			case 80:
-				x.EVMaximumVoltage = old.EVMaximumVoltage
-				x.EVMaximumVoltage.decodeEXI(d)
-			case 81:
-				x.EVMinimumVoltage = old.EVMinimumVoltage
-				x.EVMinimumVoltage.decodeEXI(d)
-			case 82:
-				x.EVNominalVoltageOffset = old.EVNominalVoltageOffset
-				x.EVNominalVoltageOffset.decodeEXI(d)
-			case 83:
-				x.J3072Certified = d.ElementBool()
-			case 84:
-				x.J3072CertificationDate = uint64(d.ElementUint())
-			case 85:
-				x.EVUseableWattHours = uint32(d.ElementUint())
-			case 86:
-				x.EVUpdateTime = uint64(d.ElementUint())
-			case 87:
-				x.SupportedModes = uint32(d.ElementUint())
-			case 88:
-				x.EnabledModes = uint32(d.ElementUint())
+				d.Up()
+				st = 15
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 5:
+				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 4:
+				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVApparentPowerLimits = old.EVApparentPowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVExcitationLimits = old.EVExcitationLimits
+				if !d.Down() {
+					return
+				}
+				x.EVExcitationLimits.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVInverterDetails = old.EVInverterDetails
+				if !d.Down() {
+					return
+				}
+				x.EVInverterDetails.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(77)
+				x.IEEE1547NormalCategory = Ieee1547NormalCategory(d.ElementEnum())
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(78)
+				x.IEEE1547AbnormalCategory = Ieee1547AbnormalCategory(d.ElementEnum())
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVNominalVoltage = old.EVNominalVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVNominalVoltage.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVNominalVoltageOffset = old.EVNominalVoltageOffset
+				if !d.Down() {
+					return
+				}
+				x.EVNominalVoltageOffset.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(83)
+				x.J3072Certified = d.ElementBool()
+				st = 25
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(84)
+				x.J3072CertificationDate = uint64(d.ElementUint())
+				st = 26
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(85)
+				x.EVUseableWattHours = uint32(d.ElementUint())
+				st = 27
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(86)
+				x.EVUpdateTime = uint64(d.ElementUint())
+				st = 28
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(87)
+				x.SupportedModes = uint32(d.ElementUint())
+				st = 29
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 29:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(88)
+				x.EnabledModes = uint32(d.ElementUint())
+				st = 30
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 30:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -880,27 +1654,59 @@ func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.Exponent = int8(d.ElementInt())
-			case 3:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(2)
+				x.Exponent = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
+				x.Value = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1074,83 +1880,397 @@ func (x *EVApparentPowerLimits) encodeEXI(e *exi.Encoder) {
 func (x *EVApparentPowerLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVApparentPowerLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 18:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorption = old.EVMaximumApparentPowerDuringChargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorption.decodeEXI(d)
-			case 19:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 = old.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2
 				if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2.decodeEXI(d)
-			case 20:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3
 				if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.decodeEXI(d)
-			case 21:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMaximumApparentPowerDuringChargingAndVarInjection = old.EVMaximumApparentPowerDuringChargingAndVarInjection
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarInjection.decodeEXI(d)
-			case 22:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3
+				if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 == nil {
+					x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection = old.EVMaximumApparentPowerDuringChargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection = old.EVMaximumApparentPowerDuringChargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 = old.EVMaximumApparentPowerDuringChargingAndVarInjectionL2
 				if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2.decodeEXI(d)
-			case 23:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringChargingAndVarInjectionL3
 				if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.decodeEXI(d)
-			case 24:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.decodeEXI(d)
-			case 25:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringChargingAndVarInjectionL3
+				if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 == nil {
+					x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2
 				if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2.decodeEXI(d)
-			case 26:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3
 				if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.decodeEXI(d)
-			case 27:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjection = old.EVMaximumApparentPowerDuringDischargingAndVarInjection
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjection.decodeEXI(d)
-			case 28:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3
+				if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 == nil {
+					x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection = old.EVMaximumApparentPowerDuringDischargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection = old.EVMaximumApparentPowerDuringDischargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 = old.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2
 				if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2.decodeEXI(d)
-			case 29:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3
 				if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3
+				if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 == nil {
+					x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1700,170 +2820,1273 @@ func (x *EVReactivePowerLimits) encodeEXI(e *exi.Encoder) {
 func (x *EVReactivePowerLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVReactivePowerLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarAbsorptionDuringCharging = old.EVMaximumVarAbsorptionDuringCharging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringCharging.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarAbsorptionDuringChargingL2 = old.EVMaximumVarAbsorptionDuringChargingL2
 				if x.EVMaximumVarAbsorptionDuringChargingL2 == nil {
 					x.EVMaximumVarAbsorptionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringChargingL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumVarAbsorptionDuringChargingL3 = old.EVMaximumVarAbsorptionDuringChargingL3
 				if x.EVMaximumVarAbsorptionDuringChargingL3 == nil {
 					x.EVMaximumVarAbsorptionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringChargingL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumVarAbsorptionDuringCharging = old.EVMinimumVarAbsorptionDuringCharging
 				if x.EVMinimumVarAbsorptionDuringCharging == nil {
 					x.EVMinimumVarAbsorptionDuringCharging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringCharging.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
 				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
 				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
 					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 4:
 				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
 				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
 					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 5:
 				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarAbsorptionDuringChargingL3 = old.EVMaximumVarAbsorptionDuringChargingL3
+				if x.EVMaximumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMaximumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumVarAbsorptionDuringCharging = old.EVMinimumVarAbsorptionDuringCharging
+				if x.EVMinimumVarAbsorptionDuringCharging == nil {
+					x.EVMinimumVarAbsorptionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
+				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringCharging = old.EVMinimumVarAbsorptionDuringCharging
+				if x.EVMinimumVarAbsorptionDuringCharging == nil {
+					x.EVMinimumVarAbsorptionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
+				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
+				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarInjectionDuringChargingL2 = old.EVMaximumVarInjectionDuringChargingL2
 				if x.EVMaximumVarInjectionDuringChargingL2 == nil {
 					x.EVMaximumVarInjectionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringChargingL2.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumVarInjectionDuringChargingL3 = old.EVMaximumVarInjectionDuringChargingL3
 				if x.EVMaximumVarInjectionDuringChargingL3 == nil {
 					x.EVMaximumVarInjectionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringChargingL3.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumVarInjectionDuringCharging = old.EVMinimumVarInjectionDuringCharging
 				if x.EVMinimumVarInjectionDuringCharging == nil {
 					x.EVMinimumVarInjectionDuringCharging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringCharging.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
 				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
 					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
 				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
 					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
-			case 43:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
-			case 44:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringChargingL3 = old.EVMaximumVarInjectionDuringChargingL3
+				if x.EVMaximumVarInjectionDuringChargingL3 == nil {
+					x.EVMaximumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumVarInjectionDuringCharging = old.EVMinimumVarInjectionDuringCharging
+				if x.EVMinimumVarInjectionDuringCharging == nil {
+					x.EVMinimumVarInjectionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
+				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
+					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringCharging = old.EVMinimumVarInjectionDuringCharging
+				if x.EVMinimumVarInjectionDuringCharging == nil {
+					x.EVMinimumVarInjectionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
+				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
+					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
+				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
+					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarAbsorptionDuringDischargingL2 = old.EVMaximumVarAbsorptionDuringDischargingL2
 				if x.EVMaximumVarAbsorptionDuringDischargingL2 == nil {
 					x.EVMaximumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringDischargingL2.decodeEXI(d)
-			case 45:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVMaximumVarAbsorptionDuringDischargingL3 = old.EVMaximumVarAbsorptionDuringDischargingL3
 				if x.EVMaximumVarAbsorptionDuringDischargingL3 == nil {
 					x.EVMaximumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringDischargingL3.decodeEXI(d)
-			case 46:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVMinimumVarAbsorptionDuringDischarging = old.EVMinimumVarAbsorptionDuringDischarging
 				if x.EVMinimumVarAbsorptionDuringDischarging == nil {
 					x.EVMinimumVarAbsorptionDuringDischarging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringDischarging.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 16
+			case 3:
 				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
 				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
 					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
-			case 48:
+				d.Up()
+				st = 17
+			case 4:
 				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
 				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
 					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 18
+			case 5:
 				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
-			case 50:
+				d.Up()
+				st = 19
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarAbsorptionDuringDischargingL3 = old.EVMaximumVarAbsorptionDuringDischargingL3
+				if x.EVMaximumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMaximumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMinimumVarAbsorptionDuringDischarging = old.EVMinimumVarAbsorptionDuringDischarging
+				if x.EVMinimumVarAbsorptionDuringDischarging == nil {
+					x.EVMinimumVarAbsorptionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
+				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringDischarging = old.EVMinimumVarAbsorptionDuringDischarging
+				if x.EVMinimumVarAbsorptionDuringDischarging == nil {
+					x.EVMinimumVarAbsorptionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
+				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
+				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarInjectionDuringDischargingL2 = old.EVMaximumVarInjectionDuringDischargingL2
 				if x.EVMaximumVarInjectionDuringDischargingL2 == nil {
 					x.EVMaximumVarInjectionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringDischargingL2.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 20
+			case 1:
 				x.EVMaximumVarInjectionDuringDischargingL3 = old.EVMaximumVarInjectionDuringDischargingL3
 				if x.EVMaximumVarInjectionDuringDischargingL3 == nil {
 					x.EVMaximumVarInjectionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringDischargingL3.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 21
+			case 2:
 				x.EVMinimumVarInjectionDuringDischarging = old.EVMinimumVarInjectionDuringDischarging
 				if x.EVMinimumVarInjectionDuringDischarging == nil {
 					x.EVMinimumVarInjectionDuringDischarging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringDischarging.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 22
+			case 3:
 				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
 				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
 					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 23
+			case 4:
 				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
 				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
 					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 24
+			case 5:
 				x.EVReactiveSusceptance = old.EVReactiveSusceptance
+				if !d.Down() {
+					return
+				}
 				x.EVReactiveSusceptance.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 25
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringDischargingL3 = old.EVMaximumVarInjectionDuringDischargingL3
+				if x.EVMaximumVarInjectionDuringDischargingL3 == nil {
+					x.EVMaximumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVMinimumVarInjectionDuringDischarging = old.EVMinimumVarInjectionDuringDischarging
+				if x.EVMinimumVarInjectionDuringDischarging == nil {
+					x.EVMinimumVarInjectionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
+				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				x.EVReactiveSusceptance = old.EVReactiveSusceptance
+				if !d.Down() {
+					return
+				}
+				x.EVReactiveSusceptance.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringDischarging = old.EVMinimumVarInjectionDuringDischarging
+				if x.EVMinimumVarInjectionDuringDischarging == nil {
+					x.EVMinimumVarInjectionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
+				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				x.EVReactiveSusceptance = old.EVReactiveSusceptance
+				if !d.Down() {
+					return
+				}
+				x.EVReactiveSusceptance.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
+				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				x.EVReactiveSusceptance = old.EVReactiveSusceptance
+				if !d.Down() {
+					return
+				}
+				x.EVReactiveSusceptance.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				x.EVReactiveSusceptance = old.EVReactiveSusceptance
+				if !d.Down() {
+					return
+				}
+				x.EVReactiveSusceptance.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactiveSusceptance = old.EVReactiveSusceptance
+				if !d.Down() {
+					return
+				}
+				x.EVReactiveSusceptance.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVReactiveSusceptanceL2 = old.EVReactiveSusceptanceL2
 				if x.EVReactiveSusceptanceL2 == nil {
 					x.EVReactiveSusceptanceL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVReactiveSusceptanceL2.decodeEXI(d)
-			case 57:
+				d.Up()
+				st = 26
+			case 1:
 				x.EVReactiveSusceptanceL3 = old.EVReactiveSusceptanceL3
 				if x.EVReactiveSusceptanceL3 == nil {
 					x.EVReactiveSusceptanceL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVReactiveSusceptanceL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 26:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactiveSusceptanceL3 = old.EVReactiveSusceptanceL3
+				if x.EVReactiveSusceptanceL3 == nil {
+					x.EVReactiveSusceptanceL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactiveSusceptanceL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2037,83 +4260,397 @@ func (x *EVExcitationLimits) encodeEXI(e *exi.Encoder) {
 func (x *EVExcitationLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVExcitationLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 59:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedOverExcitedPowerFactor = old.EVSpecifiedOverExcitedPowerFactor
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedPowerFactor.decodeEXI(d)
-			case 60:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedOverExcitedPowerFactorL2 = old.EVSpecifiedOverExcitedPowerFactorL2
 				if x.EVSpecifiedOverExcitedPowerFactorL2 == nil {
 					x.EVSpecifiedOverExcitedPowerFactorL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedPowerFactorL2.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSpecifiedOverExcitedPowerFactorL3 = old.EVSpecifiedOverExcitedPowerFactorL3
 				if x.EVSpecifiedOverExcitedPowerFactorL3 == nil {
 					x.EVSpecifiedOverExcitedPowerFactorL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedPowerFactorL3.decodeEXI(d)
-			case 62:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
-			case 63:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedPowerFactorL3 = old.EVSpecifiedOverExcitedPowerFactorL3
+				if x.EVSpecifiedOverExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedOverExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedOverExcitedDischargePowerL2 = old.EVSpecifiedOverExcitedDischargePowerL2
 				if x.EVSpecifiedOverExcitedDischargePowerL2 == nil {
 					x.EVSpecifiedOverExcitedDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedDischargePowerL2.decodeEXI(d)
-			case 64:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSpecifiedOverExcitedDischargePowerL3 = old.EVSpecifiedOverExcitedDischargePowerL3
 				if x.EVSpecifiedOverExcitedDischargePowerL3 == nil {
 					x.EVSpecifiedOverExcitedDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedDischargePowerL3.decodeEXI(d)
-			case 65:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSpecifiedUnderExcitedPowerFactor = old.EVSpecifiedUnderExcitedPowerFactor
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedPowerFactor.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedDischargePowerL3 = old.EVSpecifiedOverExcitedDischargePowerL3
+				if x.EVSpecifiedOverExcitedDischargePowerL3 == nil {
+					x.EVSpecifiedOverExcitedDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSpecifiedUnderExcitedPowerFactor = old.EVSpecifiedUnderExcitedPowerFactor
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactor.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedPowerFactor = old.EVSpecifiedUnderExcitedPowerFactor
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactor.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedUnderExcitedPowerFactorL2 = old.EVSpecifiedUnderExcitedPowerFactorL2
 				if x.EVSpecifiedUnderExcitedPowerFactorL2 == nil {
 					x.EVSpecifiedUnderExcitedPowerFactorL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedPowerFactorL2.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
 				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
 					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
+				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedUnderExcitedDischargePowerL2 = old.EVSpecifiedUnderExcitedDischargePowerL2
 				if x.EVSpecifiedUnderExcitedDischargePowerL2 == nil {
 					x.EVSpecifiedUnderExcitedDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedDischargePowerL2.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVSpecifiedUnderExcitedDischargePowerL3 = old.EVSpecifiedUnderExcitedDischargePowerL3
 				if x.EVSpecifiedUnderExcitedDischargePowerL3 == nil {
 					x.EVSpecifiedUnderExcitedDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedDischargePowerL3 = old.EVSpecifiedUnderExcitedDischargePowerL3
+				if x.EVSpecifiedUnderExcitedDischargePowerL3 == nil {
+					x.EVSpecifiedUnderExcitedDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2199,37 +4736,118 @@ func (x *EVInverterDetails) encodeEXI(e *exi.Encoder) {
 func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVInverterDetails{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 72:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(72)
 				x.EVInverterSwVersion = d.ElementString()
-			case 73:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVInverterHwVersion = old.EVInverterHwVersion
 				if x.EVInverterHwVersion == nil {
 					x.EVInverterHwVersion = new(string)
 				}
+				d.Enter(73)
 				*x.EVInverterHwVersion = d.ElementString()
-			case 74:
+				st = 2
+			case 1:
+				d.Enter(74)
 				x.EVInverterManufacturer = d.ElementString()
-			case 75:
-				x.EVInverterModel = d.ElementString()
-			case 76:
-				x.EVInverterSerialNumber = d.ElementString()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(74)
+				x.EVInverterManufacturer = d.ElementString()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(75)
+				x.EVInverterModel = d.ElementString()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(76)
+				x.EVInverterSerialNumber = d.ElementString()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2697,160 +5315,1104 @@ func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 90:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 95:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 99:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 102:
+				d.Up()
+				st = 12
+			case 5:
+				d.Enter(102)
 				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 103:
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				d.Enter(102)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				d.Enter(102)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				d.Enter(102)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				d.Enter(102)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(102)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 14
+			case 1:
 				x.DERControlCPDRes = old.DERControlCPDRes
+				if !d.Down() {
+					return
+				}
 				x.DERControlCPDRes.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 15
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DERControlCPDRes = old.DERControlCPDRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCPDRes.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSENominalChargePower = old.EVSENominalChargePower
 				if x.EVSENominalChargePower == nil {
 					x.EVSENominalChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePower.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 16
+			case 1:
 				x.EVSENominalChargePowerL2 = old.EVSENominalChargePowerL2
 				if x.EVSENominalChargePowerL2 == nil {
 					x.EVSENominalChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePowerL2.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 17
+			case 2:
 				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
 				if x.EVSENominalChargePowerL3 == nil {
 					x.EVSENominalChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePowerL3.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 18
+			case 3:
 				x.EVSENominalDischargePower = old.EVSENominalDischargePower
 				if x.EVSENominalDischargePower == nil {
 					x.EVSENominalDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePower.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 19
+			case 4:
 				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
 				if x.EVSENominalDischargePowerL2 == nil {
 					x.EVSENominalDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePowerL2.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 20
+			case 5:
 				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
 				if x.EVSENominalDischargePowerL3 == nil {
 					x.EVSENominalDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePowerL3.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 21
+			case 6:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 22
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalChargePowerL2 = old.EVSENominalChargePowerL2
+				if x.EVSENominalChargePowerL2 == nil {
+					x.EVSENominalChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
+				if x.EVSENominalChargePowerL3 == nil {
+					x.EVSENominalChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if x.EVSENominalDischargePower == nil {
+					x.EVSENominalDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
+				if x.EVSENominalDischargePowerL2 == nil {
+					x.EVSENominalDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 5:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
+				if x.EVSENominalChargePowerL3 == nil {
+					x.EVSENominalChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if x.EVSENominalDischargePower == nil {
+					x.EVSENominalDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
+				if x.EVSENominalDischargePowerL2 == nil {
+					x.EVSENominalDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 4:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if x.EVSENominalDischargePower == nil {
+					x.EVSENominalDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
+				if x.EVSENominalDischargePowerL2 == nil {
+					x.EVSENominalDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
+				if x.EVSENominalDischargePowerL2 == nil {
+					x.EVSENominalDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 224:
+				d.Up()
+				st = 23
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 225:
+				d.Up()
+				st = 24
+			case 2:
 				x.EVSEReactivePowerLimits = old.EVSEReactivePowerLimits
+				if !d.Down() {
+					return
+				}
 				x.EVSEReactivePowerLimits.decodeEXI(d)
-			case 238:
-				x.GridLimits = old.GridLimits
-				x.GridLimits.decodeEXI(d)
-			case 246:
-				x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
-			case 247:
-				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
-			case 248:
-				x.EVSEUpdateTime = uint64(d.ElementUint())
+				d.Up()
+				st = 25
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				x.EVSEReactivePowerLimits = old.EVSEReactivePowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVSEReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEReactivePowerLimits = old.EVSEReactivePowerLimits
+				if !d.Down() {
+					return
+				}
+				x.EVSEReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridLimits = old.GridLimits
+				if !d.Down() {
+					return
+				}
+				x.GridLimits.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(246)
+				x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 27
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(247)
+				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 28
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(248)
+				x.EVSEUpdateTime = uint64(d.ElementUint())
+				st = 29
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 29:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2871,27 +6433,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 104:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 105:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(104)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(105)
+				x.EVSENotification = EvseNotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2922,38 +6516,130 @@ func (x *DERControlCPDRes) encodeEXI(e *exi.Encoder) {
 func (x *DERControlCPDRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERControlCPDRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 107:
-				x.VoltageTrip = old.VoltageTrip
-				x.VoltageTrip.decodeEXI(d)
-			case 124:
-				x.FrequencyTrip = old.FrequencyTrip
-				x.FrequencyTrip.decodeEXI(d)
-			case 129:
-				x.EnterServiceCPDRes = old.EnterServiceCPDRes
-				x.EnterServiceCPDRes.decodeEXI(d)
-			case 138:
-				x.ReactivePowerSupportCPDRes = old.ReactivePowerSupportCPDRes
-				x.ReactivePowerSupportCPDRes.decodeEXI(d)
-			case 178:
-				x.ActivePowerSupportCPDRes = old.ActivePowerSupportCPDRes
-				x.ActivePowerSupportCPDRes.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.VoltageTrip = old.VoltageTrip
+				if !d.Down() {
+					return
+				}
+				x.VoltageTrip.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FrequencyTrip = old.FrequencyTrip
+				if !d.Down() {
+					return
+				}
+				x.FrequencyTrip.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceCPDRes = old.EnterServiceCPDRes
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceCPDRes.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReactivePowerSupportCPDRes = old.ReactivePowerSupportCPDRes
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupportCPDRes.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ActivePowerSupportCPDRes = old.ActivePowerSupportCPDRes
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupportCPDRes.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3059,53 +6745,237 @@ func (x *VoltageTrip) encodeEXI(e *exi.Encoder) {
 func (x *VoltageTrip) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VoltageTrip{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 108:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverVoltageMustTripCurve = old.OverVoltageMustTripCurve
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageMustTripCurve.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UnderVoltageMustTripCurve = old.UnderVoltageMustTripCurve
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageMustTripCurve.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverVoltageMomentaryCessationTripCurve = old.OverVoltageMomentaryCessationTripCurve
 				if x.OverVoltageMomentaryCessationTripCurve == nil {
 					x.OverVoltageMomentaryCessationTripCurve = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageMomentaryCessationTripCurve.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 3
+			case 1:
 				x.UnderVoltageMomentaryCessationTripCurve = old.UnderVoltageMomentaryCessationTripCurve
 				if x.UnderVoltageMomentaryCessationTripCurve == nil {
 					x.UnderVoltageMomentaryCessationTripCurve = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageMomentaryCessationTripCurve.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 4
+			case 2:
 				x.OverVoltageMayTripCurve = old.OverVoltageMayTripCurve
 				if x.OverVoltageMayTripCurve == nil {
 					x.OverVoltageMayTripCurve = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageMayTripCurve.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 5
+			case 3:
 				x.UnderVoltageMayTripCurve = old.UnderVoltageMayTripCurve
 				if x.UnderVoltageMayTripCurve == nil {
 					x.UnderVoltageMayTripCurve = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderVoltageMomentaryCessationTripCurve = old.UnderVoltageMomentaryCessationTripCurve
+				if x.UnderVoltageMomentaryCessationTripCurve == nil {
+					x.UnderVoltageMomentaryCessationTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageMomentaryCessationTripCurve.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverVoltageMayTripCurve = old.OverVoltageMayTripCurve
+				if x.OverVoltageMayTripCurve == nil {
+					x.OverVoltageMayTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverVoltageMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.UnderVoltageMayTripCurve = old.UnderVoltageMayTripCurve
+				if x.UnderVoltageMayTripCurve == nil {
+					x.UnderVoltageMayTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverVoltageMayTripCurve = old.OverVoltageMayTripCurve
+				if x.OverVoltageMayTripCurve == nil {
+					x.OverVoltageMayTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverVoltageMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.UnderVoltageMayTripCurve = old.UnderVoltageMayTripCurve
+				if x.UnderVoltageMayTripCurve == nil {
+					x.UnderVoltageMayTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderVoltageMayTripCurve = old.UnderVoltageMayTripCurve
+				if x.UnderVoltageMayTripCurve == nil {
+					x.UnderVoltageMayTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3191,50 +7061,185 @@ func (x *DERCurve) encodeEXI(e *exi.Encoder) {
 func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERCurve{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 109:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(109)
 				x.Enable = d.ElementBool()
-			case 110:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(110)
 				*x.Priority = uint16(d.ElementUint())
-			case 111:
+				st = 2
+			case 1:
+				d.Enter(111)
 				x.XUnit = DerUnit(d.ElementEnum())
-			case 112:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(111)
+				x.XUnit = DerUnit(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(112)
 				x.YUnit = DerUnit(d.ElementEnum())
-			case 113:
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPoints = old.CurveDataPoints
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoints.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPointsL2 = old.CurveDataPointsL2
 				if x.CurveDataPointsL2 == nil {
 					x.CurveDataPointsL2 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL2.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 6
+			case 1:
 				x.CurveDataPointsL3 = old.CurveDataPointsL3
 				if x.CurveDataPointsL3 == nil {
 					x.CurveDataPointsL3 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CurveDataPointsL3 = old.CurveDataPointsL3
+				if x.CurveDataPointsL3 == nil {
+					x.CurveDataPointsL3 = new(CurveDataPointsList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPointsL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3311,17 +7316,17 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 func (x *CurveDataPointsList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurveDataPointsList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 114:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.CurveDataPoint == nil {
 					x.CurveDataPoint = old.CurveDataPoint[:0]
 				}
@@ -3334,14 +7339,116 @@ func (x *CurveDataPointsList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.CurveDataPoint == nil {
+					x.CurveDataPoint = old.CurveDataPoint[:0]
+				}
+				if len(x.CurveDataPoint) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.CurveDataPoint); n < cap(x.CurveDataPoint) {
+					x.CurveDataPoint = x.CurveDataPoint[:n+1]
+				} else {
+					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n < 2:
+					st = 1
+				case n >= 10:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.CurveDataPoint == nil {
+					x.CurveDataPoint = old.CurveDataPoint[:0]
+				}
+				if len(x.CurveDataPoint) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.CurveDataPoint); n < cap(x.CurveDataPoint) {
+					x.CurveDataPoint = x.CurveDataPoint[:n+1]
+				} else {
+					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n < 2:
+					st = 1
+				case n >= 10:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3363,29 +7470,67 @@ func (x *DataTuple) encodeEXI(e *exi.Encoder) {
 func (x *DataTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DataTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 115:
-				x.XValue = old.XValue
-				x.XValue.decodeEXI(d)
-			case 116:
-				x.YValue = old.YValue
-				x.YValue.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.XValue = old.XValue
+				if !d.Down() {
+					return
+				}
+				x.XValue.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.YValue = old.YValue
+				if !d.Down() {
+					return
+				}
+				x.YValue.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3443,41 +7588,130 @@ func (x *FrequencyTrip) encodeEXI(e *exi.Encoder) {
 func (x *FrequencyTrip) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FrequencyTrip{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverFrequencyMustTripCurve = old.OverFrequencyMustTripCurve
+				if !d.Down() {
+					return
+				}
 				x.OverFrequencyMustTripCurve.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UnderFrequencyMustTripCurve = old.UnderFrequencyMustTripCurve
+				if !d.Down() {
+					return
+				}
 				x.UnderFrequencyMustTripCurve.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverFrequencyMayTripCurve = old.OverFrequencyMayTripCurve
 				if x.OverFrequencyMayTripCurve == nil {
 					x.OverFrequencyMayTripCurve = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverFrequencyMayTripCurve.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 3
+			case 1:
 				x.UnderFrequencyMayTripCurve = old.UnderFrequencyMayTripCurve
 				if x.UnderFrequencyMayTripCurve == nil {
 					x.UnderFrequencyMayTripCurve = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderFrequencyMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderFrequencyMayTripCurve = old.UnderFrequencyMayTripCurve
+				if x.UnderFrequencyMayTripCurve == nil {
+					x.UnderFrequencyMayTripCurve = new(DERCurve)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderFrequencyMayTripCurve.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3569,55 +7803,237 @@ func (x *EnterServiceCPDRes) encodeEXI(e *exi.Encoder) {
 func (x *EnterServiceCPDRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EnterServiceCPDRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 130:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(130)
 				x.PermitService = d.ElementBool()
-			case 131:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnterServiceVoltageHigh = old.EnterServiceVoltageHigh
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceVoltageHigh.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnterServiceVoltageLow = old.EnterServiceVoltageLow
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceVoltageLow.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnterServiceFrequencyHigh = old.EnterServiceFrequencyHigh
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceFrequencyHigh.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnterServiceFrequencyLow = old.EnterServiceFrequencyLow
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceFrequencyLow.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnterServiceDelay = old.EnterServiceDelay
 				if x.EnterServiceDelay == nil {
 					x.EnterServiceDelay = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceDelay.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 6
+			case 1:
 				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
 				if x.EnterServiceRandomizedDelay == nil {
 					x.EnterServiceRandomizedDelay = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceRandomizedDelay.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 7
+			case 2:
 				x.EnterServiceRampTime = old.EnterServiceRampTime
 				if x.EnterServiceRampTime == nil {
 					x.EnterServiceRampTime = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
+				if x.EnterServiceRandomizedDelay == nil {
+					x.EnterServiceRandomizedDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRandomizedDelay.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3645,35 +8061,109 @@ func (x *ReactivePowerSupportCPDRes) encodeEXI(e *exi.Encoder) {
 func (x *ReactivePowerSupportCPDRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ReactivePowerSupportCPDRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 139:
-				x.ConstantPowerFactor = old.ConstantPowerFactor
-				x.ConstantPowerFactor.decodeEXI(d)
-			case 148:
-				x.VoltVar = old.VoltVar
-				x.VoltVar.decodeEXI(d)
-			case 161:
-				x.WattVar = old.WattVar
-				x.WattVar.decodeEXI(d)
-			case 171:
-				x.ConstantVar = old.ConstantVar
-				x.ConstantVar.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ConstantPowerFactor = old.ConstantPowerFactor
+				if !d.Down() {
+					return
+				}
+				x.ConstantPowerFactor.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltVar = old.VoltVar
+				if !d.Down() {
+					return
+				}
+				x.VoltVar.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.WattVar = old.WattVar
+				if !d.Down() {
+					return
+				}
+				x.WattVar.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ConstantVar = old.ConstantVar
+				if !d.Down() {
+					return
+				}
+				x.ConstantVar.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3795,60 +8285,230 @@ func (x *ConstantPowerFactor) encodeEXI(e *exi.Encoder) {
 func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ConstantPowerFactor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 140:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(140)
 				x.Enable = d.ElementBool()
-			case 141:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(141)
 				*x.Priority = uint16(d.ElementUint())
-			case 142:
+				st = 2
+			case 1:
 				x.PowerFactorValue = old.PowerFactorValue
+				if !d.Down() {
+					return
+				}
 				x.PowerFactorValue.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerFactorValue = old.PowerFactorValue
+				if !d.Down() {
+					return
+				}
+				x.PowerFactorValue.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerFactorValueL2 = old.PowerFactorValueL2
 				if x.PowerFactorValueL2 == nil {
 					x.PowerFactorValueL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerFactorValueL2.decodeEXI(d)
-			case 144:
+				d.Up()
+				st = 4
+			case 1:
 				x.PowerFactorValueL3 = old.PowerFactorValueL3
 				if x.PowerFactorValueL3 == nil {
 					x.PowerFactorValueL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerFactorValueL3.decodeEXI(d)
-			case 145:
+				d.Up()
+				st = 5
+			case 2:
+				d.Enter(145)
 				x.PowerFactorExcitation = PowerFactorExcitation(d.ElementEnum())
-			case 146:
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerFactorValueL3 = old.PowerFactorValueL3
+				if x.PowerFactorValueL3 == nil {
+					x.PowerFactorValueL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerFactorValueL3.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.Enter(145)
+				x.PowerFactorExcitation = PowerFactorExcitation(d.ElementEnum())
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(145)
+				x.PowerFactorExcitation = PowerFactorExcitation(d.ElementEnum())
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerFactorExcitationL2 = old.PowerFactorExcitationL2
 				if x.PowerFactorExcitationL2 == nil {
 					x.PowerFactorExcitationL2 = new(PowerFactorExcitation)
 				}
+				d.Enter(146)
 				*x.PowerFactorExcitationL2 = PowerFactorExcitation(d.ElementEnum())
-			case 147:
+				st = 7
+			case 1:
 				x.PowerFactorExcitationL3 = old.PowerFactorExcitationL3
 				if x.PowerFactorExcitationL3 == nil {
 					x.PowerFactorExcitationL3 = new(PowerFactorExcitation)
 				}
+				d.Enter(147)
 				*x.PowerFactorExcitationL3 = PowerFactorExcitation(d.ElementEnum())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerFactorExcitationL3 = old.PowerFactorExcitationL3
+				if x.PowerFactorExcitationL3 == nil {
+					x.PowerFactorExcitationL3 = new(PowerFactorExcitation)
+				}
+				d.Enter(147)
+				*x.PowerFactorExcitationL3 = PowerFactorExcitation(d.ElementEnum())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3971,66 +8631,302 @@ func (x *VoltVar) encodeEXI(e *exi.Encoder) {
 func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VoltVar{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 149:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(149)
 				x.Enable = d.ElementBool()
-			case 150:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(150)
 				*x.Priority = uint16(d.ElementUint())
-			case 151:
+				st = 2
+			case 1:
+				d.Enter(151)
 				x.XUnit = DerUnit(d.ElementEnum())
-			case 152:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(151)
+				x.XUnit = DerUnit(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(152)
 				x.YUnit = DerUnit(d.ElementEnum())
-			case 153:
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPoints = old.CurveDataPoints
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoints.decodeEXI(d)
-			case 154:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPointsL2 = old.CurveDataPointsL2
 				if x.CurveDataPointsL2 == nil {
 					x.CurveDataPointsL2 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL2.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 6
+			case 1:
 				x.CurveDataPointsL3 = old.CurveDataPointsL3
 				if x.CurveDataPointsL3 == nil {
 					x.CurveDataPointsL3 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL3.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 7
+			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
 				x.OpenLoopResponseTime.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CurveDataPointsL3 = old.CurveDataPointsL3
+				if x.CurveDataPointsL3 == nil {
+					x.CurveDataPointsL3 = new(CurveDataPointsList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPointsL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TimeConstantPT1 = old.TimeConstantPT1
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
+				d.Enter(157)
 				*x.TimeConstantPT1 = uint32(d.ElementUint())
-			case 158:
+				st = 9
+			case 1:
 				x.ReferenceVoltage = old.ReferenceVoltage
+				if !d.Down() {
+					return
+				}
 				x.ReferenceVoltage.decodeEXI(d)
-			case 159:
-				x.AutonomousReferenceVoltageAdjustmentEnable = d.ElementBool()
-			case 160:
-				x.ReferenceVoltageAdjustmentTimeConstant = uint32(d.ElementUint())
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReferenceVoltage = old.ReferenceVoltage
+				if !d.Down() {
+					return
+				}
+				x.ReferenceVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(159)
+				x.AutonomousReferenceVoltageAdjustmentEnable = d.ElementBool()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(160)
+				x.ReferenceVoltageAdjustmentTimeConstant = uint32(d.ElementUint())
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4168,62 +9064,280 @@ func (x *WattVar) encodeEXI(e *exi.Encoder) {
 func (x *WattVar) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WattVar{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(162)
 				x.Enable = d.ElementBool()
-			case 163:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(163)
 				*x.Priority = uint16(d.ElementUint())
-			case 164:
+				st = 2
+			case 1:
+				d.Enter(164)
 				x.XUnit = DerUnit(d.ElementEnum())
-			case 165:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(164)
+				x.XUnit = DerUnit(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(165)
 				x.YUnit = DerUnit(d.ElementEnum())
-			case 166:
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPoints = old.CurveDataPoints
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoints.decodeEXI(d)
-			case 167:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPointsL2 = old.CurveDataPointsL2
 				if x.CurveDataPointsL2 == nil {
 					x.CurveDataPointsL2 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL2.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 6
+			case 1:
 				x.CurveDataPointsL3 = old.CurveDataPointsL3
 				if x.CurveDataPointsL3 == nil {
 					x.CurveDataPointsL3 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL3.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 7
+			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
 				if x.OpenLoopResponseTime == nil {
 					x.OpenLoopResponseTime = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OpenLoopResponseTime.decodeEXI(d)
-			case 170:
+				d.Up()
+				st = 8
+			case 3:
 				x.TimeConstantPT1 = old.TimeConstantPT1
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
+				d.Enter(170)
 				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CurveDataPointsL3 = old.CurveDataPointsL3
+				if x.CurveDataPointsL3 == nil {
+					x.CurveDataPointsL3 = new(CurveDataPointsList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPointsL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if x.OpenLoopResponseTime == nil {
+					x.OpenLoopResponseTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.TimeConstantPT1 = old.TimeConstantPT1
+				if x.TimeConstantPT1 == nil {
+					x.TimeConstantPT1 = new(uint32)
+				}
+				d.Enter(170)
+				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if x.OpenLoopResponseTime == nil {
+					x.OpenLoopResponseTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.TimeConstantPT1 = old.TimeConstantPT1
+				if x.TimeConstantPT1 == nil {
+					x.TimeConstantPT1 = new(uint32)
+				}
+				d.Enter(170)
+				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeConstantPT1 = old.TimeConstantPT1
+				if x.TimeConstantPT1 == nil {
+					x.TimeConstantPT1 = new(uint32)
+				}
+				d.Enter(170)
+				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4310,48 +9424,176 @@ func (x *ConstantVar) encodeEXI(e *exi.Encoder) {
 func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ConstantVar{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 172:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(172)
 				x.Enable = d.ElementBool()
-			case 173:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(173)
 				*x.Priority = uint16(d.ElementUint())
-			case 174:
+				st = 2
+			case 1:
 				x.VarSetpoint = old.VarSetpoint
+				if !d.Down() {
+					return
+				}
 				x.VarSetpoint.decodeEXI(d)
-			case 175:
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VarSetpoint = old.VarSetpoint
+				if !d.Down() {
+					return
+				}
+				x.VarSetpoint.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VarSetpointL2 = old.VarSetpointL2
 				if x.VarSetpointL2 == nil {
 					x.VarSetpointL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VarSetpointL2.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 4
+			case 1:
 				x.VarSetpointL3 = old.VarSetpointL3
 				if x.VarSetpointL3 == nil {
 					x.VarSetpointL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VarSetpointL3.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 5
+			case 2:
+				d.Enter(177)
 				x.Unit = DerUnit(d.ElementEnum())
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VarSetpointL3 = old.VarSetpointL3
+				if x.VarSetpointL3 == nil {
+					x.VarSetpointL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VarSetpointL3.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.Enter(177)
+				x.Unit = DerUnit(d.ElementEnum())
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(177)
+				x.Unit = DerUnit(d.ElementEnum())
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4379,35 +9621,109 @@ func (x *ActivePowerSupportCPDRes) encodeEXI(e *exi.Encoder) {
 func (x *ActivePowerSupportCPDRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ActivePowerSupportCPDRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 179:
-				x.FrequencyDroop = old.FrequencyDroop
-				x.FrequencyDroop.decodeEXI(d)
-			case 192:
-				x.VoltWatt = old.VoltWatt
-				x.VoltWatt.decodeEXI(d)
-			case 202:
-				x.ConstantWatt = old.ConstantWatt
-				x.ConstantWatt.decodeEXI(d)
-			case 209:
-				x.LimitMaxDischargePower = old.LimitMaxDischargePower
-				x.LimitMaxDischargePower.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.FrequencyDroop = old.FrequencyDroop
+				if !d.Down() {
+					return
+				}
+				x.FrequencyDroop.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltWatt = old.VoltWatt
+				if !d.Down() {
+					return
+				}
+				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ConstantWatt = old.ConstantWatt
+				if !d.Down() {
+					return
+				}
+				x.ConstantWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LimitMaxDischargePower = old.LimitMaxDischargePower
+				if !d.Down() {
+					return
+				}
+				x.LimitMaxDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4485,43 +9801,150 @@ func (x *FrequencyDroop) encodeEXI(e *exi.Encoder) {
 func (x *FrequencyDroop) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FrequencyDroop{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 180:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(180)
 				x.Enable = d.ElementBool()
-			case 181:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(181)
 				*x.Priority = uint16(d.ElementUint())
-			case 182:
+				st = 2
+			case 1:
 				x.OverFrequencyDroop = old.OverFrequencyDroop
 				if x.OverFrequencyDroop == nil {
 					x.OverFrequencyDroop = new(FrequencyDroopSettings)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverFrequencyDroop.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 3
+			case 2:
 				x.UnderFrequencyDroop = old.UnderFrequencyDroop
 				if x.UnderFrequencyDroop == nil {
 					x.UnderFrequencyDroop = new(FrequencyDroopSettings)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderFrequencyDroop.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverFrequencyDroop = old.OverFrequencyDroop
+				if x.OverFrequencyDroop == nil {
+					x.OverFrequencyDroop = new(FrequencyDroopSettings)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverFrequencyDroop.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.UnderFrequencyDroop = old.UnderFrequencyDroop
+				if x.UnderFrequencyDroop == nil {
+					x.UnderFrequencyDroop = new(FrequencyDroopSettings)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderFrequencyDroop.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderFrequencyDroop = old.UnderFrequencyDroop
+				if x.UnderFrequencyDroop == nil {
+					x.UnderFrequencyDroop = new(FrequencyDroopSettings)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderFrequencyDroop.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4633,58 +10056,238 @@ func (x *FrequencyDroopSettings) encodeEXI(e *exi.Encoder) {
 func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FrequencyDroopSettings{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 183:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Db = old.Db
+				if !d.Down() {
+					return
+				}
 				x.Db.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DroopFactor = old.DroopFactor
+				if !d.Down() {
+					return
+				}
 				x.DroopFactor.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DroopFactorL2 = old.DroopFactorL2
 				if x.DroopFactorL2 == nil {
 					x.DroopFactorL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DroopFactorL2.decodeEXI(d)
-			case 186:
+				d.Up()
+				st = 3
+			case 1:
 				x.DroopFactorL3 = old.DroopFactorL3
 				if x.DroopFactorL3 == nil {
 					x.DroopFactorL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DroopFactorL3.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 4
+			case 2:
+				d.Enter(187)
 				x.PowerReference = PowerReference(d.ElementEnum())
-			case 188:
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DroopFactorL3 = old.DroopFactorL3
+				if x.DroopFactorL3 == nil {
+					x.DroopFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DroopFactorL3.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.Enter(187)
+				x.PowerReference = PowerReference(d.ElementEnum())
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(187)
+				x.PowerReference = PowerReference(d.ElementEnum())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerReferenceL2 = old.PowerReferenceL2
 				if x.PowerReferenceL2 == nil {
 					x.PowerReferenceL2 = new(PowerReference)
 				}
+				d.Enter(188)
 				*x.PowerReferenceL2 = PowerReference(d.ElementEnum())
-			case 189:
+				st = 6
+			case 1:
 				x.PowerReferenceL3 = old.PowerReferenceL3
 				if x.PowerReferenceL3 == nil {
 					x.PowerReferenceL3 = new(PowerReference)
 				}
+				d.Enter(189)
 				*x.PowerReferenceL3 = PowerReference(d.ElementEnum())
-			case 190:
+				st = 7
+			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
 				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerReferenceL3 = old.PowerReferenceL3
+				if x.PowerReferenceL3 == nil {
+					x.PowerReferenceL3 = new(PowerReference)
+				}
+				d.Enter(189)
+				*x.PowerReferenceL3 = PowerReference(d.ElementEnum())
+				st = 7
+			case 1:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4793,59 +10396,241 @@ func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
 func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VoltWatt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 193:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(193)
 				x.Enable = d.ElementBool()
-			case 194:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(194)
 				*x.Priority = uint16(d.ElementUint())
-			case 195:
+				st = 2
+			case 1:
+				d.Enter(195)
 				x.XUnit = DerUnit(d.ElementEnum())
-			case 196:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(195)
+				x.XUnit = DerUnit(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(196)
 				x.YUnit = DerUnit(d.ElementEnum())
-			case 197:
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPoints = old.CurveDataPoints
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoints.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPointsL2 = old.CurveDataPointsL2
 				if x.CurveDataPointsL2 == nil {
 					x.CurveDataPointsL2 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL2.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 6
+			case 1:
 				x.CurveDataPointsL3 = old.CurveDataPointsL3
 				if x.CurveDataPointsL3 == nil {
 					x.CurveDataPointsL3 = new(CurveDataPointsList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPointsL3.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 7
+			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
 				x.OpenLoopResponseTime.decodeEXI(d)
-			case 201:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CurveDataPointsL3 = old.CurveDataPointsL3
+				if x.CurveDataPointsL3 == nil {
+					x.CurveDataPointsL3 = new(CurveDataPointsList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPointsL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TimeConstantPT1 = old.TimeConstantPT1
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
+				d.Enter(201)
 				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4932,48 +10717,176 @@ func (x *ConstantWatt) encodeEXI(e *exi.Encoder) {
 func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ConstantWatt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 203:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(203)
 				x.Enable = d.ElementBool()
-			case 204:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(204)
 				*x.Priority = uint16(d.ElementUint())
-			case 205:
+				st = 2
+			case 1:
 				x.WattSetpoint = old.WattSetpoint
+				if !d.Down() {
+					return
+				}
 				x.WattSetpoint.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.WattSetpoint = old.WattSetpoint
+				if !d.Down() {
+					return
+				}
+				x.WattSetpoint.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.WattSetpointL2 = old.WattSetpointL2
 				if x.WattSetpointL2 == nil {
 					x.WattSetpointL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattSetpointL2.decodeEXI(d)
-			case 207:
+				d.Up()
+				st = 4
+			case 1:
 				x.WattSetpointL3 = old.WattSetpointL3
 				if x.WattSetpointL3 == nil {
 					x.WattSetpointL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattSetpointL3.decodeEXI(d)
-			case 208:
+				d.Up()
+				st = 5
+			case 2:
+				d.Enter(208)
 				x.Unit = DerUnit(d.ElementEnum())
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.WattSetpointL3 = old.WattSetpointL3
+				if x.WattSetpointL3 == nil {
+					x.WattSetpointL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.WattSetpointL3.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.Enter(208)
+				x.Unit = DerUnit(d.ElementEnum())
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(208)
+				x.Unit = DerUnit(d.ElementEnum())
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5076,51 +10989,186 @@ func (x *LimitMaxDischargePower) encodeEXI(e *exi.Encoder) {
 func (x *LimitMaxDischargePower) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = LimitMaxDischargePower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 210:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(210)
 				x.Enable = d.ElementBool()
-			case 211:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Priority = old.Priority
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
+				d.Enter(211)
 				*x.Priority = uint16(d.ElementUint())
-			case 212:
+				st = 2
+			case 1:
+				d.Enter(212)
 				x.PercentageValue = uint16(d.ElementUint())
-			case 213:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(212)
+				x.PercentageValue = uint16(d.ElementUint())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PercentageValueL2 = old.PercentageValueL2
 				if x.PercentageValueL2 == nil {
 					x.PercentageValueL2 = new(uint16)
 				}
+				d.Enter(213)
 				*x.PercentageValueL2 = uint16(d.ElementUint())
-			case 214:
+				st = 4
+			case 1:
 				x.PercentageValueL3 = old.PercentageValueL3
 				if x.PercentageValueL3 == nil {
 					x.PercentageValueL3 = new(uint16)
 				}
+				d.Enter(214)
 				*x.PercentageValueL3 = uint16(d.ElementUint())
-			case 215:
+				st = 5
+			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
 				if x.OpenLoopResponseTime == nil {
 					x.OpenLoopResponseTime = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PercentageValueL3 = old.PercentageValueL3
+				if x.PercentageValueL3 == nil {
+					x.PercentageValueL3 = new(uint16)
+				}
+				d.Enter(214)
+				*x.PercentageValueL3 = uint16(d.ElementUint())
+				st = 5
+			case 1:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if x.OpenLoopResponseTime == nil {
+					x.OpenLoopResponseTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OpenLoopResponseTime = old.OpenLoopResponseTime
+				if x.OpenLoopResponseTime == nil {
+					x.OpenLoopResponseTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OpenLoopResponseTime.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5294,83 +11342,397 @@ func (x *EVSEReactivePowerLimits) encodeEXI(e *exi.Encoder) {
 func (x *EVSEReactivePowerLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVSEReactivePowerLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 226:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVarAbsorptionDuringCharging = old.EVSEMaximumVarAbsorptionDuringCharging
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarAbsorptionDuringCharging.decodeEXI(d)
-			case 227:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVarAbsorptionDuringChargingL2 = old.EVSEMaximumVarAbsorptionDuringChargingL2
 				if x.EVSEMaximumVarAbsorptionDuringChargingL2 == nil {
 					x.EVSEMaximumVarAbsorptionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarAbsorptionDuringChargingL2.decodeEXI(d)
-			case 228:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumVarAbsorptionDuringChargingL3 = old.EVSEMaximumVarAbsorptionDuringChargingL3
 				if x.EVSEMaximumVarAbsorptionDuringChargingL3 == nil {
 					x.EVSEMaximumVarAbsorptionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarAbsorptionDuringChargingL3.decodeEXI(d)
-			case 229:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMaximumVarInjectionDuringCharging = old.EVSEMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarInjectionDuringCharging.decodeEXI(d)
-			case 230:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarAbsorptionDuringChargingL3 = old.EVSEMaximumVarAbsorptionDuringChargingL3
+				if x.EVSEMaximumVarAbsorptionDuringChargingL3 == nil {
+					x.EVSEMaximumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMaximumVarInjectionDuringCharging = old.EVSEMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarInjectionDuringCharging = old.EVSEMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVarInjectionDuringChargingL2 = old.EVSEMaximumVarInjectionDuringChargingL2
 				if x.EVSEMaximumVarInjectionDuringChargingL2 == nil {
 					x.EVSEMaximumVarInjectionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarInjectionDuringChargingL2.decodeEXI(d)
-			case 231:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMaximumVarInjectionDuringChargingL3 = old.EVSEMaximumVarInjectionDuringChargingL3
 				if x.EVSEMaximumVarInjectionDuringChargingL3 == nil {
 					x.EVSEMaximumVarInjectionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarInjectionDuringChargingL3.decodeEXI(d)
-			case 232:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSEMaximumVarAbsorptionDuringDischarging = old.EVSEMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
-			case 233:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarInjectionDuringChargingL3 = old.EVSEMaximumVarInjectionDuringChargingL3
+				if x.EVSEMaximumVarInjectionDuringChargingL3 == nil {
+					x.EVSEMaximumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEMaximumVarAbsorptionDuringDischarging = old.EVSEMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarAbsorptionDuringDischarging = old.EVSEMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVarAbsorptionDuringDischargingL2 = old.EVSEMaximumVarAbsorptionDuringDischargingL2
 				if x.EVSEMaximumVarAbsorptionDuringDischargingL2 == nil {
 					x.EVSEMaximumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarAbsorptionDuringDischargingL2.decodeEXI(d)
-			case 234:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEMaximumVarAbsorptionDuringDischargingL3 = old.EVSEMaximumVarAbsorptionDuringDischargingL3
 				if x.EVSEMaximumVarAbsorptionDuringDischargingL3 == nil {
 					x.EVSEMaximumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarAbsorptionDuringDischargingL3.decodeEXI(d)
-			case 235:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEMaximumVarInjectionDuringDischarging = old.EVSEMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarInjectionDuringDischarging.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarAbsorptionDuringDischargingL3 = old.EVSEMaximumVarAbsorptionDuringDischargingL3
+				if x.EVSEMaximumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVSEMaximumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEMaximumVarInjectionDuringDischarging = old.EVSEMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarInjectionDuringDischarging = old.EVSEMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVarInjectionDuringDischargingL2 = old.EVSEMaximumVarInjectionDuringDischargingL2
 				if x.EVSEMaximumVarInjectionDuringDischargingL2 == nil {
 					x.EVSEMaximumVarInjectionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarInjectionDuringDischargingL2.decodeEXI(d)
-			case 237:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVSEMaximumVarInjectionDuringDischargingL3 = old.EVSEMaximumVarInjectionDuringDischargingL3
 				if x.EVSEMaximumVarInjectionDuringDischargingL3 == nil {
 					x.EVSEMaximumVarInjectionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVarInjectionDuringDischargingL3 = old.EVSEMaximumVarInjectionDuringDischargingL3
+				if x.EVSEMaximumVarInjectionDuringDischargingL3 == nil {
+					x.EVSEMaximumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5444,50 +11806,205 @@ func (x *GridLimits) encodeEXI(e *exi.Encoder) {
 func (x *GridLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = GridLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.GridNominalFrequency = old.GridNominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.GridNominalFrequency.decodeEXI(d)
-			case 240:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.GridNominalVoltage = old.GridNominalVoltage
+				if !d.Down() {
+					return
+				}
 				x.GridNominalVoltage.decodeEXI(d)
-			case 241:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.GridNominalVoltageOffset = old.GridNominalVoltageOffset
+				if !d.Down() {
+					return
+				}
 				x.GridNominalVoltageOffset.decodeEXI(d)
-			case 242:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.GridMinFrequency = old.GridMinFrequency
 				if x.GridMinFrequency == nil {
 					x.GridMinFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.GridMinFrequency.decodeEXI(d)
-			case 243:
+				d.Up()
+				st = 4
+			case 1:
 				x.GridMaxFrequency = old.GridMaxFrequency
 				if x.GridMaxFrequency == nil {
 					x.GridMaxFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.GridMaxFrequency.decodeEXI(d)
-			case 244:
+				d.Up()
+				st = 5
+			case 2:
 				x.GridMaximumVoltage = old.GridMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.GridMaximumVoltage.decodeEXI(d)
-			case 245:
-				x.GridMinimumVoltage = old.GridMinimumVoltage
-				x.GridMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridMaxFrequency = old.GridMaxFrequency
+				if x.GridMaxFrequency == nil {
+					x.GridMaxFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.GridMaxFrequency.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.GridMaximumVoltage = old.GridMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.GridMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridMaximumVoltage = old.GridMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.GridMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridMinimumVoltage = old.GridMinimumVoltage
+				if !d.Down() {
+					return
+				}
+				x.GridMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6243,198 +12760,1676 @@ func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 250:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 251:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 252:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 253:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 254:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 255:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 256:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 257:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 258:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 259:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 261:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 262:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 263:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 264:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 265:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVPresentVoltage.decodeEXI(d)
-			case 266:
+				d.Up()
+				st = 16
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentFrequency = old.EVPresentFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVPresentFrequency.decodeEXI(d)
-			case 267:
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 268:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 269:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 270:
+				d.Up()
+				st = 20
+			case 3:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 271:
+				d.Up()
+				st = 21
+			case 4:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 272:
+				d.Up()
+				st = 22
+			case 5:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 273:
+				d.Up()
+				st = 23
+			case 6:
+				d.Enter(273)
 				x.DEROperationalState = DerOperationalState(d.ElementEnum())
-			case 274:
+				st = 24
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 4:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 5:
+				d.Enter(273)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 24
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 4:
+				d.Enter(273)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 24
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				d.Enter(273)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 24
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				d.Enter(273)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 24
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				d.Enter(273)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 24
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(273)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 24
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(274)
 				x.DERConnectionStatus = DerConnectionStatus(d.ElementEnum())
-			case 275:
+				st = 25
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVApparentPower = old.EVApparentPower
 				if x.EVApparentPower == nil {
 					x.EVApparentPower = new(EVApparentPower)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVApparentPower.decodeEXI(d)
-			case 288:
+				d.Up()
+				st = 26
+			case 1:
 				x.EVReactivePower = old.EVReactivePower
 				if x.EVReactivePower == nil {
 					x.EVReactivePower = new(EVReactivePower)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVReactivePower.decodeEXI(d)
-			case 313:
+				d.Up()
+				st = 27
+			case 2:
 				x.EVExcitation = old.EVExcitation
 				if x.EVExcitation == nil {
 					x.EVExcitation = new(EVExcitation)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVExcitation.decodeEXI(d)
-			case 326:
+				d.Up()
+				st = 28
+			case 3:
+				d.Enter(326)
 				x.EVUpdateTime = uint64(d.ElementUint())
-			case 327:
+				st = 29
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactivePower = old.EVReactivePower
+				if x.EVReactivePower == nil {
+					x.EVReactivePower = new(EVReactivePower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePower.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				x.EVExcitation = old.EVExcitation
+				if x.EVExcitation == nil {
+					x.EVExcitation = new(EVExcitation)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVExcitation.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 2:
+				d.Enter(326)
+				x.EVUpdateTime = uint64(d.ElementUint())
+				st = 29
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVExcitation = old.EVExcitation
+				if x.EVExcitation == nil {
+					x.EVExcitation = new(EVExcitation)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVExcitation.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 1:
+				d.Enter(326)
+				x.EVUpdateTime = uint64(d.ElementUint())
+				st = 29
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(326)
+				x.EVUpdateTime = uint64(d.ElementUint())
+				st = 29
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 29:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargingDuration = old.EVMinimumChargingDuration
 				if x.EVMinimumChargingDuration == nil {
 					x.EVMinimumChargingDuration = new(uint32)
 				}
+				d.Enter(327)
 				*x.EVMinimumChargingDuration = uint32(d.ElementUint())
-			case 328:
+				st = 30
+			case 1:
 				x.EVDurationMaximumChargeRate = old.EVDurationMaximumChargeRate
 				if x.EVDurationMaximumChargeRate == nil {
 					x.EVDurationMaximumChargeRate = new(uint32)
 				}
+				d.Enter(328)
 				*x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
-			case 329:
+				st = 31
+			case 2:
 				x.EVDurationMaximumDischargeRate = old.EVDurationMaximumDischargeRate
 				if x.EVDurationMaximumDischargeRate == nil {
 					x.EVDurationMaximumDischargeRate = new(uint32)
 				}
+				d.Enter(329)
 				*x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
-			case 330:
+				st = 32
+			case 3:
+				d.Enter(330)
 				x.DERAlarmStatus = uint32(d.ElementUint())
-			case 331:
-				x.EnabledModes = uint32(d.ElementUint())
+				st = 33
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 30:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVDurationMaximumChargeRate = old.EVDurationMaximumChargeRate
+				if x.EVDurationMaximumChargeRate == nil {
+					x.EVDurationMaximumChargeRate = new(uint32)
+				}
+				d.Enter(328)
+				*x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
+				st = 31
+			case 1:
+				x.EVDurationMaximumDischargeRate = old.EVDurationMaximumDischargeRate
+				if x.EVDurationMaximumDischargeRate == nil {
+					x.EVDurationMaximumDischargeRate = new(uint32)
+				}
+				d.Enter(329)
+				*x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				st = 32
+			case 2:
+				d.Enter(330)
+				x.DERAlarmStatus = uint32(d.ElementUint())
+				st = 33
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 31:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVDurationMaximumDischargeRate = old.EVDurationMaximumDischargeRate
+				if x.EVDurationMaximumDischargeRate == nil {
+					x.EVDurationMaximumDischargeRate = new(uint32)
+				}
+				d.Enter(329)
+				*x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				st = 32
+			case 1:
+				d.Enter(330)
+				x.DERAlarmStatus = uint32(d.ElementUint())
+				st = 33
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 32:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(330)
+				x.DERAlarmStatus = uint32(d.ElementUint())
+				st = 33
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 33:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(331)
+				x.EnabledModes = uint32(d.ElementUint())
+				st = 34
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 34:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6608,83 +14603,397 @@ func (x *EVApparentPower) encodeEXI(e *exi.Encoder) {
 func (x *EVApparentPower) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVApparentPower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 276:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorption = old.EVMaximumApparentPowerDuringChargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorption.decodeEXI(d)
-			case 277:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 = old.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2
 				if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2.decodeEXI(d)
-			case 278:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3
 				if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.decodeEXI(d)
-			case 279:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMaximumApparentPowerDuringChargingAndVarInjection = old.EVMaximumApparentPowerDuringChargingAndVarInjection
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarInjection.decodeEXI(d)
-			case 280:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3
+				if x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 == nil {
+					x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection = old.EVMaximumApparentPowerDuringChargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection = old.EVMaximumApparentPowerDuringChargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 = old.EVMaximumApparentPowerDuringChargingAndVarInjectionL2
 				if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL2.decodeEXI(d)
-			case 281:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringChargingAndVarInjectionL3
 				if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 == nil {
 					x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.decodeEXI(d)
-			case 282:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.decodeEXI(d)
-			case 283:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringChargingAndVarInjectionL3
+				if x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 == nil {
+					x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringChargingAndVarInjectionL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorption
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorption.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2
 				if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2.decodeEXI(d)
-			case 284:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3
 				if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.decodeEXI(d)
-			case 285:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjection = old.EVMaximumApparentPowerDuringDischargingAndVarInjection
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjection.decodeEXI(d)
-			case 286:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3
+				if x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 == nil {
+					x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection = old.EVMaximumApparentPowerDuringDischargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection = old.EVMaximumApparentPowerDuringDischargingAndVarInjection
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjection.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 = old.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2
 				if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL2.decodeEXI(d)
-			case 287:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3
 				if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 == nil {
 					x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = old.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3
+				if x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 == nil {
+					x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumApparentPowerDuringDischargingAndVarInjectionL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7188,155 +15497,1159 @@ func (x *EVReactivePower) encodeEXI(e *exi.Encoder) {
 func (x *EVReactivePower) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVReactivePower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 289:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarAbsorptionDuringCharging = old.EVMaximumVarAbsorptionDuringCharging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringCharging.decodeEXI(d)
-			case 290:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarAbsorptionDuringChargingL2 = old.EVMaximumVarAbsorptionDuringChargingL2
 				if x.EVMaximumVarAbsorptionDuringChargingL2 == nil {
 					x.EVMaximumVarAbsorptionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringChargingL2.decodeEXI(d)
-			case 291:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumVarAbsorptionDuringChargingL3 = old.EVMaximumVarAbsorptionDuringChargingL3
 				if x.EVMaximumVarAbsorptionDuringChargingL3 == nil {
 					x.EVMaximumVarAbsorptionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringChargingL3.decodeEXI(d)
-			case 292:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumVarAbsorptionDuringCharging = old.EVMinimumVarAbsorptionDuringCharging
 				if x.EVMinimumVarAbsorptionDuringCharging == nil {
 					x.EVMinimumVarAbsorptionDuringCharging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringCharging.decodeEXI(d)
-			case 293:
+				d.Up()
+				st = 4
+			case 3:
 				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
 				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
 					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
-			case 294:
+				d.Up()
+				st = 5
+			case 4:
 				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
 				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
 					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
-			case 295:
+				d.Up()
+				st = 6
+			case 5:
 				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
-			case 296:
+				d.Up()
+				st = 7
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarAbsorptionDuringChargingL3 = old.EVMaximumVarAbsorptionDuringChargingL3
+				if x.EVMaximumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMaximumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumVarAbsorptionDuringCharging = old.EVMinimumVarAbsorptionDuringCharging
+				if x.EVMinimumVarAbsorptionDuringCharging == nil {
+					x.EVMinimumVarAbsorptionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
+				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringCharging = old.EVMinimumVarAbsorptionDuringCharging
+				if x.EVMinimumVarAbsorptionDuringCharging == nil {
+					x.EVMinimumVarAbsorptionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
+				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringChargingL2 = old.EVMinimumVarAbsorptionDuringChargingL2
+				if x.EVMinimumVarAbsorptionDuringChargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringChargingL3 = old.EVMinimumVarAbsorptionDuringChargingL3
+				if x.EVMinimumVarAbsorptionDuringChargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringCharging = old.EVMaximumVarInjectionDuringCharging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarInjectionDuringChargingL2 = old.EVMaximumVarInjectionDuringChargingL2
 				if x.EVMaximumVarInjectionDuringChargingL2 == nil {
 					x.EVMaximumVarInjectionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringChargingL2.decodeEXI(d)
-			case 297:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumVarInjectionDuringChargingL3 = old.EVMaximumVarInjectionDuringChargingL3
 				if x.EVMaximumVarInjectionDuringChargingL3 == nil {
 					x.EVMaximumVarInjectionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringChargingL3.decodeEXI(d)
-			case 298:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumVarInjectionDuringCharging = old.EVMinimumVarInjectionDuringCharging
 				if x.EVMinimumVarInjectionDuringCharging == nil {
 					x.EVMinimumVarInjectionDuringCharging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringCharging.decodeEXI(d)
-			case 299:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
 				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
 					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
-			case 300:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
 				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
 					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
-			case 301:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
-			case 302:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringChargingL3 = old.EVMaximumVarInjectionDuringChargingL3
+				if x.EVMaximumVarInjectionDuringChargingL3 == nil {
+					x.EVMaximumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumVarInjectionDuringCharging = old.EVMinimumVarInjectionDuringCharging
+				if x.EVMinimumVarInjectionDuringCharging == nil {
+					x.EVMinimumVarInjectionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
+				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
+					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringCharging = old.EVMinimumVarInjectionDuringCharging
+				if x.EVMinimumVarInjectionDuringCharging == nil {
+					x.EVMinimumVarInjectionDuringCharging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringCharging.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
+				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
+					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringChargingL2 = old.EVMinimumVarInjectionDuringChargingL2
+				if x.EVMinimumVarInjectionDuringChargingL2 == nil {
+					x.EVMinimumVarInjectionDuringChargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringChargingL3 = old.EVMinimumVarInjectionDuringChargingL3
+				if x.EVMinimumVarInjectionDuringChargingL3 == nil {
+					x.EVMinimumVarInjectionDuringChargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringChargingL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarAbsorptionDuringDischarging = old.EVMaximumVarAbsorptionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarAbsorptionDuringDischargingL2 = old.EVMaximumVarAbsorptionDuringDischargingL2
 				if x.EVMaximumVarAbsorptionDuringDischargingL2 == nil {
 					x.EVMaximumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringDischargingL2.decodeEXI(d)
-			case 303:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVMaximumVarAbsorptionDuringDischargingL3 = old.EVMaximumVarAbsorptionDuringDischargingL3
 				if x.EVMaximumVarAbsorptionDuringDischargingL3 == nil {
 					x.EVMaximumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarAbsorptionDuringDischargingL3.decodeEXI(d)
-			case 304:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVMinimumVarAbsorptionDuringDischarging = old.EVMinimumVarAbsorptionDuringDischarging
 				if x.EVMinimumVarAbsorptionDuringDischarging == nil {
 					x.EVMinimumVarAbsorptionDuringDischarging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringDischarging.decodeEXI(d)
-			case 305:
+				d.Up()
+				st = 16
+			case 3:
 				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
 				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
 					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
-			case 306:
+				d.Up()
+				st = 17
+			case 4:
 				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
 				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
 					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
-			case 307:
+				d.Up()
+				st = 18
+			case 5:
 				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
-			case 308:
+				d.Up()
+				st = 19
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarAbsorptionDuringDischargingL3 = old.EVMaximumVarAbsorptionDuringDischargingL3
+				if x.EVMaximumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMaximumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMinimumVarAbsorptionDuringDischarging = old.EVMinimumVarAbsorptionDuringDischarging
+				if x.EVMinimumVarAbsorptionDuringDischarging == nil {
+					x.EVMinimumVarAbsorptionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
+				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringDischarging = old.EVMinimumVarAbsorptionDuringDischarging
+				if x.EVMinimumVarAbsorptionDuringDischarging == nil {
+					x.EVMinimumVarAbsorptionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
+				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringDischargingL2 = old.EVMinimumVarAbsorptionDuringDischargingL2
+				if x.EVMinimumVarAbsorptionDuringDischargingL2 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarAbsorptionDuringDischargingL3 = old.EVMinimumVarAbsorptionDuringDischargingL3
+				if x.EVMinimumVarAbsorptionDuringDischargingL3 == nil {
+					x.EVMinimumVarAbsorptionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarAbsorptionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringDischarging = old.EVMaximumVarInjectionDuringDischarging
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVarInjectionDuringDischargingL2 = old.EVMaximumVarInjectionDuringDischargingL2
 				if x.EVMaximumVarInjectionDuringDischargingL2 == nil {
 					x.EVMaximumVarInjectionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringDischargingL2.decodeEXI(d)
-			case 309:
+				d.Up()
+				st = 20
+			case 1:
 				x.EVMaximumVarInjectionDuringDischargingL3 = old.EVMaximumVarInjectionDuringDischargingL3
 				if x.EVMaximumVarInjectionDuringDischargingL3 == nil {
 					x.EVMaximumVarInjectionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVarInjectionDuringDischargingL3.decodeEXI(d)
-			case 310:
+				d.Up()
+				st = 21
+			case 2:
 				x.EVMinimumVarInjectionDuringDischarging = old.EVMinimumVarInjectionDuringDischarging
 				if x.EVMinimumVarInjectionDuringDischarging == nil {
 					x.EVMinimumVarInjectionDuringDischarging = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringDischarging.decodeEXI(d)
-			case 311:
+				d.Up()
+				st = 22
+			case 3:
 				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
 				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
 					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
-			case 312:
+				d.Up()
+				st = 23
+			case 4:
 				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
 				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
 					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVarInjectionDuringDischargingL3 = old.EVMaximumVarInjectionDuringDischargingL3
+				if x.EVMaximumVarInjectionDuringDischargingL3 == nil {
+					x.EVMaximumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVMinimumVarInjectionDuringDischarging = old.EVMinimumVarInjectionDuringDischarging
+				if x.EVMinimumVarInjectionDuringDischarging == nil {
+					x.EVMinimumVarInjectionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
+				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringDischarging = old.EVMinimumVarInjectionDuringDischarging
+				if x.EVMinimumVarInjectionDuringDischarging == nil {
+					x.EVMinimumVarInjectionDuringDischarging = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischarging.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
+				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringDischargingL2 = old.EVMinimumVarInjectionDuringDischargingL2
+				if x.EVMinimumVarInjectionDuringDischargingL2 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVarInjectionDuringDischargingL3 = old.EVMinimumVarInjectionDuringDischargingL3
+				if x.EVMinimumVarInjectionDuringDischargingL3 == nil {
+					x.EVMinimumVarInjectionDuringDischargingL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVarInjectionDuringDischargingL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7574,89 +16887,529 @@ func (x *EVExcitation) encodeEXI(e *exi.Encoder) {
 func (x *EVExcitation) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVExcitation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 314:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedOverExcitedPowerFactor = old.EVSpecifiedOverExcitedPowerFactor
 				if x.EVSpecifiedOverExcitedPowerFactor == nil {
 					x.EVSpecifiedOverExcitedPowerFactor = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedPowerFactor.decodeEXI(d)
-			case 315:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSpecifiedOverExcitedPowerFactorL2 = old.EVSpecifiedOverExcitedPowerFactorL2
 				if x.EVSpecifiedOverExcitedPowerFactorL2 == nil {
 					x.EVSpecifiedOverExcitedPowerFactorL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedPowerFactorL2.decodeEXI(d)
-			case 316:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSpecifiedOverExcitedPowerFactorL3 = old.EVSpecifiedOverExcitedPowerFactorL3
 				if x.EVSpecifiedOverExcitedPowerFactorL3 == nil {
 					x.EVSpecifiedOverExcitedPowerFactorL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedPowerFactorL3.decodeEXI(d)
-			case 317:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
-			case 318:
+				d.Up()
+				st = 4
+			case 4:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedPowerFactorL2 = old.EVSpecifiedOverExcitedPowerFactorL2
+				if x.EVSpecifiedOverExcitedPowerFactorL2 == nil {
+					x.EVSpecifiedOverExcitedPowerFactorL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedPowerFactorL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSpecifiedOverExcitedPowerFactorL3 = old.EVSpecifiedOverExcitedPowerFactorL3
+				if x.EVSpecifiedOverExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedOverExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedPowerFactorL3 = old.EVSpecifiedOverExcitedPowerFactorL3
+				if x.EVSpecifiedOverExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedOverExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedDischargePower = old.EVSpecifiedOverExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedOverExcitedDischargePowerL2 = old.EVSpecifiedOverExcitedDischargePowerL2
 				if x.EVSpecifiedOverExcitedDischargePowerL2 == nil {
 					x.EVSpecifiedOverExcitedDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedDischargePowerL2.decodeEXI(d)
-			case 319:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSpecifiedOverExcitedDischargePowerL3 = old.EVSpecifiedOverExcitedDischargePowerL3
 				if x.EVSpecifiedOverExcitedDischargePowerL3 == nil {
 					x.EVSpecifiedOverExcitedDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedOverExcitedDischargePowerL3.decodeEXI(d)
-			case 320:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSpecifiedUnderExcitedPowerFactor = old.EVSpecifiedUnderExcitedPowerFactor
 				if x.EVSpecifiedUnderExcitedPowerFactor == nil {
 					x.EVSpecifiedUnderExcitedPowerFactor = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedPowerFactor.decodeEXI(d)
-			case 321:
+				d.Up()
+				st = 7
+			case 3:
 				x.EVSpecifiedUnderExcitedPowerFactorL2 = old.EVSpecifiedUnderExcitedPowerFactorL2
 				if x.EVSpecifiedUnderExcitedPowerFactorL2 == nil {
 					x.EVSpecifiedUnderExcitedPowerFactorL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedPowerFactorL2.decodeEXI(d)
-			case 322:
+				d.Up()
+				st = 8
+			case 4:
 				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
 				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
 					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
-			case 323:
+				d.Up()
+				st = 9
+			case 5:
 				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
-			case 324:
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedOverExcitedDischargePowerL3 = old.EVSpecifiedOverExcitedDischargePowerL3
+				if x.EVSpecifiedOverExcitedDischargePowerL3 == nil {
+					x.EVSpecifiedOverExcitedDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedOverExcitedDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSpecifiedUnderExcitedPowerFactor = old.EVSpecifiedUnderExcitedPowerFactor
+				if x.EVSpecifiedUnderExcitedPowerFactor == nil {
+					x.EVSpecifiedUnderExcitedPowerFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactor.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSpecifiedUnderExcitedPowerFactorL2 = old.EVSpecifiedUnderExcitedPowerFactorL2
+				if x.EVSpecifiedUnderExcitedPowerFactorL2 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
+				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedPowerFactor = old.EVSpecifiedUnderExcitedPowerFactor
+				if x.EVSpecifiedUnderExcitedPowerFactor == nil {
+					x.EVSpecifiedUnderExcitedPowerFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactor.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSpecifiedUnderExcitedPowerFactorL2 = old.EVSpecifiedUnderExcitedPowerFactorL2
+				if x.EVSpecifiedUnderExcitedPowerFactorL2 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
+				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedPowerFactorL2 = old.EVSpecifiedUnderExcitedPowerFactorL2
+				if x.EVSpecifiedUnderExcitedPowerFactorL2 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
+				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedPowerFactorL3 = old.EVSpecifiedUnderExcitedPowerFactorL3
+				if x.EVSpecifiedUnderExcitedPowerFactorL3 == nil {
+					x.EVSpecifiedUnderExcitedPowerFactorL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedPowerFactorL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedDischargePower = old.EVSpecifiedUnderExcitedDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSpecifiedUnderExcitedDischargePowerL2 = old.EVSpecifiedUnderExcitedDischargePowerL2
 				if x.EVSpecifiedUnderExcitedDischargePowerL2 == nil {
 					x.EVSpecifiedUnderExcitedDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedDischargePowerL2.decodeEXI(d)
-			case 325:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVSpecifiedUnderExcitedDischargePowerL3 = old.EVSpecifiedUnderExcitedDischargePowerL3
 				if x.EVSpecifiedUnderExcitedDischargePowerL3 == nil {
 					x.EVSpecifiedUnderExcitedDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSpecifiedUnderExcitedDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSpecifiedUnderExcitedDischargePowerL3 = old.EVSpecifiedUnderExcitedDischargePowerL3
+				if x.EVSpecifiedUnderExcitedDischargePowerL3 == nil {
+					x.EVSpecifiedUnderExcitedDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSpecifiedUnderExcitedDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8205,128 +17958,1201 @@ func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 333:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 334:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 335:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 336:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 337:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 338:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 339:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 340:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 341:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 342:
+				d.Up()
+				st = 9
+			case 9:
 				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
 				x.DERControlCLRes.decodeEXI(d)
-			case 364:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
 				if x.EVSEMaximumChargePower == nil {
 					x.EVSEMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 365:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 366:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 367:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
 				if x.EVSEMaximumDischargePower == nil {
 					x.EVSEMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 368:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 369:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 370:
+				d.Up()
+				st = 16
+			case 6:
 				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
+				d.Enter(370)
 				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
-			case 371:
+				st = 17
+			case 7:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
+				d.Enter(371)
 				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
+				if x.EVSEMaximumChargePowerL2 == nil {
+					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(370)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 17
+			case 6:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(370)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 17
+			case 5:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(370)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 17
+			case 4:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(370)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 17
+			case 3:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(370)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 17
+			case 2:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(370)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 17
+			case 1:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(371)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 18
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8416,50 +19242,184 @@ func (x *DERControlCLRes) encodeEXI(e *exi.Encoder) {
 func (x *DERControlCLRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERControlCLRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 343:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltageTrip = old.VoltageTrip
 				if x.VoltageTrip == nil {
 					x.VoltageTrip = new(VoltageTrip)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageTrip.decodeEXI(d)
-			case 344:
+				d.Up()
+				st = 1
+			case 1:
 				x.FrequencyTrip = old.FrequencyTrip
 				if x.FrequencyTrip == nil {
 					x.FrequencyTrip = new(FrequencyTrip)
 				}
+				if !d.Down() {
+					return
+				}
 				x.FrequencyTrip.decodeEXI(d)
-			case 345:
+				d.Up()
+				st = 2
+			case 2:
 				x.EnterServiceCLRes = old.EnterServiceCLRes
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceCLRes.decodeEXI(d)
-			case 354:
+				d.Up()
+				st = 3
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FrequencyTrip = old.FrequencyTrip
+				if x.FrequencyTrip == nil {
+					x.FrequencyTrip = new(FrequencyTrip)
+				}
+				if !d.Down() {
+					return
+				}
+				x.FrequencyTrip.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EnterServiceCLRes = old.EnterServiceCLRes
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceCLRes.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceCLRes = old.EnterServiceCLRes
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceCLRes.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ReactivePowerSupportCLRes = old.ReactivePowerSupportCLRes
 				if x.ReactivePowerSupportCLRes == nil {
 					x.ReactivePowerSupportCLRes = new(ReactivePowerSupportCLRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ReactivePowerSupportCLRes.decodeEXI(d)
-			case 359:
+				d.Up()
+				st = 4
+			case 1:
 				x.ActivePowerSupportCLRes = old.ActivePowerSupportCLRes
 				if x.ActivePowerSupportCLRes == nil {
 					x.ActivePowerSupportCLRes = new(ActivePowerSupportCLRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ActivePowerSupportCLRes.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ActivePowerSupportCLRes = old.ActivePowerSupportCLRes
+				if x.ActivePowerSupportCLRes == nil {
+					x.ActivePowerSupportCLRes = new(ActivePowerSupportCLRes)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupportCLRes.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8664,67 +19624,455 @@ func (x *EnterServiceCLRes) encodeEXI(e *exi.Encoder) {
 func (x *EnterServiceCLRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EnterServiceCLRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 346:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(346)
 				x.PermitService = d.ElementBool()
-			case 347:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnterServiceVoltageHigh = old.EnterServiceVoltageHigh
 				if x.EnterServiceVoltageHigh == nil {
 					x.EnterServiceVoltageHigh = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceVoltageHigh.decodeEXI(d)
-			case 348:
+				d.Up()
+				st = 2
+			case 1:
 				x.EnterServiceVoltageLow = old.EnterServiceVoltageLow
 				if x.EnterServiceVoltageLow == nil {
 					x.EnterServiceVoltageLow = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceVoltageLow.decodeEXI(d)
-			case 349:
+				d.Up()
+				st = 3
+			case 2:
 				x.EnterServiceFrequencyHigh = old.EnterServiceFrequencyHigh
 				if x.EnterServiceFrequencyHigh == nil {
 					x.EnterServiceFrequencyHigh = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceFrequencyHigh.decodeEXI(d)
-			case 350:
+				d.Up()
+				st = 4
+			case 3:
 				x.EnterServiceFrequencyLow = old.EnterServiceFrequencyLow
 				if x.EnterServiceFrequencyLow == nil {
 					x.EnterServiceFrequencyLow = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceFrequencyLow.decodeEXI(d)
-			case 351:
+				d.Up()
+				st = 5
+			case 4:
 				x.EnterServiceDelay = old.EnterServiceDelay
 				if x.EnterServiceDelay == nil {
 					x.EnterServiceDelay = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceDelay.decodeEXI(d)
-			case 352:
+				d.Up()
+				st = 6
+			case 5:
 				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
 				if x.EnterServiceRandomizedDelay == nil {
 					x.EnterServiceRandomizedDelay = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceRandomizedDelay.decodeEXI(d)
-			case 353:
+				d.Up()
+				st = 7
+			case 6:
 				x.EnterServiceRampTime = old.EnterServiceRampTime
 				if x.EnterServiceRampTime == nil {
 					x.EnterServiceRampTime = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceVoltageLow = old.EnterServiceVoltageLow
+				if x.EnterServiceVoltageLow == nil {
+					x.EnterServiceVoltageLow = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceVoltageLow.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EnterServiceFrequencyHigh = old.EnterServiceFrequencyHigh
+				if x.EnterServiceFrequencyHigh == nil {
+					x.EnterServiceFrequencyHigh = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceFrequencyHigh.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EnterServiceFrequencyLow = old.EnterServiceFrequencyLow
+				if x.EnterServiceFrequencyLow == nil {
+					x.EnterServiceFrequencyLow = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceFrequencyLow.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EnterServiceDelay = old.EnterServiceDelay
+				if x.EnterServiceDelay == nil {
+					x.EnterServiceDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceDelay.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
+				if x.EnterServiceRandomizedDelay == nil {
+					x.EnterServiceRandomizedDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRandomizedDelay.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceFrequencyHigh = old.EnterServiceFrequencyHigh
+				if x.EnterServiceFrequencyHigh == nil {
+					x.EnterServiceFrequencyHigh = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceFrequencyHigh.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EnterServiceFrequencyLow = old.EnterServiceFrequencyLow
+				if x.EnterServiceFrequencyLow == nil {
+					x.EnterServiceFrequencyLow = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceFrequencyLow.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EnterServiceDelay = old.EnterServiceDelay
+				if x.EnterServiceDelay == nil {
+					x.EnterServiceDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceDelay.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
+				if x.EnterServiceRandomizedDelay == nil {
+					x.EnterServiceRandomizedDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRandomizedDelay.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceFrequencyLow = old.EnterServiceFrequencyLow
+				if x.EnterServiceFrequencyLow == nil {
+					x.EnterServiceFrequencyLow = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceFrequencyLow.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EnterServiceDelay = old.EnterServiceDelay
+				if x.EnterServiceDelay == nil {
+					x.EnterServiceDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceDelay.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
+				if x.EnterServiceRandomizedDelay == nil {
+					x.EnterServiceRandomizedDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRandomizedDelay.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceDelay = old.EnterServiceDelay
+				if x.EnterServiceDelay == nil {
+					x.EnterServiceDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceDelay.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
+				if x.EnterServiceRandomizedDelay == nil {
+					x.EnterServiceRandomizedDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRandomizedDelay.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceRandomizedDelay = old.EnterServiceRandomizedDelay
+				if x.EnterServiceRandomizedDelay == nil {
+					x.EnterServiceRandomizedDelay = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRandomizedDelay.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EnterServiceRampTime = old.EnterServiceRampTime
+				if x.EnterServiceRampTime == nil {
+					x.EnterServiceRampTime = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EnterServiceRampTime.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8822,47 +20170,195 @@ func (x *ReactivePowerSupportCLRes) encodeEXI(e *exi.Encoder) {
 func (x *ReactivePowerSupportCLRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ReactivePowerSupportCLRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 355:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ConstantPowerFactor = old.ConstantPowerFactor
 				if x.ConstantPowerFactor == nil {
 					x.ConstantPowerFactor = new(ConstantPowerFactor)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ConstantPowerFactor.decodeEXI(d)
-			case 356:
+				d.Up()
+				st = 1
+			case 1:
 				x.VoltVar = old.VoltVar
 				if x.VoltVar == nil {
 					x.VoltVar = new(VoltVar)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltVar.decodeEXI(d)
-			case 357:
+				d.Up()
+				st = 2
+			case 2:
 				x.WattVar = old.WattVar
 				if x.WattVar == nil {
 					x.WattVar = new(WattVar)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattVar.decodeEXI(d)
-			case 358:
+				d.Up()
+				st = 3
+			case 3:
 				x.ConstantVar = old.ConstantVar
 				if x.ConstantVar == nil {
 					x.ConstantVar = new(ConstantVar)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ConstantVar.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltVar = old.VoltVar
+				if x.VoltVar == nil {
+					x.VoltVar = new(VoltVar)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltVar.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.WattVar = old.WattVar
+				if x.WattVar == nil {
+					x.WattVar = new(WattVar)
+				}
+				if !d.Down() {
+					return
+				}
+				x.WattVar.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.ConstantVar = old.ConstantVar
+				if x.ConstantVar == nil {
+					x.ConstantVar = new(ConstantVar)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConstantVar.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.WattVar = old.WattVar
+				if x.WattVar == nil {
+					x.WattVar = new(WattVar)
+				}
+				if !d.Down() {
+					return
+				}
+				x.WattVar.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.ConstantVar = old.ConstantVar
+				if x.ConstantVar == nil {
+					x.ConstantVar = new(ConstantVar)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConstantVar.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ConstantVar = old.ConstantVar
+				if x.ConstantVar == nil {
+					x.ConstantVar = new(ConstantVar)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConstantVar.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8960,47 +20456,195 @@ func (x *ActivePowerSupportCLRes) encodeEXI(e *exi.Encoder) {
 func (x *ActivePowerSupportCLRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ActivePowerSupportCLRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 360:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.FrequencyDroop = old.FrequencyDroop
 				if x.FrequencyDroop == nil {
 					x.FrequencyDroop = new(FrequencyDroop)
 				}
+				if !d.Down() {
+					return
+				}
 				x.FrequencyDroop.decodeEXI(d)
-			case 361:
+				d.Up()
+				st = 1
+			case 1:
 				x.VoltWatt = old.VoltWatt
 				if x.VoltWatt == nil {
 					x.VoltWatt = new(VoltWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltWatt.decodeEXI(d)
-			case 362:
+				d.Up()
+				st = 2
+			case 2:
 				x.ConstantWatt = old.ConstantWatt
 				if x.ConstantWatt == nil {
 					x.ConstantWatt = new(ConstantWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ConstantWatt.decodeEXI(d)
-			case 363:
+				d.Up()
+				st = 3
+			case 3:
 				x.LimitMaxDischargePower = old.LimitMaxDischargePower
 				if x.LimitMaxDischargePower == nil {
 					x.LimitMaxDischargePower = new(LimitMaxDischargePower)
 				}
+				if !d.Down() {
+					return
+				}
 				x.LimitMaxDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltWatt = old.VoltWatt
+				if x.VoltWatt == nil {
+					x.VoltWatt = new(VoltWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.ConstantWatt = old.ConstantWatt
+				if x.ConstantWatt == nil {
+					x.ConstantWatt = new(ConstantWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConstantWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.LimitMaxDischargePower = old.LimitMaxDischargePower
+				if x.LimitMaxDischargePower == nil {
+					x.LimitMaxDischargePower = new(LimitMaxDischargePower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LimitMaxDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ConstantWatt = old.ConstantWatt
+				if x.ConstantWatt == nil {
+					x.ConstantWatt = new(ConstantWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConstantWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.LimitMaxDischargePower = old.LimitMaxDischargePower
+				if x.LimitMaxDischargePower == nil {
+					x.LimitMaxDischargePower = new(LimitMaxDischargePower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LimitMaxDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LimitMaxDischargePower = old.LimitMaxDischargePower
+				if x.LimitMaxDischargePower == nil {
+					x.LimitMaxDischargePower = new(LimitMaxDischargePower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LimitMaxDischargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9490,186 +21134,1204 @@ func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 373:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(373)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 374:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 375:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 376:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 377:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 378:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 379:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 380:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 381:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 382:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 383:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 384:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 385:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 386:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 387:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 388:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 389:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 390:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 391:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 392:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 393:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 394:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 395:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVPresentVoltage.decodeEXI(d)
-			case 396:
+				d.Up()
+				st = 23
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentFrequency = old.EVPresentFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVPresentFrequency.decodeEXI(d)
-			case 397:
+				d.Up()
+				st = 24
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
 				if x.EVSessionTotalDischargeEnergyAvailable == nil {
 					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
-			case 398:
+				d.Up()
+				st = 25
+			case 1:
 				x.EVApparentPower = old.EVApparentPower
 				if x.EVApparentPower == nil {
 					x.EVApparentPower = new(EVApparentPower)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVApparentPower.decodeEXI(d)
-			case 399:
+				d.Up()
+				st = 26
+			case 2:
 				x.EVReactivePower = old.EVReactivePower
 				if x.EVReactivePower == nil {
 					x.EVReactivePower = new(EVReactivePower)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVReactivePower.decodeEXI(d)
-			case 400:
+				d.Up()
+				st = 27
+			case 3:
 				x.EVExcitation = old.EVExcitation
 				if x.EVExcitation == nil {
 					x.EVExcitation = new(EVExcitation)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVExcitation.decodeEXI(d)
-			case 401:
+				d.Up()
+				st = 28
+			case 4:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 402:
+				d.Up()
+				st = 29
+			case 5:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
-			case 403:
+				d.Up()
+				st = 30
+			case 6:
+				d.Enter(403)
 				x.DEROperationalState = DerOperationalState(d.ElementEnum())
-			case 404:
-				x.DERConnectionStatus = DerConnectionStatus(d.ElementEnum())
-			case 405:
-				x.EVUpdateTime = uint64(d.ElementUint())
-			case 406:
-				x.EVMinimumChargingDuration = uint32(d.ElementUint())
-			case 407:
-				x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
-			case 408:
-				x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
-			case 409:
-				x.DERAlarmStatus = uint32(d.ElementUint())
-			case 410:
-				x.EnabledModes = uint32(d.ElementUint())
+				st = 31
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 25:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVApparentPower = old.EVApparentPower
+				if x.EVApparentPower == nil {
+					x.EVApparentPower = new(EVApparentPower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVApparentPower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 1:
+				x.EVReactivePower = old.EVReactivePower
+				if x.EVReactivePower == nil {
+					x.EVReactivePower = new(EVReactivePower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePower.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 2:
+				x.EVExcitation = old.EVExcitation
+				if x.EVExcitation == nil {
+					x.EVExcitation = new(EVExcitation)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVExcitation.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 3:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 29
+			case 4:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 30
+			case 5:
+				d.Enter(403)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 31
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactivePower = old.EVReactivePower
+				if x.EVReactivePower == nil {
+					x.EVReactivePower = new(EVReactivePower)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePower.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				x.EVExcitation = old.EVExcitation
+				if x.EVExcitation == nil {
+					x.EVExcitation = new(EVExcitation)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVExcitation.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 2:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 29
+			case 3:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 30
+			case 4:
+				d.Enter(403)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 31
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVExcitation = old.EVExcitation
+				if x.EVExcitation == nil {
+					x.EVExcitation = new(EVExcitation)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVExcitation.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 1:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 29
+			case 2:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 30
+			case 3:
+				d.Enter(403)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 31
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 29
+			case 1:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 30
+			case 2:
+				d.Enter(403)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 31
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 29:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 30
+			case 1:
+				d.Enter(403)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 31
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 30:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(403)
+				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				st = 31
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 31:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(404)
+				x.DERConnectionStatus = DerConnectionStatus(d.ElementEnum())
+				st = 32
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 32:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(405)
+				x.EVUpdateTime = uint64(d.ElementUint())
+				st = 33
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 33:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(406)
+				x.EVMinimumChargingDuration = uint32(d.ElementUint())
+				st = 34
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 34:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(407)
+				x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
+				st = 35
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 35:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(408)
+				x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				st = 36
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 36:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(409)
+				x.DERAlarmStatus = uint32(d.ElementUint())
+				st = 37
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 37:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(410)
+				x.EnabledModes = uint32(d.ElementUint())
+				st = 38
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 38:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10272,149 +22934,1266 @@ func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 412:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(412)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 413:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(413)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 414:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(414)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 415:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(415)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 416:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 417:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(413)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(414)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(414)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 418:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 419:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 420:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 421:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 422:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 423:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 424:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 425:
+				d.Up()
+				st = 13
+			case 8:
 				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
 				x.DERControlCLRes.decodeEXI(d)
-			case 426:
+				d.Up()
+				st = 14
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DERControlCLRes = old.DERControlCLRes
+				if !d.Down() {
+					return
+				}
+				x.DERControlCLRes.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
 				if x.EVSEMaximumChargePower == nil {
 					x.EVSEMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 427:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 428:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 429:
+				d.Up()
+				st = 17
+			case 3:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
 				if x.EVSEMaximumDischargePower == nil {
 					x.EVSEMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 430:
+				d.Up()
+				st = 18
+			case 4:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 431:
+				d.Up()
+				st = 19
+			case 5:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 432:
+				d.Up()
+				st = 20
+			case 6:
 				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
+				d.Enter(432)
 				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
-			case 433:
+				st = 21
+			case 7:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
+				d.Enter(433)
 				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 15:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
+				if x.EVSEMaximumChargePowerL2 == nil {
+					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(432)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 21
+			case 6:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(432)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 21
+			case 5:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(432)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 21
+			case 4:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
+				if x.EVSEMaximumDischargePowerL2 == nil {
+					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(432)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 21
+			case 3:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(432)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 21
+			case 2:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RequiredDEROperatingMode = old.RequiredDEROperatingMode
+				if x.RequiredDEROperatingMode == nil {
+					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
+				}
+				d.Enter(432)
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				st = 21
+			case 1:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridConnectionMode = old.GridConnectionMode
+				if x.GridConnectionMode == nil {
+					x.GridConnectionMode = new(GridConnectionMode)
+				}
+				d.Enter(433)
+				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				st = 22
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10429,17 +24208,25 @@ func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10454,17 +24241,25 @@ func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10550,41 +24345,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 438:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 448:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 449:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(449)
 				x.KeyInfo.decodeEXI(d)
-			case 479:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -10593,14 +24443,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(479)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(479)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(479)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10676,35 +24584,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(439)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 439:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(439)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 440:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(440)
 				x.SignatureMethod.decodeEXI(d)
-			case 442:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -10713,14 +24665,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10914,58 +24901,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(23, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(23, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 443:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 446:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(446)
 				x.DigestMethod.decodeEXI(d)
-			case 447:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(23, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(446)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(446)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(446)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(446)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(447)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11015,17 +25168,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 444:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -11034,14 +25187,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(444)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(444)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11155,31 +25337,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(28, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11492,37 +25710,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 453:
-				x.P = d.ElementBinary(old.P[:0])
-			case 456:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 454:
-				x.G = d.ElementBinary(old.G[:0])
-			case 455:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 457:
-				x.J = d.ElementBinary(old.J[:0])
-			case 458:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 459:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(453)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(454)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(455)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(456)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(454)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(455)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(455)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(457)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(458)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(458)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(459)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11556,27 +25901,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 461:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 462:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(461)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(462)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11648,47 +26025,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(23, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 443:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11731,27 +26188,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 466:
-				x.X509IssuerName = d.ElementString()
-			case 467:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(466)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(467)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11841,29 +26330,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 442:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -11872,14 +26357,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11943,29 +26491,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 482:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -11974,14 +26518,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(482)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(482)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(482)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12099,44 +26697,92 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 484:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 487:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDReqEnergyTransferMode = old.ACCPDReqEnergyTransferMode
 				if x.ACCPDReqEnergyTransferMode == nil {
 					x.ACCPDReqEnergyTransferMode = new(ACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 488:
+				d.Up()
+				st = 2
+			case 1:
 				x.BPTACCPDReqEnergyTransferMode = old.BPTACCPDReqEnergyTransferMode
 				if x.BPTACCPDReqEnergyTransferMode == nil {
 					x.BPTACCPDReqEnergyTransferMode = new(BPTACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 0:
+				d.Up()
+				st = 2
+			case 2:
 				x.DERACCPDReqEnergyTransferMode = old.DERACCPDReqEnergyTransferMode
 				if x.DERACCPDReqEnergyTransferMode == nil {
 					x.DERACCPDReqEnergyTransferMode = new(DERACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERACCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12183,33 +26829,85 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 485:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(485)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 486:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(486)
 				x.TimeStamp = uint64(d.ElementUint())
-			case 437:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12303,53 +27001,205 @@ func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *ACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12523,83 +27373,397 @@ func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 489:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 490:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 491:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 492:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 493:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 494:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12678,46 +27842,109 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 484:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 496:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(496)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 497:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDResEnergyTransferMode = old.ACCPDResEnergyTransferMode
 				if x.ACCPDResEnergyTransferMode == nil {
 					x.ACCPDResEnergyTransferMode = new(ACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDResEnergyTransferMode.decodeEXI(d)
-			case 498:
+				d.Up()
+				st = 3
+			case 1:
 				x.BPTACCPDResEnergyTransferMode = old.BPTACCPDResEnergyTransferMode
 				if x.BPTACCPDResEnergyTransferMode == nil {
 					x.BPTACCPDResEnergyTransferMode = new(BPTACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDResEnergyTransferMode.decodeEXI(d)
-			case 89:
+				d.Up()
+				st = 3
+			case 2:
 				x.DERACCPDResEnergyTransferMode = old.DERACCPDResEnergyTransferMode
 				if x.DERACCPDResEnergyTransferMode == nil {
 					x.DERACCPDResEnergyTransferMode = new(DERACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERACCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -12929,86 +28156,478 @@ func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *ACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 90:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 95:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 99:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13306,116 +28925,688 @@ func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 90:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 95:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 99:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 499:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 500:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 501:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 502:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 503:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumDischargePowerL2 = old.EVSEMinimumDischargePowerL2
 				if x.EVSEMinimumDischargePowerL2 == nil {
 					x.EVSEMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL2.decodeEXI(d)
-			case 504:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
 				if x.EVSEMinimumDischargePowerL3 == nil {
 					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
+				if x.EVSEMinimumDischargePowerL3 == nil {
+					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -13571,76 +29762,181 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 484:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 506:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 517:
+				d.Up()
+				st = 2
+			case 1:
+				d.Enter(517)
 				x.MeterInfoRequested = d.ElementBool()
-			case 518:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(517)
+				x.MeterInfoRequested = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicACCLReqControlMode = old.BPTDynamicACCLReqControlMode
 				if x.BPTDynamicACCLReqControlMode == nil {
 					x.BPTDynamicACCLReqControlMode = new(BPTDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLReqControlMode.decodeEXI(d)
-			case 527:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTScheduledACCLReqControlMode = old.BPTScheduledACCLReqControlMode
 				if x.BPTScheduledACCLReqControlMode == nil {
 					x.BPTScheduledACCLReqControlMode = new(BPTScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLReqControlMode.decodeEXI(d)
-			case 435:
+				d.Up()
+				st = 4
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 372:
+				d.Up()
+				st = 4
+			case 3:
 				x.DERDynamicACCLReqControlMode = old.DERDynamicACCLReqControlMode
 				if x.DERDynamicACCLReqControlMode == nil {
 					x.DERDynamicACCLReqControlMode = new(DERDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERDynamicACCLReqControlMode.decodeEXI(d)
-			case 249:
+				d.Up()
+				st = 4
+			case 4:
 				x.DERScheduledACCLReqControlMode = old.DERScheduledACCLReqControlMode
 				if x.DERScheduledACCLReqControlMode == nil {
 					x.DERScheduledACCLReqControlMode = new(DERScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERScheduledACCLReqControlMode.decodeEXI(d)
-			case 534:
+				d.Up()
+				st = 4
+			case 5:
 				x.DynamicACCLReqControlMode = old.DynamicACCLReqControlMode
 				if x.DynamicACCLReqControlMode == nil {
 					x.DynamicACCLReqControlMode = new(DynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLReqControlMode.decodeEXI(d)
-			case 535:
+				d.Up()
+				st = 4
+			case 6:
 				x.ScheduledACCLReqControlMode = old.ScheduledACCLReqControlMode
 				if x.ScheduledACCLReqControlMode == nil {
 					x.ScheduledACCLReqControlMode = new(ScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14024,83 +30320,642 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 507:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
+				d.Enter(507)
 				*x.PresentSOC = uint8(d.ElementUint())
-			case 508:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(508)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 509:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(509)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 510:
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
+				d.Enter(510)
 				*x.MaximumSOC = uint8(d.ElementUint())
-			case 511:
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
+				d.Enter(511)
 				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 512:
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
+				d.Enter(512)
 				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 513:
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
+				d.Enter(513)
 				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 514:
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
+				d.Enter(514)
 				*x.ChargingComplete = d.ElementBool()
-			case 515:
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 516:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
+				d.Enter(516)
 				*x.InletHot = d.ElementBool()
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(508)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(509)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(510)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(511)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(512)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(513)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(509)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(510)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(511)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(512)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(513)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(510)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(511)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(512)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(513)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(511)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(512)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(513)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(512)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(513)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(513)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(514)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(516)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -14431,140 +31286,788 @@ func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 373:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(373)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 374:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 375:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 376:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 377:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 378:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 379:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 380:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 381:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 382:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 383:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 384:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 385:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 386:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 387:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 388:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 519:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 520:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 521:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 522:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 523:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 524:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 525:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 526:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15248,146 +32751,1621 @@ func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 250:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 251:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 252:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 253:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 254:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 255:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 256:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 257:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 258:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 259:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 261:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 262:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 263:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 264:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 528:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 529:
+				d.Up()
+				st = 16
+			case 6:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 530:
+				d.Up()
+				st = 17
+			case 7:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 531:
+				d.Up()
+				st = 18
+			case 8:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 532:
+				d.Up()
+				st = 19
+			case 9:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 533:
+				d.Up()
+				st = 20
+			case 10:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 11:
+				return
+			case 12:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 6:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 7:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 8:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 9:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 5:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 6:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 7:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 8:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 4:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 6:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -15590,98 +34568,489 @@ func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 373:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(373)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 374:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 375:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 376:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 377:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 378:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 379:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 380:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 381:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 382:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 383:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 384:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 385:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 386:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 387:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 388:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16101,110 +35470,970 @@ func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 250:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 251:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 252:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 253:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 254:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 255:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 256:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 257:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 258:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 259:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 261:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 262:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 263:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 264:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16535,94 +36764,623 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 484:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 496:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(496)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 537:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 538:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 547:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 558:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSETargetFrequency = old.EVSETargetFrequency
 				if x.EVSETargetFrequency == nil {
 					x.EVSETargetFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetFrequency.decodeEXI(d)
-			case 559:
+				d.Up()
+				st = 6
+			case 4:
 				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
 				if x.BPTDynamicACCLResControlMode == nil {
 					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLResControlMode.decodeEXI(d)
-			case 560:
+				d.Up()
+				st = 7
+			case 5:
 				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
 				if x.BPTScheduledACCLResControlMode == nil {
 					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLResControlMode.decodeEXI(d)
-			case 436:
+				d.Up()
+				st = 7
+			case 6:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 411:
+				d.Up()
+				st = 7
+			case 7:
 				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
 				if x.DERDynamicACCLResControlMode == nil {
 					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERDynamicACCLResControlMode.decodeEXI(d)
-			case 332:
+				d.Up()
+				st = 7
+			case 8:
 				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
 				if x.DERScheduledACCLResControlMode == nil {
 					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERScheduledACCLResControlMode.decodeEXI(d)
-			case 561:
+				d.Up()
+				st = 7
+			case 9:
 				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
 				if x.DynamicACCLResControlMode == nil {
 					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLResControlMode.decodeEXI(d)
-			case 562:
+				d.Up()
+				st = 7
+			case 10:
 				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
 				if x.ScheduledACCLResControlMode == nil {
 					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 11:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 10:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -16840,59 +37598,301 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 539:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(539)
 				x.MeterID = d.ElementString()
-			case 540:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(540)
 				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 541:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
+				d.Enter(541)
 				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 542:
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(542)
 				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 543:
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(543)
 				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 544:
+				st = 5
+			case 3:
+				d.Enter(544)
 				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 545:
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(545)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 546:
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
+				d.Enter(546)
 				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(542)
+				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(543)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 2:
+				d.Enter(544)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(545)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(546)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(543)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 1:
+				d.Enter(544)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(545)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(546)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(544)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(545)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(546)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(545)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(546)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(546)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17044,43 +38044,78 @@ func (x *Receipt) encodeEXI(e *exi.Encoder) {
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 548:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(548)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 549:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 552:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 553:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 554:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 555:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -17093,14 +38128,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17122,29 +38421,67 @@ func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 550:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 551:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17166,28 +38503,63 @@ func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 556:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 557:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(556)
+				x.TaxRuleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17531,98 +38903,726 @@ func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 412:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(412)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 413:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(413)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 414:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(414)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 415:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(415)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 416:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 417:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(413)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(414)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(414)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 418:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 419:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 420:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 421:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 422:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 423:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 424:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -17910,77 +39910,655 @@ func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 333:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 334:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 335:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 336:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 337:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 338:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 339:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 340:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 341:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18324,98 +40902,726 @@ func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 412:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(412)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 413:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(413)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 414:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(414)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 415:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(415)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 416:
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 417:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(413)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(414)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(414)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(415)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 418:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 419:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 420:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 421:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 422:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 423:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 424:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18703,77 +41909,655 @@ func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 333:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 334:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 335:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 336:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 337:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 338:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 339:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 340:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 341:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18805,19 +42589,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18848,19 +42655,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18891,19 +42721,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18921,19 +42774,42 @@ func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18951,19 +42827,42 @@ func (x *AutonomousReferenceVoltageAdjustmentEnable) encodeEXI(e *exi.Encoder) {
 
 func (x *AutonomousReferenceVoltageAdjustmentEnable) decodeEXI(d *exi.Decoder) {
 	*x = AutonomousReferenceVoltageAdjustmentEnable{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 4})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -18981,19 +42880,42 @@ func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19011,19 +42933,42 @@ func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19054,19 +42999,42 @@ func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19084,19 +43052,42 @@ func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19114,19 +43105,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 7, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19183,19 +43197,42 @@ func (x *DERAlarmStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *DERAlarmStatus) decodeEXI(d *exi.Decoder) {
 	*x = DERAlarmStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 16})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19213,19 +43250,42 @@ func (x *DERConnectionStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *DERConnectionStatus) decodeEXI(d *exi.Decoder) {
 	*x = DERConnectionStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DerConnectionStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 17})
+				x.Value = DerConnectionStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19243,19 +43303,42 @@ func (x *DEROperationalState) encodeEXI(e *exi.Encoder) {
 
 func (x *DEROperationalState) decodeEXI(d *exi.Decoder) {
 	*x = DEROperationalState{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DerOperationalState(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 23})
+				x.Value = DerOperationalState(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19273,19 +43356,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 7, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19342,19 +43448,42 @@ func (x *EVDurationMaximumChargeRate) encodeEXI(e *exi.Encoder) {
 
 func (x *EVDurationMaximumChargeRate) decodeEXI(d *exi.Decoder) {
 	*x = EVDurationMaximumChargeRate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 44})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19372,19 +43501,42 @@ func (x *EVDurationMaximumDischargeRate) encodeEXI(e *exi.Encoder) {
 
 func (x *EVDurationMaximumDischargeRate) decodeEXI(d *exi.Decoder) {
 	*x = EVDurationMaximumDischargeRate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 45})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19415,19 +43567,42 @@ func (x *EVInverterHwVersion) encodeEXI(e *exi.Encoder) {
 
 func (x *EVInverterHwVersion) decodeEXI(d *exi.Decoder) {
 	*x = EVInverterHwVersion{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 6, Local: 52})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19458,19 +43633,42 @@ func (x *EVInverterManufacturer) encodeEXI(e *exi.Encoder) {
 
 func (x *EVInverterManufacturer) decodeEXI(d *exi.Decoder) {
 	*x = EVInverterManufacturer{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 53})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19501,19 +43699,42 @@ func (x *EVInverterModel) encodeEXI(e *exi.Encoder) {
 
 func (x *EVInverterModel) decodeEXI(d *exi.Decoder) {
 	*x = EVInverterModel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 6, Local: 54})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19544,19 +43765,42 @@ func (x *EVInverterSerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *EVInverterSerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = EVInverterSerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 55})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -19587,19 +43831,42 @@ func (x *EVInverterSwVersion) encodeEXI(e *exi.Encoder) {
 
 func (x *EVInverterSwVersion) decodeEXI(d *exi.Decoder) {
 	*x = EVInverterSwVersion{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 6, Local: 56})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -20137,19 +44404,42 @@ func (x *EVMinimumChargingDuration) encodeEXI(e *exi.Encoder) {
 
 func (x *EVMinimumChargingDuration) decodeEXI(d *exi.Decoder) {
 	*x = EVMinimumChargingDuration{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 86})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -20583,19 +44873,42 @@ func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 108})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21133,19 +45446,42 @@ func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 7, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21215,19 +45551,42 @@ func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 140})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21349,19 +45708,42 @@ func (x *EVSEUpdateTime) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEUpdateTime) decodeEXI(d *exi.Decoder) {
 	*x = EVSEUpdateTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 144})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21561,19 +45943,42 @@ func (x *EVUpdateTime) encodeEXI(e *exi.Encoder) {
 
 func (x *EVUpdateTime) decodeEXI(d *exi.Decoder) {
 	*x = EVUpdateTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 158})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21591,19 +45996,42 @@ func (x *EVUseableWattHours) encodeEXI(e *exi.Encoder) {
 
 func (x *EVUseableWattHours) decodeEXI(d *exi.Decoder) {
 	*x = EVUseableWattHours{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 159})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21621,19 +46049,42 @@ func (x *Enable) encodeEXI(e *exi.Encoder) {
 
 func (x *Enable) decodeEXI(d *exi.Decoder) {
 	*x = Enable{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 160})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21651,19 +46102,42 @@ func (x *EnabledModes) encodeEXI(e *exi.Encoder) {
 
 func (x *EnabledModes) decodeEXI(d *exi.Decoder) {
 	*x = EnabledModes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 161})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21799,19 +46273,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21829,19 +46326,42 @@ func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 7, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21873,19 +46393,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -21903,19 +46446,42 @@ func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
 	*x = GridConnectionModeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = GridConnectionMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 178})
+				x.Value = GridConnectionMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22024,19 +46590,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22054,19 +46643,42 @@ func (x *IEEE1547AbnormalCategory) encodeEXI(e *exi.Encoder) {
 
 func (x *IEEE1547AbnormalCategory) decodeEXI(d *exi.Decoder) {
 	*x = IEEE1547AbnormalCategory{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Ieee1547AbnormalCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 188})
+				x.Value = Ieee1547AbnormalCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22084,19 +46696,42 @@ func (x *IEEE1547NormalCategory) encodeEXI(e *exi.Encoder) {
 
 func (x *IEEE1547NormalCategory) decodeEXI(d *exi.Decoder) {
 	*x = IEEE1547NormalCategory{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Ieee1547NormalCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 6, Local: 189})
+				x.Value = Ieee1547NormalCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22114,19 +46749,42 @@ func (x *InletHot) encodeEXI(e *exi.Encoder) {
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 7, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22158,19 +46816,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22188,19 +46869,42 @@ func (x *J3072CertificationDate) encodeEXI(e *exi.Encoder) {
 
 func (x *J3072CertificationDate) decodeEXI(d *exi.Decoder) {
 	*x = J3072CertificationDate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 190})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22218,19 +46922,42 @@ func (x *J3072Certified) encodeEXI(e *exi.Encoder) {
 
 func (x *J3072Certified) decodeEXI(d *exi.Decoder) {
 	*x = J3072Certified{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 191})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22261,19 +46988,42 @@ func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 7, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22304,19 +47054,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 7, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22334,19 +47107,42 @@ func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 7, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22378,19 +47174,42 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 7, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22408,19 +47227,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 7, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22438,19 +47280,42 @@ func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22468,19 +47333,42 @@ func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 7, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22512,19 +47400,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22542,19 +47453,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22677,19 +47611,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22721,19 +47678,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22765,19 +47745,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22795,19 +47798,42 @@ func (x *PercentageValue) encodeEXI(e *exi.Encoder) {
 
 func (x *PercentageValue) decodeEXI(d *exi.Decoder) {
 	*x = PercentageValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 201})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22825,19 +47851,42 @@ func (x *PercentageValueL2) encodeEXI(e *exi.Encoder) {
 
 func (x *PercentageValueL2) decodeEXI(d *exi.Decoder) {
 	*x = PercentageValueL2{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 202})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22855,19 +47904,42 @@ func (x *PercentageValueL3) encodeEXI(e *exi.Encoder) {
 
 func (x *PercentageValueL3) decodeEXI(d *exi.Decoder) {
 	*x = PercentageValueL3{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 203})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22885,19 +47957,42 @@ func (x *PermitService) encodeEXI(e *exi.Encoder) {
 
 func (x *PermitService) decodeEXI(d *exi.Decoder) {
 	*x = PermitService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 204})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22929,19 +48024,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22959,19 +48077,42 @@ func (x *PowerFactorExcitationFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerFactorExcitationFragment) decodeEXI(d *exi.Decoder) {
 	*x = PowerFactorExcitationFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerFactorExcitation(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 205})
+				x.Value = PowerFactorExcitation(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -22989,19 +48130,42 @@ func (x *PowerFactorExcitationL2) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerFactorExcitationL2) decodeEXI(d *exi.Decoder) {
 	*x = PowerFactorExcitationL2{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerFactorExcitation(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 206})
+				x.Value = PowerFactorExcitation(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23019,19 +48183,42 @@ func (x *PowerFactorExcitationL3) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerFactorExcitationL3) decodeEXI(d *exi.Decoder) {
 	*x = PowerFactorExcitationL3{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerFactorExcitation(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 207})
+				x.Value = PowerFactorExcitation(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23088,19 +48275,42 @@ func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
 	*x = PowerReferenceFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerReference(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 211})
+				x.Value = PowerReference(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23118,19 +48328,42 @@ func (x *PowerReferenceL2) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerReferenceL2) decodeEXI(d *exi.Decoder) {
 	*x = PowerReferenceL2{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerReference(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 212})
+				x.Value = PowerReference(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23148,19 +48381,42 @@ func (x *PowerReferenceL3) encodeEXI(e *exi.Encoder) {
 
 func (x *PowerReferenceL3) decodeEXI(d *exi.Decoder) {
 	*x = PowerReferenceL3{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerReference(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 213})
+				x.Value = PowerReference(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23178,19 +48434,42 @@ func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 7, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23208,19 +48487,42 @@ func (x *Priority) encodeEXI(e *exi.Encoder) {
 
 func (x *Priority) decodeEXI(d *exi.Decoder) {
 	*x = Priority{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 214})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23252,19 +48554,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23295,19 +48620,42 @@ func (x *ReferenceVoltageAdjustmentTimeConstant) encodeEXI(e *exi.Encoder) {
 
 func (x *ReferenceVoltageAdjustmentTimeConstant) decodeEXI(d *exi.Decoder) {
 	*x = ReferenceVoltageAdjustmentTimeConstant{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 220})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23325,19 +48673,42 @@ func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 7, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23355,19 +48726,42 @@ func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 7, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23385,19 +48779,42 @@ func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 7, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23415,19 +48832,42 @@ func (x *RequiredDEROperatingModeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *RequiredDEROperatingModeFragment) decodeEXI(d *exi.Decoder) {
 	*x = RequiredDEROperatingModeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = RequiredDEROperatingMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 221})
+				x.Value = RequiredDEROperatingMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23445,19 +48885,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(32, exi.QName{URI: 7, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23489,19 +48952,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23533,19 +49019,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23577,19 +49086,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 7, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23607,19 +49139,42 @@ func (x *SupportedModes) encodeEXI(e *exi.Encoder) {
 
 func (x *SupportedModes) decodeEXI(d *exi.Decoder) {
 	*x = SupportedModes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 222})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23637,19 +49192,42 @@ func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 7, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23667,19 +49245,42 @@ func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(35, exi.QName{URI: 7, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23697,19 +49298,42 @@ func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23727,19 +49351,42 @@ func (x *TimeConstantPT1) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeConstantPT1) decodeEXI(d *exi.Decoder) {
 	*x = TimeConstantPT1{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 223})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23757,19 +49404,42 @@ func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23865,19 +49535,42 @@ func (x *Unit) encodeEXI(e *exi.Encoder) {
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
 	*x = Unit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DerUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 230})
+				x.Value = DerUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -23895,19 +49588,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 7, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24017,19 +49733,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24061,19 +49800,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24104,19 +49866,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24161,19 +49946,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24191,19 +49999,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24234,19 +50065,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24277,19 +50131,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24321,19 +50198,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24364,19 +50264,42 @@ func (x *XUnit) encodeEXI(e *exi.Encoder) {
 
 func (x *XUnit) decodeEXI(d *exi.Decoder) {
 	*x = XUnit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DerUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 260})
+				x.Value = DerUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24407,19 +50330,42 @@ func (x *YUnit) encodeEXI(e *exi.Encoder) {
 
 func (x *YUnit) decodeEXI(d *exi.Decoder) {
 	*x = YUnit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DerUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 262})
+				x.Value = DerUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -24459,6 +50405,7 @@ func (x *DERACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24482,6 +50429,7 @@ func (x *DERACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24507,6 +50455,7 @@ func (x *DERACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24530,6 +50479,7 @@ func (x *DERACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24555,6 +50505,7 @@ func (x *DERScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24578,6 +50529,7 @@ func (x *DERScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24603,6 +50555,7 @@ func (x *DERScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24626,6 +50579,7 @@ func (x *DERScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24651,6 +50605,7 @@ func (x *DERDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24674,6 +50629,7 @@ func (x *DERDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24699,6 +50655,7 @@ func (x *DERDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24722,6 +50679,7 @@ func (x *DERDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24747,6 +50705,7 @@ func (x *FrequencyDroop) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24770,6 +50729,7 @@ func (x *FrequencyDroop) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24795,6 +50755,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24818,6 +50779,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24843,6 +50805,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24866,6 +50829,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24891,6 +50855,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24914,6 +50879,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24939,6 +50905,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24962,6 +50929,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -24987,6 +50955,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25010,6 +50979,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25131,6 +51101,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25154,6 +51125,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25179,6 +51151,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25202,6 +51175,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25323,6 +51297,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25346,6 +51321,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25419,6 +51395,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25442,6 +51419,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25467,6 +51445,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25490,6 +51469,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25563,6 +51543,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25586,6 +51567,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25803,6 +51785,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25826,6 +51809,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25851,6 +51835,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25874,6 +51859,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25947,6 +51933,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25970,6 +51957,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -25995,6 +51983,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26018,6 +52007,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26043,6 +52033,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26066,6 +52057,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26091,6 +52083,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26114,6 +52107,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26139,6 +52133,7 @@ func (x *ACChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26162,6 +52157,7 @@ func (x *ACChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26187,6 +52183,7 @@ func (x *ACChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26210,6 +52207,7 @@ func (x *ACChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26235,6 +52233,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26258,6 +52257,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26283,6 +52283,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26306,6 +52307,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26331,6 +52333,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26354,6 +52357,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26379,6 +52383,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26402,6 +52407,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26427,6 +52433,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26450,6 +52457,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26475,6 +52483,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26498,6 +52507,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26523,6 +52533,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26546,6 +52557,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26571,6 +52583,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26594,6 +52607,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26619,6 +52633,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26642,6 +52657,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26667,6 +52683,7 @@ func (x *DynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26690,6 +52707,7 @@ func (x *DynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26715,6 +52733,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26738,6 +52757,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26763,6 +52783,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26786,6 +52807,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26809,6 +52831,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26832,6 +52855,7 @@ func (x *ActivePowerSupportCLRes) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26855,6 +52879,7 @@ func (x *ActivePowerSupportCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26878,6 +52903,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26901,6 +52927,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26924,6 +52951,7 @@ func (x *AutonomousReferenceVoltageAdjustmentEnable) DecodeEXIFragment(b []byte,
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26947,6 +52975,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26970,6 +52999,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -26993,6 +53023,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27016,6 +53047,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27039,6 +53071,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27062,6 +53095,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27085,6 +53119,7 @@ func (x *ConstantPowerFactor) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27108,6 +53143,7 @@ func (x *ConstantVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27131,6 +53167,7 @@ func (x *ConstantWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27154,6 +53191,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27177,6 +53215,7 @@ func (x *DataTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27200,6 +53239,7 @@ func (x *CurveDataPointsList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27223,6 +53263,7 @@ func (x *CurveDataPointsL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27246,6 +53287,7 @@ func (x *CurveDataPointsL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27269,6 +53311,7 @@ func (x *DERAlarmStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27292,6 +53335,7 @@ func (x *DERConnectionStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27315,6 +53359,7 @@ func (x *DERControlCLRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27338,6 +53383,7 @@ func (x *DERControlCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27361,6 +53407,7 @@ func (x *DEROperationalState) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27384,6 +53431,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27407,6 +53455,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27430,6 +53479,7 @@ func (x *DroopFactor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27453,6 +53503,7 @@ func (x *DroopFactorL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27476,6 +53527,7 @@ func (x *DroopFactorL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27499,6 +53551,7 @@ func (x *EVApparentPower) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27522,6 +53575,7 @@ func (x *EVApparentPowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27545,6 +53599,7 @@ func (x *EVDurationMaximumChargeRate) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27568,6 +53623,7 @@ func (x *EVDurationMaximumDischargeRate) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27591,6 +53647,7 @@ func (x *EVExcitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27614,6 +53671,7 @@ func (x *EVExcitationLimits) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27637,6 +53695,7 @@ func (x *EVInverterDetails) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27660,6 +53719,7 @@ func (x *EVInverterHwVersion) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27683,6 +53743,7 @@ func (x *EVInverterManufacturer) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27706,6 +53767,7 @@ func (x *EVInverterModel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27729,6 +53791,7 @@ func (x *EVInverterSerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27752,6 +53815,7 @@ func (x *EVInverterSwVersion) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27775,6 +53839,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorption) DecodeEXIFragment
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27798,6 +53863,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2) DecodeEXIFragme
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27821,6 +53887,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3) DecodeEXIFragme
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27844,6 +53911,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarInjection) DecodeEXIFragment(
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27867,6 +53935,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL2) DecodeEXIFragmen
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27890,6 +53959,7 @@ func (x *EVMaximumApparentPowerDuringChargingAndVarInjectionL3) DecodeEXIFragmen
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27913,6 +53983,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorption) DecodeEXIFragm
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27936,6 +54007,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2) DecodeEXIFra
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27959,6 +54031,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3) DecodeEXIFra
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -27982,6 +54055,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarInjection) DecodeEXIFragme
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28005,6 +54079,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL2) DecodeEXIFrag
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28028,6 +54103,7 @@ func (x *EVMaximumApparentPowerDuringDischargingAndVarInjectionL3) DecodeEXIFrag
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28051,6 +54127,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28074,6 +54151,7 @@ func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28097,6 +54175,7 @@ func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28120,6 +54199,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28143,6 +54223,7 @@ func (x *EVMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28166,6 +54247,7 @@ func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28189,6 +54271,7 @@ func (x *EVMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28212,6 +54295,7 @@ func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28235,6 +54319,7 @@ func (x *EVMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28258,6 +54343,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28281,6 +54367,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28304,6 +54391,7 @@ func (x *EVMaximumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28327,6 +54415,7 @@ func (x *EVMaximumVarAbsorptionDuringCharging) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28350,6 +54439,7 @@ func (x *EVMaximumVarAbsorptionDuringChargingL2) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28373,6 +54463,7 @@ func (x *EVMaximumVarAbsorptionDuringChargingL3) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28396,6 +54487,7 @@ func (x *EVMaximumVarAbsorptionDuringDischarging) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28419,6 +54511,7 @@ func (x *EVMaximumVarAbsorptionDuringDischargingL2) DecodeEXIFragment(b []byte, 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28442,6 +54535,7 @@ func (x *EVMaximumVarAbsorptionDuringDischargingL3) DecodeEXIFragment(b []byte, 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28465,6 +54559,7 @@ func (x *EVMaximumVarInjectionDuringCharging) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28488,6 +54583,7 @@ func (x *EVMaximumVarInjectionDuringChargingL2) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28511,6 +54607,7 @@ func (x *EVMaximumVarInjectionDuringChargingL3) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28534,6 +54631,7 @@ func (x *EVMaximumVarInjectionDuringDischarging) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28557,6 +54655,7 @@ func (x *EVMaximumVarInjectionDuringDischargingL2) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28580,6 +54679,7 @@ func (x *EVMaximumVarInjectionDuringDischargingL3) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28603,6 +54703,7 @@ func (x *EVMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28626,6 +54727,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28649,6 +54751,7 @@ func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28672,6 +54775,7 @@ func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28695,6 +54799,7 @@ func (x *EVMinimumChargingDuration) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28718,6 +54823,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28741,6 +54847,7 @@ func (x *EVMinimumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28764,6 +54871,7 @@ func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28787,6 +54895,7 @@ func (x *EVMinimumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28810,6 +54919,7 @@ func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28833,6 +54943,7 @@ func (x *EVMinimumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28856,6 +54967,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28879,6 +54991,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28902,6 +55015,7 @@ func (x *EVMinimumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28925,6 +55039,7 @@ func (x *EVMinimumVarAbsorptionDuringCharging) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28948,6 +55063,7 @@ func (x *EVMinimumVarAbsorptionDuringChargingL2) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28971,6 +55087,7 @@ func (x *EVMinimumVarAbsorptionDuringChargingL3) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -28994,6 +55111,7 @@ func (x *EVMinimumVarAbsorptionDuringDischarging) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29017,6 +55135,7 @@ func (x *EVMinimumVarAbsorptionDuringDischargingL2) DecodeEXIFragment(b []byte, 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29040,6 +55159,7 @@ func (x *EVMinimumVarAbsorptionDuringDischargingL3) DecodeEXIFragment(b []byte, 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29063,6 +55183,7 @@ func (x *EVMinimumVarInjectionDuringCharging) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29086,6 +55207,7 @@ func (x *EVMinimumVarInjectionDuringChargingL2) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29109,6 +55231,7 @@ func (x *EVMinimumVarInjectionDuringChargingL3) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29132,6 +55255,7 @@ func (x *EVMinimumVarInjectionDuringDischarging) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29155,6 +55279,7 @@ func (x *EVMinimumVarInjectionDuringDischargingL2) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29178,6 +55303,7 @@ func (x *EVMinimumVarInjectionDuringDischargingL3) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29201,6 +55327,7 @@ func (x *EVMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29224,6 +55351,7 @@ func (x *EVNominalVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29247,6 +55375,7 @@ func (x *EVNominalVoltageOffset) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29270,6 +55399,7 @@ func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29293,6 +55423,7 @@ func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29316,6 +55447,7 @@ func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29339,6 +55471,7 @@ func (x *EVPresentFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29362,6 +55495,7 @@ func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29385,6 +55519,7 @@ func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29408,6 +55543,7 @@ func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29431,6 +55567,7 @@ func (x *EVPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29454,6 +55591,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29477,6 +55615,7 @@ func (x *EVReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29500,6 +55639,7 @@ func (x *EVReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29523,6 +55663,7 @@ func (x *EVReactiveSusceptance) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29546,6 +55687,7 @@ func (x *EVReactiveSusceptanceL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29569,6 +55711,7 @@ func (x *EVReactiveSusceptanceL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29592,6 +55735,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29615,6 +55759,7 @@ func (x *EVSEMaximumChargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29638,6 +55783,7 @@ func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29661,6 +55807,7 @@ func (x *EVSEMaximumChargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29684,6 +55831,7 @@ func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29707,6 +55855,7 @@ func (x *EVSEMaximumChargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29730,6 +55879,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29753,6 +55903,7 @@ func (x *EVSEMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29776,6 +55927,7 @@ func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29799,6 +55951,7 @@ func (x *EVSEMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29822,6 +55975,7 @@ func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29845,6 +55999,7 @@ func (x *EVSEMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29868,6 +56023,7 @@ func (x *EVSEMaximumVarAbsorptionDuringCharging) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29891,6 +56047,7 @@ func (x *EVSEMaximumVarAbsorptionDuringChargingL2) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29914,6 +56071,7 @@ func (x *EVSEMaximumVarAbsorptionDuringChargingL3) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29937,6 +56095,7 @@ func (x *EVSEMaximumVarAbsorptionDuringDischarging) DecodeEXIFragment(b []byte, 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29960,6 +56119,7 @@ func (x *EVSEMaximumVarAbsorptionDuringDischargingL2) DecodeEXIFragment(b []byte
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -29983,6 +56143,7 @@ func (x *EVSEMaximumVarAbsorptionDuringDischargingL3) DecodeEXIFragment(b []byte
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30006,6 +56167,7 @@ func (x *EVSEMaximumVarInjectionDuringCharging) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30029,6 +56191,7 @@ func (x *EVSEMaximumVarInjectionDuringChargingL2) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30052,6 +56215,7 @@ func (x *EVSEMaximumVarInjectionDuringChargingL3) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30075,6 +56239,7 @@ func (x *EVSEMaximumVarInjectionDuringDischarging) DecodeEXIFragment(b []byte, o
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30098,6 +56263,7 @@ func (x *EVSEMaximumVarInjectionDuringDischargingL2) DecodeEXIFragment(b []byte,
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30121,6 +56287,7 @@ func (x *EVSEMaximumVarInjectionDuringDischargingL3) DecodeEXIFragment(b []byte,
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30144,6 +56311,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30167,6 +56335,7 @@ func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30190,6 +56359,7 @@ func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30213,6 +56383,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30236,6 +56407,7 @@ func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30259,6 +56431,7 @@ func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30282,6 +56455,7 @@ func (x *EVSENominalChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30305,6 +56479,7 @@ func (x *EVSENominalChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30328,6 +56503,7 @@ func (x *EVSENominalChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30351,6 +56527,7 @@ func (x *EVSENominalDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30374,6 +56551,7 @@ func (x *EVSENominalDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30397,6 +56575,7 @@ func (x *EVSENominalDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30420,6 +56599,7 @@ func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30443,6 +56623,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30466,6 +56647,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30489,6 +56671,7 @@ func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30512,6 +56695,7 @@ func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30535,6 +56719,7 @@ func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30558,6 +56743,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30581,6 +56767,7 @@ func (x *EVSEReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30604,6 +56791,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30627,6 +56815,7 @@ func (x *EVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30650,6 +56839,7 @@ func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30673,6 +56863,7 @@ func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30696,6 +56887,7 @@ func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30719,6 +56911,7 @@ func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30742,6 +56935,7 @@ func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30765,6 +56959,7 @@ func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30788,6 +56983,7 @@ func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30811,6 +57007,7 @@ func (x *EVSEUpdateTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30834,6 +57031,7 @@ func (x *EVSessionTotalDischargeEnergyAvailable) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30857,6 +57055,7 @@ func (x *EVSpecifiedOverExcitedDischargePower) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30880,6 +57079,7 @@ func (x *EVSpecifiedOverExcitedDischargePowerL2) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30903,6 +57103,7 @@ func (x *EVSpecifiedOverExcitedDischargePowerL3) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30926,6 +57127,7 @@ func (x *EVSpecifiedOverExcitedPowerFactor) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30949,6 +57151,7 @@ func (x *EVSpecifiedOverExcitedPowerFactorL2) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30972,6 +57175,7 @@ func (x *EVSpecifiedOverExcitedPowerFactorL3) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -30995,6 +57199,7 @@ func (x *EVSpecifiedUnderExcitedDischargePower) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31018,6 +57223,7 @@ func (x *EVSpecifiedUnderExcitedDischargePowerL2) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31041,6 +57247,7 @@ func (x *EVSpecifiedUnderExcitedDischargePowerL3) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31064,6 +57271,7 @@ func (x *EVSpecifiedUnderExcitedPowerFactor) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31087,6 +57295,7 @@ func (x *EVSpecifiedUnderExcitedPowerFactorL2) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31110,6 +57319,7 @@ func (x *EVSpecifiedUnderExcitedPowerFactorL3) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31133,6 +57343,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31156,6 +57367,7 @@ func (x *EVUpdateTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31179,6 +57391,7 @@ func (x *EVUseableWattHours) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31202,6 +57415,7 @@ func (x *Enable) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31225,6 +57439,7 @@ func (x *EnabledModes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31248,6 +57463,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31271,6 +57487,7 @@ func (x *EnterServiceCLRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31294,6 +57511,7 @@ func (x *EnterServiceCPDRes) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31317,6 +57535,7 @@ func (x *EnterServiceDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31340,6 +57559,7 @@ func (x *EnterServiceFrequencyHigh) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31363,6 +57583,7 @@ func (x *EnterServiceFrequencyLow) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31386,6 +57607,7 @@ func (x *EnterServiceRampTime) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31409,6 +57631,7 @@ func (x *EnterServiceRandomizedDelay) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31432,6 +57655,7 @@ func (x *EnterServiceVoltageHigh) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31455,6 +57679,7 @@ func (x *EnterServiceVoltageLow) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31478,6 +57703,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31501,6 +57727,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31524,6 +57751,7 @@ func (x *FrequencyTrip) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31547,6 +57775,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31570,6 +57799,7 @@ func (x *GridConnectionModeFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31593,6 +57823,7 @@ func (x *GridLimits) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31616,6 +57847,7 @@ func (x *GridMaxFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31639,6 +57871,7 @@ func (x *GridMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31662,6 +57895,7 @@ func (x *GridMinFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31685,6 +57919,7 @@ func (x *GridMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31708,6 +57943,7 @@ func (x *GridNominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31731,6 +57967,7 @@ func (x *GridNominalVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31754,6 +57991,7 @@ func (x *GridNominalVoltageOffset) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31777,6 +58015,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31800,6 +58039,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31823,6 +58063,7 @@ func (x *IEEE1547AbnormalCategory) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31846,6 +58087,7 @@ func (x *IEEE1547NormalCategory) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31869,6 +58111,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31892,6 +58135,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31915,6 +58159,7 @@ func (x *J3072CertificationDate) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31938,6 +58183,7 @@ func (x *J3072Certified) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31961,6 +58207,7 @@ func (x *LimitMaxDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -31984,6 +58231,7 @@ func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32007,6 +58255,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32030,6 +58279,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32053,6 +58303,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32076,6 +58327,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32099,6 +58351,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32122,6 +58375,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32145,6 +58399,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32168,6 +58423,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32191,6 +58447,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32214,6 +58471,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32237,6 +58495,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32260,6 +58519,7 @@ func (x *OpenLoopResponseTime) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32283,6 +58543,7 @@ func (x *FrequencyDroopSettings) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32306,6 +58567,7 @@ func (x *DERCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32329,6 +58591,7 @@ func (x *OverFrequencyMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32352,6 +58615,7 @@ func (x *OverVoltageMayTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32375,6 +58639,7 @@ func (x *OverVoltageMomentaryCessationTripCurve) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32398,6 +58663,7 @@ func (x *OverVoltageMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32421,6 +58687,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32444,6 +58711,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32467,6 +58735,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32490,6 +58759,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32513,6 +58783,7 @@ func (x *PercentageValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32536,6 +58807,7 @@ func (x *PercentageValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32559,6 +58831,7 @@ func (x *PercentageValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32582,6 +58855,7 @@ func (x *PermitService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32605,6 +58879,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32628,6 +58903,7 @@ func (x *PowerFactorExcitationFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32651,6 +58927,7 @@ func (x *PowerFactorExcitationL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32674,6 +58951,7 @@ func (x *PowerFactorExcitationL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32697,6 +58975,7 @@ func (x *PowerFactorValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32720,6 +58999,7 @@ func (x *PowerFactorValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32743,6 +59023,7 @@ func (x *PowerFactorValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32766,6 +59047,7 @@ func (x *PowerReferenceFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32789,6 +59071,7 @@ func (x *PowerReferenceL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32812,6 +59095,7 @@ func (x *PowerReferenceL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32835,6 +59119,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32858,6 +59143,7 @@ func (x *Priority) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32881,6 +59167,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32904,6 +59191,7 @@ func (x *ReactivePowerSupportCLRes) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32927,6 +59215,7 @@ func (x *ReactivePowerSupportCPDRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32950,6 +59239,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32973,6 +59263,7 @@ func (x *ReferenceVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -32996,6 +59287,7 @@ func (x *ReferenceVoltageAdjustmentTimeConstant) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33019,6 +59311,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33042,6 +59335,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33065,6 +59359,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33088,6 +59383,7 @@ func (x *RequiredDEROperatingModeFragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33111,6 +59407,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33134,6 +59431,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33157,6 +59455,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33180,6 +59479,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33203,6 +59503,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33226,6 +59527,7 @@ func (x *SupportedModes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33249,6 +59551,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33272,6 +59575,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33295,6 +59599,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33318,6 +59623,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33341,6 +59647,7 @@ func (x *TimeConstantPT1) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33364,6 +59671,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33387,6 +59695,7 @@ func (x *UnderFrequencyDroop) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33410,6 +59719,7 @@ func (x *UnderFrequencyMayTripCurve) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33433,6 +59743,7 @@ func (x *UnderFrequencyMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33456,6 +59767,7 @@ func (x *UnderVoltageMayTripCurve) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33479,6 +59791,7 @@ func (x *UnderVoltageMomentaryCessationTripCurve) DecodeEXIFragment(b []byte, op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33502,6 +59815,7 @@ func (x *UnderVoltageMustTripCurve) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33525,6 +59839,7 @@ func (x *Unit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33548,6 +59863,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33571,6 +59887,7 @@ func (x *VarSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33594,6 +59911,7 @@ func (x *VarSetpointL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33617,6 +59935,7 @@ func (x *VarSetpointL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33640,6 +59959,7 @@ func (x *VoltVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33663,6 +59983,7 @@ func (x *VoltWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33686,6 +60007,7 @@ func (x *VoltageTrip) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33709,6 +60031,7 @@ func (x *WattSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33732,6 +60055,7 @@ func (x *WattSetpointL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33755,6 +60079,7 @@ func (x *WattSetpointL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33778,6 +60103,7 @@ func (x *WattVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33801,6 +60127,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33824,6 +60151,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33847,6 +60175,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33870,6 +60199,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33893,6 +60223,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33916,6 +60247,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33939,6 +60271,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33962,6 +60295,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -33985,6 +60319,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -34008,6 +60343,7 @@ func (x *Db) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -34031,6 +60367,7 @@ func (x *XUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -34054,6 +60391,7 @@ func (x *XValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -34077,6 +60415,7 @@ func (x *YUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -34100,6 +60439,7 @@ func (x *YValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -34117,50 +60457,62 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(DERACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(DERScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 332:
 		x := new(DERScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 372:
 		x := new(DERDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 411:
 		x := new(DERDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 434:
 		x := new(FrequencyDroop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 435:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 436:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 437:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 448:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 438:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 439:
 		x := new(CanonicalizationMethod)
@@ -34173,10 +60525,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 442:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 443:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 444:
 		x := new(Transform)
@@ -34189,6 +60543,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 447:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 449:
 		x := new(KeyInfo)
@@ -34197,10 +60552,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 450:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 478:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 451:
 		x := new(KeyValue)
@@ -34209,6 +60566,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 463:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 464:
 		x := new(X509Data)
@@ -34229,10 +60587,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 480:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 481:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 482:
 		x := new(SignatureProperty)
@@ -34241,74 +60601,92 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 452:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 460:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 483:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 495:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 505:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 536:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 487:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 497:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 488:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 498:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 535:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 562:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 527:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 560:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 534:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 561:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 518:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 559:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -34340,50 +60718,62 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(DERACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(DERScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 332:
 		x := new(DERScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 372:
 		x := new(DERDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 411:
 		x := new(DERDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 434:
 		x := new(FrequencyDroop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 435:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 436:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 437:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 448:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 438:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 439:
 		x := new(CanonicalizationMethod)
@@ -34396,10 +60786,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 442:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 443:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 444:
 		x := new(Transform)
@@ -34412,6 +60804,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 447:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 449:
 		x := new(KeyInfo)
@@ -34420,10 +60813,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 450:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 478:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 451:
 		x := new(KeyValue)
@@ -34432,6 +60827,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 463:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 464:
 		x := new(X509Data)
@@ -34452,10 +60848,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 480:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 481:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 482:
 		x := new(SignatureProperty)
@@ -34464,1346 +60862,1682 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 452:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 460:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 483:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 495:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 505:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 536:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 487:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 497:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 488:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 498:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 535:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 562:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 527:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 560:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 534:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 561:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 518:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 559:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 415:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 359:
 		x := new(ActivePowerSupportCLRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(ActivePowerSupportCPDRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 553:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 550:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(AutonomousReferenceVoltageAdjustmentEnable)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 541:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 543:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 515:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 542:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 540:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 514:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(ConstantPowerFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(ConstantVar)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(ConstantWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 551:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(DataTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(CurveDataPointsList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(CurveDataPointsL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(CurveDataPointsL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 330:
 		x := new(DERAlarmStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 274:
 		x := new(DERConnectionStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 342:
 		x := new(DERControlCLRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(DERControlCPDRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(DEROperationalState)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 373:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 506:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(DroopFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(DroopFactorL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(DroopFactorL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(EVApparentPower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(EVApparentPowerLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 328:
 		x := new(EVDurationMaximumChargeRate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 329:
 		x := new(EVDurationMaximumDischargeRate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 313:
 		x := new(EVExcitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVExcitationLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVInverterDetails)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(EVInverterHwVersion)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVInverterManufacturer)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVInverterModel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(EVInverterSerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(EVInverterSwVersion)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(EVMaximumApparentPowerDuringChargingAndVarAbsorption)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 19:
 		x := new(EVMaximumApparentPowerDuringChargingAndVarAbsorptionL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(EVMaximumApparentPowerDuringChargingAndVarAbsorptionL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(EVMaximumApparentPowerDuringChargingAndVarInjection)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(EVMaximumApparentPowerDuringChargingAndVarInjectionL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(EVMaximumApparentPowerDuringChargingAndVarInjectionL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(EVMaximumApparentPowerDuringDischargingAndVarAbsorption)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(EVMaximumApparentPowerDuringDischargingAndVarAbsorptionL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(EVMaximumApparentPowerDuringDischargingAndVarInjection)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(EVMaximumApparentPowerDuringDischargingAndVarInjectionL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(EVMaximumApparentPowerDuringDischargingAndVarInjectionL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(EVMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(EVMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 489:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(EVMaximumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 490:
 		x := new(EVMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(EVMaximumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 491:
 		x := new(EVMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(EVMaximumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 525:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 401:
 		x := new(EVMaximumV2XEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(EVMaximumVarAbsorptionDuringCharging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(EVMaximumVarAbsorptionDuringChargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(EVMaximumVarAbsorptionDuringChargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 43:
 		x := new(EVMaximumVarAbsorptionDuringDischarging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(EVMaximumVarAbsorptionDuringDischargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(EVMaximumVarAbsorptionDuringDischargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(EVMaximumVarInjectionDuringCharging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(EVMaximumVarInjectionDuringChargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 39:
 		x := new(EVMaximumVarInjectionDuringChargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(EVMaximumVarInjectionDuringDischarging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(EVMaximumVarInjectionDuringDischargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVMaximumVarInjectionDuringDischargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(EVMaximumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(EVMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(EVMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(EVMinimumChargingDuration)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 492:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(EVMinimumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 493:
 		x := new(EVMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(EVMinimumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 494:
 		x := new(EVMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(EVMinimumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 252:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 526:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 402:
 		x := new(EVMinimumV2XEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(EVMinimumVarAbsorptionDuringCharging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(EVMinimumVarAbsorptionDuringChargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(EVMinimumVarAbsorptionDuringChargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 46:
 		x := new(EVMinimumVarAbsorptionDuringDischarging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVMinimumVarAbsorptionDuringDischargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVMinimumVarAbsorptionDuringDischargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(EVMinimumVarInjectionDuringCharging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 41:
 		x := new(EVMinimumVarInjectionDuringChargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(EVMinimumVarInjectionDuringChargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVMinimumVarInjectionDuringDischarging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVMinimumVarInjectionDuringDischargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVMinimumVarInjectionDuringDischargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVMinimumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(EVNominalVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVNominalVoltageOffset)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 259:
 		x := new(EVPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(EVPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(EVPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 266:
 		x := new(EVPresentFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(EVPresentReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 263:
 		x := new(EVPresentReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(EVPresentReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(EVPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 9:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(EVReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(EVReactivePowerLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EVReactiveSusceptance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(EVReactiveSusceptanceL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVReactiveSusceptanceL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 364:
 		x := new(EVSEMaximumChargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(EVSEMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 365:
 		x := new(EVSEMaximumChargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(EVSEMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 366:
 		x := new(EVSEMaximumChargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 499:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 222:
 		x := new(EVSEMaximumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 500:
 		x := new(EVSEMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(EVSEMaximumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 501:
 		x := new(EVSEMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(EVSEMaximumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(EVSEMaximumVarAbsorptionDuringCharging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(EVSEMaximumVarAbsorptionDuringChargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 228:
 		x := new(EVSEMaximumVarAbsorptionDuringChargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 232:
 		x := new(EVSEMaximumVarAbsorptionDuringDischarging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 233:
 		x := new(EVSEMaximumVarAbsorptionDuringDischargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 234:
 		x := new(EVSEMaximumVarAbsorptionDuringDischargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(EVSEMaximumVarInjectionDuringCharging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(EVSEMaximumVarInjectionDuringChargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(EVSEMaximumVarInjectionDuringChargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(EVSEMaximumVarInjectionDuringDischarging)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(EVSEMaximumVarInjectionDuringDischargingL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(EVSEMaximumVarInjectionDuringDischargingL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(EVSEMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(EVSEMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 502:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 503:
 		x := new(EVSEMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 504:
 		x := new(EVSEMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 216:
 		x := new(EVSENominalChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 217:
 		x := new(EVSENominalChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 218:
 		x := new(EVSENominalChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 219:
 		x := new(EVSENominalDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 220:
 		x := new(EVSENominalDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(EVSENominalDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(EVSENominalFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(EVSEPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(EVSEPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(EVSEPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 225:
 		x := new(EVSEReactivePowerLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 537:
 		x := new(EVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 333:
 		x := new(EVSETargetActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 334:
 		x := new(EVSETargetActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 335:
 		x := new(EVSETargetActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 558:
 		x := new(EVSETargetFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 336:
 		x := new(EVSETargetReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 337:
 		x := new(EVSETargetReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 338:
 		x := new(EVSETargetReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(EVSEUpdateTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(EVSessionTotalDischargeEnergyAvailable)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EVSpecifiedOverExcitedDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(EVSpecifiedOverExcitedDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(EVSpecifiedOverExcitedDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVSpecifiedOverExcitedPowerFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVSpecifiedOverExcitedPowerFactorL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(EVSpecifiedOverExcitedPowerFactorL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVSpecifiedUnderExcitedDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVSpecifiedUnderExcitedDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSpecifiedUnderExcitedDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(EVSpecifiedUnderExcitedPowerFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSpecifiedUnderExcitedPowerFactorL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSpecifiedUnderExcitedPowerFactorL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 250:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(EVUpdateTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(EVUseableWattHours)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(Enable)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(EnabledModes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 549:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 345:
 		x := new(EnterServiceCLRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(EnterServiceCPDRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EnterServiceDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(EnterServiceFrequencyHigh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(EnterServiceFrequencyLow)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(EnterServiceRampTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(EnterServiceRandomizedDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(EnterServiceVoltageHigh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(EnterServiceVoltageLow)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 462:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(FrequencyTrip)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 454:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 247:
 		x := new(GridConnectionModeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(GridLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(GridMaxFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(GridMaximumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(GridMinFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(GridMinimumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(GridNominalFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(GridNominalVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(GridNominalVoltageOffset)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 441:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 484:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(IEEE1547AbnormalCategory)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(IEEE1547NormalCategory)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 516:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 457:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(J3072CertificationDate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(J3072Certified)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 209:
 		x := new(LimitMaxDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(MaximumPowerAsymmetry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 510:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 539:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 538:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 517:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 544:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 545:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 546:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 413:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 461:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 552:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(OpenLoopResponseTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 182:
 		x := new(FrequencyDroopSettings)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(DERCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(OverFrequencyMustTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(OverVoltageMayTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(OverVoltageMomentaryCessationTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(OverVoltageMustTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 554:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 453:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 473:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 475:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 212:
 		x := new(PercentageValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 213:
 		x := new(PercentageValueL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(PercentageValueL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(PermitService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 459:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(PowerFactorExcitationFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(PowerFactorExcitationL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(PowerFactorExcitationL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 142:
 		x := new(PowerFactorValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(PowerFactorValueL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 144:
 		x := new(PowerFactorValueL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(PowerReferenceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(PowerReferenceL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 189:
 		x := new(PowerReferenceL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 507:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(Priority)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 456:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 354:
 		x := new(ReactivePowerSupportCLRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(ReactivePowerSupportCPDRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 547:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(ReferenceVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ReferenceVoltageAdjustmentTimeConstant)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 513:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 511:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 512:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 246:
 		x := new(RequiredDEROperatingModeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 496:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 563:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 477:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 458:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 485:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(SupportedModes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 414:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 555:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 556:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 548:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(TimeConstantPT1)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 486:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(UnderFrequencyDroop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(UnderFrequencyMayTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(UnderFrequencyMustTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(UnderVoltageMayTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(UnderVoltageMomentaryCessationTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(UnderVoltageMustTripCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(Unit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(VarSetpoint)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 175:
 		x := new(VarSetpointL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(VarSetpointL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(VoltVar)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(VoltWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(VoltageTrip)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(WattSetpoint)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 206:
 		x := new(WattSetpointL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 207:
 		x := new(WattSetpointL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(WattVar)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 471:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 470:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 466:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 465:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 468:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 467:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 469:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 445:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 455:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(Db)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(XUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(XValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(YUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(YValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

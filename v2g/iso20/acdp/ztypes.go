@@ -366,30 +366,80 @@ func (x *ACDPVehiclePositioningReq) encodeEXI(e *exi.Encoder) {
 func (x *ACDPVehiclePositioningReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPVehiclePositioningReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 47:
-				x.EVMobilityStatus = d.ElementBool()
-			case 48:
-				x.EVPositioningSupport = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(47)
+				x.EVMobilityStatus = d.ElementBool()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(48)
+				x.EVPositioningSupport = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -436,33 +486,85 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(2)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
 				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -548,41 +650,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -591,14 +748,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -674,35 +889,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -711,14 +970,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -912,58 +1206,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(14)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1013,17 +1473,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -1032,14 +1492,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1153,31 +1642,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1320,42 +1845,182 @@ func (x *ACDPVehiclePositioningRes) encodeEXI(e *exi.Encoder) {
 func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPVehiclePositioningRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 50:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 51:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 52:
-				x.EVSEPositioningSupport = d.ElementBool()
-			case 53:
-				x.EVRelativeXDeviation = int16(d.ElementInt())
-			case 54:
-				x.EVRelativeYDeviation = int16(d.ElementInt())
-			case 55:
-				x.ContactWindowXc = int16(d.ElementInt())
-			case 56:
-				x.ContactWindowYc = int16(d.ElementInt())
-			case 57:
-				x.EVInChargePosition = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(50)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(51)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(52)
+				x.EVSEPositioningSupport = d.ElementBool()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(53)
+				x.EVRelativeXDeviation = int16(d.ElementInt())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(54)
+				x.EVRelativeYDeviation = int16(d.ElementInt())
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(55)
+				x.ContactWindowXc = int16(d.ElementInt())
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(56)
+				x.ContactWindowYc = int16(d.ElementInt())
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(57)
+				x.EVInChargePosition = d.ElementBool()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1377,28 +2042,63 @@ func (x *ACDPConnectReq) encodeEXI(e *exi.Encoder) {
 func (x *ACDPConnectReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPConnectReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 59:
-				x.EVElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(59)
+				x.EVElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1429,34 +2129,114 @@ func (x *ACDPConnectRes) encodeEXI(e *exi.Encoder) {
 func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPConnectRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 50:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 61:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 62:
-				x.EVSEElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
-			case 63:
-				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(50)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(61)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(62)
+				x.EVSEElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
+				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1478,29 +2258,67 @@ func (x *ACDPSystemStatusReq) encodeEXI(e *exi.Encoder) {
 func (x *ACDPSystemStatusReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPSystemStatusReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 67:
-				x.EVTechnicalStatus = old.EVTechnicalStatus
-				x.EVTechnicalStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTechnicalStatus = old.EVTechnicalStatus
+				if !d.Down() {
+					return
+				}
+				x.EVTechnicalStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1690,63 +2508,323 @@ func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
 func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVTechnicalStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 68:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(68)
 				x.EVReadyToCharge = d.ElementBool()
-			case 69:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(69)
 				x.EVImmobilizationRequest = d.ElementBool()
-			case 70:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVImmobilized = old.EVImmobilized
 				if x.EVImmobilized == nil {
 					x.EVImmobilized = new(bool)
 				}
+				d.Enter(70)
 				*x.EVImmobilized = d.ElementBool()
-			case 71:
+				st = 3
+			case 1:
 				x.EVWLANStrength = old.EVWLANStrength
 				if x.EVWLANStrength == nil {
 					x.EVWLANStrength = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVWLANStrength.decodeEXI(d)
-			case 74:
+				d.Up()
+				st = 4
+			case 2:
 				x.EVCPStatus = old.EVCPStatus
 				if x.EVCPStatus == nil {
 					x.EVCPStatus = new(CpStatus)
 				}
+				d.Enter(74)
 				*x.EVCPStatus = CpStatus(d.ElementEnum())
-			case 75:
+				st = 5
+			case 3:
 				x.EVSOC = old.EVSOC
 				if x.EVSOC == nil {
 					x.EVSOC = new(uint8)
 				}
+				d.Enter(75)
 				*x.EVSOC = uint8(d.ElementUint())
-			case 76:
+				st = 6
+			case 4:
 				x.EVErrorCode = old.EVErrorCode
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
+				d.Enter(76)
 				*x.EVErrorCode = ErrorCode(d.ElementEnum())
-			case 77:
+				st = 7
+			case 5:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
+				d.Enter(77)
 				*x.EVTimeout = d.ElementBool()
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVWLANStrength = old.EVWLANStrength
+				if x.EVWLANStrength == nil {
+					x.EVWLANStrength = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVWLANStrength.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVCPStatus = old.EVCPStatus
+				if x.EVCPStatus == nil {
+					x.EVCPStatus = new(CpStatus)
+				}
+				d.Enter(74)
+				*x.EVCPStatus = CpStatus(d.ElementEnum())
+				st = 5
+			case 2:
+				x.EVSOC = old.EVSOC
+				if x.EVSOC == nil {
+					x.EVSOC = new(uint8)
+				}
+				d.Enter(75)
+				*x.EVSOC = uint8(d.ElementUint())
+				st = 6
+			case 3:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				d.Enter(76)
+				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				st = 7
+			case 4:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				d.Enter(77)
+				*x.EVTimeout = d.ElementBool()
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVCPStatus = old.EVCPStatus
+				if x.EVCPStatus == nil {
+					x.EVCPStatus = new(CpStatus)
+				}
+				d.Enter(74)
+				*x.EVCPStatus = CpStatus(d.ElementEnum())
+				st = 5
+			case 1:
+				x.EVSOC = old.EVSOC
+				if x.EVSOC == nil {
+					x.EVSOC = new(uint8)
+				}
+				d.Enter(75)
+				*x.EVSOC = uint8(d.ElementUint())
+				st = 6
+			case 2:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				d.Enter(76)
+				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				st = 7
+			case 3:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				d.Enter(77)
+				*x.EVTimeout = d.ElementBool()
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSOC = old.EVSOC
+				if x.EVSOC == nil {
+					x.EVSOC = new(uint8)
+				}
+				d.Enter(75)
+				*x.EVSOC = uint8(d.ElementUint())
+				st = 6
+			case 1:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				d.Enter(76)
+				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				st = 7
+			case 2:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				d.Enter(77)
+				*x.EVTimeout = d.ElementBool()
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				d.Enter(76)
+				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				st = 7
+			case 1:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				d.Enter(77)
+				*x.EVTimeout = d.ElementBool()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				d.Enter(77)
+				*x.EVTimeout = d.ElementBool()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1767,27 +2845,59 @@ func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 72:
-				x.Exponent = int8(d.ElementInt())
-			case 73:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(72)
+				x.Exponent = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(73)
+				x.Value = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1836,46 +2946,216 @@ func (x *ACDPSystemStatusRes) encodeEXI(e *exi.Encoder) {
 func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPSystemStatusRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 50:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 79:
-				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
-			case 80:
-				x.EVSEReadyToCharge = d.ElementBool()
-			case 81:
-				x.EVSEIsolationStatus = IsolationStatus(d.ElementEnum())
-			case 82:
-				x.EVSEDisabled = d.ElementBool()
-			case 83:
-				x.EVSEUtilityInterruptEvent = d.ElementBool()
-			case 84:
-				x.EVSEEmergencyShutdown = d.ElementBool()
-			case 85:
-				x.EVSEMalfunction = d.ElementBool()
-			case 86:
-				x.EVInChargePosition = d.ElementBool()
-			case 87:
-				x.EVAssociationStatus = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(50)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(79)
+				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(80)
+				x.EVSEReadyToCharge = d.ElementBool()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(81)
+				x.EVSEIsolationStatus = IsolationStatus(d.ElementEnum())
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(82)
+				x.EVSEDisabled = d.ElementBool()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(83)
+				x.EVSEUtilityInterruptEvent = d.ElementBool()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(84)
+				x.EVSEEmergencyShutdown = d.ElementBool()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(85)
+				x.EVSEMalfunction = d.ElementBool()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(86)
+				x.EVInChargePosition = d.ElementBool()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(87)
+				x.EVAssociationStatus = d.ElementBool()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1890,17 +3170,25 @@ func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1915,17 +3203,25 @@ func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2138,37 +3434,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(20)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(23)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(26)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2202,27 +3625,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(28)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(29)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2294,47 +3749,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2377,27 +3912,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(33)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(34)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2487,29 +4054,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -2518,14 +4081,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2589,29 +4215,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 92:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -2620,14 +4242,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(92)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(92)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(92)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3055,83 +4731,642 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 94:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
+				d.Enter(94)
 				*x.PresentSOC = uint8(d.ElementUint())
-			case 95:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(95)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 96:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(96)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 97:
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
+				d.Enter(97)
 				*x.MaximumSOC = uint8(d.ElementUint())
-			case 98:
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
+				d.Enter(98)
 				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 99:
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
+				d.Enter(99)
 				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 100:
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
+				d.Enter(100)
 				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 101:
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
+				d.Enter(101)
 				*x.ChargingComplete = d.ElementBool()
-			case 102:
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
+				d.Enter(103)
 				*x.InletHot = d.ElementBool()
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(95)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(96)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(97)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(98)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(99)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(100)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(96)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(97)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(98)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(99)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(100)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(97)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(98)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(99)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(100)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(98)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(99)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(100)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(99)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(100)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(100)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(101)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(103)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3152,27 +5387,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 106:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 107:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(106)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(107)
+				x.EVSENotification = EvseNotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3390,59 +5657,301 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 109:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(109)
 				x.MeterID = d.ElementString()
-			case 110:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(110)
 				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 111:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
+				d.Enter(111)
 				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 112:
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(112)
 				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 113:
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(113)
 				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 114:
+				st = 5
+			case 3:
+				d.Enter(114)
 				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 115:
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(115)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 116:
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
+				d.Enter(116)
 				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(112)
+				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(113)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 2:
+				d.Enter(114)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(115)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(116)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(113)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 1:
+				d.Enter(114)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(115)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(116)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(114)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(115)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(116)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(115)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(116)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(116)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3594,43 +6103,78 @@ func (x *Receipt) encodeEXI(e *exi.Encoder) {
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 118:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(118)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 119:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -3643,14 +6187,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3672,29 +6480,67 @@ func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 120:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 121:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3716,28 +6562,63 @@ func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 126:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 127:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(126)
+				x.TaxRuleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3821,19 +6702,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3864,19 +6768,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3907,19 +6834,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3937,19 +6887,42 @@ func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 6, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3967,19 +6940,42 @@ func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3997,19 +6993,42 @@ func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4040,19 +7059,42 @@ func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4070,19 +7112,42 @@ func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4100,19 +7165,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4130,19 +7218,42 @@ func (x *ContactWindowXc) encodeEXI(e *exi.Encoder) {
 
 func (x *ContactWindowXc) decodeEXI(d *exi.Decoder) {
 	*x = ContactWindowXc{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 14})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4160,19 +7271,42 @@ func (x *ContactWindowYc) encodeEXI(e *exi.Encoder) {
 
 func (x *ContactWindowYc) decodeEXI(d *exi.Decoder) {
 	*x = ContactWindowYc{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 15})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4203,19 +7337,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4233,19 +7390,42 @@ func (x *EVAssociationStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVAssociationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVAssociationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4263,19 +7443,42 @@ func (x *EVCPStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVCPStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVCPStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CpStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 17})
+				x.Value = CpStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4293,19 +7496,42 @@ func (x *EVElectricalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVElectricalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVElectricalChargingDeviceStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ElectricalChargingDeviceStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 18})
+				x.Value = ElectricalChargingDeviceStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4323,19 +7549,42 @@ func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
 	*x = EVErrorCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ErrorCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 19})
+				x.Value = ErrorCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4353,19 +7602,42 @@ func (x *EVImmobilizationRequest) encodeEXI(e *exi.Encoder) {
 
 func (x *EVImmobilizationRequest) decodeEXI(d *exi.Decoder) {
 	*x = EVImmobilizationRequest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 20})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4383,19 +7655,42 @@ func (x *EVImmobilized) encodeEXI(e *exi.Encoder) {
 
 func (x *EVImmobilized) decodeEXI(d *exi.Decoder) {
 	*x = EVImmobilized{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 21})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4413,19 +7708,42 @@ func (x *EVInChargePosition) encodeEXI(e *exi.Encoder) {
 
 func (x *EVInChargePosition) decodeEXI(d *exi.Decoder) {
 	*x = EVInChargePosition{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 22})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4469,19 +7787,42 @@ func (x *EVMobilityStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVMobilityStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVMobilityStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 23})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4499,19 +7840,42 @@ func (x *EVPositioningSupport) encodeEXI(e *exi.Encoder) {
 
 func (x *EVPositioningSupport) decodeEXI(d *exi.Decoder) {
 	*x = EVPositioningSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 24})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4529,19 +7893,42 @@ func (x *EVReadyToCharge) encodeEXI(e *exi.Encoder) {
 
 func (x *EVReadyToCharge) decodeEXI(d *exi.Decoder) {
 	*x = EVReadyToCharge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 25})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4559,19 +7946,42 @@ func (x *EVRelativeXDeviation) encodeEXI(e *exi.Encoder) {
 
 func (x *EVRelativeXDeviation) decodeEXI(d *exi.Decoder) {
 	*x = EVRelativeXDeviation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 26})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4589,19 +7999,42 @@ func (x *EVRelativeYDeviation) encodeEXI(e *exi.Encoder) {
 
 func (x *EVRelativeYDeviation) decodeEXI(d *exi.Decoder) {
 	*x = EVRelativeYDeviation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 27})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4619,19 +8052,42 @@ func (x *EVSEDisabled) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEDisabled) decodeEXI(d *exi.Decoder) {
 	*x = EVSEDisabled{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 28})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4649,19 +8105,42 @@ func (x *EVSEElectricalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEElectricalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEElectricalChargingDeviceStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ElectricalChargingDeviceStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 29})
+				x.Value = ElectricalChargingDeviceStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4679,19 +8158,42 @@ func (x *EVSEEmergencyShutdown) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEEmergencyShutdown) decodeEXI(d *exi.Decoder) {
 	*x = EVSEEmergencyShutdown{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 30})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4709,19 +8211,42 @@ func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEIsolationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = IsolationStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 31})
+				x.Value = IsolationStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4739,19 +8264,42 @@ func (x *EVSEMalfunction) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEMalfunction) decodeEXI(d *exi.Decoder) {
 	*x = EVSEMalfunction{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 32})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4769,19 +8317,42 @@ func (x *EVSEMechanicalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEMechanicalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEMechanicalChargingDeviceStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = MechanicalChargingDeviceStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 33})
+				x.Value = MechanicalChargingDeviceStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4799,19 +8370,42 @@ func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4829,19 +8423,42 @@ func (x *EVSEPositioningSupport) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEPositioningSupport) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPositioningSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4859,19 +8476,42 @@ func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 35})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4889,19 +8529,42 @@ func (x *EVSEReadyToCharge) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEReadyToCharge) decodeEXI(d *exi.Decoder) {
 	*x = EVSEReadyToCharge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 36})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4919,19 +8582,42 @@ func (x *EVSEUtilityInterruptEvent) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEUtilityInterruptEvent) decodeEXI(d *exi.Decoder) {
 	*x = EVSEUtilityInterruptEvent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 37})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4949,19 +8635,42 @@ func (x *EVSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSOC) decodeEXI(d *exi.Decoder) {
 	*x = EVSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 38})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4992,19 +8701,42 @@ func (x *EVTimeout) encodeEXI(e *exi.Encoder) {
 
 func (x *EVTimeout) decodeEXI(d *exi.Decoder) {
 	*x = EVTimeout{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 41})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5062,19 +8794,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5092,19 +8847,42 @@ func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5136,19 +8914,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5166,19 +8967,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5196,19 +9020,42 @@ func (x *InletHot) encodeEXI(e *exi.Encoder) {
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5240,19 +9087,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5270,19 +9140,42 @@ func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5313,19 +9206,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5343,19 +9259,42 @@ func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5387,19 +9326,42 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5417,19 +9379,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5447,19 +9432,42 @@ func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5477,19 +9485,42 @@ func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5521,19 +9552,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5551,19 +9605,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 6, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5621,19 +9698,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5665,19 +9765,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5709,19 +9832,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5753,19 +9899,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5783,19 +9952,42 @@ func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5827,19 +10019,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5857,19 +10072,42 @@ func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5887,19 +10125,42 @@ func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5917,19 +10178,42 @@ func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5947,19 +10231,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5991,19 +10298,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6035,19 +10365,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6079,19 +10432,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 6, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6109,19 +10485,42 @@ func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6139,19 +10538,42 @@ func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6169,19 +10591,42 @@ func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6199,19 +10644,42 @@ func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6229,19 +10697,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6273,19 +10764,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6317,19 +10831,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6360,19 +10897,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6417,19 +10977,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6447,19 +11030,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6490,19 +11096,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6533,19 +11162,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6577,19 +11229,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6616,6 +11291,7 @@ func (x *ACDPVehiclePositioningReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6639,6 +11315,7 @@ func (x *ACDPVehiclePositioningReq) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6664,6 +11341,7 @@ func (x *ACDPVehiclePositioningRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6687,6 +11365,7 @@ func (x *ACDPVehiclePositioningRes) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6712,6 +11391,7 @@ func (x *ACDPConnectReqElement) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6735,6 +11415,7 @@ func (x *ACDPConnectReqElement) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6760,6 +11441,7 @@ func (x *ACDPConnectResElement) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6783,6 +11465,7 @@ func (x *ACDPConnectResElement) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6808,6 +11491,7 @@ func (x *ACDPDisconnectReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6831,6 +11515,7 @@ func (x *ACDPDisconnectReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6856,6 +11541,7 @@ func (x *ACDPDisconnectRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6879,6 +11565,7 @@ func (x *ACDPDisconnectRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6904,6 +11591,7 @@ func (x *ACDPSystemStatusReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6927,6 +11615,7 @@ func (x *ACDPSystemStatusReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6952,6 +11641,7 @@ func (x *ACDPSystemStatusRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6975,6 +11665,7 @@ func (x *ACDPSystemStatusRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7000,6 +11691,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7023,6 +11715,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7048,6 +11741,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7071,6 +11765,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7096,6 +11791,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7119,6 +11815,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7144,6 +11841,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7167,6 +11865,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7192,6 +11891,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7215,6 +11915,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7336,6 +12037,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7359,6 +12061,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7384,6 +12087,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7407,6 +12111,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7528,6 +12233,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7551,6 +12257,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7624,6 +12331,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7647,6 +12355,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7672,6 +12381,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7695,6 +12405,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7768,6 +12479,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7791,6 +12503,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8008,6 +12721,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8031,6 +12745,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8056,6 +12771,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8079,6 +12795,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8152,6 +12869,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8175,6 +12893,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8200,6 +12919,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8223,6 +12943,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8246,6 +12967,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8269,6 +12991,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8292,6 +13015,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8315,6 +13039,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8338,6 +13063,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8361,6 +13087,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8384,6 +13111,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8407,6 +13135,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8430,6 +13159,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8453,6 +13183,7 @@ func (x *ContactWindowXc) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8476,6 +13207,7 @@ func (x *ContactWindowYc) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8499,6 +13231,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8522,6 +13255,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8545,6 +13279,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8568,6 +13303,7 @@ func (x *EVAssociationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8591,6 +13327,7 @@ func (x *EVCPStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8614,6 +13351,7 @@ func (x *EVElectricalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8637,6 +13375,7 @@ func (x *EVErrorCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8660,6 +13399,7 @@ func (x *EVImmobilizationRequest) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8683,6 +13423,7 @@ func (x *EVImmobilized) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8706,6 +13447,7 @@ func (x *EVInChargePosition) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8729,6 +13471,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8752,6 +13495,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8775,6 +13519,7 @@ func (x *EVMobilityStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8798,6 +13543,7 @@ func (x *EVPositioningSupport) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8821,6 +13567,7 @@ func (x *EVReadyToCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8844,6 +13591,7 @@ func (x *EVRelativeXDeviation) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8867,6 +13615,7 @@ func (x *EVRelativeYDeviation) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8890,6 +13639,7 @@ func (x *EVSEDisabled) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8913,6 +13663,7 @@ func (x *EVSEElectricalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8936,6 +13687,7 @@ func (x *EVSEEmergencyShutdown) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8959,6 +13711,7 @@ func (x *EVSEIsolationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8982,6 +13735,7 @@ func (x *EVSEMalfunction) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9005,6 +13759,7 @@ func (x *EVSEMechanicalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9028,6 +13783,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9051,6 +13807,7 @@ func (x *EVSEPositioningSupport) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9074,6 +13831,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9097,6 +13855,7 @@ func (x *EVSEReadyToCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9120,6 +13879,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9143,6 +13903,7 @@ func (x *EVSEUtilityInterruptEvent) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9166,6 +13927,7 @@ func (x *EVSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9189,6 +13951,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9212,6 +13975,7 @@ func (x *EVTechnicalStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9235,6 +13999,7 @@ func (x *EVTimeout) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9258,6 +14023,7 @@ func (x *EVWLANStrength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9281,6 +14047,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9304,6 +14071,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9327,6 +14095,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9350,6 +14119,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9373,6 +14143,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9396,6 +14167,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9419,6 +14191,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9442,6 +14215,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9465,6 +14239,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9488,6 +14263,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9511,6 +14287,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9534,6 +14311,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9557,6 +14335,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9580,6 +14359,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9603,6 +14383,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9626,6 +14407,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9649,6 +14431,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9672,6 +14455,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9695,6 +14479,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9718,6 +14503,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9741,6 +14527,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9764,6 +14551,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9787,6 +14575,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9810,6 +14599,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9833,6 +14623,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9856,6 +14647,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9879,6 +14671,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9902,6 +14695,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9925,6 +14719,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9948,6 +14743,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9971,6 +14767,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9994,6 +14791,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10017,6 +14815,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10040,6 +14839,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10063,6 +14863,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10086,6 +14887,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10109,6 +14911,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10132,6 +14935,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10155,6 +14959,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10178,6 +14983,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10201,6 +15007,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10224,6 +15031,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10247,6 +15055,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10270,6 +15079,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10293,6 +15103,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10316,6 +15127,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10339,6 +15151,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10362,6 +15175,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10385,6 +15199,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10408,6 +15223,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10425,54 +15241,67 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(ACDPVehiclePositioningReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ACDPVehiclePositioningRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(ACDPConnectReqElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(ACDPConnectResElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(ACDPDisconnectReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACDPDisconnectRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(ACDPSystemStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(ACDPSystemStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -10485,10 +15314,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -10501,6 +15332,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -10509,10 +15341,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -10521,6 +15355,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -10541,10 +15376,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 90:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(SignatureProperty)
@@ -10553,10 +15390,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -10588,54 +15427,67 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(ACDPVehiclePositioningReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ACDPVehiclePositioningRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(ACDPConnectReqElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(ACDPConnectResElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(ACDPDisconnectReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACDPDisconnectRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(ACDPSystemStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(ACDPSystemStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -10648,10 +15500,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -10664,6 +15518,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -10672,10 +15527,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -10684,6 +15541,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -10704,10 +15562,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 90:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(SignatureProperty)
@@ -10716,390 +15576,487 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(ContactWindowXc)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(ContactWindowYc)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(EVAssociationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVCPStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVElectricalChargingDeviceStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(EVErrorCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVImmobilizationRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVImmobilized)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVInChargePosition)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVMobilityStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVPositioningSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVReadyToCharge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVRelativeXDeviation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVRelativeYDeviation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVSEDisabled)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EVSEElectricalChargingDeviceStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(EVSEEmergencyShutdown)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVSEIsolationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(EVSEMalfunction)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(EVSEMechanicalChargingDeviceStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVSEPositioningSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(EVSEReadyToCharge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(EVSEUtilityInterruptEvent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVTechnicalStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(EVTimeout)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVWLANStrength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

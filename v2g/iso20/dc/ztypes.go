@@ -252,38 +252,81 @@ func (x *DCChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 func (x *DCChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDCCPDReqEnergyTransferMode = old.BPTDCCPDReqEnergyTransferMode
 				if x.BPTDCCPDReqEnergyTransferMode == nil {
 					x.BPTDCCPDReqEnergyTransferMode = new(BPTDCCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDCCPDReqEnergyTransferMode.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCCPDReqEnergyTransferMode = old.DCCPDReqEnergyTransferMode
 				if x.DCCPDReqEnergyTransferMode == nil {
 					x.DCCPDReqEnergyTransferMode = new(DCCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -330,33 +373,85 @@ func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(2)
 				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(3)
 				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -442,41 +537,96 @@ func (x *Signature) encodeEXI(e *exi.Encoder) {
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -485,14 +635,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -568,35 +776,79 @@ func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -605,14 +857,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -806,58 +1093,224 @@ func (x *Reference) encodeEXI(e *exi.Encoder) {
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(14)
+				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -907,17 +1360,17 @@ func (x *Transforms) encodeEXI(e *exi.Encoder) {
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -926,14 +1379,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1047,31 +1529,67 @@ func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1246,59 +1764,264 @@ func (x *BPTDCCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDCCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDCCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargeCurrent = old.EVMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeCurrent.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(56)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 57:
+				st = 7
+			case 1:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 58:
-				x.EVMinimumDischargePower = old.EVMinimumDischargePower
-				x.EVMinimumDischargePower.decodeEXI(d)
-			case 59:
-				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
-				x.EVMaximumDischargeCurrent.decodeEXI(d)
-			case 60:
-				x.EVMinimumDischargeCurrent = old.EVMinimumDischargeCurrent
-				x.EVMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeCurrent = old.EVMinimumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1319,27 +2042,59 @@ func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 49:
-				x.Exponent = int8(d.ElementInt())
-			case 50:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(49)
+				x.Exponent = int8(d.ElementInt())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(50)
+				x.Value = int16(d.ElementInt())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1396,47 +2151,174 @@ func (x *DCCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *DCCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargeCurrent = old.EVMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeCurrent.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(56)
 				*x.TargetSOC = uint8(d.ElementUint())
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1500,40 +2382,98 @@ func (x *DCChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 func (x *DCChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 63:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 64:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDCCPDResEnergyTransferMode = old.BPTDCCPDResEnergyTransferMode
 				if x.BPTDCCPDResEnergyTransferMode == nil {
 					x.BPTDCCPDResEnergyTransferMode = new(BPTDCCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDCCPDResEnergyTransferMode.decodeEXI(d)
-			case 76:
+				d.Up()
+				st = 3
+			case 1:
 				x.DCCPDResEnergyTransferMode = old.DCCPDResEnergyTransferMode
 				if x.DCCPDResEnergyTransferMode == nil {
 					x.DCCPDResEnergyTransferMode = new(DCCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1607,59 +2547,267 @@ func (x *BPTDCCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDCCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDCCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 65:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargeCurrent = old.EVSEMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargeCurrent.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltage.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 73:
-				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
-				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 74:
-				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
-				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
-			case 75:
-				x.EVSEMinimumDischargeCurrent = old.EVSEMinimumDischargeCurrent
-				x.EVSEMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargeCurrent = old.EVSEMinimumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1715,47 +2863,177 @@ func (x *DCCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 func (x *DCCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 65:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargeCurrent = old.EVSEMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargeCurrent.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltage.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1774,26 +3052,46 @@ func (x *DCCableCheckReq) encodeEXI(e *exi.Encoder) {
 func (x *DCCableCheckReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCableCheckReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1818,30 +3116,80 @@ func (x *DCCableCheckRes) encodeEXI(e *exi.Encoder) {
 func (x *DCCableCheckRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCableCheckRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 79:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(79)
+				x.EVSEProcessing = Processing(d.ElementEnum())
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1869,34 +3217,105 @@ func (x *DCPreChargeReq) encodeEXI(e *exi.Encoder) {
 func (x *DCPreChargeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCPreChargeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 81:
-				x.EVProcessing = Processing(d.ElementEnum())
-			case 82:
-				x.EVPresentVoltage = old.EVPresentVoltage
-				x.EVPresentVoltage.decodeEXI(d)
-			case 83:
-				x.EVTargetVoltage = old.EVTargetVoltage
-				x.EVTargetVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(81)
+				x.EVProcessing = Processing(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1921,31 +3340,84 @@ func (x *DCPreChargeRes) encodeEXI(e *exi.Encoder) {
 func (x *DCPreChargeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCPreChargeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 85:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2075,67 +3547,180 @@ func (x *DCChargeLoopReq) encodeEXI(e *exi.Encoder) {
 func (x *DCChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 87:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 2
+			case 1:
+				d.Enter(98)
 				x.MeterInfoRequested = d.ElementBool()
-			case 99:
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(98)
+				x.MeterInfoRequested = d.ElementBool()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVPresentVoltage.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicDCCLReqControlMode = old.BPTDynamicDCCLReqControlMode
 				if x.BPTDynamicDCCLReqControlMode == nil {
 					x.BPTDynamicDCCLReqControlMode = new(BPTDynamicDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicDCCLReqControlMode.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 5
+			case 1:
 				x.BPTScheduledDCCLReqControlMode = old.BPTScheduledDCCLReqControlMode
 				if x.BPTScheduledDCCLReqControlMode == nil {
 					x.BPTScheduledDCCLReqControlMode = new(BPTScheduledDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledDCCLReqControlMode.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 5
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 5
+			case 3:
 				x.DynamicDCCLReqControlMode = old.DynamicDCCLReqControlMode
 				if x.DynamicDCCLReqControlMode == nil {
 					x.DynamicDCCLReqControlMode = new(DynamicDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicDCCLReqControlMode.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 5
+			case 4:
 				x.ScheduledDCCLReqControlMode = old.ScheduledDCCLReqControlMode
 				if x.ScheduledDCCLReqControlMode == nil {
 					x.ScheduledDCCLReqControlMode = new(ScheduledDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledDCCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2519,83 +4104,642 @@ func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 88:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
+				d.Enter(88)
 				*x.PresentSOC = uint8(d.ElementUint())
-			case 89:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(89)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 90:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(90)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 91:
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
+				d.Enter(91)
 				*x.MaximumSOC = uint8(d.ElementUint())
-			case 92:
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
+				d.Enter(92)
 				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 93:
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
+				d.Enter(93)
 				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 94:
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
+				d.Enter(94)
 				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 95:
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
+				d.Enter(95)
 				*x.ChargingComplete = d.ElementBool()
-			case 96:
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
+				d.Enter(97)
 				*x.InletHot = d.ElementBool()
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(89)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(90)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(91)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(94)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(90)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(91)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(94)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				d.Enter(91)
+				*x.MaximumSOC = uint8(d.ElementUint())
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(94)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				d.Enter(92)
+				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(94)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				d.Enter(93)
+				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(94)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				d.Enter(94)
+				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				d.Enter(95)
+				*x.ChargingComplete = d.ElementBool()
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				d.Enter(97)
+				*x.InletHot = d.ElementBool()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2706,74 +4850,348 @@ func (x *BPTDynamicDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 101:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(101)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 102:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 104:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeCurrent.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 13
+			case 1:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3083,95 +5501,712 @@ func (x *BPTScheduledDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 116:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 4
+			case 4:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
 				if x.EVMaximumChargeCurrent == nil {
 					x.EVMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
 				if x.EVMaximumVoltage == nil {
 					x.EVMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
 				if x.EVMinimumVoltage == nil {
 					x.EVMinimumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
 				if x.EVMaximumDischargeCurrent == nil {
 					x.EVMaximumDischargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3186,17 +6221,25 @@ func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3263,53 +6306,222 @@ func (x *DynamicDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 101:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(101)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 102:
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 103:
-				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
-				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 104:
-				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
-				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 105:
-				x.EVMaximumChargePower = old.EVMaximumChargePower
-				x.EVMaximumChargePower.decodeEXI(d)
-			case 106:
-				x.EVMinimumChargePower = old.EVMinimumChargePower
-				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
-				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
-				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 108:
-				x.EVMaximumVoltage = old.EVMaximumVoltage
-				x.EVMaximumVoltage.decodeEXI(d)
-			case 109:
-				x.EVMinimumVoltage = old.EVMinimumVoltage
-				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3505,77 +6717,436 @@ func (x *ScheduledDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 116:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 4
+			case 4:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
 				if x.EVMaximumChargeCurrent == nil {
 					x.EVMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
 				if x.EVMaximumVoltage == nil {
 					x.EVMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
 				if x.EVMinimumVoltage == nil {
 					x.EVMinimumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3765,88 +7336,353 @@ func (x *DCChargeLoopRes) encodeEXI(e *exi.Encoder) {
 func (x *DCChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 63:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
 				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 133:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 145:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentCurrent.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 6
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentCurrent.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentCurrent.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentCurrent.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentVoltage.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(158)
 				x.EVSEPowerLimitAchieved = d.ElementBool()
-			case 159:
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(159)
 				x.EVSECurrentLimitAchieved = d.ElementBool()
-			case 160:
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(160)
 				x.EVSEVoltageLimitAchieved = d.ElementBool()
-			case 161:
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicDCCLResControlMode = old.BPTDynamicDCCLResControlMode
 				if x.BPTDynamicDCCLResControlMode == nil {
 					x.BPTDynamicDCCLResControlMode = new(BPTDynamicDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicDCCLResControlMode.decodeEXI(d)
-			case 174:
+				d.Up()
+				st = 11
+			case 1:
 				x.BPTScheduledDCCLResControlMode = old.BPTScheduledDCCLResControlMode
 				if x.BPTScheduledDCCLResControlMode == nil {
 					x.BPTScheduledDCCLResControlMode = new(BPTScheduledDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledDCCLResControlMode.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 11
+			case 2:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 11
+			case 3:
 				x.DynamicDCCLResControlMode = old.DynamicDCCLResControlMode
 				if x.DynamicDCCLResControlMode == nil {
 					x.DynamicDCCLResControlMode = new(DynamicDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicDCCLResControlMode.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 11
+			case 4:
 				x.ScheduledDCCLResControlMode = old.ScheduledDCCLResControlMode
 				if x.ScheduledDCCLResControlMode == nil {
 					x.ScheduledDCCLResControlMode = new(ScheduledDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledDCCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3867,27 +7703,59 @@ func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 134:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 135:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(134)
+				x.NotificationMaxDelay = uint16(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(135)
+				x.EVSENotification = EvseNotification(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4105,59 +7973,301 @@ func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 137:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(137)
 				x.MeterID = d.ElementString()
-			case 138:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(138)
 				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 139:
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
+				d.Enter(139)
 				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 140:
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(140)
 				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 141:
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
+				d.Enter(141)
 				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 142:
+				st = 5
+			case 3:
+				d.Enter(142)
 				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 143:
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
+				d.Enter(143)
 				*x.MeterStatus = int16(d.ElementInt())
-			case 144:
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
+				d.Enter(144)
 				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(140)
+				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(141)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 2:
+				d.Enter(142)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(143)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(144)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				d.Enter(141)
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				st = 5
+			case 1:
+				d.Enter(142)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(143)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(144)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(142)
+				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(143)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(144)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				d.Enter(143)
+				*x.MeterStatus = int16(d.ElementInt())
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(144)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				d.Enter(144)
+				*x.MeterTimestamp = uint64(d.ElementUint())
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4309,43 +8419,78 @@ func (x *Receipt) encodeEXI(e *exi.Encoder) {
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 146:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(146)
 				x.TimeAnchor = uint64(d.ElementUint())
-			case 147:
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 150:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 151:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -4358,14 +8503,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4387,29 +8796,67 @@ func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 148:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 149:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4431,28 +8878,63 @@ func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 154:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 155:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(154)
+				x.TaxRuleID = uint32(d.ElementUint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4600,71 +9082,357 @@ func (x *BPTDynamicDCCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTDynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(162)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 163:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(163)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 164:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(164)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 165:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(165)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 166:
+				st = 4
+			case 4:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 167:
-				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
-				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 168:
-				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
-				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 169:
-				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
-				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 170:
-				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
-				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 171:
-				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
-				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 172:
-				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
-				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
-			case 173:
-				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
-				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(163)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(164)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(165)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(164)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(165)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(165)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4906,71 +9674,541 @@ func (x *BPTScheduledDCCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *BPTScheduledDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 175:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
 				if x.EVSEMaximumChargePower == nil {
 					x.EVSEMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
 				if x.EVSEMinimumChargePower == nil {
 					x.EVSEMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
 				if x.EVSEMaximumChargeCurrent == nil {
 					x.EVSEMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
 				if x.EVSEMaximumVoltage == nil {
 					x.EVSEMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
 				if x.EVSEMaximumDischargePower == nil {
 					x.EVSEMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
 				if x.EVSEMinimumDischargePower == nil {
 					x.EVSEMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
 				if x.EVSEMaximumDischargeCurrent == nil {
 					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
 				if x.EVSEMinimumVoltage == nil {
 					x.EVSEMinimumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if x.EVSEMinimumChargePower == nil {
+					x.EVSEMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4985,17 +10223,25 @@ func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5127,59 +10373,273 @@ func (x *DynamicDCCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *DynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
+				d.Enter(162)
 				*x.DepartureTime = uint32(d.ElementUint())
-			case 163:
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
+				d.Enter(163)
 				*x.MinimumSOC = uint8(d.ElementUint())
-			case 164:
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
+				d.Enter(164)
 				*x.TargetSOC = uint8(d.ElementUint())
-			case 165:
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
+				d.Enter(165)
 				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 166:
+				st = 4
+			case 4:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 167:
-				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
-				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 168:
-				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
-				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 169:
-				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
-				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				d.Enter(163)
+				*x.MinimumSOC = uint8(d.ElementUint())
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(164)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(165)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				d.Enter(164)
+				*x.TargetSOC = uint8(d.ElementUint())
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(165)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				d.Enter(165)
+				*x.AckMaxDelay = uint16(d.ElementUint())
+				st = 4
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5277,47 +10737,195 @@ func (x *ScheduledDCCLResControlMode) encodeEXI(e *exi.Encoder) {
 func (x *ScheduledDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 175:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
 				if x.EVSEMaximumChargePower == nil {
 					x.EVSEMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
 				if x.EVSEMinimumChargePower == nil {
 					x.EVSEMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
 				if x.EVSEMaximumChargeCurrent == nil {
 					x.EVSEMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
 				if x.EVSEMaximumVoltage == nil {
 					x.EVSEMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if x.EVSEMinimumChargePower == nil {
+					x.EVSEMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5339,28 +10947,63 @@ func (x *DCWeldingDetectionReq) encodeEXI(e *exi.Encoder) {
 func (x *DCWeldingDetectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCWeldingDetectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 187:
-				x.EVProcessing = Processing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(187)
+				x.EVProcessing = Processing(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5385,31 +11028,84 @@ func (x *DCWeldingDetectionRes) encodeEXI(e *exi.Encoder) {
 func (x *DCWeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCWeldingDetectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 189:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(63)
+				x.ResponseCode = ResponseCode(d.ElementEnum())
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5622,37 +11318,164 @@ func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(20)
+				x.P = d.ElementBinary(old.P[:0])
+				st = 1
+			case 1:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 2:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(23)
+				x.Q = d.ElementBinary(old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(21)
+				x.G = d.ElementBinary(old.G[:0])
+				st = 3
+			case 1:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(22)
+				x.Y = d.ElementBinary(old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(24)
+				x.J = d.ElementBinary(old.J[:0])
+				st = 5
+			case 1:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(25)
+				x.Seed = d.ElementBinary(old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(26)
+				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5686,27 +11509,59 @@ func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(28)
+				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(29)
+				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5778,47 +11633,127 @@ func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5861,27 +11796,59 @@ func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Enter(33)
+				x.X509IssuerName = d.ElementString()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Enter(34)
+				x.X509SerialNumber = d.ElementBigInt()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5971,29 +11938,25 @@ func (x *Manifest) encodeEXI(e *exi.Encoder) {
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -6002,14 +11965,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6073,29 +12099,25 @@ func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 192:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -6104,14 +12126,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(192)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(192)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(192)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6187,19 +12263,42 @@ func (x *DigestValue) encodeEXI(e *exi.Encoder) {
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6230,19 +12329,42 @@ func (x *KeyName) encodeEXI(e *exi.Encoder) {
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6273,19 +12395,42 @@ func (x *MgmtData) encodeEXI(e *exi.Encoder) {
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6303,19 +12448,42 @@ func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6333,19 +12501,42 @@ func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6363,19 +12554,42 @@ func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6406,19 +12620,42 @@ func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6436,19 +12673,42 @@ func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6466,19 +12726,42 @@ func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6509,19 +12792,42 @@ func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6734,19 +13040,42 @@ func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 53})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6764,19 +13093,42 @@ func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSECurrentLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 54})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6924,19 +13276,42 @@ func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6954,19 +13329,42 @@ func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPowerLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 65})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7023,19 +13421,42 @@ func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 69})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7053,19 +13474,42 @@ func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEVoltageLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 70})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7149,19 +13593,42 @@ func (x *Exponent) encodeEXI(e *exi.Encoder) {
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7179,19 +13646,42 @@ func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7223,19 +13713,42 @@ func (x *G) encodeEXI(e *exi.Encoder) {
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7253,19 +13766,42 @@ func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7283,19 +13819,42 @@ func (x *InletHot) encodeEXI(e *exi.Encoder) {
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7327,19 +13886,42 @@ func (x *J) encodeEXI(e *exi.Encoder) {
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7357,19 +13939,42 @@ func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7400,19 +14005,42 @@ func (x *MeterID) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7430,19 +14058,42 @@ func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7474,19 +14125,42 @@ func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7504,19 +14178,42 @@ func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7534,19 +14231,42 @@ func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7564,19 +14284,42 @@ func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7608,19 +14351,42 @@ func (x *Modulus) encodeEXI(e *exi.Encoder) {
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7638,19 +14404,42 @@ func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7708,19 +14497,42 @@ func (x *P) encodeEXI(e *exi.Encoder) {
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7752,19 +14564,42 @@ func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7796,19 +14631,42 @@ func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7840,19 +14698,42 @@ func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7870,19 +14751,42 @@ func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7914,19 +14818,42 @@ func (x *Q) encodeEXI(e *exi.Encoder) {
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7944,19 +14871,42 @@ func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7974,19 +14924,42 @@ func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8004,19 +14977,42 @@ func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8034,19 +15030,42 @@ func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8078,19 +15097,42 @@ func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8122,19 +15164,42 @@ func (x *Seed) encodeEXI(e *exi.Encoder) {
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8166,19 +15231,42 @@ func (x *SessionID) encodeEXI(e *exi.Encoder) {
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8196,19 +15284,42 @@ func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8226,19 +15337,42 @@ func (x *TargetSOCFragment) encodeEXI(e *exi.Encoder) {
 
 func (x *TargetSOCFragment) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOCFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 77})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8256,19 +15390,42 @@ func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 5, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8286,19 +15443,42 @@ func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8316,19 +15496,42 @@ func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8346,19 +15549,42 @@ func (x *Value) encodeEXI(e *exi.Encoder) {
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8390,19 +15616,42 @@ func (x *X509CRL) encodeEXI(e *exi.Encoder) {
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8434,19 +15683,42 @@ func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8477,19 +15749,42 @@ func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8534,19 +15829,42 @@ func (x *X509SKI) encodeEXI(e *exi.Encoder) {
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8564,19 +15882,42 @@ func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8607,19 +15948,42 @@ func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8650,19 +16014,42 @@ func (x *XPath) encodeEXI(e *exi.Encoder) {
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8694,19 +16081,42 @@ func (x *Y) encodeEXI(e *exi.Encoder) {
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8733,6 +16143,7 @@ func (x *DCChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8756,6 +16167,7 @@ func (x *DCChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8781,6 +16193,7 @@ func (x *DCChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8804,6 +16217,7 @@ func (x *DCChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8829,6 +16243,7 @@ func (x *DCCableCheckReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8852,6 +16267,7 @@ func (x *DCCableCheckReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8877,6 +16293,7 @@ func (x *DCCableCheckRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8900,6 +16317,7 @@ func (x *DCCableCheckRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8925,6 +16343,7 @@ func (x *DCPreChargeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8948,6 +16367,7 @@ func (x *DCPreChargeReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8973,6 +16393,7 @@ func (x *DCPreChargeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8996,6 +16417,7 @@ func (x *DCPreChargeRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9021,6 +16443,7 @@ func (x *DCChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9044,6 +16467,7 @@ func (x *DCChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9069,6 +16493,7 @@ func (x *DCChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9092,6 +16517,7 @@ func (x *DCChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9117,6 +16543,7 @@ func (x *DCWeldingDetectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9140,6 +16567,7 @@ func (x *DCWeldingDetectionReq) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9165,6 +16593,7 @@ func (x *DCWeldingDetectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9188,6 +16617,7 @@ func (x *DCWeldingDetectionRes) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9213,6 +16643,7 @@ func (x *DCCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9236,6 +16667,7 @@ func (x *DCCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9261,6 +16693,7 @@ func (x *DCCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9284,6 +16717,7 @@ func (x *DCCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9309,6 +16743,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9332,6 +16767,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9357,6 +16793,7 @@ func (x *BPTDCCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9380,6 +16817,7 @@ func (x *BPTDCCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9405,6 +16843,7 @@ func (x *ScheduledDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9428,6 +16867,7 @@ func (x *ScheduledDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9453,6 +16893,7 @@ func (x *ScheduledDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9476,6 +16917,7 @@ func (x *ScheduledDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9501,6 +16943,7 @@ func (x *BPTScheduledDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9524,6 +16967,7 @@ func (x *BPTScheduledDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9549,6 +16993,7 @@ func (x *BPTScheduledDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9572,6 +17017,7 @@ func (x *BPTScheduledDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9597,6 +17043,7 @@ func (x *DynamicDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9620,6 +17067,7 @@ func (x *DynamicDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9645,6 +17093,7 @@ func (x *DynamicDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9668,6 +17117,7 @@ func (x *DynamicDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9693,6 +17143,7 @@ func (x *BPTDynamicDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9716,6 +17167,7 @@ func (x *BPTDynamicDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9741,6 +17193,7 @@ func (x *BPTDynamicDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9764,6 +17217,7 @@ func (x *BPTDynamicDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9789,6 +17243,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9812,6 +17267,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9837,6 +17293,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9860,6 +17317,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9885,6 +17343,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9908,6 +17367,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9933,6 +17393,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9956,6 +17417,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9981,6 +17443,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10004,6 +17467,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10125,6 +17589,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10148,6 +17613,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10173,6 +17639,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10196,6 +17663,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10317,6 +17785,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10340,6 +17809,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10413,6 +17883,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10436,6 +17907,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10461,6 +17933,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10484,6 +17957,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10557,6 +18031,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10580,6 +18055,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10797,6 +18273,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10820,6 +18297,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10845,6 +18323,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10868,6 +18347,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10941,6 +18421,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10964,6 +18445,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10989,6 +18471,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11012,6 +18495,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11035,6 +18519,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11058,6 +18543,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11081,6 +18567,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11104,6 +18591,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11127,6 +18615,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11150,6 +18639,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11173,6 +18663,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11196,6 +18687,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11219,6 +18711,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11242,6 +18735,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11265,6 +18759,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11288,6 +18783,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11311,6 +18807,7 @@ func (x *EVMaximumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11334,6 +18831,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11357,6 +18855,7 @@ func (x *EVMaximumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11380,6 +18879,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11403,6 +18903,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11426,6 +18927,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11449,6 +18951,7 @@ func (x *EVMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11472,6 +18975,7 @@ func (x *EVMinimumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11495,6 +18999,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11518,6 +19023,7 @@ func (x *EVMinimumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11541,6 +19047,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11564,6 +19071,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11587,6 +19095,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11610,6 +19119,7 @@ func (x *EVMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11633,6 +19143,7 @@ func (x *EVPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11656,6 +19167,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11679,6 +19191,7 @@ func (x *EVSECurrentLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11702,6 +19215,7 @@ func (x *EVSEMaximumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11725,6 +19239,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11748,6 +19263,7 @@ func (x *EVSEMaximumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11771,6 +19287,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11794,6 +19311,7 @@ func (x *EVSEMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11817,6 +19335,7 @@ func (x *EVSEMinimumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11840,6 +19359,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11863,6 +19383,7 @@ func (x *EVSEMinimumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11886,6 +19407,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11909,6 +19431,7 @@ func (x *EVSEMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11932,6 +19455,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11955,6 +19479,7 @@ func (x *EVSEPowerLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11978,6 +19503,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12001,6 +19527,7 @@ func (x *EVSEPresentCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12024,6 +19551,7 @@ func (x *EVSEPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12047,6 +19575,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12070,6 +19599,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12093,6 +19623,7 @@ func (x *EVSEVoltageLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12116,6 +19647,7 @@ func (x *EVTargetCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12139,6 +19671,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12162,6 +19695,7 @@ func (x *EVTargetVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12185,6 +19719,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12208,6 +19743,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12231,6 +19767,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12254,6 +19791,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12277,6 +19815,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12300,6 +19839,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12323,6 +19863,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12346,6 +19887,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12369,6 +19911,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12392,6 +19935,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12415,6 +19959,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12438,6 +19983,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12461,6 +20007,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12484,6 +20031,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12507,6 +20055,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12530,6 +20079,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12553,6 +20103,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12576,6 +20127,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12599,6 +20151,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12622,6 +20175,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12645,6 +20199,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12668,6 +20223,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12691,6 +20247,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12714,6 +20271,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12737,6 +20295,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12760,6 +20319,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12783,6 +20343,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12806,6 +20367,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12829,6 +20391,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12852,6 +20415,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12875,6 +20439,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12898,6 +20463,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12921,6 +20487,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12944,6 +20511,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12967,6 +20535,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12990,6 +20559,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13013,6 +20583,7 @@ func (x *TargetSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13036,6 +20607,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13059,6 +20631,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13082,6 +20655,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13105,6 +20679,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13128,6 +20703,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13151,6 +20727,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13174,6 +20751,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13197,6 +20775,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13220,6 +20799,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13243,6 +20823,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13266,6 +20847,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13289,6 +20871,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13312,6 +20895,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13335,6 +20919,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13352,110 +20937,137 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(DCChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(DCChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(DCCableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(DCCableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(DCPreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(DCPreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(DCChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(DCChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(DCWeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(DCWeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(DCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(DCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(BPTDCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(BPTDCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(ScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(ScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(BPTScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(BPTScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(DynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(DynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(BPTDynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(BPTDynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -13468,10 +21080,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -13484,6 +21098,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -13492,10 +21107,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -13504,6 +21121,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -13524,10 +21142,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 190:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(SignatureProperty)
@@ -13536,10 +21156,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -13571,110 +21193,137 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(DCChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(DCChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(DCCableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(DCCableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(DCPreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(DCPreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(DCChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(DCChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(DCWeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(DCWeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(DCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(DCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(BPTDCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(BPTDCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(ScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(ScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(BPTScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(BPTScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(DynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(DynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(BPTDynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(BPTDynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -13687,10 +21336,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -13703,6 +21354,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -13711,10 +21363,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -13723,6 +21377,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -13743,10 +21398,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 190:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(SignatureProperty)
@@ -13755,414 +21412,517 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 141:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVMaximumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVMaximumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVMaximumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVMinimumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVMinimumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EVMinimumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(EVSECurrentLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSEMaximumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVSEMaximumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVSEMaximumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVSEMinimumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVSEMinimumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSEMinimumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSEPowerLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSEPresentCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(EVSEPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(EVSEVoltageLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(EVTargetCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(EVTargetVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 142:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 144:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 150:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(TargetSOCFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
