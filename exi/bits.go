@@ -195,13 +195,16 @@ func (r *BitReader) peek(n uint) (uint64, bool) {
 // tail returns the octets from the current one to the end of the input,
 // fewer than eight, left-aligned in a word and padded with zero bits.
 func (r *BitReader) tail() uint64 {
-	var w uint64
-	k := uint(0)
-	for i := r.pos >> 3; i < len(r.buf) && k < 8; i++ {
-		w = w<<8 | uint64(r.buf[i])
-		k++
+	i, l := uint(r.pos>>3), uint(len(r.buf))
+	if l >= 8 {
+		// The last eight octets, shifted past those before position.
+		return binary.BigEndian.Uint64(r.buf[l-8:]) << (8 * (i + 8 - l))
 	}
-	return w << (64 - 8*k) // k == 0 gives w<<64, which is 0
+	var w uint64
+	for j := i; j < l; j++ {
+		w |= uint64(r.buf[j]) << (56 - 8*(j-i))
+	}
+	return w
 }
 
 // ReadBit reads one bit.

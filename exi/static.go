@@ -1,6 +1,7 @@
 package exi
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/big"
 )
@@ -113,6 +114,15 @@ func (st *State) SecondLevel() (n int, ee bool) {
 // Code reads an event code of n bits. It reports false, with the error
 // kept, when the stream is truncated or an error is already kept.
 func (d *Decoder) Code(n uint) (uint64, bool) {
+	pos := d.r.pos
+	if i := uint(pos >> 3); i+8 <= uint(len(d.r.buf)) && d.err == nil {
+		d.r.pos = pos + int(n)
+		return binary.BigEndian.Uint64(d.r.buf[i:]) << uint(pos&7) >> (64 - n), true
+	}
+	return d.codeSlow(n)
+}
+
+func (d *Decoder) codeSlow(n uint) (uint64, bool) {
 	if d.err != nil {
 		return 0, false
 	}
@@ -184,4 +194,112 @@ func (d *Decoder) Leave() {
 	if d.err == nil && d.st.depth > 0 {
 		d.end()
 	}
+}
+
+// simpleIn reads the CH of element el, whose SE the caller has read, when
+// el's grammar is a simple type's and the next event code is that CH,
+// making its value the next to read; no frame is pushed. Otherwise it
+// reads nothing, opens el with a frame and reports false.
+func (d *Decoder) simpleIn(el int32) (*Grammar, bool) {
+	if d.err != nil {
+		return nil, false
+	}
+	g := &d.s.Grammars[d.s.Elements[el].Grammar]
+	if g.simple && d.st.depth+d.sdepth < d.opt.maxDepth() {
+		if c, ok := d.r.peek(uint(g.chWidth)); ok && c == uint64(g.chCode) {
+			d.r.pos += int(g.chWidth)
+			d.vdt, d.vq = g.chRef, d.s.Elements[el].Name
+			return g, true
+		}
+	}
+	d.push(el)
+	return nil, false
+}
+
+// simpleOut reads the EE after the value of simpleIn, through the general
+// path when the event code is not that EE.
+func (d *Decoder) simpleOut(el int32, g *Grammar) {
+	if d.err != nil {
+		return
+	}
+	if c, ok := d.r.peek(uint(g.eeWidth)); ok && c == uint64(g.eeCode) {
+		d.r.pos += int(g.eeWidth)
+		return
+	}
+	d.st.push(frame{c: cursor{g: g, state: g.chNext}, el: el})
+	d.End()
+}
+
+// The ...Element methods read the content of element el of simple type,
+// whose SE the caller has read, and its EE, as the Element... methods do
+// after an SE that opened a frame.
+
+// StringElement reads string content of element el.
+func (d *Decoder) StringElement(el int32) string {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.String()
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementString()
+}
+
+// BoolElement reads Boolean content of element el.
+func (d *Decoder) BoolElement(el int32) bool {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.Bool()
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementBool()
+}
+
+// BinaryElement reads binary content of element el, appended to dst.
+func (d *Decoder) BinaryElement(el int32, dst []byte) []byte {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.AppendBinary(dst)
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementBinary(dst)
+}
+
+// IntElement reads integer content of element el.
+func (d *Decoder) IntElement(el int32) int64 {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.Int()
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementInt()
+}
+
+// UintElement reads non-negative integer content of element el.
+func (d *Decoder) UintElement(el int32) uint64 {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.Uint()
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementUint()
+}
+
+// BigIntElement reads integer content of any size of element el.
+func (d *Decoder) BigIntElement(el int32) *big.Int {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.BigInt()
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementBigInt()
+}
+
+// EnumElement reads enumeration content of element el.
+func (d *Decoder) EnumElement(el int32) int {
+	if g, ok := d.simpleIn(el); ok {
+		v := d.Enum()
+		d.simpleOut(el, g)
+		return v
+	}
+	return d.ElementEnum()
 }

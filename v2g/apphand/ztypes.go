@@ -224,8 +224,7 @@ func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.ProtocolNamespace = d.ElementString()
+				x.ProtocolNamespace = d.StringElement(2)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -241,8 +240,7 @@ func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.VersionNumberMajor = uint32(d.ElementUint())
+				x.VersionNumberMajor = uint32(d.UintElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -258,8 +256,7 @@ func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(4)
-				x.VersionNumberMinor = uint32(d.ElementUint())
+				x.VersionNumberMinor = uint32(d.UintElement(4))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -275,8 +272,7 @@ func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(5)
-				x.SchemaID = uint8(d.ElementUint())
+				x.SchemaID = uint8(d.UintElement(5))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -292,8 +288,7 @@ func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(6)
-				x.Priority = uint8(d.ElementUint())
+				x.Priority = uint8(d.UintElement(6))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -365,8 +360,7 @@ func (x *SupportedAppProtocolRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(8)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(8))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -386,8 +380,7 @@ func (x *SupportedAppProtocolRes) decodeEXI(d *exi.Decoder) {
 				if x.SchemaID == nil {
 					x.SchemaID = new(uint8)
 				}
-				d.Enter(9)
-				*x.SchemaID = uint8(d.ElementUint())
+				*x.SchemaID = uint8(d.UintElement(9))
 				st = 2
 			case 1:
 				return

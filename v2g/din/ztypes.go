@@ -653,8 +653,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -794,8 +793,7 @@ func (x *Notification) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(4)
-				x.FaultCode = FaultCode(d.ElementEnum())
+				x.FaultCode = FaultCode(d.EnumElement(4))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -815,8 +813,7 @@ func (x *Notification) decodeEXI(d *exi.Decoder) {
 				if x.FaultMsg == nil {
 					x.FaultMsg = new(string)
 				}
-				d.Enter(5)
-				*x.FaultMsg = d.ElementString()
+				*x.FaultMsg = d.StringElement(5)
 				st = 2
 			case 1:
 				return
@@ -1676,8 +1673,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(16)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(16, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3218,8 +3214,7 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(53)
-				x.EVReady = d.ElementBool()
+				x.EVReady = d.BoolElement(53)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3239,20 +3234,17 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVCabinConditioning == nil {
 					x.EVCabinConditioning = new(bool)
 				}
-				d.Enter(54)
-				*x.EVCabinConditioning = d.ElementBool()
+				*x.EVCabinConditioning = d.BoolElement(54)
 				st = 2
 			case 1:
 				x.EVRESSConditioning = old.EVRESSConditioning
 				if x.EVRESSConditioning == nil {
 					x.EVRESSConditioning = new(bool)
 				}
-				d.Enter(55)
-				*x.EVRESSConditioning = d.ElementBool()
+				*x.EVRESSConditioning = d.BoolElement(55)
 				st = 3
 			case 2:
-				d.Enter(56)
-				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				x.EVErrorCode = DCEVErrorCode(d.EnumElement(56))
 				st = 4
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -3272,12 +3264,10 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVRESSConditioning == nil {
 					x.EVRESSConditioning = new(bool)
 				}
-				d.Enter(55)
-				*x.EVRESSConditioning = d.ElementBool()
+				*x.EVRESSConditioning = d.BoolElement(55)
 				st = 3
 			case 1:
-				d.Enter(56)
-				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				x.EVErrorCode = DCEVErrorCode(d.EnumElement(56))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -3293,8 +3283,7 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(56)
-				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				x.EVErrorCode = DCEVErrorCode(d.EnumElement(56))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3310,8 +3299,7 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(57)
-				x.EVRESSSOC = uint8(d.ElementUint())
+				x.EVRESSSOC = uint8(d.UintElement(57))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3370,8 +3358,7 @@ func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(59)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(59))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3408,8 +3395,7 @@ func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(65)
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(65))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3496,12 +3482,10 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVSEIsolationStatus == nil {
 					x.EVSEIsolationStatus = new(IsolationLevel)
 				}
-				d.Enter(61)
-				*x.EVSEIsolationStatus = IsolationLevel(d.ElementEnum())
+				*x.EVSEIsolationStatus = IsolationLevel(d.EnumElement(61))
 				st = 1
 			case 1:
-				d.Enter(62)
-				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				x.EVSEStatusCode = DCEVSEStatusCode(d.EnumElement(62))
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -3517,8 +3501,7 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(62)
-				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				x.EVSEStatusCode = DCEVSEStatusCode(d.EnumElement(62))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3534,8 +3517,7 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.NotificationMaxDelay = uint32(d.ElementUint())
+				x.NotificationMaxDelay = uint32(d.UintElement(63))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3551,8 +3533,7 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.EVSENotification = EVSENotification(d.ElementEnum())
+				x.EVSENotification = EVSENotification(d.EnumElement(64))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3658,8 +3639,7 @@ func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(67)
-				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
+				x.OEMProvisioningCert = d.BinaryElement(67, old.OEMProvisioningCert[:0])
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -3675,8 +3655,7 @@ func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(67)
-				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
+				x.OEMProvisioningCert = d.BinaryElement(67, old.OEMProvisioningCert[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -3713,8 +3692,7 @@ func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(70)
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				x.DHParams = d.BinaryElement(70, old.DHParams[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3809,8 +3787,7 @@ func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
-				d.Enter(69)
-				x.RootCertificateID = append(x.RootCertificateID, d.ElementString())
+				x.RootCertificateID = append(x.RootCertificateID, d.StringElement(69))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3829,8 +3806,7 @@ func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
-				d.Enter(69)
-				x.RootCertificateID = append(x.RootCertificateID, d.ElementString())
+				x.RootCertificateID = append(x.RootCertificateID, d.StringElement(69))
 				st = 1
 			case 1:
 				return
@@ -3920,8 +3896,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(72)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(72))
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -3958,8 +3933,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(77)
-				x.ContractSignatureEncryptedPrivateKey = d.ElementBinary(old.ContractSignatureEncryptedPrivateKey[:0])
+				x.ContractSignatureEncryptedPrivateKey = d.BinaryElement(77, old.ContractSignatureEncryptedPrivateKey[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3975,8 +3949,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(78)
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				x.DHParams = d.BinaryElement(78, old.DHParams[:0])
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3992,8 +3965,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(79)
-				x.ContractID = d.ElementString()
+				x.ContractID = d.StringElement(79)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4069,8 +4041,7 @@ func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(74)
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				x.Certificate = d.BinaryElement(74, old.Certificate[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4191,8 +4162,7 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
-				d.Enter(76)
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(76, nil))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4211,8 +4181,7 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
-				d.Enter(76)
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(76, nil))
 				st = 1
 			case 1:
 				return
@@ -4345,8 +4314,7 @@ func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(82)
-				x.ContractID = d.ElementString()
+				x.ContractID = d.StringElement(82)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4383,8 +4351,7 @@ func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(84)
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				x.DHParams = d.BinaryElement(84, old.DHParams[:0])
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4490,8 +4457,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(86)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(86))
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -4528,8 +4494,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(88)
-				x.ContractSignatureEncryptedPrivateKey = d.ElementBinary(old.ContractSignatureEncryptedPrivateKey[:0])
+				x.ContractSignatureEncryptedPrivateKey = d.BinaryElement(88, old.ContractSignatureEncryptedPrivateKey[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4545,8 +4510,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(89)
-				x.DHParams = d.ElementBinary(old.DHParams[:0])
+				x.DHParams = d.BinaryElement(89, old.DHParams[:0])
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4562,8 +4526,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(90)
-				x.ContractID = d.ElementString()
+				x.ContractID = d.StringElement(90)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4579,8 +4542,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(91)
-				x.RetryCounter = int16(d.ElementInt())
+				x.RetryCounter = int16(d.IntElement(91))
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4689,8 +4651,7 @@ func (x *ChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(93)
-				x.EVRequestedEnergyTransferType = EVRequestedEnergyTransfer(d.ElementEnum())
+				x.EVRequestedEnergyTransferType = EVRequestedEnergyTransfer(d.EnumElement(93))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4801,8 +4762,7 @@ func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(95)
-				x.DepartureTime = uint32(d.ElementUint())
+				x.DepartureTime = uint32(d.UintElement(95))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4966,8 +4926,7 @@ func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(97)
-				x.Multiplier = int8(d.ElementInt())
+				x.Multiplier = int8(d.IntElement(97))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4987,12 +4946,10 @@ func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 				if x.Unit == nil {
 					x.Unit = new(UnitSymbol)
 				}
-				d.Enter(98)
-				*x.Unit = UnitSymbol(d.ElementEnum())
+				*x.Unit = UnitSymbol(d.EnumElement(98))
 				st = 2
 			case 1:
-				d.Enter(99)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(99))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -5008,8 +4965,7 @@ func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(99)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(99))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5297,16 +5253,14 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				d.Enter(110)
-				*x.FullSOC = uint8(d.ElementUint())
+				*x.FullSOC = uint8(d.UintElement(110))
 				st = 7
 			case 3:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(111)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(111))
 				st = 8
 			case 4:
 				return
@@ -5339,16 +5293,14 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				d.Enter(110)
-				*x.FullSOC = uint8(d.ElementUint())
+				*x.FullSOC = uint8(d.UintElement(110))
 				st = 7
 			case 2:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(111)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(111))
 				st = 8
 			case 3:
 				return
@@ -5370,16 +5322,14 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				d.Enter(110)
-				*x.FullSOC = uint8(d.ElementUint())
+				*x.FullSOC = uint8(d.UintElement(110))
 				st = 7
 			case 1:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(111)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(111))
 				st = 8
 			case 2:
 				return
@@ -5401,8 +5351,7 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(111)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(111))
 				st = 8
 			case 1:
 				return
@@ -5596,8 +5545,7 @@ func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(114)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(114))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5613,8 +5561,7 @@ func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(115)
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(115))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5876,8 +5823,7 @@ func (x *SAScheduleTuple) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(118)
-				x.SAScheduleTupleID = int16(d.ElementInt())
+				x.SAScheduleTupleID = int16(d.IntElement(118))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6009,8 +5955,7 @@ func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(120)
-				x.PMaxScheduleID = int16(d.ElementInt())
+				x.PMaxScheduleID = int16(d.IntElement(120))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6183,8 +6128,7 @@ func (x *PMaxScheduleEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(126)
-				x.PMax = int16(d.ElementInt())
+				x.PMax = int16(d.IntElement(126))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6256,8 +6200,7 @@ func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(123)
-				x.Start = uint32(d.ElementUint())
+				x.Start = uint32(d.UintElement(123))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6277,8 +6220,7 @@ func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 				if x.Duration == nil {
 					x.Duration = new(uint32)
 				}
-				d.Enter(124)
-				*x.Duration = uint32(d.ElementUint())
+				*x.Duration = uint32(d.UintElement(124))
 				st = 2
 			case 1:
 				return
@@ -6447,8 +6389,7 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(128)
-				x.SalesTariffID = int16(d.ElementInt())
+				x.SalesTariffID = int16(d.IntElement(128))
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -6468,12 +6409,10 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				if x.SalesTariffDescription == nil {
 					x.SalesTariffDescription = new(string)
 				}
-				d.Enter(129)
-				*x.SalesTariffDescription = d.ElementString()
+				*x.SalesTariffDescription = d.StringElement(129)
 				st = 3
 			case 1:
-				d.Enter(130)
-				x.NumEPriceLevels = uint8(d.ElementUint())
+				x.NumEPriceLevels = uint8(d.UintElement(130))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -6489,8 +6428,7 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(130)
-				x.NumEPriceLevels = uint8(d.ElementUint())
+				x.NumEPriceLevels = uint8(d.UintElement(130))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6687,8 +6625,7 @@ func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(132)
-				x.EPriceLevel = uint8(d.ElementUint())
+				x.EPriceLevel = uint8(d.UintElement(132))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6814,8 +6751,7 @@ func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(134)
-				x.StartValue = uint32(d.ElementUint())
+				x.StartValue = uint32(d.UintElement(134))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6936,8 +6872,7 @@ func (x *Cost) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(136)
-				x.CostKind = CostKind(d.ElementEnum())
+				x.CostKind = CostKind(d.EnumElement(136))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6953,8 +6888,7 @@ func (x *Cost) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(137)
-				x.Amount = uint32(d.ElementUint())
+				x.Amount = uint32(d.UintElement(137))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6974,8 +6908,7 @@ func (x *Cost) decodeEXI(d *exi.Decoder) {
 				if x.AmountMultiplier == nil {
 					x.AmountMultiplier = new(int8)
 				}
-				d.Enter(138)
-				*x.AmountMultiplier = int8(d.ElementInt())
+				*x.AmountMultiplier = int8(d.IntElement(138))
 				st = 3
 			case 1:
 				return
@@ -7201,8 +7134,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(142)
-				x.PowerSwitchClosed = d.ElementBool()
+				x.PowerSwitchClosed = d.BoolElement(142)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7218,8 +7150,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(143)
-				x.RCD = d.ElementBool()
+				x.RCD = d.BoolElement(143)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7235,8 +7166,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(144)
-				x.NotificationMaxDelay = uint32(d.ElementUint())
+				x.NotificationMaxDelay = uint32(d.UintElement(144))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7252,8 +7182,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(145)
-				x.EVSENotification = EVSENotification(d.ElementEnum())
+				x.EVSENotification = EVSENotification(d.EnumElement(145))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7759,8 +7688,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(162)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(162))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7776,8 +7704,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(163)
-				x.EVSEID = d.ElementBinary(old.EVSEID[:0])
+				x.EVSEID = d.BinaryElement(163, old.EVSEID[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7793,8 +7720,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(164)
-				x.SAScheduleTupleID = int16(d.ElementInt())
+				x.SAScheduleTupleID = int16(d.IntElement(164))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7832,8 +7758,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 2:
-				d.Enter(172)
-				x.ReceiptRequired = d.ElementBool()
+				x.ReceiptRequired = d.BoolElement(172)
 				st = 6
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -7860,8 +7785,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 1:
-				d.Enter(172)
-				x.ReceiptRequired = d.ElementBool()
+				x.ReceiptRequired = d.BoolElement(172)
 				st = 6
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -7877,8 +7801,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(172)
-				x.ReceiptRequired = d.ElementBool()
+				x.ReceiptRequired = d.BoolElement(172)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8060,8 +7983,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(167)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(167)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8088,24 +8010,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 2
 			case 1:
-				d.Enter(169)
-				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
+				x.SigMeterReading = d.BinaryElement(169, old.SigMeterReading[:0])
 				st = 3
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(170)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(170))
 				st = 4
 			case 3:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(171)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(171))
 				st = 5
 			case 4:
 				return
@@ -8123,24 +8042,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(169)
-				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
+				x.SigMeterReading = d.BinaryElement(169, old.SigMeterReading[:0])
 				st = 3
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(170)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(170))
 				st = 4
 			case 2:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(171)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(171))
 				st = 5
 			case 3:
 				return
@@ -8162,16 +8078,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(170)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(170))
 				st = 4
 			case 1:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(171)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(171))
 				st = 5
 			case 2:
 				return
@@ -8193,8 +8107,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(171)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(171))
 				st = 5
 			case 1:
 				return
@@ -8304,8 +8217,7 @@ func (x *ContractAuthenticationReq) decodeEXI(d *exi.Decoder) {
 				if x.GenChallenge == nil {
 					x.GenChallenge = new(string)
 				}
-				d.Enter(175)
-				*x.GenChallenge = d.ElementString()
+				*x.GenChallenge = d.StringElement(175)
 				st = 2
 			case 2:
 				return
@@ -8327,8 +8239,7 @@ func (x *ContractAuthenticationReq) decodeEXI(d *exi.Decoder) {
 				if x.GenChallenge == nil {
 					x.GenChallenge = new(string)
 				}
-				d.Enter(175)
-				*x.GenChallenge = d.ElementString()
+				*x.GenChallenge = d.StringElement(175)
 				st = 2
 			case 1:
 				return
@@ -8385,8 +8296,7 @@ func (x *ContractAuthenticationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(177)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(177))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8402,8 +8312,7 @@ func (x *ContractAuthenticationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(178)
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(178))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8683,12 +8592,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(185)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(185)
 				st = 6
 			case 4:
-				d.Enter(186)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(186)
 				st = 7
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -8730,12 +8637,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(185)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(185)
 				st = 6
 			case 3:
-				d.Enter(186)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(186)
 				st = 7
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -8766,12 +8671,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(185)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(185)
 				st = 6
 			case 2:
-				d.Enter(186)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(186)
 				st = 7
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -8791,12 +8694,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(185)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(185)
 				st = 6
 			case 1:
-				d.Enter(186)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(186)
 				st = 7
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -8812,8 +8713,7 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(186)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(186)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9044,8 +8944,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(191)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(191))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9124,8 +9023,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(195)
-				x.EVSECurrentLimitAchieved = d.ElementBool()
+				x.EVSECurrentLimitAchieved = d.BoolElement(195)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9141,8 +9039,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(196)
-				x.EVSEVoltageLimitAchieved = d.ElementBool()
+				x.EVSEVoltageLimitAchieved = d.BoolElement(196)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9158,8 +9055,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(197)
-				x.EVSEPowerLimitAchieved = d.ElementBool()
+				x.EVSEPowerLimitAchieved = d.BoolElement(197)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9383,8 +9279,7 @@ func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(202)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(202, old.SessionID[:0])
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -9400,8 +9295,7 @@ func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(202)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(202, old.SessionID[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -9421,8 +9315,7 @@ func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 				if x.SAScheduleTupleID == nil {
 					x.SAScheduleTupleID = new(int16)
 				}
-				d.Enter(203)
-				*x.SAScheduleTupleID = int16(d.ElementInt())
+				*x.SAScheduleTupleID = int16(d.IntElement(203))
 				st = 3
 			case 1:
 				x.MeterInfo = old.MeterInfo
@@ -9507,8 +9400,7 @@ func (x *MeteringReceiptRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(206)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(206))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9591,8 +9483,7 @@ func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(209)
-				x.ContractID = d.ElementString()
+				x.ContractID = d.StringElement(209)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9677,8 +9568,7 @@ func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(212)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(212))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9694,8 +9584,7 @@ func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(213)
-				x.GenChallenge = d.ElementString()
+				x.GenChallenge = d.StringElement(213)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9711,8 +9600,7 @@ func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(214)
-				x.DateTimeNow = int64(d.ElementInt())
+				x.DateTimeNow = int64(d.IntElement(214))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9824,8 +9712,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(216)
-				x.ReadyToChargeState = d.ElementBool()
+				x.ReadyToChargeState = d.BoolElement(216)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9995,8 +9882,7 @@ func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(218)
-				x.SAScheduleTupleID = int16(d.ElementInt())
+				x.SAScheduleTupleID = int16(d.IntElement(218))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10094,8 +9980,7 @@ func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(220)
-				x.ChargingProfileEntryStart = uint32(d.ElementUint())
+				x.ChargingProfileEntryStart = uint32(d.UintElement(220))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10111,8 +9996,7 @@ func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(221)
-				x.ChargingProfileEntryMaxPower = int16(d.ElementInt())
+				x.ChargingProfileEntryMaxPower = int16(d.IntElement(221))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10216,12 +10100,10 @@ func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(224)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(224)
 				st = 2
 			case 1:
-				d.Enter(225)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(225)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10237,8 +10119,7 @@ func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(225)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(225)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10380,8 +10261,7 @@ func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(228)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(228))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10625,8 +10505,7 @@ func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(237)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(237))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10720,8 +10599,7 @@ func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(241)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(241))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10796,8 +10674,7 @@ func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(243)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(243))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10813,8 +10690,7 @@ func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(244)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(244))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11032,8 +10908,7 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(247)
-				x.ParameterSetID = int16(d.ElementInt())
+				x.ParameterSetID = int16(d.IntElement(247))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11321,32 +11196,28 @@ func (x *Parameter) decodeEXI(d *exi.Decoder) {
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
-				d.Enter(249)
-				*x.BoolValue = d.ElementBool()
+				*x.BoolValue = d.BoolElement(249)
 				st = 3
 			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
-				d.Enter(250)
-				*x.ByteValue = int8(d.ElementInt())
+				*x.ByteValue = int8(d.IntElement(250))
 				st = 4
 			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
-				d.Enter(251)
-				*x.ShortValue = int16(d.ElementInt())
+				*x.ShortValue = int16(d.IntElement(251))
 				st = 5
 			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
-				d.Enter(252)
-				*x.IntValue = int32(d.ElementInt())
+				*x.IntValue = int32(d.IntElement(252))
 				st = 6
 			case 4:
 				x.PhysicalValue = old.PhysicalValue
@@ -11364,8 +11235,7 @@ func (x *Parameter) decodeEXI(d *exi.Decoder) {
 				if x.StringValue == nil {
 					x.StringValue = new(string)
 				}
-				d.Enter(254)
-				*x.StringValue = d.ElementString()
+				*x.StringValue = d.StringElement(254)
 				st = 8
 			case 6:
 				d.SecondLevelEE(3, 5, true)
@@ -11536,16 +11406,14 @@ func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				d.Enter(256)
-				*x.ServiceScope = d.ElementString()
+				*x.ServiceScope = d.StringElement(256)
 				st = 1
 			case 1:
 				x.ServiceCategory = old.ServiceCategory
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
-				d.Enter(257)
-				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				*x.ServiceCategory = ServiceCategory(d.EnumElement(257))
 				st = 2
 			case 2:
 				return
@@ -11567,8 +11435,7 @@ func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
-				d.Enter(257)
-				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				*x.ServiceCategory = ServiceCategory(d.EnumElement(257))
 				st = 2
 			case 1:
 				return
@@ -11648,8 +11515,7 @@ func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(259)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(259))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11802,8 +11668,7 @@ func (x *PaymentOptions) decodeEXI(d *exi.Decoder) {
 				if x.PaymentOption == nil {
 					x.PaymentOption = old.PaymentOption[:0]
 				}
-				d.Enter(261)
-				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.EnumElement(261)))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11822,8 +11687,7 @@ func (x *PaymentOptions) decodeEXI(d *exi.Decoder) {
 				if x.PaymentOption == nil {
 					x.PaymentOption = old.PaymentOption[:0]
 				}
-				d.Enter(261)
-				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.EnumElement(261)))
 				st = 1
 			case 1:
 				return
@@ -11890,8 +11754,7 @@ func (x *ServiceCharge) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(268)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(268)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11907,8 +11770,7 @@ func (x *ServiceCharge) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(269)
-				x.EnergyTransferType = EVSESupportedEnergyTransfer(d.ElementEnum())
+				x.EnergyTransferType = EVSESupportedEnergyTransfer(d.EnumElement(269))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12013,8 +11875,7 @@ func (x *ServiceTag) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(264)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(264))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12034,12 +11895,10 @@ func (x *ServiceTag) decodeEXI(d *exi.Decoder) {
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
-				d.Enter(265)
-				*x.ServiceName = d.ElementString()
+				*x.ServiceName = d.StringElement(265)
 				st = 2
 			case 1:
-				d.Enter(266)
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				x.ServiceCategory = ServiceCategory(d.EnumElement(266))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -12055,8 +11914,7 @@ func (x *ServiceTag) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(266)
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				x.ServiceCategory = ServiceCategory(d.EnumElement(266))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12076,8 +11934,7 @@ func (x *ServiceTag) decodeEXI(d *exi.Decoder) {
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				d.Enter(267)
-				*x.ServiceScope = d.ElementString()
+				*x.ServiceScope = d.StringElement(267)
 				st = 4
 			case 1:
 				return
@@ -12263,8 +12120,7 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(268)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(268)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12320,8 +12176,7 @@ func (x *ServicePaymentSelectionReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(273)
-				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
+				x.SelectedPaymentOption = PaymentOption(d.EnumElement(273))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12521,8 +12376,7 @@ func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(276)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(276))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12542,8 +12396,7 @@ func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 				if x.ParameterSetID == nil {
 					x.ParameterSetID = new(int16)
 				}
-				d.Enter(277)
-				*x.ParameterSetID = int16(d.ElementInt())
+				*x.ParameterSetID = int16(d.IntElement(277))
 				st = 2
 			case 1:
 				return
@@ -12597,8 +12450,7 @@ func (x *ServicePaymentSelectionRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(279)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(279))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12657,8 +12509,7 @@ func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(281)
-				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
+				x.EVCCID = d.BinaryElement(281, old.EVCCID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12739,8 +12590,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(283)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(283))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12756,8 +12606,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(284)
-				x.EVSEID = d.ElementBinary(old.EVSEID[:0])
+				x.EVSEID = d.BinaryElement(284, old.EVSEID[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12777,8 +12626,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 				if x.DateTimeNow == nil {
 					x.DateTimeNow = new(int64)
 				}
-				d.Enter(285)
-				*x.DateTimeNow = int64(d.ElementInt())
+				*x.DateTimeNow = int64(d.IntElement(285))
 				st = 3
 			case 1:
 				return
@@ -12865,8 +12713,7 @@ func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(288)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(288))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12983,8 +12830,7 @@ func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(292)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(292))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13414,16 +13260,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(22, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(23)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(23, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(24)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(24, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -13439,8 +13282,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(25, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13456,12 +13298,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(23, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(24)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(24, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -13477,8 +13317,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(24, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13494,12 +13333,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(26, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(27)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(27, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -13517,8 +13354,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(27)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(27, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -13536,8 +13372,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(28, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13605,8 +13440,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(30)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(30, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13622,8 +13456,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(31)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(31, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13892,8 +13725,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(35)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(35)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13909,8 +13741,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(36)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(36)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)

@@ -838,8 +838,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(10)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(10, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1465,16 +1464,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(16)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(16, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(17)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(17, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(18)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(18, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -1490,8 +1486,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(19)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(19, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1507,12 +1502,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(17)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(17, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(18)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(18, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -1528,8 +1521,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(18)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(18, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1545,12 +1537,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(20)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(20, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(21)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(21, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -1568,8 +1558,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(21)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(21, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -1587,8 +1576,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(22, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1656,8 +1644,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(24, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -1673,8 +1660,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(25, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1943,8 +1929,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(29)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(29)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -1960,8 +1945,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(30)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(30)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)

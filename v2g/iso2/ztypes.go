@@ -626,8 +626,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -767,8 +766,7 @@ func (x *Notification) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(4)
-				x.FaultCode = FaultCode(d.ElementEnum())
+				x.FaultCode = FaultCode(d.EnumElement(4))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -788,8 +786,7 @@ func (x *Notification) decodeEXI(d *exi.Decoder) {
 				if x.FaultMsg == nil {
 					x.FaultMsg = new(string)
 				}
-				d.Enter(5)
-				*x.FaultMsg = d.ElementString()
+				*x.FaultMsg = d.StringElement(5)
 				st = 2
 			case 1:
 				return
@@ -1649,8 +1646,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(16)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(16, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3074,8 +3070,7 @@ func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(51)
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				x.GenChallenge = d.BinaryElement(51, old.GenChallenge[:0])
 				st = 2
 			case 2:
 				return
@@ -3093,8 +3088,7 @@ func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(51)
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				x.GenChallenge = d.BinaryElement(51, old.GenChallenge[:0])
 				st = 2
 			case 1:
 				return
@@ -3151,8 +3145,7 @@ func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(53)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(53))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3168,8 +3161,7 @@ func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(54)
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(54))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3285,8 +3277,7 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(58)
-				x.EVReady = d.ElementBool()
+				x.EVReady = d.BoolElement(58)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3302,8 +3293,7 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(59)
-				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
+				x.EVErrorCode = DCEVErrorCode(d.EnumElement(59))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3319,8 +3309,7 @@ func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(60)
-				x.EVRESSSOC = uint8(d.ElementUint())
+				x.EVRESSSOC = uint8(d.UintElement(60))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3379,8 +3368,7 @@ func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(62)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(62))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3417,8 +3405,7 @@ func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(68)
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(68))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3502,8 +3489,7 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(64))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3519,8 +3505,7 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(65)
-				x.EVSENotification = EVSENotification(d.ElementEnum())
+				x.EVSENotification = EVSENotification(d.EnumElement(65))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3540,12 +3525,10 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVSEIsolationStatus == nil {
 					x.EVSEIsolationStatus = new(IsolationLevel)
 				}
-				d.Enter(66)
-				*x.EVSEIsolationStatus = IsolationLevel(d.ElementEnum())
+				*x.EVSEIsolationStatus = IsolationLevel(d.EnumElement(66))
 				st = 3
 			case 1:
-				d.Enter(67)
-				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				x.EVSEStatusCode = DCEVSEStatusCode(d.EnumElement(67))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -3561,8 +3544,7 @@ func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(67)
-				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				x.EVSEStatusCode = DCEVSEStatusCode(d.EnumElement(67))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3644,8 +3626,7 @@ func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(70)
-				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
+				x.OEMProvisioningCert = d.BinaryElement(70, old.OEMProvisioningCert[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -3878,8 +3859,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(35)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(35)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3895,8 +3875,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(36)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(36)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3964,8 +3943,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(74)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(74))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4176,8 +4154,7 @@ func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(76)
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				x.Certificate = d.BinaryElement(76, old.Certificate[:0])
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -4193,8 +4170,7 @@ func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(76)
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				x.Certificate = d.BinaryElement(76, old.Certificate[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -4334,8 +4310,7 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(78)
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(78, nil))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4358,8 +4333,7 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(78)
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(78, nil))
 				n++
 				switch {
 				case n >= 4:
@@ -4736,8 +4710,7 @@ func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(85)
-				x.EMAID = d.ElementString()
+				x.EMAID = d.StringElement(85)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4849,8 +4822,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(88)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(88))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4975,8 +4947,7 @@ func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 				if x.RetryCounter == nil {
 					x.RetryCounter = new(int16)
 				}
-				d.Enter(94)
-				*x.RetryCounter = int16(d.ElementInt())
+				*x.RetryCounter = int16(d.IntElement(94))
 				st = 7
 			case 1:
 				return
@@ -5094,12 +5065,10 @@ func (x *ChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 				if x.MaxEntriesSAScheduleTuple == nil {
 					x.MaxEntriesSAScheduleTuple = new(uint16)
 				}
-				d.Enter(96)
-				*x.MaxEntriesSAScheduleTuple = uint16(d.ElementUint())
+				*x.MaxEntriesSAScheduleTuple = uint16(d.UintElement(96))
 				st = 1
 			case 1:
-				d.Enter(97)
-				x.RequestedEnergyTransferMode = EnergyTransferMode(d.ElementEnum())
+				x.RequestedEnergyTransferMode = EnergyTransferMode(d.EnumElement(97))
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -5115,8 +5084,7 @@ func (x *ChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(97)
-				x.RequestedEnergyTransferMode = EnergyTransferMode(d.ElementEnum())
+				x.RequestedEnergyTransferMode = EnergyTransferMode(d.EnumElement(97))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5243,8 +5211,7 @@ func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(99)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(99))
 				st = 1
 			case 1:
 				x.EAmount = old.EAmount
@@ -5394,8 +5361,7 @@ func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(101)
-				x.Multiplier = int8(d.ElementInt())
+				x.Multiplier = int8(d.IntElement(101))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5411,8 +5377,7 @@ func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(102)
-				x.Unit = UnitSymbol(d.ElementEnum())
+				x.Unit = UnitSymbol(d.EnumElement(102))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5428,8 +5393,7 @@ func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(103)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(103))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5617,8 +5581,7 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(99)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(99))
 				st = 1
 			case 1:
 				x.DCEVStatus = old.DCEVStatus
@@ -5763,16 +5726,14 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				d.Enter(114)
-				*x.FullSOC = uint8(d.ElementUint())
+				*x.FullSOC = uint8(d.UintElement(114))
 				st = 8
 			case 3:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(115)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(115))
 				st = 9
 			case 4:
 				return
@@ -5805,16 +5766,14 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				d.Enter(114)
-				*x.FullSOC = uint8(d.ElementUint())
+				*x.FullSOC = uint8(d.UintElement(114))
 				st = 8
 			case 2:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(115)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(115))
 				st = 9
 			case 3:
 				return
@@ -5836,16 +5795,14 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				d.Enter(114)
-				*x.FullSOC = uint8(d.ElementUint())
+				*x.FullSOC = uint8(d.UintElement(114))
 				st = 8
 			case 1:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(115)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(115))
 				st = 9
 			case 2:
 				return
@@ -5867,8 +5824,7 @@ func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				d.Enter(115)
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(115))
 				st = 9
 			case 1:
 				return
@@ -5990,8 +5946,7 @@ func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(118)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(118))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6007,8 +5962,7 @@ func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(119)
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(119))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6323,8 +6277,7 @@ func (x *SAScheduleTuple) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(122)
-				x.SAScheduleTupleID = uint8(d.ElementUint())
+				x.SAScheduleTupleID = uint8(d.UintElement(122))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6679,8 +6632,7 @@ func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(126)
-				x.Start = uint32(d.ElementUint())
+				x.Start = uint32(d.UintElement(126))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6700,8 +6652,7 @@ func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 				if x.Duration == nil {
 					x.Duration = new(uint32)
 				}
-				d.Enter(127)
-				*x.Duration = uint32(d.ElementUint())
+				*x.Duration = uint32(d.UintElement(127))
 				st = 2
 			case 1:
 				return
@@ -6870,8 +6821,7 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(131)
-				x.SalesTariffID = uint8(d.ElementUint())
+				x.SalesTariffID = uint8(d.UintElement(131))
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -6887,8 +6837,7 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(131)
-				x.SalesTariffID = uint8(d.ElementUint())
+				x.SalesTariffID = uint8(d.UintElement(131))
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -6908,16 +6857,14 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				if x.SalesTariffDescription == nil {
 					x.SalesTariffDescription = new(string)
 				}
-				d.Enter(132)
-				*x.SalesTariffDescription = d.ElementString()
+				*x.SalesTariffDescription = d.StringElement(132)
 				st = 3
 			case 1:
 				x.NumEPriceLevels = old.NumEPriceLevels
 				if x.NumEPriceLevels == nil {
 					x.NumEPriceLevels = new(uint8)
 				}
-				d.Enter(133)
-				*x.NumEPriceLevels = uint8(d.ElementUint())
+				*x.NumEPriceLevels = uint8(d.UintElement(133))
 				st = 4
 			case 2:
 				if x.SalesTariffEntry == nil {
@@ -6956,8 +6903,7 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				if x.NumEPriceLevels == nil {
 					x.NumEPriceLevels = new(uint8)
 				}
-				d.Enter(133)
-				*x.NumEPriceLevels = uint8(d.ElementUint())
+				*x.NumEPriceLevels = uint8(d.UintElement(133))
 				st = 4
 			case 1:
 				if x.SalesTariffEntry == nil {
@@ -7184,8 +7130,7 @@ func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 				if x.EPriceLevel == nil {
 					x.EPriceLevel = new(uint8)
 				}
-				d.Enter(135)
-				*x.EPriceLevel = uint8(d.ElementUint())
+				*x.EPriceLevel = uint8(d.UintElement(135))
 				st = 2
 			case 1:
 				if x.ConsumptionCost == nil {
@@ -7532,8 +7477,7 @@ func (x *Cost) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(139)
-				x.CostKind = CostKind(d.ElementEnum())
+				x.CostKind = CostKind(d.EnumElement(139))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7549,8 +7493,7 @@ func (x *Cost) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(140)
-				x.Amount = uint32(d.ElementUint())
+				x.Amount = uint32(d.UintElement(140))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7570,8 +7513,7 @@ func (x *Cost) decodeEXI(d *exi.Decoder) {
 				if x.AmountMultiplier == nil {
 					x.AmountMultiplier = new(int8)
 				}
-				d.Enter(141)
-				*x.AmountMultiplier = int8(d.ElementInt())
+				*x.AmountMultiplier = int8(d.IntElement(141))
 				st = 3
 			case 1:
 				return
@@ -7737,8 +7679,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(64))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7754,8 +7695,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(65)
-				x.EVSENotification = EVSENotification(d.ElementEnum())
+				x.EVSENotification = EVSENotification(d.EnumElement(65))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7771,8 +7711,7 @@ func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(145)
-				x.RCD = d.ElementBool()
+				x.RCD = d.BoolElement(145)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8242,8 +8181,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(161)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(161))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8259,8 +8197,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(162)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(162)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8276,8 +8213,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(163)
-				x.SAScheduleTupleID = uint8(d.ElementUint())
+				x.SAScheduleTupleID = uint8(d.UintElement(163))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8319,8 +8255,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				d.Enter(171)
-				*x.ReceiptRequired = d.ElementBool()
+				*x.ReceiptRequired = d.BoolElement(171)
 				st = 6
 			case 3:
 				x.ACEVSEStatus = old.ACEVSEStatus
@@ -8359,8 +8294,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				d.Enter(171)
-				*x.ReceiptRequired = d.ElementBool()
+				*x.ReceiptRequired = d.BoolElement(171)
 				st = 6
 			case 2:
 				x.ACEVSEStatus = old.ACEVSEStatus
@@ -8388,8 +8322,7 @@ func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				d.Enter(171)
-				*x.ReceiptRequired = d.ElementBool()
+				*x.ReceiptRequired = d.BoolElement(171)
 				st = 6
 			case 1:
 				x.ACEVSEStatus = old.ACEVSEStatus
@@ -8580,8 +8513,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(166)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(166)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8601,28 +8533,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterReading == nil {
 					x.MeterReading = new(uint64)
 				}
-				d.Enter(167)
-				*x.MeterReading = uint64(d.ElementUint())
+				*x.MeterReading = uint64(d.UintElement(167))
 				st = 2
 			case 1:
-				d.Enter(168)
-				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
+				x.SigMeterReading = d.BinaryElement(168, old.SigMeterReading[:0])
 				st = 3
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(169)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(169))
 				st = 4
 			case 3:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(170)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(170))
 				st = 5
 			case 4:
 				return
@@ -8640,24 +8568,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(168)
-				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
+				x.SigMeterReading = d.BinaryElement(168, old.SigMeterReading[:0])
 				st = 3
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(169)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(169))
 				st = 4
 			case 2:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(170)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(170))
 				st = 5
 			case 3:
 				return
@@ -8679,16 +8604,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(169)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(169))
 				st = 4
 			case 1:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(170)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(170))
 				st = 5
 			case 2:
 				return
@@ -8710,8 +8633,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				d.Enter(170)
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(170))
 				st = 5
 			case 1:
 				return
@@ -8993,12 +8915,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(179)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(179)
 				st = 6
 			case 4:
-				d.Enter(180)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(180)
 				st = 7
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -9040,12 +8960,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(179)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(179)
 				st = 6
 			case 3:
-				d.Enter(180)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(180)
 				st = 7
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -9076,12 +8994,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(179)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(179)
 				st = 6
 			case 2:
-				d.Enter(180)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(180)
 				st = 7
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -9101,12 +9017,10 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(179)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(179)
 				st = 6
 			case 1:
-				d.Enter(180)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(180)
 				st = 7
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -9122,8 +9036,7 @@ func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(180)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(180)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9427,8 +9340,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(185)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(185))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9507,8 +9419,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(189)
-				x.EVSECurrentLimitAchieved = d.ElementBool()
+				x.EVSECurrentLimitAchieved = d.BoolElement(189)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9524,8 +9435,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(190)
-				x.EVSEVoltageLimitAchieved = d.ElementBool()
+				x.EVSEVoltageLimitAchieved = d.BoolElement(190)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9541,8 +9451,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(191)
-				x.EVSEPowerLimitAchieved = d.ElementBool()
+				x.EVSEPowerLimitAchieved = d.BoolElement(191)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9591,8 +9500,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 10
 			case 3:
-				d.Enter(195)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(195)
 				st = 11
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -9630,8 +9538,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 10
 			case 2:
-				d.Enter(195)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(195)
 				st = 11
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -9658,8 +9565,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 10
 			case 1:
-				d.Enter(195)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(195)
 				st = 11
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -9675,8 +9581,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(195)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(195)
 				st = 11
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9692,8 +9597,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(196)
-				x.SAScheduleTupleID = uint8(d.ElementUint())
+				x.SAScheduleTupleID = uint8(d.UintElement(196))
 				st = 12
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9724,8 +9628,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				d.Enter(198)
-				*x.ReceiptRequired = d.ElementBool()
+				*x.ReceiptRequired = d.BoolElement(198)
 				st = 14
 			case 2:
 				return
@@ -9747,8 +9650,7 @@ func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				d.Enter(198)
-				*x.ReceiptRequired = d.ElementBool()
+				*x.ReceiptRequired = d.BoolElement(198)
 				st = 14
 			case 1:
 				return
@@ -9863,8 +9765,7 @@ func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(200)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(200, old.SessionID[:0])
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -9880,8 +9781,7 @@ func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(200)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(200, old.SessionID[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -9901,8 +9801,7 @@ func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 				if x.SAScheduleTupleID == nil {
 					x.SAScheduleTupleID = new(uint8)
 				}
-				d.Enter(201)
-				*x.SAScheduleTupleID = uint8(d.ElementUint())
+				*x.SAScheduleTupleID = uint8(d.UintElement(201))
 				st = 3
 			case 1:
 				x.MeterInfo = old.MeterInfo
@@ -10025,8 +9924,7 @@ func (x *MeteringReceiptRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(204)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(204))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10126,8 +10024,7 @@ func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(209)
-				x.EMAID = d.ElementString()
+				x.EMAID = d.StringElement(209)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10213,8 +10110,7 @@ func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(212)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(212))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10230,8 +10126,7 @@ func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(213)
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				x.GenChallenge = d.BinaryElement(213, old.GenChallenge[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10247,8 +10142,7 @@ func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(214)
-				x.EVSETimeStamp = int64(d.ElementInt())
+				x.EVSETimeStamp = int64(d.IntElement(214))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10304,8 +10198,7 @@ func (x *PaymentServiceSelectionReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(216)
-				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
+				x.SelectedPaymentOption = PaymentOption(d.EnumElement(216))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10549,8 +10442,7 @@ func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(219)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(219))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10570,8 +10462,7 @@ func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 				if x.ParameterSetID == nil {
 					x.ParameterSetID = new(int16)
 				}
-				d.Enter(220)
-				*x.ParameterSetID = int16(d.ElementInt())
+				*x.ParameterSetID = int16(d.IntElement(220))
 				st = 2
 			case 1:
 				return
@@ -10625,8 +10516,7 @@ func (x *PaymentServiceSelectionRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(222)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(222))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10719,8 +10609,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(224)
-				x.ChargeProgress = ChargeProgress(d.ElementEnum())
+				x.ChargeProgress = ChargeProgress(d.EnumElement(224))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10736,8 +10625,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(225)
-				x.SAScheduleTupleID = uint8(d.ElementUint())
+				x.SAScheduleTupleID = uint8(d.UintElement(225))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11032,8 +10920,7 @@ func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(228)
-				x.ChargingProfileEntryStart = uint32(d.ElementUint())
+				x.ChargingProfileEntryStart = uint32(d.UintElement(228))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11074,8 +10961,7 @@ func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 				if x.ChargingProfileEntryMaxNumberOfPhasesInUse == nil {
 					x.ChargingProfileEntryMaxNumberOfPhasesInUse = new(uint8)
 				}
-				d.Enter(230)
-				*x.ChargingProfileEntryMaxNumberOfPhasesInUse = uint8(d.ElementUint())
+				*x.ChargingProfileEntryMaxNumberOfPhasesInUse = uint8(d.UintElement(230))
 				st = 3
 			case 1:
 				return
@@ -11181,12 +11067,10 @@ func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				d.Enter(233)
-				*x.BulkChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(233)
 				st = 2
 			case 1:
-				d.Enter(234)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(234)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -11202,8 +11086,7 @@ func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(234)
-				x.ChargingComplete = d.ElementBool()
+				x.ChargingComplete = d.BoolElement(234)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11297,8 +11180,7 @@ func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(237)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(237))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11501,8 +11383,7 @@ func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(243)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(243))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11596,8 +11477,7 @@ func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(247)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(247))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11672,8 +11552,7 @@ func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(249)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(249))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11689,8 +11568,7 @@ func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(250)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(250))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11967,8 +11845,7 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(253)
-				x.ParameterSetID = int16(d.ElementInt())
+				x.ParameterSetID = int16(d.IntElement(253))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12264,32 +12141,28 @@ func (x *Parameter) decodeEXI(d *exi.Decoder) {
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
-				d.Enter(255)
-				*x.BoolValue = d.ElementBool()
+				*x.BoolValue = d.BoolElement(255)
 				st = 2
 			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
-				d.Enter(256)
-				*x.ByteValue = int8(d.ElementInt())
+				*x.ByteValue = int8(d.IntElement(256))
 				st = 3
 			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
-				d.Enter(257)
-				*x.ShortValue = int16(d.ElementInt())
+				*x.ShortValue = int16(d.IntElement(257))
 				st = 4
 			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
-				d.Enter(258)
-				*x.IntValue = int32(d.ElementInt())
+				*x.IntValue = int32(d.IntElement(258))
 				st = 5
 			case 4:
 				x.PhysicalValue = old.PhysicalValue
@@ -12307,8 +12180,7 @@ func (x *Parameter) decodeEXI(d *exi.Decoder) {
 				if x.StringValue == nil {
 					x.StringValue = new(string)
 				}
-				d.Enter(260)
-				*x.StringValue = d.ElementString()
+				*x.StringValue = d.StringElement(260)
 				st = 7
 			case 6:
 				d.SecondLevelEE(3, 5, true)
@@ -12479,16 +12351,14 @@ func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				d.Enter(262)
-				*x.ServiceScope = d.ElementString()
+				*x.ServiceScope = d.StringElement(262)
 				st = 1
 			case 1:
 				x.ServiceCategory = old.ServiceCategory
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
-				d.Enter(263)
-				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				*x.ServiceCategory = ServiceCategory(d.EnumElement(263))
 				st = 2
 			case 2:
 				return
@@ -12510,8 +12380,7 @@ func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
-				d.Enter(263)
-				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				*x.ServiceCategory = ServiceCategory(d.EnumElement(263))
 				st = 2
 			case 1:
 				return
@@ -12591,8 +12460,7 @@ func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(265)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(265))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12764,8 +12632,7 @@ func (x *PaymentOptionList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(267)
-				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.EnumElement(267)))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12788,8 +12655,7 @@ func (x *PaymentOptionList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(267)
-				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.EnumElement(267)))
 				n++
 				switch {
 				case n >= 2:
@@ -12914,8 +12780,7 @@ func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(269)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(269))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12935,12 +12800,10 @@ func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
-				d.Enter(270)
-				*x.ServiceName = d.ElementString()
+				*x.ServiceName = d.StringElement(270)
 				st = 2
 			case 1:
-				d.Enter(271)
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -12956,8 +12819,7 @@ func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(271)
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12977,12 +12839,10 @@ func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				d.Enter(272)
-				*x.ServiceScope = d.ElementString()
+				*x.ServiceScope = d.StringElement(272)
 				st = 4
 			case 1:
-				d.Enter(273)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(273)
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -12998,8 +12858,7 @@ func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(273)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(273)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13124,8 +12983,7 @@ func (x *SupportedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(275)
-				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.ElementEnum()))
+				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.EnumElement(275)))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13148,8 +13006,7 @@ func (x *SupportedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(275)
-				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.ElementEnum()))
+				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.EnumElement(275)))
 				n++
 				switch {
 				case n >= 6:
@@ -13421,8 +13278,7 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(269)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(269))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13442,12 +13298,10 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
-				d.Enter(270)
-				*x.ServiceName = d.ElementString()
+				*x.ServiceName = d.StringElement(270)
 				st = 2
 			case 1:
-				d.Enter(271)
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -13463,8 +13317,7 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(271)
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13484,12 +13337,10 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				d.Enter(272)
-				*x.ServiceScope = d.ElementString()
+				*x.ServiceScope = d.StringElement(272)
 				st = 4
 			case 1:
-				d.Enter(273)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(273)
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -13505,8 +13356,7 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(273)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(273)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13565,8 +13415,7 @@ func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(279)
-				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
+				x.EVCCID = d.BinaryElement(279, old.EVCCID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13647,8 +13496,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(281)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(281))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13664,8 +13512,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(282)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(282)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -13685,8 +13532,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 				if x.EVSETimeStamp == nil {
 					x.EVSETimeStamp = new(int64)
 				}
-				d.Enter(283)
-				*x.EVSETimeStamp = int64(d.ElementInt())
+				*x.EVSETimeStamp = int64(d.IntElement(283))
 				st = 3
 			case 1:
 				return
@@ -13740,8 +13586,7 @@ func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(285)
-				x.ChargingSession = ChargingSession(d.ElementEnum())
+				x.ChargingSession = ChargingSession(d.EnumElement(285))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13793,8 +13638,7 @@ func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(287)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(287))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13911,8 +13755,7 @@ func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(291)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(291))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -14136,8 +13979,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(64))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -14153,8 +13995,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(65)
-				x.EVSENotification = EVSENotification(d.ElementEnum())
+				x.EVSENotification = EVSENotification(d.EnumElement(65))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14258,8 +14099,7 @@ func (x *EVChargeParameter) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(99)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(99))
 				st = 1
 			case 1:
 				return
@@ -14574,16 +14414,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(22, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(23)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(23, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(24)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(24, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -14599,8 +14436,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(25, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14616,12 +14452,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(23, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(24)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(24, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -14637,8 +14471,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(24, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14654,12 +14487,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(26, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(27)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(27, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -14677,8 +14508,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(27)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(27, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -14696,8 +14526,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(28, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14765,8 +14594,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(30)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(30, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -14782,8 +14610,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(31)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(31, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)

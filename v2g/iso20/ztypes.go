@@ -471,8 +471,7 @@ func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(47)
-				x.EVCCID = d.ElementString()
+				x.EVCCID = d.StringElement(47)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -553,8 +552,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -570,8 +568,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1455,8 +1452,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(14)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1921,8 +1917,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1938,8 +1933,7 @@ func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(50)
-				x.EVSEID = d.ElementString()
+				x.EVSEID = d.StringElement(50)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2172,8 +2166,7 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2196,8 +2189,7 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(53)
-				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.ElementEnum()))
+				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.EnumElement(53)))
 				st, n = 3, 1
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2220,8 +2212,7 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(53)
-				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.ElementEnum()))
+				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.EnumElement(53)))
 				n++
 				switch {
 				case n >= 2:
@@ -2230,8 +2221,7 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 					st = 3
 				}
 			case 1:
-				d.Enter(54)
-				x.CertificateInstallationService = d.ElementBool()
+				x.CertificateInstallationService = d.BoolElement(54)
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -2247,8 +2237,7 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(54)
-				x.CertificateInstallationService = d.ElementBool()
+				x.CertificateInstallationService = d.BoolElement(54)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2407,8 +2396,7 @@ func (x *PnCASResAuthorizationMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(57)
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				x.GenChallenge = d.BinaryElement(57, old.GenChallenge[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2548,8 +2536,7 @@ func (x *SupportedProvidersList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(59)
-				x.ProviderID = append(x.ProviderID, d.ElementString())
+				x.ProviderID = append(x.ProviderID, d.StringElement(59))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2572,8 +2559,7 @@ func (x *SupportedProvidersList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(59)
-				x.ProviderID = append(x.ProviderID, d.ElementString())
+				x.ProviderID = append(x.ProviderID, d.StringElement(59))
 				n++
 				switch {
 				case n >= 128:
@@ -2702,8 +2688,7 @@ func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(61)
-				x.SelectedAuthorizationService = Authorization(d.ElementEnum())
+				x.SelectedAuthorizationService = Authorization(d.EnumElement(61))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2868,8 +2853,7 @@ func (x *PnCAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
+				x.GenChallenge = d.BinaryElement(64, old.GenChallenge[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -2952,8 +2936,7 @@ func (x *ContractCertificateChain) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(66)
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				x.Certificate = d.BinaryElement(66, old.Certificate[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3088,8 +3071,7 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(68)
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(68, nil))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3112,8 +3094,7 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(68)
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(68, nil))
 				n++
 				switch {
 				case n >= 3:
@@ -3201,8 +3182,7 @@ func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3218,8 +3198,7 @@ func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(70)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(70))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3424,8 +3403,7 @@ func (x *ServiceIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(73)
-				x.ServiceID = append(x.ServiceID, uint16(d.ElementUint()))
+				x.ServiceID = append(x.ServiceID, uint16(d.UintElement(73)))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3448,8 +3426,7 @@ func (x *ServiceIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(73)
-				x.ServiceID = append(x.ServiceID, uint16(d.ElementUint()))
+				x.ServiceID = append(x.ServiceID, uint16(d.UintElement(73)))
 				n++
 				switch {
 				case n >= 16:
@@ -3560,8 +3537,7 @@ func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3577,8 +3553,7 @@ func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(75)
-				x.ServiceRenegotiationSupported = d.ElementBool()
+				x.ServiceRenegotiationSupported = d.BoolElement(75)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3831,8 +3806,7 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(78)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(78))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3848,8 +3822,7 @@ func (x *Service) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(79)
-				x.FreeService = d.ElementBool()
+				x.FreeService = d.BoolElement(79)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3926,8 +3899,7 @@ func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(82)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(82))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4010,8 +3982,7 @@ func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4027,8 +3998,7 @@ func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(84)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(84))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4300,8 +4270,7 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(87)
-				x.ParameterSetID = uint16(d.ElementUint())
+				x.ParameterSetID = uint16(d.UintElement(87))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4597,32 +4566,28 @@ func (x *Parameter) decodeEXI(d *exi.Decoder) {
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
-				d.Enter(89)
-				*x.BoolValue = d.ElementBool()
+				*x.BoolValue = d.BoolElement(89)
 				st = 2
 			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
-				d.Enter(90)
-				*x.ByteValue = int8(d.ElementInt())
+				*x.ByteValue = int8(d.IntElement(90))
 				st = 3
 			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
-				d.Enter(91)
-				*x.ShortValue = int16(d.ElementInt())
+				*x.ShortValue = int16(d.IntElement(91))
 				st = 4
 			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
-				d.Enter(92)
-				*x.IntValue = int32(d.ElementInt())
+				*x.IntValue = int32(d.IntElement(92))
 				st = 5
 			case 4:
 				x.RationalNumber = old.RationalNumber
@@ -4640,8 +4605,7 @@ func (x *Parameter) decodeEXI(d *exi.Decoder) {
 				if x.FiniteString == nil {
 					x.FiniteString = new(string)
 				}
-				d.Enter(96)
-				*x.FiniteString = d.ElementString()
+				*x.FiniteString = d.StringElement(96)
 				st = 7
 			case 6:
 				d.SecondLevelEE(3, 5, true)
@@ -4771,8 +4735,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(94)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(94))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4788,8 +4751,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(95)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(95))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4970,8 +4932,7 @@ func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(99)
-				x.ServiceID = uint16(d.ElementUint())
+				x.ServiceID = uint16(d.UintElement(99))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4987,8 +4948,7 @@ func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(100)
-				x.ParameterSetID = uint16(d.ElementUint())
+				x.ParameterSetID = uint16(d.UintElement(100))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5216,8 +5176,7 @@ func (x *ServiceSelectionRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5338,8 +5297,7 @@ func (x *ScheduleExchangeReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(105)
-				x.MaximumSupportingPoints = uint16(d.ElementUint())
+				x.MaximumSupportingPoints = uint16(d.UintElement(105))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5529,8 +5487,7 @@ func (x *DynamicSEReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(107)
-				x.DepartureTime = uint32(d.ElementUint())
+				x.DepartureTime = uint32(d.UintElement(107))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5550,16 +5507,14 @@ func (x *DynamicSEReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(108)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(108))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(109)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(109))
 				st = 3
 			case 2:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -5587,8 +5542,7 @@ func (x *DynamicSEReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(109)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(109))
 				st = 3
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -5889,8 +5843,7 @@ func (x *ScheduledSEReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(116)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(116))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -6244,8 +6197,7 @@ func (x *EVPowerSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(122)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(122))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6473,8 +6425,7 @@ func (x *EVPowerScheduleEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(125)
-				x.Duration = uint32(d.ElementUint())
+				x.Duration = uint32(d.UintElement(125))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6569,8 +6520,7 @@ func (x *EVAbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(128)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(128))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6586,8 +6536,7 @@ func (x *EVAbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(129)
-				x.Currency = d.ElementString()
+				x.Currency = d.StringElement(129)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6603,8 +6552,7 @@ func (x *EVAbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(130)
-				x.PriceAlgorithm = d.ElementString()
+				x.PriceAlgorithm = d.StringElement(130)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6876,8 +6824,7 @@ func (x *EVPriceRuleStack) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(133)
-				x.Duration = uint32(d.ElementUint())
+				x.Duration = uint32(d.UintElement(133))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7179,8 +7126,7 @@ func (x *ScheduleExchangeRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7196,8 +7142,7 @@ func (x *ScheduleExchangeRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(138)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(138))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7217,8 +7162,7 @@ func (x *ScheduleExchangeRes) decodeEXI(d *exi.Decoder) {
 				if x.GoToPause == nil {
 					x.GoToPause = new(bool)
 				}
-				d.Enter(139)
-				*x.GoToPause = d.ElementBool()
+				*x.GoToPause = d.BoolElement(139)
 				st = 4
 			case 1:
 				x.DynamicSEResControlMode = old.DynamicSEResControlMode
@@ -7465,24 +7409,21 @@ func (x *DynamicSEResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(141)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(141))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(142)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(142))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(143)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(143))
 				st = 3
 			case 3:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
@@ -7526,16 +7467,14 @@ func (x *DynamicSEResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(142)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(142))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(143)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(143))
 				st = 3
 			case 2:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
@@ -7579,8 +7518,7 @@ func (x *DynamicSEResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(143)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(143))
 				st = 3
 			case 1:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
@@ -7897,8 +7835,7 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(145)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(145))
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -7914,8 +7851,7 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(145)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(145))
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -7931,8 +7867,7 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(146)
-				x.PriceScheduleID = uint32(d.ElementUint())
+				x.PriceScheduleID = uint32(d.UintElement(146))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7952,12 +7887,10 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 				if x.PriceScheduleDescription == nil {
 					x.PriceScheduleDescription = new(string)
 				}
-				d.Enter(147)
-				*x.PriceScheduleDescription = d.ElementString()
+				*x.PriceScheduleDescription = d.StringElement(147)
 				st = 4
 			case 1:
-				d.Enter(148)
-				x.Currency = d.ElementString()
+				x.Currency = d.StringElement(148)
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -7973,8 +7906,7 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(148)
-				x.Currency = d.ElementString()
+				x.Currency = d.StringElement(148)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7990,8 +7922,7 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(149)
-				x.Language = d.ElementString()
+				x.Language = d.StringElement(149)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8007,8 +7938,7 @@ func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(150)
-				x.PriceAlgorithm = d.ElementString()
+				x.PriceAlgorithm = d.StringElement(150)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8490,8 +8420,7 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(155)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(155))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8511,8 +8440,7 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 				if x.TaxRuleName == nil {
 					x.TaxRuleName = new(string)
 				}
-				d.Enter(156)
-				*x.TaxRuleName = d.ElementString()
+				*x.TaxRuleName = d.StringElement(156)
 				st = 2
 			case 1:
 				x.TaxRate = old.TaxRate
@@ -8561,12 +8489,10 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 				if x.TaxIncludedInPrice == nil {
 					x.TaxIncludedInPrice = new(bool)
 				}
-				d.Enter(158)
-				*x.TaxIncludedInPrice = d.ElementBool()
+				*x.TaxIncludedInPrice = d.BoolElement(158)
 				st = 4
 			case 1:
-				d.Enter(159)
-				x.AppliesToEnergyFee = d.ElementBool()
+				x.AppliesToEnergyFee = d.BoolElement(159)
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -8582,8 +8508,7 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(159)
-				x.AppliesToEnergyFee = d.ElementBool()
+				x.AppliesToEnergyFee = d.BoolElement(159)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8599,8 +8524,7 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(160)
-				x.AppliesToParkingFee = d.ElementBool()
+				x.AppliesToParkingFee = d.BoolElement(160)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8616,8 +8540,7 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(161)
-				x.AppliesToOverstayFee = d.ElementBool()
+				x.AppliesToOverstayFee = d.BoolElement(161)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8633,8 +8556,7 @@ func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(162)
-				x.AppliesMinimumMaximumCost = d.ElementBool()
+				x.AppliesMinimumMaximumCost = d.BoolElement(162)
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8885,8 +8807,7 @@ func (x *PriceRuleStack) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(165)
-				x.Duration = uint32(d.ElementUint())
+				x.Duration = uint32(d.UintElement(165))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9151,24 +9072,21 @@ func (x *PriceRule) decodeEXI(d *exi.Decoder) {
 				if x.ParkingFeePeriod == nil {
 					x.ParkingFeePeriod = new(uint32)
 				}
-				d.Enter(169)
-				*x.ParkingFeePeriod = uint32(d.ElementUint())
+				*x.ParkingFeePeriod = uint32(d.UintElement(169))
 				st = 3
 			case 2:
 				x.CarbonDioxideEmission = old.CarbonDioxideEmission
 				if x.CarbonDioxideEmission == nil {
 					x.CarbonDioxideEmission = new(uint16)
 				}
-				d.Enter(170)
-				*x.CarbonDioxideEmission = uint16(d.ElementUint())
+				*x.CarbonDioxideEmission = uint16(d.UintElement(170))
 				st = 4
 			case 3:
 				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
 				if x.RenewableGenerationPercentage == nil {
 					x.RenewableGenerationPercentage = new(uint8)
 				}
-				d.Enter(171)
-				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
 				st = 5
 			case 4:
 				x.PowerRangeStart = old.PowerRangeStart
@@ -9196,24 +9114,21 @@ func (x *PriceRule) decodeEXI(d *exi.Decoder) {
 				if x.ParkingFeePeriod == nil {
 					x.ParkingFeePeriod = new(uint32)
 				}
-				d.Enter(169)
-				*x.ParkingFeePeriod = uint32(d.ElementUint())
+				*x.ParkingFeePeriod = uint32(d.UintElement(169))
 				st = 3
 			case 1:
 				x.CarbonDioxideEmission = old.CarbonDioxideEmission
 				if x.CarbonDioxideEmission == nil {
 					x.CarbonDioxideEmission = new(uint16)
 				}
-				d.Enter(170)
-				*x.CarbonDioxideEmission = uint16(d.ElementUint())
+				*x.CarbonDioxideEmission = uint16(d.UintElement(170))
 				st = 4
 			case 2:
 				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
 				if x.RenewableGenerationPercentage == nil {
 					x.RenewableGenerationPercentage = new(uint8)
 				}
-				d.Enter(171)
-				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
 				st = 5
 			case 3:
 				x.PowerRangeStart = old.PowerRangeStart
@@ -9241,16 +9156,14 @@ func (x *PriceRule) decodeEXI(d *exi.Decoder) {
 				if x.CarbonDioxideEmission == nil {
 					x.CarbonDioxideEmission = new(uint16)
 				}
-				d.Enter(170)
-				*x.CarbonDioxideEmission = uint16(d.ElementUint())
+				*x.CarbonDioxideEmission = uint16(d.UintElement(170))
 				st = 4
 			case 1:
 				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
 				if x.RenewableGenerationPercentage == nil {
 					x.RenewableGenerationPercentage = new(uint8)
 				}
-				d.Enter(171)
-				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
 				st = 5
 			case 2:
 				x.PowerRangeStart = old.PowerRangeStart
@@ -9278,8 +9191,7 @@ func (x *PriceRule) decodeEXI(d *exi.Decoder) {
 				if x.RenewableGenerationPercentage == nil {
 					x.RenewableGenerationPercentage = new(uint8)
 				}
-				d.Enter(171)
-				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
 				st = 5
 			case 1:
 				x.PowerRangeStart = old.PowerRangeStart
@@ -9442,8 +9354,7 @@ func (x *OverstayRuleList) decodeEXI(d *exi.Decoder) {
 				if x.OverstayTimeThreshold == nil {
 					x.OverstayTimeThreshold = new(uint32)
 				}
-				d.Enter(174)
-				*x.OverstayTimeThreshold = uint32(d.ElementUint())
+				*x.OverstayTimeThreshold = uint32(d.UintElement(174))
 				st = 1
 			case 1:
 				x.OverstayPowerThreshold = old.OverstayPowerThreshold
@@ -9680,12 +9591,10 @@ func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
 				if x.OverstayRuleDescription == nil {
 					x.OverstayRuleDescription = new(string)
 				}
-				d.Enter(177)
-				*x.OverstayRuleDescription = d.ElementString()
+				*x.OverstayRuleDescription = d.StringElement(177)
 				st = 1
 			case 1:
-				d.Enter(178)
-				x.StartTime = uint32(d.ElementUint())
+				x.StartTime = uint32(d.UintElement(178))
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -9701,8 +9610,7 @@ func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(178)
-				x.StartTime = uint32(d.ElementUint())
+				x.StartTime = uint32(d.UintElement(178))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9739,8 +9647,7 @@ func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(180)
-				x.OverstayFeePeriod = uint32(d.ElementUint())
+				x.OverstayFeePeriod = uint32(d.UintElement(180))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9953,8 +9860,7 @@ func (x *AdditionalService) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(183)
-				x.ServiceName = d.ElementString()
+				x.ServiceName = d.StringElement(183)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10094,8 +10000,7 @@ func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 				*x.Id = d.String()
 				st = 1
 			case 1:
-				d.Enter(145)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(145))
 				st = 2
 			case 2:
 				d.SecondLevelEE(3, 7, true)
@@ -10111,8 +10016,7 @@ func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(145)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(145))
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -10128,8 +10032,7 @@ func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(146)
-				x.PriceScheduleID = uint32(d.ElementUint())
+				x.PriceScheduleID = uint32(d.UintElement(146))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10149,12 +10052,10 @@ func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 				if x.PriceScheduleDescription == nil {
 					x.PriceScheduleDescription = new(string)
 				}
-				d.Enter(147)
-				*x.PriceScheduleDescription = d.ElementString()
+				*x.PriceScheduleDescription = d.StringElement(147)
 				st = 4
 			case 1:
-				d.Enter(186)
-				x.NumberOfPriceLevels = uint8(d.ElementUint())
+				x.NumberOfPriceLevels = uint8(d.UintElement(186))
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10170,8 +10071,7 @@ func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(186)
-				x.NumberOfPriceLevels = uint8(d.ElementUint())
+				x.NumberOfPriceLevels = uint8(d.UintElement(186))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10398,8 +10298,7 @@ func (x *PriceLevelScheduleEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(189)
-				x.Duration = uint32(d.ElementUint())
+				x.Duration = uint32(d.UintElement(189))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10415,8 +10314,7 @@ func (x *PriceLevelScheduleEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(190)
-				x.PriceLevel = uint8(d.ElementUint())
+				x.PriceLevel = uint8(d.UintElement(190))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10641,8 +10539,7 @@ func (x *ScheduleTuple) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(193)
-				x.ScheduleTupleID = uint32(d.ElementUint())
+				x.ScheduleTupleID = uint32(d.UintElement(193))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10934,8 +10831,7 @@ func (x *PowerSchedule) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(196)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(196))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11274,8 +11170,7 @@ func (x *PowerScheduleEntry) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(201)
-				x.Duration = uint32(d.ElementUint())
+				x.Duration = uint32(d.UintElement(201))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11479,8 +11374,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(209)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(209))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11496,8 +11390,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(210)
-				x.ChargeProgress = ChargeProgress(d.ElementEnum())
+				x.ChargeProgress = ChargeProgress(d.EnumElement(210))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11528,8 +11421,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 				if x.BPTChannelSelection == nil {
 					x.BPTChannelSelection = new(ChannelSelection)
 				}
-				d.Enter(219)
-				*x.BPTChannelSelection = ChannelSelection(d.ElementEnum())
+				*x.BPTChannelSelection = ChannelSelection(d.EnumElement(219))
 				st = 5
 			case 2:
 				return
@@ -11551,8 +11443,7 @@ func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 				if x.BPTChannelSelection == nil {
 					x.BPTChannelSelection = new(ChannelSelection)
 				}
-				d.Enter(219)
-				*x.BPTChannelSelection = ChannelSelection(d.ElementEnum())
+				*x.BPTChannelSelection = ChannelSelection(d.EnumElement(219))
 				st = 5
 			case 1:
 				return
@@ -11657,8 +11548,7 @@ func (x *EVPowerProfile) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(212)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(212))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11840,8 +11730,7 @@ func (x *ScheduledEVPPTControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(215)
-				x.SelectedScheduleTupleID = uint32(d.ElementUint())
+				x.SelectedScheduleTupleID = uint32(d.UintElement(215))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11861,8 +11750,7 @@ func (x *ScheduledEVPPTControlMode) decodeEXI(d *exi.Decoder) {
 				if x.PowerToleranceAcceptance == nil {
 					x.PowerToleranceAcceptance = new(PowerToleranceAcceptance)
 				}
-				d.Enter(216)
-				*x.PowerToleranceAcceptance = PowerToleranceAcceptance(d.ElementEnum())
+				*x.PowerToleranceAcceptance = PowerToleranceAcceptance(d.EnumElement(216))
 				st = 2
 			case 1:
 				return
@@ -12111,8 +11999,7 @@ func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12193,8 +12080,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(222)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(222))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12210,8 +12096,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(223)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(223))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12441,8 +12326,7 @@ func (x *SignedMeteringData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(226)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(226, old.SessionID[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -12811,8 +12695,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(228)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(228)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12828,8 +12711,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(229)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(229))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12849,44 +12731,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(230)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(230))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(231)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(231))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(232)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(232))
 				st = 5
 			case 3:
-				d.Enter(233)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(234)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(234))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(235)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
 				st = 8
 			case 6:
 				return
@@ -12908,36 +12784,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(231)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(231))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(232)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(232))
 				st = 5
 			case 2:
-				d.Enter(233)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(234)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(234))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(235)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
 				st = 8
 			case 5:
 				return
@@ -12959,28 +12830,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(232)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(232))
 				st = 5
 			case 1:
-				d.Enter(233)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(234)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(234))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(235)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
 				st = 8
 			case 4:
 				return
@@ -12998,24 +12865,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(233)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(234)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(234))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(235)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
 				st = 8
 			case 3:
 				return
@@ -13037,16 +12901,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(234)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(234))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(235)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
 				st = 8
 			case 2:
 				return
@@ -13068,8 +12930,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(235)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
 				st = 8
 			case 1:
 				return
@@ -13257,8 +13118,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(237)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(237))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13716,8 +13576,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(245)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(245))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13823,8 +13682,7 @@ func (x *ScheduledSMDTControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(249)
-				x.SelectedScheduleTupleID = uint32(d.ElementUint())
+				x.SelectedScheduleTupleID = uint32(d.UintElement(249))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13901,8 +13759,7 @@ func (x *MeteringConfirmationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14034,8 +13891,7 @@ func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(252)
-				x.ChargingSession = ChargingSession(d.ElementEnum())
+				x.ChargingSession = ChargingSession(d.EnumElement(252))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14055,16 +13911,14 @@ func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 				if x.EVTerminationCode == nil {
 					x.EVTerminationCode = new(string)
 				}
-				d.Enter(253)
-				*x.EVTerminationCode = d.ElementString()
+				*x.EVTerminationCode = d.StringElement(253)
 				st = 3
 			case 1:
 				x.EVTerminationExplanation = old.EVTerminationExplanation
 				if x.EVTerminationExplanation == nil {
 					x.EVTerminationExplanation = new(string)
 				}
-				d.Enter(254)
-				*x.EVTerminationExplanation = d.ElementString()
+				*x.EVTerminationExplanation = d.StringElement(254)
 				st = 4
 			case 2:
 				return
@@ -14086,8 +13940,7 @@ func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 				if x.EVTerminationExplanation == nil {
 					x.EVTerminationExplanation = new(string)
 				}
-				d.Enter(254)
-				*x.EVTerminationExplanation = d.ElementString()
+				*x.EVTerminationExplanation = d.StringElement(254)
 				st = 4
 			case 1:
 				return
@@ -14166,8 +14019,7 @@ func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14313,8 +14165,7 @@ func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(262)
-				x.MaximumContractCertificateChains = uint8(d.ElementUint())
+				x.MaximumContractCertificateChains = uint8(d.UintElement(262))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14437,8 +14288,7 @@ func (x *SignedCertificateChain) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(258)
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				x.Certificate = d.BinaryElement(258, old.Certificate[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(3, 5, true)
@@ -14676,8 +14526,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(33)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(33)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -14693,8 +14542,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(34)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(34)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14808,8 +14656,7 @@ func (x *EMAIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(264)
-				x.EMAID = append(x.EMAID, d.ElementString())
+				x.EMAID = append(x.EMAID, d.StringElement(264))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -14832,8 +14679,7 @@ func (x *EMAIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(264)
-				x.EMAID = append(x.EMAID, d.ElementString())
+				x.EMAID = append(x.EMAID, d.StringElement(264))
 				n++
 				switch {
 				case n >= 8:
@@ -14930,8 +14776,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14947,8 +14792,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(266)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(266))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15006,8 +14850,7 @@ func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(277)
-				x.RemainingContractCertificateChains = uint8(d.ElementUint())
+				x.RemainingContractCertificateChains = uint8(d.UintElement(277))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15083,8 +14926,7 @@ func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(268)
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
+				x.Certificate = d.BinaryElement(268, old.Certificate[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -15299,8 +15141,7 @@ func (x *SignedInstallationData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(272)
-				x.ECDHCurve = EcdhCurve(d.ElementEnum())
+				x.ECDHCurve = EcdhCurve(d.EnumElement(272))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15316,8 +15157,7 @@ func (x *SignedInstallationData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(273)
-				x.DHPublicKey = d.ElementBinary(old.DHPublicKey[:0])
+				x.DHPublicKey = d.BinaryElement(273, old.DHPublicKey[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15333,16 +15173,13 @@ func (x *SignedInstallationData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(274)
-				x.SECP521EncryptedPrivateKey = d.ElementBinary(old.SECP521EncryptedPrivateKey[:0])
+				x.SECP521EncryptedPrivateKey = d.BinaryElement(274, old.SECP521EncryptedPrivateKey[:0])
 				st = 5
 			case 1:
-				d.Enter(275)
-				x.X448EncryptedPrivateKey = d.ElementBinary(old.X448EncryptedPrivateKey[:0])
+				x.X448EncryptedPrivateKey = d.BinaryElement(275, old.X448EncryptedPrivateKey[:0])
 				st = 6
 			case 2:
-				d.Enter(276)
-				x.TPMEncryptedPrivateKey = d.ElementBinary(old.TPMEncryptedPrivateKey[:0])
+				x.TPMEncryptedPrivateKey = d.BinaryElement(276, old.TPMEncryptedPrivateKey[:0])
 				st = 7
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -15518,8 +15355,7 @@ func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(279)
-				x.EVCheckInStatus = EvCheckInStatus(d.ElementEnum())
+				x.EVCheckInStatus = EvCheckInStatus(d.EnumElement(279))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15535,8 +15371,7 @@ func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(280)
-				x.ParkingMethod = ParkingMethod(d.ElementEnum())
+				x.ParkingMethod = ParkingMethod(d.EnumElement(280))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15556,24 +15391,21 @@ func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 				if x.VehicleFrame == nil {
 					x.VehicleFrame = new(int16)
 				}
-				d.Enter(281)
-				*x.VehicleFrame = int16(d.ElementInt())
+				*x.VehicleFrame = int16(d.IntElement(281))
 				st = 4
 			case 1:
 				x.DeviceOffset = old.DeviceOffset
 				if x.DeviceOffset == nil {
 					x.DeviceOffset = new(int16)
 				}
-				d.Enter(282)
-				*x.DeviceOffset = int16(d.ElementInt())
+				*x.DeviceOffset = int16(d.IntElement(282))
 				st = 5
 			case 2:
 				x.VehicleTravel = old.VehicleTravel
 				if x.VehicleTravel == nil {
 					x.VehicleTravel = new(int16)
 				}
-				d.Enter(283)
-				*x.VehicleTravel = int16(d.ElementInt())
+				*x.VehicleTravel = int16(d.IntElement(283))
 				st = 6
 			case 3:
 				return
@@ -15595,16 +15427,14 @@ func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 				if x.DeviceOffset == nil {
 					x.DeviceOffset = new(int16)
 				}
-				d.Enter(282)
-				*x.DeviceOffset = int16(d.ElementInt())
+				*x.DeviceOffset = int16(d.IntElement(282))
 				st = 5
 			case 1:
 				x.VehicleTravel = old.VehicleTravel
 				if x.VehicleTravel == nil {
 					x.VehicleTravel = new(int16)
 				}
-				d.Enter(283)
-				*x.VehicleTravel = int16(d.ElementInt())
+				*x.VehicleTravel = int16(d.IntElement(283))
 				st = 6
 			case 2:
 				return
@@ -15626,8 +15456,7 @@ func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 				if x.VehicleTravel == nil {
 					x.VehicleTravel = new(int16)
 				}
-				d.Enter(283)
-				*x.VehicleTravel = int16(d.ElementInt())
+				*x.VehicleTravel = int16(d.IntElement(283))
 				st = 6
 			case 1:
 				return
@@ -15771,8 +15600,7 @@ func (x *VehicleCheckInRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15792,24 +15620,21 @@ func (x *VehicleCheckInRes) decodeEXI(d *exi.Decoder) {
 				if x.ParkingSpace == nil {
 					x.ParkingSpace = new(int16)
 				}
-				d.Enter(285)
-				*x.ParkingSpace = int16(d.ElementInt())
+				*x.ParkingSpace = int16(d.IntElement(285))
 				st = 3
 			case 1:
 				x.DeviceLocation = old.DeviceLocation
 				if x.DeviceLocation == nil {
 					x.DeviceLocation = new(int16)
 				}
-				d.Enter(286)
-				*x.DeviceLocation = int16(d.ElementInt())
+				*x.DeviceLocation = int16(d.IntElement(286))
 				st = 4
 			case 2:
 				x.TargetDistance = old.TargetDistance
 				if x.TargetDistance == nil {
 					x.TargetDistance = new(int16)
 				}
-				d.Enter(287)
-				*x.TargetDistance = int16(d.ElementInt())
+				*x.TargetDistance = int16(d.IntElement(287))
 				st = 5
 			case 3:
 				return
@@ -15831,16 +15656,14 @@ func (x *VehicleCheckInRes) decodeEXI(d *exi.Decoder) {
 				if x.DeviceLocation == nil {
 					x.DeviceLocation = new(int16)
 				}
-				d.Enter(286)
-				*x.DeviceLocation = int16(d.ElementInt())
+				*x.DeviceLocation = int16(d.IntElement(286))
 				st = 4
 			case 1:
 				x.TargetDistance = old.TargetDistance
 				if x.TargetDistance == nil {
 					x.TargetDistance = new(int16)
 				}
-				d.Enter(287)
-				*x.TargetDistance = int16(d.ElementInt())
+				*x.TargetDistance = int16(d.IntElement(287))
 				st = 5
 			case 2:
 				return
@@ -15862,8 +15685,7 @@ func (x *VehicleCheckInRes) decodeEXI(d *exi.Decoder) {
 				if x.TargetDistance == nil {
 					x.TargetDistance = new(int16)
 				}
-				d.Enter(287)
-				*x.TargetDistance = int16(d.ElementInt())
+				*x.TargetDistance = int16(d.IntElement(287))
 				st = 5
 			case 1:
 				return
@@ -15945,8 +15767,7 @@ func (x *VehicleCheckOutReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(289)
-				x.EVCheckOutStatus = EvCheckOutStatus(d.ElementEnum())
+				x.EVCheckOutStatus = EvCheckOutStatus(d.EnumElement(289))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15962,8 +15783,7 @@ func (x *VehicleCheckOutReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(290)
-				x.CheckOutTime = uint64(d.ElementUint())
+				x.CheckOutTime = uint64(d.UintElement(290))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16043,8 +15863,7 @@ func (x *VehicleCheckOutRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16060,8 +15879,7 @@ func (x *VehicleCheckOutRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(292)
-				x.EVSECheckOutStatus = EvseCheckOutStatus(d.ElementEnum())
+				x.EVSECheckOutStatus = EvseCheckOutStatus(d.EnumElement(292))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16374,16 +16192,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(20)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(20, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -16399,8 +16214,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(23, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16416,12 +16230,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -16437,8 +16249,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16454,12 +16265,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(24, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -16477,8 +16286,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -16496,8 +16304,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16565,8 +16372,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -16582,8 +16388,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(29)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -17596,64 +17401,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(303)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(303))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(304)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(304))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(305)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(305))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(306)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(306))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(307)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(308)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -17671,8 +17468,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 10:
 				return
@@ -17694,56 +17490,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(304)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(304))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(305)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(305))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(306)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(306))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(307)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(308)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -17761,8 +17550,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 9:
 				return
@@ -17784,48 +17572,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(305)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(305))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(306)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(306))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(307)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(308)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -17843,8 +17625,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 8:
 				return
@@ -17866,40 +17647,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(306)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(306))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(307)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(308)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -17917,8 +17693,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 7:
 				return
@@ -17940,32 +17715,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(307)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(308)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -17983,8 +17754,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 6:
 				return
@@ -18006,24 +17776,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(308)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -18041,8 +17808,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 5:
 				return
@@ -18064,16 +17830,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(309)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -18091,8 +17855,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 4:
 				return
@@ -18114,8 +17877,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(310)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(310)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -18133,8 +17895,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 3:
 				return
@@ -18167,8 +17928,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 2:
 				return
@@ -18190,8 +17950,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(312)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
 				st = 10
 			case 1:
 				return

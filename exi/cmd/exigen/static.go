@@ -635,7 +635,6 @@ func (m *encSim) decodeField(f *field) {
 			m.p("d.Enter(%d)\n%s.decodeEXI(d)\n", f.index, v)
 		}
 	}
-	enter := func() { m.p("d.Enter(%d)\n", f.index) }
 	switch {
 	case f.list:
 		m.p("if %s == nil {\n%s = old.%s[:0]\n}\n", v, v, f.name)
@@ -646,8 +645,7 @@ func (m *encSim) decodeField(f *field) {
 			m.p("if n := len(%s); n < cap(%s) {\n%s = %s[:n+1]\n} else {\n%s = append(%s, %s{})\n}\n", v, v, v, v, v, v, f.goType)
 			child(v + "[len(" + v + ")-1]")
 		} else {
-			enter()
-			m.p("%s = append(%s, %s)\n", v, v, reader(f, true, "nil"))
+			m.p("%s = append(%s, %s)\n", v, v, readerIn(f, "nil"))
 		}
 	case f.kind == vkStruct && f.optional:
 		m.p("%s = old.%s\nif %s == nil {\n%s = new(%s)\n}\n", v, f.name, v, v, f.goType)
@@ -656,14 +654,34 @@ func (m *encSim) decodeField(f *field) {
 		m.p("%s = old.%s\n", v, f.name)
 		child(v)
 	case f.kind == vkBinary:
-		enter()
-		m.p("%s = %s\n", v, reader(f, true, "old."+f.name+"[:0]"))
+		m.p("%s = %s\n", v, readerIn(f, "old."+f.name+"[:0]"))
 	case f.optional && f.kind != vkBig:
 		m.p("%s = old.%s\nif %s == nil {\n%s = new(%s)\n}\n", v, f.name, v, v, f.goType)
-		enter()
-		m.p("*%s = %s\n", v, reader(f, true, ""))
+		m.p("*%s = %s\n", v, readerIn(f, ""))
 	default:
-		enter()
-		m.p("%s = %s\n", v, reader(f, true, ""))
+		m.p("%s = %s\n", v, readerIn(f, ""))
 	}
+}
+
+// readerIn returns the decoder expression for the content of the simple
+// element of field f, whose SE was read; old is the previous value, for
+// buffer reuse.
+func readerIn(f *field, old string) string {
+	switch f.kind {
+	case vkString:
+		return fmt.Sprintf("d.StringElement(%d)", f.index)
+	case vkBinary:
+		return fmt.Sprintf("d.BinaryElement(%d, %s)", f.index, old)
+	case vkBool:
+		return fmt.Sprintf("d.BoolElement(%d)", f.index)
+	case vkInt:
+		return fmt.Sprintf("%s(d.IntElement(%d))", f.goType, f.index)
+	case vkUint:
+		return fmt.Sprintf("%s(d.UintElement(%d))", f.goType, f.index)
+	case vkBig:
+		return fmt.Sprintf("d.BigIntElement(%d)", f.index)
+	case vkEnum:
+		return fmt.Sprintf("%s(d.EnumElement(%d))", f.goType, f.index)
+	}
+	panic("readerIn")
 }

@@ -361,8 +361,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -378,8 +377,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1263,8 +1261,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(14)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1990,8 +1987,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(49))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2007,8 +2003,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(50)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(50))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2691,8 +2686,7 @@ func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(64))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4581,8 +4575,7 @@ func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 2
 			case 1:
-				d.Enter(97)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(97)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -4598,8 +4591,7 @@ func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(97)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(97)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5089,64 +5081,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(87)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(87))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(88)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(88))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(89)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(89))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(90))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(91)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5164,8 +5148,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 10:
 				return
@@ -5187,56 +5170,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(88)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(88))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(89)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(89))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(90))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(91)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5254,8 +5230,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 9:
 				return
@@ -5277,48 +5252,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(89)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(89))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(90))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(91)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5336,8 +5305,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 8:
 				return
@@ -5359,40 +5327,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(90))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(91)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5410,8 +5373,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 7:
 				return
@@ -5433,32 +5395,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(91)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5476,8 +5434,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 6:
 				return
@@ -5499,24 +5456,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5534,8 +5488,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 5:
 				return
@@ -5557,16 +5510,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5584,8 +5535,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 4:
 				return
@@ -5607,8 +5557,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(94)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(94)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5626,8 +5575,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 3:
 				return
@@ -5660,8 +5608,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 2:
 				return
@@ -5683,8 +5630,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(96)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
 				st = 10
 			case 1:
 				return
@@ -6055,8 +6001,7 @@ func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(99)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(99))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -9370,8 +9315,7 @@ func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(99)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(99))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -11521,8 +11465,7 @@ func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(64)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(64))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12027,8 +11970,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(150)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(150))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12044,8 +11986,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(151)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(151))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12297,8 +12238,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(153)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(153)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -12314,8 +12254,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(154)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(154))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12335,44 +12274,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(155)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(155))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(156)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(156))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(157)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(157))
 				st = 5
 			case 3:
-				d.Enter(158)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(159)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(159))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(160)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
 				st = 8
 			case 6:
 				return
@@ -12394,36 +12327,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(156)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(156))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(157)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(157))
 				st = 5
 			case 2:
-				d.Enter(158)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(159)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(159))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(160)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
 				st = 8
 			case 5:
 				return
@@ -12445,28 +12373,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(157)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(157))
 				st = 5
 			case 1:
-				d.Enter(158)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(159)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(159))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(160)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
 				st = 8
 			case 4:
 				return
@@ -12484,24 +12408,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(158)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(159)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(159))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(160)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
 				st = 8
 			case 3:
 				return
@@ -12523,16 +12444,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(159)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(159))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(160)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
 				st = 8
 			case 2:
 				return
@@ -12554,8 +12473,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(160)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
 				st = 8
 			case 1:
 				return
@@ -12743,8 +12661,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(162)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(162))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13202,8 +13119,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(170)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(170))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -13606,32 +13522,28 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(174)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(174))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(175)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(175))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(176)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(176))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -13659,24 +13571,21 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(175)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(175))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(176)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(176))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -13704,16 +13613,14 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(176)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(176))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -13741,8 +13648,7 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -15638,32 +15544,28 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(174)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(174))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(175)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(175))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(176)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(176))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -15691,24 +15593,21 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(175)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(175))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(176)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(176))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -15736,16 +15635,14 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(176)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(176))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -15773,8 +15670,7 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(177)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(177))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -17502,16 +17398,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(20)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(20, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -17527,8 +17420,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(23, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -17544,12 +17436,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -17565,8 +17455,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -17582,12 +17471,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(24, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -17605,8 +17492,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -17624,8 +17510,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -17693,8 +17578,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -17710,8 +17594,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(29)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -17980,8 +17863,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(33)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(33)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -17997,8 +17879,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(34)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(34)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)

@@ -710,8 +710,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 6
 			case 2:
-				d.Enter(9)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(9))
 				st = 7
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -738,8 +737,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 6
 			case 1:
-				d.Enter(9)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(9))
 				st = 7
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -755,8 +753,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(9)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(9))
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1098,8 +1095,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(2))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -1115,8 +1111,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3051,8 +3046,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 21
 			case 2:
-				d.Enter(52)
-				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
+				x.EVOperatingMode = EvOperatingMode(d.EnumElement(52))
 				st = 22
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -3079,8 +3073,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 21
 			case 1:
-				d.Enter(52)
-				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
+				x.EVOperatingMode = EvOperatingMode(d.EnumElement(52))
 				st = 22
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -3096,8 +3089,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(52)
-				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
+				x.EVOperatingMode = EvOperatingMode(d.EnumElement(52))
 				st = 22
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3113,8 +3105,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(53)
-				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				x.GridConnectionMode = GridConnectionMode(d.EnumElement(53))
 				st = 23
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3866,8 +3857,7 @@ func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 4:
-				d.Enter(61)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(61)
 				st = 6
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -3916,8 +3906,7 @@ func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 3:
-				d.Enter(61)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(61)
 				st = 6
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -3955,8 +3944,7 @@ func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 2:
-				d.Enter(61)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(61)
 				st = 6
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -3983,8 +3971,7 @@ func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 1:
-				d.Enter(61)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(61)
 				st = 6
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -4000,8 +3987,7 @@ func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(61)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(61)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4038,8 +4024,7 @@ func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(63)
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4265,8 +4250,7 @@ func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 4
 			case 4:
-				d.Enter(71)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(71)
 				st = 5
 			case 5:
 				d.SecondLevelEE(3, 7, true)
@@ -4315,8 +4299,7 @@ func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 4
 			case 3:
-				d.Enter(71)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(71)
 				st = 5
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -4354,8 +4337,7 @@ func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 4
 			case 2:
-				d.Enter(71)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(71)
 				st = 5
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -4382,8 +4364,7 @@ func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 4
 			case 1:
-				d.Enter(71)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(71)
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -4399,8 +4380,7 @@ func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(71)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(71)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4437,8 +4417,7 @@ func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(73)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(73)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4811,8 +4790,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(77)
-				x.XUnit = CurveDataPointsUnit(d.ElementEnum())
+				x.XUnit = CurveDataPointsUnit(d.EnumElement(77))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4828,8 +4806,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(78)
-				x.YUnit = CurveDataPointsUnit(d.ElementEnum())
+				x.YUnit = CurveDataPointsUnit(d.EnumElement(78))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4881,8 +4858,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				if x.LockValueUnit == nil {
 					x.LockValueUnit = new(LockValueUnit)
 				}
-				d.Enter(86)
-				*x.LockValueUnit = LockValueUnit(d.ElementEnum())
+				*x.LockValueUnit = LockValueUnit(d.EnumElement(86))
 				st = 5
 			case 2:
 				x.LockInValue = old.LockInValue
@@ -4907,8 +4883,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 7
 			case 4:
-				d.Enter(89)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(89)
 				st = 8
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -4928,8 +4903,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				if x.LockValueUnit == nil {
 					x.LockValueUnit = new(LockValueUnit)
 				}
-				d.Enter(86)
-				*x.LockValueUnit = LockValueUnit(d.ElementEnum())
+				*x.LockValueUnit = LockValueUnit(d.EnumElement(86))
 				st = 5
 			case 1:
 				x.LockInValue = old.LockInValue
@@ -4954,8 +4928,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 7
 			case 3:
-				d.Enter(89)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(89)
 				st = 8
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -4993,8 +4966,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 7
 			case 2:
-				d.Enter(89)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(89)
 				st = 8
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -5021,8 +4993,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 7
 			case 1:
-				d.Enter(89)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(89)
 				st = 8
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -5038,8 +5009,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(89)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(89)
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5473,8 +5443,7 @@ func (x *SetpointExcitation) decodeEXI(d *exi.Decoder) {
 				if x.Excitation == nil {
 					x.Excitation = new(PowerFactorExcitation)
 				}
-				d.Enter(84)
-				*x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				*x.Excitation = PowerFactorExcitation(d.EnumElement(84))
 				st = 2
 			case 1:
 				return
@@ -5882,8 +5851,7 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 				if x.IntentionalDelayFstop == nil {
 					x.IntentionalDelayFstop = new(uint16)
 				}
-				d.Enter(98)
-				*x.IntentionalDelayFstop = uint16(d.ElementUint())
+				*x.IntentionalDelayFstop = uint16(d.UintElement(98))
 				st = 3
 			case 1:
 				x.Slope = old.Slope
@@ -5932,20 +5900,17 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 				if x.DeactivationTime == nil {
 					x.DeactivationTime = new(uint16)
 				}
-				d.Enter(100)
-				*x.DeactivationTime = uint16(d.ElementUint())
+				*x.DeactivationTime = uint16(d.UintElement(100))
 				st = 5
 			case 1:
 				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint16)
 				}
-				d.Enter(101)
-				*x.IntentionalDelayPowerControl = uint16(d.ElementUint())
+				*x.IntentionalDelayPowerControl = uint16(d.UintElement(101))
 				st = 6
 			case 2:
-				d.Enter(102)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(102))
 				st = 7
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -5965,12 +5930,10 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint16)
 				}
-				d.Enter(101)
-				*x.IntentionalDelayPowerControl = uint16(d.ElementUint())
+				*x.IntentionalDelayPowerControl = uint16(d.UintElement(101))
 				st = 6
 			case 1:
-				d.Enter(102)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(102))
 				st = 7
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -5986,8 +5949,7 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(102)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(102))
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6003,8 +5965,7 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(103)
-				x.HysteresisControl = d.ElementBool()
+				x.HysteresisControl = d.BoolElement(103)
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6024,12 +5985,10 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 				if x.PowerUpRamp == nil {
 					x.PowerUpRamp = new(uint16)
 				}
-				d.Enter(104)
-				*x.PowerUpRamp = uint16(d.ElementUint())
+				*x.PowerUpRamp = uint16(d.UintElement(104))
 				st = 9
 			case 1:
-				d.Enter(105)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(105)
 				st = 10
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -6045,8 +6004,7 @@ func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(105)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(105)
 				st = 10
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6154,8 +6112,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(109)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(109))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6213,8 +6170,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(112)
-				x.PT1ResponseActivePower = d.ElementBool()
+				x.PT1ResponseActivePower = d.BoolElement(112)
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6255,8 +6211,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint32)
 				}
-				d.Enter(114)
-				*x.IntentionalDelayPowerControl = uint32(d.ElementUint())
+				*x.IntentionalDelayPowerControl = uint32(d.UintElement(114))
 				st = 6
 			case 1:
 				return
@@ -6854,8 +6809,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(117)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(117))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -7531,8 +7485,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 8:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 9:
 				d.SecondLevelEE(2, 3, true)
@@ -7625,8 +7578,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 7:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 8:
 				d.SecondLevelEE(2, 3, true)
@@ -7708,8 +7660,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 6:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 7:
 				d.SecondLevelEE(2, 3, true)
@@ -7780,8 +7731,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 5:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 6:
 				d.SecondLevelEE(2, 3, true)
@@ -7841,8 +7791,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 4:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -7891,8 +7840,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 3:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -7930,8 +7878,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 2:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -7958,8 +7905,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 1:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -7975,8 +7921,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(145)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(145))
 				st = 29
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8711,32 +8656,28 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(150)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(150))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(151)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(151))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -8764,24 +8705,21 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(151)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(151))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -8809,16 +8747,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -8846,8 +8782,7 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -10116,8 +10051,7 @@ func (x *DSOQSetpoint) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 3
 			case 2:
-				d.Enter(176)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(176)
 				st = 4
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -10144,8 +10078,7 @@ func (x *DSOQSetpoint) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 3
 			case 1:
-				d.Enter(176)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(176)
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10161,8 +10094,7 @@ func (x *DSOQSetpoint) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(176)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(176)
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10333,8 +10265,7 @@ func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 3
 			case 2:
-				d.Enter(182)
-				x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				x.Excitation = PowerFactorExcitation(d.EnumElement(182))
 				st = 4
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -10361,8 +10292,7 @@ func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 3
 			case 1:
-				d.Enter(182)
-				x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				x.Excitation = PowerFactorExcitation(d.EnumElement(182))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10378,8 +10308,7 @@ func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(182)
-				x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				x.Excitation = PowerFactorExcitation(d.EnumElement(182))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10395,8 +10324,7 @@ func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(183)
-				x.PT1ResponseReactivePower = d.ElementBool()
+				x.PT1ResponseReactivePower = d.BoolElement(183)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -12358,8 +12286,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 8:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 9:
 				d.SecondLevelEE(2, 3, true)
@@ -12452,8 +12379,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 7:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 8:
 				d.SecondLevelEE(2, 3, true)
@@ -12535,8 +12461,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 6:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 7:
 				d.SecondLevelEE(2, 3, true)
@@ -12607,8 +12532,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 5:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 6:
 				d.SecondLevelEE(2, 3, true)
@@ -12668,8 +12592,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 4:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -12718,8 +12641,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 3:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -12757,8 +12679,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 2:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -12785,8 +12706,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 27
 			case 1:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -12802,8 +12722,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(213)
-				x.GridEventCondition = uint8(d.ElementUint())
+				x.GridEventCondition = uint8(d.UintElement(213))
 				st = 28
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -15491,8 +15410,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(247)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(247, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16118,16 +16036,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(253)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(253, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(254)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(254, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(255)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(255, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -16143,8 +16058,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(256)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(256, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16160,12 +16074,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(254)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(254, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(255)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(255, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -16181,8 +16093,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(255)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(255, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16198,12 +16109,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(257)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(257, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(258)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(258, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -16221,8 +16130,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(258)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(258, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -16240,8 +16148,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(259)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(259, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16309,8 +16216,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(261)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(261, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -16326,8 +16232,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(262)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(262, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -16596,8 +16501,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(266)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(266)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -16613,8 +16517,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(267)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(267)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -17237,8 +17140,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(285)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(285, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -17254,8 +17156,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(286)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(286))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -18271,8 +18172,7 @@ func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(296)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(296))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -20202,8 +20102,7 @@ func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 2
 			case 1:
-				d.Enter(317)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(317)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -20219,8 +20118,7 @@ func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(317)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(317)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -20732,64 +20630,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(307)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(307))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(308)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(308))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(309)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(309))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(310)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(310))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(311)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(312)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -20807,8 +20697,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 10:
 				return
@@ -20830,56 +20719,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(308)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(308))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(309)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(309))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(310)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(310))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(311)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(312)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -20897,8 +20779,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 9:
 				return
@@ -20920,48 +20801,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(309)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(309))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(310)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(310))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(311)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(312)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -20979,8 +20854,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 8:
 				return
@@ -21002,40 +20876,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(310)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(310))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(311)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(312)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -21053,8 +20922,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 7:
 				return
@@ -21076,32 +20944,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(311)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(312)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -21119,8 +20983,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 6:
 				return
@@ -21142,24 +21005,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(312)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -21177,8 +21037,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 5:
 				return
@@ -21200,16 +21059,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(313)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -21227,8 +21084,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 4:
 				return
@@ -21250,8 +21106,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(314)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(314)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -21269,8 +21124,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 3:
 				return
@@ -21303,8 +21157,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 2:
 				return
@@ -21326,8 +21179,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(316)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
 				st = 10
 			case 1:
 				return
@@ -21698,8 +21550,7 @@ func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(117)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(117))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -24980,8 +24831,7 @@ func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(117)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(117))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -27193,8 +27043,7 @@ func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(296)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(296))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -27809,8 +27658,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(338)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(338))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -27826,8 +27674,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(339)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(339))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -28079,8 +27926,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(341)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(341)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -28096,8 +27942,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(342)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(342))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -28117,44 +27962,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(343)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(343))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(344)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(344))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(345)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(345))
 				st = 5
 			case 3:
-				d.Enter(346)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(347)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(347))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(348)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
 				st = 8
 			case 6:
 				return
@@ -28176,36 +28015,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(344)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(344))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(345)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(345))
 				st = 5
 			case 2:
-				d.Enter(346)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(347)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(347))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(348)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
 				st = 8
 			case 5:
 				return
@@ -28227,28 +28061,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(345)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(345))
 				st = 5
 			case 1:
-				d.Enter(346)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(347)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(347))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(348)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
 				st = 8
 			case 4:
 				return
@@ -28266,24 +28096,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(346)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(347)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(347))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(348)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
 				st = 8
 			case 3:
 				return
@@ -28305,16 +28132,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(347)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(347))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(348)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
 				st = 8
 			case 2:
 				return
@@ -28336,8 +28161,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(348)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
 				st = 8
 			case 1:
 				return
@@ -28525,8 +28349,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(350)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(350))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -28984,8 +28807,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(358)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(358))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -29388,32 +29210,28 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(150)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(150))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(151)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(151))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -29441,24 +29259,21 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(151)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(151))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -29486,16 +29301,14 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -29523,8 +29336,7 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -31387,32 +31199,28 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(150)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(150))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(151)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(151))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -31440,24 +31248,21 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(151)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(151))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -31485,16 +31290,14 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(152)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(152))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -31522,8 +31325,7 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(153)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(153))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower

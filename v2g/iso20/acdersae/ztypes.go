@@ -882,8 +882,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 6
 			case 2:
-				d.Enter(9)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(9))
 				st = 7
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -910,8 +909,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 6
 			case 1:
-				d.Enter(9)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(9))
 				st = 7
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -927,8 +925,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(9)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(9))
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1406,8 +1403,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(77)
-				x.IEEE1547NormalCategory = Ieee1547NormalCategory(d.ElementEnum())
+				x.IEEE1547NormalCategory = Ieee1547NormalCategory(d.EnumElement(77))
 				st = 19
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1423,8 +1419,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(78)
-				x.IEEE1547AbnormalCategory = Ieee1547AbnormalCategory(d.ElementEnum())
+				x.IEEE1547AbnormalCategory = Ieee1547AbnormalCategory(d.EnumElement(78))
 				st = 20
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1524,8 +1519,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(83)
-				x.J3072Certified = d.ElementBool()
+				x.J3072Certified = d.BoolElement(83)
 				st = 25
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1541,8 +1535,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(84)
-				x.J3072CertificationDate = uint64(d.ElementUint())
+				x.J3072CertificationDate = uint64(d.UintElement(84))
 				st = 26
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1558,8 +1551,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(85)
-				x.EVUseableWattHours = uint32(d.ElementUint())
+				x.EVUseableWattHours = uint32(d.UintElement(85))
 				st = 27
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1575,8 +1567,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(86)
-				x.EVUpdateTime = uint64(d.ElementUint())
+				x.EVUpdateTime = uint64(d.UintElement(86))
 				st = 28
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1592,8 +1583,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(87)
-				x.SupportedModes = uint32(d.ElementUint())
+				x.SupportedModes = uint32(d.UintElement(87))
 				st = 29
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1609,8 +1599,7 @@ func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(88)
-				x.EnabledModes = uint32(d.ElementUint())
+				x.EnabledModes = uint32(d.UintElement(88))
 				st = 30
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1665,8 +1654,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(2))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -1682,8 +1670,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4747,8 +4734,7 @@ func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(72)
-				x.EVInverterSwVersion = d.ElementString()
+				x.EVInverterSwVersion = d.StringElement(72)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4768,12 +4754,10 @@ func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
 				if x.EVInverterHwVersion == nil {
 					x.EVInverterHwVersion = new(string)
 				}
-				d.Enter(73)
-				*x.EVInverterHwVersion = d.ElementString()
+				*x.EVInverterHwVersion = d.StringElement(73)
 				st = 2
 			case 1:
-				d.Enter(74)
-				x.EVInverterManufacturer = d.ElementString()
+				x.EVInverterManufacturer = d.StringElement(74)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -4789,8 +4773,7 @@ func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(74)
-				x.EVInverterManufacturer = d.ElementString()
+				x.EVInverterManufacturer = d.StringElement(74)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4806,8 +4789,7 @@ func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(75)
-				x.EVInverterModel = d.ElementString()
+				x.EVInverterModel = d.StringElement(75)
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4823,8 +4805,7 @@ func (x *EVInverterDetails) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(76)
-				x.EVInverterSerialNumber = d.ElementString()
+				x.EVInverterSerialNumber = d.StringElement(76)
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5594,8 +5575,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 12
 			case 5:
-				d.Enter(102)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(102))
 				st = 13
 			case 6:
 				d.SecondLevelEE(2, 3, true)
@@ -5655,8 +5635,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 12
 			case 4:
-				d.Enter(102)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(102))
 				st = 13
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -5705,8 +5684,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 12
 			case 3:
-				d.Enter(102)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(102))
 				st = 13
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -5744,8 +5722,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 12
 			case 2:
-				d.Enter(102)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(102))
 				st = 13
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -5772,8 +5749,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 12
 			case 1:
-				d.Enter(102)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(102))
 				st = 13
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -5789,8 +5765,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(102)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(102))
 				st = 13
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6354,8 +6329,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(246)
-				x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(246))
 				st = 27
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6371,8 +6345,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(247)
-				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				x.GridConnectionMode = GridConnectionMode(d.EnumElement(247))
 				st = 28
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6388,8 +6361,7 @@ func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(248)
-				x.EVSEUpdateTime = uint64(d.ElementUint())
+				x.EVSEUpdateTime = uint64(d.UintElement(248))
 				st = 29
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6444,8 +6416,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(104)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(104))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6461,8 +6432,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(105)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(105))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7072,8 +7042,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(109)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(109)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7093,12 +7062,10 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(110)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(110))
 				st = 2
 			case 1:
-				d.Enter(111)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(111))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -7114,8 +7081,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(111)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(111))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7131,8 +7097,7 @@ func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(112)
-				x.YUnit = DerUnit(d.ElementEnum())
+				x.YUnit = DerUnit(d.EnumElement(112))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7814,8 +7779,7 @@ func (x *EnterServiceCPDRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(130)
-				x.PermitService = d.ElementBool()
+				x.PermitService = d.BoolElement(130)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8296,8 +8260,7 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(140)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(140)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8317,8 +8280,7 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(141)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(141))
 				st = 2
 			case 1:
 				x.PowerFactorValue = old.PowerFactorValue
@@ -8385,8 +8347,7 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 2:
-				d.Enter(145)
-				x.PowerFactorExcitation = PowerFactorExcitation(d.ElementEnum())
+				x.PowerFactorExcitation = PowerFactorExcitation(d.EnumElement(145))
 				st = 6
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -8413,8 +8374,7 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 1:
-				d.Enter(145)
-				x.PowerFactorExcitation = PowerFactorExcitation(d.ElementEnum())
+				x.PowerFactorExcitation = PowerFactorExcitation(d.EnumElement(145))
 				st = 6
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -8430,8 +8390,7 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(145)
-				x.PowerFactorExcitation = PowerFactorExcitation(d.ElementEnum())
+				x.PowerFactorExcitation = PowerFactorExcitation(d.EnumElement(145))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8451,16 +8410,14 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 				if x.PowerFactorExcitationL2 == nil {
 					x.PowerFactorExcitationL2 = new(PowerFactorExcitation)
 				}
-				d.Enter(146)
-				*x.PowerFactorExcitationL2 = PowerFactorExcitation(d.ElementEnum())
+				*x.PowerFactorExcitationL2 = PowerFactorExcitation(d.EnumElement(146))
 				st = 7
 			case 1:
 				x.PowerFactorExcitationL3 = old.PowerFactorExcitationL3
 				if x.PowerFactorExcitationL3 == nil {
 					x.PowerFactorExcitationL3 = new(PowerFactorExcitation)
 				}
-				d.Enter(147)
-				*x.PowerFactorExcitationL3 = PowerFactorExcitation(d.ElementEnum())
+				*x.PowerFactorExcitationL3 = PowerFactorExcitation(d.EnumElement(147))
 				st = 8
 			case 2:
 				return
@@ -8482,8 +8439,7 @@ func (x *ConstantPowerFactor) decodeEXI(d *exi.Decoder) {
 				if x.PowerFactorExcitationL3 == nil {
 					x.PowerFactorExcitationL3 = new(PowerFactorExcitation)
 				}
-				d.Enter(147)
-				*x.PowerFactorExcitationL3 = PowerFactorExcitation(d.ElementEnum())
+				*x.PowerFactorExcitationL3 = PowerFactorExcitation(d.EnumElement(147))
 				st = 8
 			case 1:
 				return
@@ -8642,8 +8598,7 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(149)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(149)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8663,12 +8618,10 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(150)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(150))
 				st = 2
 			case 1:
-				d.Enter(151)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(151))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -8684,8 +8637,7 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(151)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(151))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8701,8 +8653,7 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(152)
-				x.YUnit = DerUnit(d.ElementEnum())
+				x.YUnit = DerUnit(d.EnumElement(152))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8839,8 +8790,7 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
-				d.Enter(157)
-				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				*x.TimeConstantPT1 = uint32(d.UintElement(157))
 				st = 9
 			case 1:
 				x.ReferenceVoltage = old.ReferenceVoltage
@@ -8885,8 +8835,7 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(159)
-				x.AutonomousReferenceVoltageAdjustmentEnable = d.ElementBool()
+				x.AutonomousReferenceVoltageAdjustmentEnable = d.BoolElement(159)
 				st = 11
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8902,8 +8851,7 @@ func (x *VoltVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(160)
-				x.ReferenceVoltageAdjustmentTimeConstant = uint32(d.ElementUint())
+				x.ReferenceVoltageAdjustmentTimeConstant = uint32(d.UintElement(160))
 				st = 12
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9075,8 +9023,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(162)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(162)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9096,12 +9043,10 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(163)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(163))
 				st = 2
 			case 1:
-				d.Enter(164)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(164))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -9117,8 +9062,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(164)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(164))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9134,8 +9078,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(165)
-				x.YUnit = DerUnit(d.ElementEnum())
+				x.YUnit = DerUnit(d.EnumElement(165))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9209,8 +9152,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
-				d.Enter(170)
-				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				*x.TimeConstantPT1 = uint32(d.UintElement(170))
 				st = 9
 			case 4:
 				return
@@ -9254,8 +9196,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
-				d.Enter(170)
-				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				*x.TimeConstantPT1 = uint32(d.UintElement(170))
 				st = 9
 			case 3:
 				return
@@ -9288,8 +9229,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
-				d.Enter(170)
-				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				*x.TimeConstantPT1 = uint32(d.UintElement(170))
 				st = 9
 			case 2:
 				return
@@ -9311,8 +9251,7 @@ func (x *WattVar) decodeEXI(d *exi.Decoder) {
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
-				d.Enter(170)
-				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				*x.TimeConstantPT1 = uint32(d.UintElement(170))
 				st = 9
 			case 1:
 				return
@@ -9435,8 +9374,7 @@ func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(172)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(172)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9456,8 +9394,7 @@ func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(173)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(173))
 				st = 2
 			case 1:
 				x.VarSetpoint = old.VarSetpoint
@@ -9524,8 +9461,7 @@ func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 2:
-				d.Enter(177)
-				x.Unit = DerUnit(d.ElementEnum())
+				x.Unit = DerUnit(d.EnumElement(177))
 				st = 6
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -9552,8 +9488,7 @@ func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 1:
-				d.Enter(177)
-				x.Unit = DerUnit(d.ElementEnum())
+				x.Unit = DerUnit(d.EnumElement(177))
 				st = 6
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -9569,8 +9504,7 @@ func (x *ConstantVar) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(177)
-				x.Unit = DerUnit(d.ElementEnum())
+				x.Unit = DerUnit(d.EnumElement(177))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9812,8 +9746,7 @@ func (x *FrequencyDroop) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(180)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(180)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9833,8 +9766,7 @@ func (x *FrequencyDroop) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(181)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(181))
 				st = 2
 			case 1:
 				x.OverFrequencyDroop = old.OverFrequencyDroop
@@ -10131,8 +10063,7 @@ func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 4
 			case 2:
-				d.Enter(187)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(187))
 				st = 5
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -10159,8 +10090,7 @@ func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 4
 			case 1:
-				d.Enter(187)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(187))
 				st = 5
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10176,8 +10106,7 @@ func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(187)
-				x.PowerReference = PowerReference(d.ElementEnum())
+				x.PowerReference = PowerReference(d.EnumElement(187))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10197,16 +10126,14 @@ func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
 				if x.PowerReferenceL2 == nil {
 					x.PowerReferenceL2 = new(PowerReference)
 				}
-				d.Enter(188)
-				*x.PowerReferenceL2 = PowerReference(d.ElementEnum())
+				*x.PowerReferenceL2 = PowerReference(d.EnumElement(188))
 				st = 6
 			case 1:
 				x.PowerReferenceL3 = old.PowerReferenceL3
 				if x.PowerReferenceL3 == nil {
 					x.PowerReferenceL3 = new(PowerReference)
 				}
-				d.Enter(189)
-				*x.PowerReferenceL3 = PowerReference(d.ElementEnum())
+				*x.PowerReferenceL3 = PowerReference(d.EnumElement(189))
 				st = 7
 			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
@@ -10234,8 +10161,7 @@ func (x *FrequencyDroopSettings) decodeEXI(d *exi.Decoder) {
 				if x.PowerReferenceL3 == nil {
 					x.PowerReferenceL3 = new(PowerReference)
 				}
-				d.Enter(189)
-				*x.PowerReferenceL3 = PowerReference(d.ElementEnum())
+				*x.PowerReferenceL3 = PowerReference(d.EnumElement(189))
 				st = 7
 			case 1:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
@@ -10407,8 +10333,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(193)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(193)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10428,12 +10353,10 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(194)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(194))
 				st = 2
 			case 1:
-				d.Enter(195)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(195))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10449,8 +10372,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(195)
-				x.XUnit = DerUnit(d.ElementEnum())
+				x.XUnit = DerUnit(d.EnumElement(195))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10466,8 +10388,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(196)
-				x.YUnit = DerUnit(d.ElementEnum())
+				x.YUnit = DerUnit(d.EnumElement(196))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10604,8 +10525,7 @@ func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 				if x.TimeConstantPT1 == nil {
 					x.TimeConstantPT1 = new(uint32)
 				}
-				d.Enter(201)
-				*x.TimeConstantPT1 = uint32(d.ElementUint())
+				*x.TimeConstantPT1 = uint32(d.UintElement(201))
 				st = 9
 			case 1:
 				return
@@ -10728,8 +10648,7 @@ func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(203)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(203)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10749,8 +10668,7 @@ func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(204)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(204))
 				st = 2
 			case 1:
 				x.WattSetpoint = old.WattSetpoint
@@ -10817,8 +10735,7 @@ func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 2:
-				d.Enter(208)
-				x.Unit = DerUnit(d.ElementEnum())
+				x.Unit = DerUnit(d.EnumElement(208))
 				st = 6
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -10845,8 +10762,7 @@ func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 5
 			case 1:
-				d.Enter(208)
-				x.Unit = DerUnit(d.ElementEnum())
+				x.Unit = DerUnit(d.EnumElement(208))
 				st = 6
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -10862,8 +10778,7 @@ func (x *ConstantWatt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(208)
-				x.Unit = DerUnit(d.ElementEnum())
+				x.Unit = DerUnit(d.EnumElement(208))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11000,8 +10915,7 @@ func (x *LimitMaxDischargePower) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(210)
-				x.Enable = d.ElementBool()
+				x.Enable = d.BoolElement(210)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11021,12 +10935,10 @@ func (x *LimitMaxDischargePower) decodeEXI(d *exi.Decoder) {
 				if x.Priority == nil {
 					x.Priority = new(uint16)
 				}
-				d.Enter(211)
-				*x.Priority = uint16(d.ElementUint())
+				*x.Priority = uint16(d.UintElement(211))
 				st = 2
 			case 1:
-				d.Enter(212)
-				x.PercentageValue = uint16(d.ElementUint())
+				x.PercentageValue = uint16(d.UintElement(212))
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -11042,8 +10954,7 @@ func (x *LimitMaxDischargePower) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(212)
-				x.PercentageValue = uint16(d.ElementUint())
+				x.PercentageValue = uint16(d.UintElement(212))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11063,16 +10974,14 @@ func (x *LimitMaxDischargePower) decodeEXI(d *exi.Decoder) {
 				if x.PercentageValueL2 == nil {
 					x.PercentageValueL2 = new(uint16)
 				}
-				d.Enter(213)
-				*x.PercentageValueL2 = uint16(d.ElementUint())
+				*x.PercentageValueL2 = uint16(d.UintElement(213))
 				st = 4
 			case 1:
 				x.PercentageValueL3 = old.PercentageValueL3
 				if x.PercentageValueL3 == nil {
 					x.PercentageValueL3 = new(uint16)
 				}
-				d.Enter(214)
-				*x.PercentageValueL3 = uint16(d.ElementUint())
+				*x.PercentageValueL3 = uint16(d.UintElement(214))
 				st = 5
 			case 2:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
@@ -11105,8 +11014,7 @@ func (x *LimitMaxDischargePower) decodeEXI(d *exi.Decoder) {
 				if x.PercentageValueL3 == nil {
 					x.PercentageValueL3 = new(uint16)
 				}
-				d.Enter(214)
-				*x.PercentageValueL3 = uint16(d.ElementUint())
+				*x.PercentageValueL3 = uint16(d.UintElement(214))
 				st = 5
 			case 1:
 				x.OpenLoopResponseTime = old.OpenLoopResponseTime
@@ -13854,8 +13762,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 23
 			case 6:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 7:
 				d.SecondLevelEE(2, 3, true)
@@ -13926,8 +13833,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 23
 			case 5:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 6:
 				d.SecondLevelEE(2, 3, true)
@@ -13987,8 +13893,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 23
 			case 4:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -14037,8 +13942,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 23
 			case 3:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -14076,8 +13980,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 23
 			case 2:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -14104,8 +14007,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 23
 			case 1:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -14121,8 +14023,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(273)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(273))
 				st = 24
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14138,8 +14039,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(274)
-				x.DERConnectionStatus = DerConnectionStatus(d.ElementEnum())
+				x.DERConnectionStatus = DerConnectionStatus(d.EnumElement(274))
 				st = 25
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14188,8 +14088,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 3:
-				d.Enter(326)
-				x.EVUpdateTime = uint64(d.ElementUint())
+				x.EVUpdateTime = uint64(d.UintElement(326))
 				st = 29
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -14227,8 +14126,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 2:
-				d.Enter(326)
-				x.EVUpdateTime = uint64(d.ElementUint())
+				x.EVUpdateTime = uint64(d.UintElement(326))
 				st = 29
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -14255,8 +14153,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 28
 			case 1:
-				d.Enter(326)
-				x.EVUpdateTime = uint64(d.ElementUint())
+				x.EVUpdateTime = uint64(d.UintElement(326))
 				st = 29
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -14272,8 +14169,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(326)
-				x.EVUpdateTime = uint64(d.ElementUint())
+				x.EVUpdateTime = uint64(d.UintElement(326))
 				st = 29
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14293,28 +14189,24 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.EVMinimumChargingDuration == nil {
 					x.EVMinimumChargingDuration = new(uint32)
 				}
-				d.Enter(327)
-				*x.EVMinimumChargingDuration = uint32(d.ElementUint())
+				*x.EVMinimumChargingDuration = uint32(d.UintElement(327))
 				st = 30
 			case 1:
 				x.EVDurationMaximumChargeRate = old.EVDurationMaximumChargeRate
 				if x.EVDurationMaximumChargeRate == nil {
 					x.EVDurationMaximumChargeRate = new(uint32)
 				}
-				d.Enter(328)
-				*x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
+				*x.EVDurationMaximumChargeRate = uint32(d.UintElement(328))
 				st = 31
 			case 2:
 				x.EVDurationMaximumDischargeRate = old.EVDurationMaximumDischargeRate
 				if x.EVDurationMaximumDischargeRate == nil {
 					x.EVDurationMaximumDischargeRate = new(uint32)
 				}
-				d.Enter(329)
-				*x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				*x.EVDurationMaximumDischargeRate = uint32(d.UintElement(329))
 				st = 32
 			case 3:
-				d.Enter(330)
-				x.DERAlarmStatus = uint32(d.ElementUint())
+				x.DERAlarmStatus = uint32(d.UintElement(330))
 				st = 33
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -14334,20 +14226,17 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.EVDurationMaximumChargeRate == nil {
 					x.EVDurationMaximumChargeRate = new(uint32)
 				}
-				d.Enter(328)
-				*x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
+				*x.EVDurationMaximumChargeRate = uint32(d.UintElement(328))
 				st = 31
 			case 1:
 				x.EVDurationMaximumDischargeRate = old.EVDurationMaximumDischargeRate
 				if x.EVDurationMaximumDischargeRate == nil {
 					x.EVDurationMaximumDischargeRate = new(uint32)
 				}
-				d.Enter(329)
-				*x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				*x.EVDurationMaximumDischargeRate = uint32(d.UintElement(329))
 				st = 32
 			case 2:
-				d.Enter(330)
-				x.DERAlarmStatus = uint32(d.ElementUint())
+				x.DERAlarmStatus = uint32(d.UintElement(330))
 				st = 33
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -14367,12 +14256,10 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.EVDurationMaximumDischargeRate == nil {
 					x.EVDurationMaximumDischargeRate = new(uint32)
 				}
-				d.Enter(329)
-				*x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				*x.EVDurationMaximumDischargeRate = uint32(d.UintElement(329))
 				st = 32
 			case 1:
-				d.Enter(330)
-				x.DERAlarmStatus = uint32(d.ElementUint())
+				x.DERAlarmStatus = uint32(d.UintElement(330))
 				st = 33
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -14388,8 +14275,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(330)
-				x.DERAlarmStatus = uint32(d.ElementUint())
+				x.DERAlarmStatus = uint32(d.UintElement(330))
 				st = 33
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -14405,8 +14291,7 @@ func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(331)
-				x.EnabledModes = uint32(d.ElementUint())
+				x.EnabledModes = uint32(d.UintElement(331))
 				st = 34
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -18744,16 +18629,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 7:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 8:
 				return
@@ -18830,16 +18713,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 6:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 7:
 				return
@@ -18905,16 +18786,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 5:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 6:
 				return
@@ -18969,16 +18848,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 4:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 5:
 				return
@@ -19022,16 +18899,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 3:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 4:
 				return
@@ -19064,16 +18939,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 2:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 3:
 				return
@@ -19095,16 +18968,14 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(370)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(370))
 				st = 17
 			case 1:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 2:
 				return
@@ -19126,8 +18997,7 @@ func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(371)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(371))
 				st = 18
 			case 1:
 				return
@@ -19635,8 +19505,7 @@ func (x *EnterServiceCLRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(346)
-				x.PermitService = d.ElementBool()
+				x.PermitService = d.BoolElement(346)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -21149,8 +21018,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(373)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(373))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -21921,8 +21789,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 30
 			case 6:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 7:
 				d.SecondLevelEE(2, 3, true)
@@ -21993,8 +21860,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 30
 			case 5:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 6:
 				d.SecondLevelEE(2, 3, true)
@@ -22054,8 +21920,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 30
 			case 4:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 5:
 				d.SecondLevelEE(2, 3, true)
@@ -22104,8 +21969,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 30
 			case 3:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 4:
 				d.SecondLevelEE(2, 3, true)
@@ -22143,8 +22007,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 30
 			case 2:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 3:
 				d.SecondLevelEE(2, 3, true)
@@ -22171,8 +22034,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 30
 			case 1:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -22188,8 +22050,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(403)
-				x.DEROperationalState = DerOperationalState(d.ElementEnum())
+				x.DEROperationalState = DerOperationalState(d.EnumElement(403))
 				st = 31
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22205,8 +22066,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(404)
-				x.DERConnectionStatus = DerConnectionStatus(d.ElementEnum())
+				x.DERConnectionStatus = DerConnectionStatus(d.EnumElement(404))
 				st = 32
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22222,8 +22082,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(405)
-				x.EVUpdateTime = uint64(d.ElementUint())
+				x.EVUpdateTime = uint64(d.UintElement(405))
 				st = 33
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22239,8 +22098,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(406)
-				x.EVMinimumChargingDuration = uint32(d.ElementUint())
+				x.EVMinimumChargingDuration = uint32(d.UintElement(406))
 				st = 34
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22256,8 +22114,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(407)
-				x.EVDurationMaximumChargeRate = uint32(d.ElementUint())
+				x.EVDurationMaximumChargeRate = uint32(d.UintElement(407))
 				st = 35
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22273,8 +22130,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(408)
-				x.EVDurationMaximumDischargeRate = uint32(d.ElementUint())
+				x.EVDurationMaximumDischargeRate = uint32(d.UintElement(408))
 				st = 36
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22290,8 +22146,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(409)
-				x.DERAlarmStatus = uint32(d.ElementUint())
+				x.DERAlarmStatus = uint32(d.UintElement(409))
 				st = 37
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22307,8 +22162,7 @@ func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(410)
-				x.EnabledModes = uint32(d.ElementUint())
+				x.EnabledModes = uint32(d.UintElement(410))
 				st = 38
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -22949,32 +22803,28 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(412)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(412))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(413)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(413))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -23002,24 +22852,21 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(413)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(413))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -23047,16 +22894,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -23084,8 +22929,7 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -23785,16 +23629,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 7:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 8:
 				return
@@ -23871,16 +23713,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 6:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 7:
 				return
@@ -23946,16 +23786,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 5:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 6:
 				return
@@ -24010,16 +23848,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 4:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 5:
 				return
@@ -24063,16 +23899,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 3:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 4:
 				return
@@ -24105,16 +23939,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 2:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 3:
 				return
@@ -24136,16 +23968,14 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.RequiredDEROperatingMode == nil {
 					x.RequiredDEROperatingMode = new(RequiredDEROperatingMode)
 				}
-				d.Enter(432)
-				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.ElementEnum())
+				*x.RequiredDEROperatingMode = RequiredDEROperatingMode(d.EnumElement(432))
 				st = 21
 			case 1:
 				x.GridConnectionMode = old.GridConnectionMode
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 2:
 				return
@@ -24167,8 +23997,7 @@ func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.GridConnectionMode == nil {
 					x.GridConnectionMode = new(GridConnectionMode)
 				}
-				d.Enter(433)
-				*x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
+				*x.GridConnectionMode = GridConnectionMode(d.EnumElement(433))
 				st = 22
 			case 1:
 				return
@@ -25094,8 +24923,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(447)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(447, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -25721,16 +25549,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(453)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(453, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(454)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(454, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(455)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(455, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -25746,8 +25571,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(456)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(456, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -25763,12 +25587,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(454)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(454, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(455)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(455, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -25784,8 +25606,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(455)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(455, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -25801,12 +25622,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(457)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(457, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(458)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(458, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -25824,8 +25643,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(458)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(458, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -25843,8 +25661,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(459)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(459, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -25912,8 +25729,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(461)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(461, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -25929,8 +25745,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(462)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(462, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -26199,8 +26014,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(466)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(466)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -26216,8 +26030,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(467)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(467)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -26840,8 +26653,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(485)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(485, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -26857,8 +26669,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(486)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(486))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -27874,8 +27685,7 @@ func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(496)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(496))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -29805,8 +29615,7 @@ func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 2
 			case 1:
-				d.Enter(517)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(517)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -29822,8 +29631,7 @@ func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(517)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(517)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -30335,64 +30143,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(507)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(507))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(508)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(508))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(509)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(509))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(510)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(510))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(511)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(511))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(512)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(512))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30410,8 +30210,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 10:
 				return
@@ -30433,56 +30232,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(508)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(508))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(509)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(509))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(510)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(510))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(511)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(511))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(512)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(512))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30500,8 +30292,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 9:
 				return
@@ -30523,48 +30314,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(509)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(509))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(510)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(510))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(511)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(511))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(512)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(512))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30582,8 +30367,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 8:
 				return
@@ -30605,40 +30389,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(510)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(510))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(511)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(511))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(512)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(512))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30656,8 +30435,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 7:
 				return
@@ -30679,32 +30457,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(511)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(511))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(512)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(512))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30722,8 +30496,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 6:
 				return
@@ -30745,24 +30518,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(512)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(512))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30780,8 +30550,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 5:
 				return
@@ -30803,16 +30572,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(513)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(513))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30830,8 +30597,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 4:
 				return
@@ -30853,8 +30619,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(514)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(514)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -30872,8 +30637,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 3:
 				return
@@ -30906,8 +30670,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 2:
 				return
@@ -30929,8 +30692,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(516)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(516)
 				st = 10
 			case 1:
 				return
@@ -31301,8 +31063,7 @@ func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(373)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(373))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -34583,8 +34344,7 @@ func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(373)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(373))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -36796,8 +36556,7 @@ func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(496)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(496))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -37609,8 +37368,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(539)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(539)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -37626,8 +37384,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(540)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(540))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -37647,44 +37404,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(541)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(541))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(542)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(542))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(543)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(543))
 				st = 5
 			case 3:
-				d.Enter(544)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(544, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(545)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(545))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(546)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(546))
 				st = 8
 			case 6:
 				return
@@ -37706,36 +37457,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(542)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(542))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(543)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(543))
 				st = 5
 			case 2:
-				d.Enter(544)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(544, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(545)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(545))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(546)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(546))
 				st = 8
 			case 5:
 				return
@@ -37757,28 +37503,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(543)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(543))
 				st = 5
 			case 1:
-				d.Enter(544)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(544, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(545)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(545))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(546)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(546))
 				st = 8
 			case 4:
 				return
@@ -37796,24 +37538,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(544)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(544, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(545)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(545))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(546)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(546))
 				st = 8
 			case 3:
 				return
@@ -37835,16 +37574,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(545)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(545))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(546)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(546))
 				st = 8
 			case 2:
 				return
@@ -37866,8 +37603,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(546)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(546))
 				st = 8
 			case 1:
 				return
@@ -38055,8 +37791,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(548)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(548))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -38514,8 +38249,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(556)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(556))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -38918,32 +38652,28 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(412)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(412))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(413)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(413))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -38971,24 +38701,21 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(413)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(413))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -39016,16 +38743,14 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -39053,8 +38778,7 @@ func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -40917,32 +40641,28 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(412)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(412))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(413)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(413))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -40970,24 +40690,21 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(413)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(413))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 3:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -41015,16 +40732,14 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(414)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(414))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 2:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
@@ -41052,8 +40767,7 @@ func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(415)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(415))
 				st = 4
 			case 1:
 				x.EVSETargetActivePower = old.EVSETargetActivePower

@@ -398,8 +398,7 @@ func (x *ACDPVehiclePositioningReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(47)
-				x.EVMobilityStatus = d.ElementBool()
+				x.EVMobilityStatus = d.BoolElement(47)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -415,8 +414,7 @@ func (x *ACDPVehiclePositioningReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(48)
-				x.EVPositioningSupport = d.ElementBool()
+				x.EVPositioningSupport = d.BoolElement(48)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -497,8 +495,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -514,8 +511,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1399,8 +1395,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(14)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1877,8 +1872,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(50)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(50))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1894,8 +1888,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(51)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(51))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1911,8 +1904,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(52)
-				x.EVSEPositioningSupport = d.ElementBool()
+				x.EVSEPositioningSupport = d.BoolElement(52)
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1928,8 +1920,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(53)
-				x.EVRelativeXDeviation = int16(d.ElementInt())
+				x.EVRelativeXDeviation = int16(d.IntElement(53))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1945,8 +1936,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(54)
-				x.EVRelativeYDeviation = int16(d.ElementInt())
+				x.EVRelativeYDeviation = int16(d.IntElement(54))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1962,8 +1952,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(55)
-				x.ContactWindowXc = int16(d.ElementInt())
+				x.ContactWindowXc = int16(d.IntElement(55))
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1979,8 +1968,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(56)
-				x.ContactWindowYc = int16(d.ElementInt())
+				x.ContactWindowYc = int16(d.IntElement(56))
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1996,8 +1984,7 @@ func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(57)
-				x.EVInChargePosition = d.ElementBool()
+				x.EVInChargePosition = d.BoolElement(57)
 				st = 9
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2074,8 +2061,7 @@ func (x *ACDPConnectReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(59)
-				x.EVElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
+				x.EVElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.EnumElement(59))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2161,8 +2147,7 @@ func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(50)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(50))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2178,8 +2163,7 @@ func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(61)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(61))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2195,8 +2179,7 @@ func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(62)
-				x.EVSEElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
+				x.EVSEElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.EnumElement(62))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2212,8 +2195,7 @@ func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
+				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.EnumElement(63))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2519,8 +2501,7 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(68)
-				x.EVReadyToCharge = d.ElementBool()
+				x.EVReadyToCharge = d.BoolElement(68)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2536,8 +2517,7 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(69)
-				x.EVImmobilizationRequest = d.ElementBool()
+				x.EVImmobilizationRequest = d.BoolElement(69)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2557,8 +2537,7 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVImmobilized == nil {
 					x.EVImmobilized = new(bool)
 				}
-				d.Enter(70)
-				*x.EVImmobilized = d.ElementBool()
+				*x.EVImmobilized = d.BoolElement(70)
 				st = 3
 			case 1:
 				x.EVWLANStrength = old.EVWLANStrength
@@ -2576,32 +2555,28 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVCPStatus == nil {
 					x.EVCPStatus = new(CpStatus)
 				}
-				d.Enter(74)
-				*x.EVCPStatus = CpStatus(d.ElementEnum())
+				*x.EVCPStatus = CpStatus(d.EnumElement(74))
 				st = 5
 			case 3:
 				x.EVSOC = old.EVSOC
 				if x.EVSOC == nil {
 					x.EVSOC = new(uint8)
 				}
-				d.Enter(75)
-				*x.EVSOC = uint8(d.ElementUint())
+				*x.EVSOC = uint8(d.UintElement(75))
 				st = 6
 			case 4:
 				x.EVErrorCode = old.EVErrorCode
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
-				d.Enter(76)
-				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
 				st = 7
 			case 5:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				d.Enter(77)
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
 				st = 8
 			case 6:
 				return
@@ -2634,32 +2609,28 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVCPStatus == nil {
 					x.EVCPStatus = new(CpStatus)
 				}
-				d.Enter(74)
-				*x.EVCPStatus = CpStatus(d.ElementEnum())
+				*x.EVCPStatus = CpStatus(d.EnumElement(74))
 				st = 5
 			case 2:
 				x.EVSOC = old.EVSOC
 				if x.EVSOC == nil {
 					x.EVSOC = new(uint8)
 				}
-				d.Enter(75)
-				*x.EVSOC = uint8(d.ElementUint())
+				*x.EVSOC = uint8(d.UintElement(75))
 				st = 6
 			case 3:
 				x.EVErrorCode = old.EVErrorCode
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
-				d.Enter(76)
-				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
 				st = 7
 			case 4:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				d.Enter(77)
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
 				st = 8
 			case 5:
 				return
@@ -2681,32 +2652,28 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVCPStatus == nil {
 					x.EVCPStatus = new(CpStatus)
 				}
-				d.Enter(74)
-				*x.EVCPStatus = CpStatus(d.ElementEnum())
+				*x.EVCPStatus = CpStatus(d.EnumElement(74))
 				st = 5
 			case 1:
 				x.EVSOC = old.EVSOC
 				if x.EVSOC == nil {
 					x.EVSOC = new(uint8)
 				}
-				d.Enter(75)
-				*x.EVSOC = uint8(d.ElementUint())
+				*x.EVSOC = uint8(d.UintElement(75))
 				st = 6
 			case 2:
 				x.EVErrorCode = old.EVErrorCode
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
-				d.Enter(76)
-				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
 				st = 7
 			case 3:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				d.Enter(77)
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
 				st = 8
 			case 4:
 				return
@@ -2728,24 +2695,21 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVSOC == nil {
 					x.EVSOC = new(uint8)
 				}
-				d.Enter(75)
-				*x.EVSOC = uint8(d.ElementUint())
+				*x.EVSOC = uint8(d.UintElement(75))
 				st = 6
 			case 1:
 				x.EVErrorCode = old.EVErrorCode
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
-				d.Enter(76)
-				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
 				st = 7
 			case 2:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				d.Enter(77)
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
 				st = 8
 			case 3:
 				return
@@ -2767,16 +2731,14 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
-				d.Enter(76)
-				*x.EVErrorCode = ErrorCode(d.ElementEnum())
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
 				st = 7
 			case 1:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				d.Enter(77)
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
 				st = 8
 			case 2:
 				return
@@ -2798,8 +2760,7 @@ func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				d.Enter(77)
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
 				st = 8
 			case 1:
 				return
@@ -2856,8 +2817,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(72)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(72))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2873,8 +2833,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(73)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(73))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2978,8 +2937,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(50)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(50))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2995,8 +2953,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(79)
-				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
+				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.EnumElement(79))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3012,8 +2969,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.EVSEReadyToCharge = d.ElementBool()
+				x.EVSEReadyToCharge = d.BoolElement(80)
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3029,8 +2985,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(81)
-				x.EVSEIsolationStatus = IsolationStatus(d.ElementEnum())
+				x.EVSEIsolationStatus = IsolationStatus(d.EnumElement(81))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3046,8 +3001,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(82)
-				x.EVSEDisabled = d.ElementBool()
+				x.EVSEDisabled = d.BoolElement(82)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3063,8 +3017,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(83)
-				x.EVSEUtilityInterruptEvent = d.ElementBool()
+				x.EVSEUtilityInterruptEvent = d.BoolElement(83)
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3080,8 +3033,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(84)
-				x.EVSEEmergencyShutdown = d.ElementBool()
+				x.EVSEEmergencyShutdown = d.BoolElement(84)
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3097,8 +3049,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(85)
-				x.EVSEMalfunction = d.ElementBool()
+				x.EVSEMalfunction = d.BoolElement(85)
 				st = 9
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3114,8 +3065,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(86)
-				x.EVInChargePosition = d.ElementBool()
+				x.EVInChargePosition = d.BoolElement(86)
 				st = 10
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3131,8 +3081,7 @@ func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(87)
-				x.EVAssociationStatus = d.ElementBool()
+				x.EVAssociationStatus = d.BoolElement(87)
 				st = 11
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3445,16 +3394,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(20)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(20, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -3470,8 +3416,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(23, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3487,12 +3432,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -3508,8 +3451,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3525,12 +3467,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(24, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -3548,8 +3488,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -3567,8 +3506,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3636,8 +3574,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3653,8 +3590,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(29)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3923,8 +3859,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(33)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(33)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3940,8 +3875,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(34)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(34)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4746,64 +4680,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(94)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(94))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(95)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(95))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(96)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(96))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(97)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(97))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(98)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(99)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4821,8 +4747,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 10:
 				return
@@ -4844,56 +4769,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(95)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(95))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(96)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(96))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(97)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(97))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(98)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(99)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4911,8 +4829,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 9:
 				return
@@ -4934,48 +4851,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(96)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(96))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(97)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(97))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(98)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(99)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4993,8 +4904,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 8:
 				return
@@ -5016,40 +4926,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(97)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(97))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(98)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(99)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5067,8 +4972,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 7:
 				return
@@ -5090,32 +4994,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(98)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(99)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5133,8 +5033,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 6:
 				return
@@ -5156,24 +5055,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(99)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5191,8 +5087,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 5:
 				return
@@ -5214,16 +5109,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(100)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5241,8 +5134,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 4:
 				return
@@ -5264,8 +5156,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(101)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(101)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -5283,8 +5174,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 3:
 				return
@@ -5317,8 +5207,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 2:
 				return
@@ -5340,8 +5229,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(103)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
 				st = 10
 			case 1:
 				return
@@ -5398,8 +5286,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(106)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(106))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5415,8 +5302,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(107)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(107))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5668,8 +5554,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(109)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(109)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5685,8 +5570,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(110)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(110))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5706,44 +5590,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(111)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(111))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(112)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(112))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(113)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(113))
 				st = 5
 			case 3:
-				d.Enter(114)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(115)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(115))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(116)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
 				st = 8
 			case 6:
 				return
@@ -5765,36 +5643,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(112)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(112))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(113)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(113))
 				st = 5
 			case 2:
-				d.Enter(114)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(115)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(115))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(116)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
 				st = 8
 			case 5:
 				return
@@ -5816,28 +5689,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(113)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(113))
 				st = 5
 			case 1:
-				d.Enter(114)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(115)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(115))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(116)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
 				st = 8
 			case 4:
 				return
@@ -5855,24 +5724,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(114)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(115)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(115))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(116)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
 				st = 8
 			case 3:
 				return
@@ -5894,16 +5760,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(115)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(115))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(116)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
 				st = 8
 			case 2:
 				return
@@ -5925,8 +5789,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(116)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
 				st = 8
 			case 1:
 				return
@@ -6114,8 +5977,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(118)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(118))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -6573,8 +6435,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(126)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(126))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)

@@ -384,8 +384,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -401,8 +400,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1286,8 +1284,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(14)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1905,8 +1902,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(56)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(56))
 				st = 7
 			case 1:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
@@ -2053,8 +2049,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(49)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(49))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2070,8 +2065,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(50)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(50))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2292,8 +2286,7 @@ func (x *DCCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(56)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(56))
 				st = 7
 			case 1:
 				return
@@ -2414,8 +2407,7 @@ func (x *DCChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3148,8 +3140,7 @@ func (x *DCCableCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3165,8 +3156,7 @@ func (x *DCCableCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(79)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(79))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3249,8 +3239,7 @@ func (x *DCPreChargeReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(81)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(81))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3372,8 +3361,7 @@ func (x *DCPreChargeRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3590,8 +3578,7 @@ func (x *DCChargeLoopReq) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 2
 			case 1:
-				d.Enter(98)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(98)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -3607,8 +3594,7 @@ func (x *DCChargeLoopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(98)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(98)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4119,64 +4105,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(88)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(88))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(89)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(89))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(90))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(91)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(91))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4194,8 +4172,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 10:
 				return
@@ -4217,56 +4194,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(89)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(89))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(90))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(91)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(91))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4284,8 +4254,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 9:
 				return
@@ -4307,48 +4276,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(90)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(90))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(91)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(91))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4366,8 +4329,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 8:
 				return
@@ -4389,40 +4351,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(91)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(91))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4440,8 +4397,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 7:
 				return
@@ -4463,32 +4419,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(92)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4506,8 +4458,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 6:
 				return
@@ -4529,24 +4480,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(93)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4564,8 +4512,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 5:
 				return
@@ -4587,16 +4534,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(94)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4614,8 +4559,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 4:
 				return
@@ -4637,8 +4581,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(95)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(95)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -4656,8 +4599,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 3:
 				return
@@ -4690,8 +4632,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 2:
 				return
@@ -4713,8 +4654,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(97)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
 				st = 10
 			case 1:
 				return
@@ -4865,8 +4805,7 @@ func (x *BPTDynamicDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(101)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(101))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -6321,8 +6260,7 @@ func (x *DynamicDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(101)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(101))
 				st = 1
 			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
@@ -7368,8 +7306,7 @@ func (x *DCChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7556,8 +7493,7 @@ func (x *DCChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(158)
-				x.EVSEPowerLimitAchieved = d.ElementBool()
+				x.EVSEPowerLimitAchieved = d.BoolElement(158)
 				st = 8
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7573,8 +7509,7 @@ func (x *DCChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(159)
-				x.EVSECurrentLimitAchieved = d.ElementBool()
+				x.EVSECurrentLimitAchieved = d.BoolElement(159)
 				st = 9
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7590,8 +7525,7 @@ func (x *DCChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(160)
-				x.EVSEVoltageLimitAchieved = d.ElementBool()
+				x.EVSEVoltageLimitAchieved = d.BoolElement(160)
 				st = 10
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7714,8 +7648,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(134)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(134))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -7731,8 +7664,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(135)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(135))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7984,8 +7916,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(137)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(137)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8001,8 +7932,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(138)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(138))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -8022,44 +7952,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(139)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(139))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(140)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(140))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(141)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(141))
 				st = 5
 			case 3:
-				d.Enter(142)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(143)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(143))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(144)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
 				st = 8
 			case 6:
 				return
@@ -8081,36 +8005,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(140)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(140))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(141)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(141))
 				st = 5
 			case 2:
-				d.Enter(142)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(143)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(143))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(144)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
 				st = 8
 			case 5:
 				return
@@ -8132,28 +8051,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(141)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(141))
 				st = 5
 			case 1:
-				d.Enter(142)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(143)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(143))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(144)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
 				st = 8
 			case 4:
 				return
@@ -8171,24 +8086,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(142)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(143)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(143))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(144)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
 				st = 8
 			case 3:
 				return
@@ -8210,16 +8122,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(143)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(143))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(144)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
 				st = 8
 			case 2:
 				return
@@ -8241,8 +8151,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(144)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
 				st = 8
 			case 1:
 				return
@@ -8430,8 +8339,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(146)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(146))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -8889,8 +8797,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(154)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(154))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9097,32 +9004,28 @@ func (x *BPTDynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(162)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(162))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(163)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(163))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(164)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(164))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 4:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -9150,24 +9053,21 @@ func (x *BPTDynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(163)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(163))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(164)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(164))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 3:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -9195,16 +9095,14 @@ func (x *BPTDynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(164)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(164))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 2:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -9232,8 +9130,7 @@ func (x *BPTDynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 1:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -10388,32 +10285,28 @@ func (x *DynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				d.Enter(162)
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(162))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(163)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(163))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(164)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(164))
 				st = 3
 			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 4:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -10441,24 +10334,21 @@ func (x *DynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(163)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(163))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(164)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(164))
 				st = 3
 			case 2:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 3:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -10486,16 +10376,14 @@ func (x *DynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(164)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(164))
 				st = 3
 			case 1:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 2:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -10523,8 +10411,7 @@ func (x *DynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				d.Enter(165)
-				*x.AckMaxDelay = uint16(d.ElementUint())
+				*x.AckMaxDelay = uint16(d.UintElement(165))
 				st = 4
 			case 1:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
@@ -10979,8 +10866,7 @@ func (x *DCWeldingDetectionReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(187)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(187))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11060,8 +10946,7 @@ func (x *DCWeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11329,16 +11214,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(20)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(20, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -11354,8 +11236,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(23, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11371,12 +11252,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -11392,8 +11271,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11409,12 +11287,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(24, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -11432,8 +11308,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -11451,8 +11326,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11520,8 +11394,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11537,8 +11410,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(29)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11807,8 +11679,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(33)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(33)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11824,8 +11695,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(34)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(34)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)

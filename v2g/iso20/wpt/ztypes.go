@@ -532,8 +532,7 @@ func (x *WPTFinePositioningSetupReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(47)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(47))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -612,8 +611,7 @@ func (x *WPTFinePositioningSetupReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(54)
-				x.NaturalOffset = uint16(d.ElementUint())
+				x.NaturalOffset = uint16(d.UintElement(54))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -636,8 +634,7 @@ func (x *WPTFinePositioningSetupReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(55)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(55, nil))
 				st, n = 7, 1
 			case 1:
 				x.LFSystemSetupData = old.LFSystemSetupData
@@ -673,8 +670,7 @@ func (x *WPTFinePositioningSetupReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(55)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(55, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -800,8 +796,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(2)
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -817,8 +812,7 @@ func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(3)
-				x.TimeStamp = uint64(d.ElementUint())
+				x.TimeStamp = uint64(d.UintElement(3))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -1702,8 +1696,7 @@ func (x *Reference) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(14)
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -2186,8 +2179,7 @@ func (x *WPTFinePositioningMethodList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(49)
-				x.WPTFinePositioningMethod = append(x.WPTFinePositioningMethod, WPTFinePositioningMethod(d.ElementEnum()))
+				x.WPTFinePositioningMethod = append(x.WPTFinePositioningMethod, WPTFinePositioningMethod(d.EnumElement(49)))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2210,8 +2202,7 @@ func (x *WPTFinePositioningMethodList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(49)
-				x.WPTFinePositioningMethod = append(x.WPTFinePositioningMethod, WPTFinePositioningMethod(d.ElementEnum()))
+				x.WPTFinePositioningMethod = append(x.WPTFinePositioningMethod, WPTFinePositioningMethod(d.EnumElement(49)))
 				n++
 				switch {
 				case n >= 8:
@@ -2323,8 +2314,7 @@ func (x *WPTPairingMethodList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(51)
-				x.WPTPairingMethod = append(x.WPTPairingMethod, WPTPairingMethod(d.ElementEnum()))
+				x.WPTPairingMethod = append(x.WPTPairingMethod, WPTPairingMethod(d.EnumElement(51)))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2347,8 +2337,7 @@ func (x *WPTPairingMethodList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(51)
-				x.WPTPairingMethod = append(x.WPTPairingMethod, WPTPairingMethod(d.ElementEnum()))
+				x.WPTPairingMethod = append(x.WPTPairingMethod, WPTPairingMethod(d.EnumElement(51)))
 				n++
 				switch {
 				case n >= 8:
@@ -2460,8 +2449,7 @@ func (x *WPTAlignmentCheckMethodList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(53)
-				x.WPTAlignmentCheckMethod = append(x.WPTAlignmentCheckMethod, WPTAlignmentCheckMethod(d.ElementEnum()))
+				x.WPTAlignmentCheckMethod = append(x.WPTAlignmentCheckMethod, WPTAlignmentCheckMethod(d.EnumElement(53)))
 				st, n = 1, 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2484,8 +2472,7 @@ func (x *WPTAlignmentCheckMethodList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(53)
-				x.WPTAlignmentCheckMethod = append(x.WPTAlignmentCheckMethod, WPTAlignmentCheckMethod(d.ElementEnum()))
+				x.WPTAlignmentCheckMethod = append(x.WPTAlignmentCheckMethod, WPTAlignmentCheckMethod(d.EnumElement(53)))
 				n++
 				switch {
 				case n >= 8:
@@ -2761,8 +2748,7 @@ func (x *WPTLFTransmitterData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(58)
-				x.NumberOfTransmitters = uint8(d.ElementUint())
+				x.NumberOfTransmitters = uint8(d.UintElement(58))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -2989,8 +2975,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(60)
-				x.Exponent = int8(d.ElementInt())
+				x.Exponent = int8(d.IntElement(60))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3006,8 +2991,7 @@ func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(61)
-				x.Value = int16(d.ElementInt())
+				x.Value = int16(d.IntElement(61))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3066,8 +3050,7 @@ func (x *WPTTxRxSpecData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(63)
-				x.TxRxIdentifier = uint32(d.ElementUint())
+				x.TxRxIdentifier = uint32(d.UintElement(63))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3167,8 +3150,7 @@ func (x *WPTCoordinateXYZ) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(65)
-				x.CoordX = int16(d.ElementInt())
+				x.CoordX = int16(d.IntElement(65))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3184,8 +3166,7 @@ func (x *WPTCoordinateXYZ) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(66)
-				x.CoordY = int16(d.ElementInt())
+				x.CoordY = int16(d.IntElement(66))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3201,8 +3182,7 @@ func (x *WPTCoordinateXYZ) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(67)
-				x.CoordZ = int16(d.ElementInt())
+				x.CoordZ = int16(d.IntElement(67))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3430,8 +3410,7 @@ func (x *WPTTxRxPackageSpecData) decodeEXI(d *exi.Decoder) {
 					st = 2
 				}
 			case 1:
-				d.Enter(73)
-				x.PulseSeparationTime = uint16(d.ElementUint())
+				x.PulseSeparationTime = uint16(d.UintElement(73))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -3447,8 +3426,7 @@ func (x *WPTTxRxPackageSpecData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(73)
-				x.PulseSeparationTime = uint16(d.ElementUint())
+				x.PulseSeparationTime = uint16(d.UintElement(73))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3464,8 +3442,7 @@ func (x *WPTTxRxPackageSpecData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(74)
-				x.PulseDuration = uint16(d.ElementUint())
+				x.PulseDuration = uint16(d.UintElement(74))
 				st = 5
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3481,8 +3458,7 @@ func (x *WPTTxRxPackageSpecData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(75)
-				x.PackageSeparationTime = uint16(d.ElementUint())
+				x.PackageSeparationTime = uint16(d.UintElement(75))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3537,8 +3513,7 @@ func (x *WPTTxRxPulseOrder) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(71)
-				x.IndexNumber = uint16(d.ElementUint())
+				x.IndexNumber = uint16(d.UintElement(71))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3554,8 +3529,7 @@ func (x *WPTTxRxPulseOrder) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(72)
-				x.TxRxIdentifier = uint32(d.ElementUint())
+				x.TxRxIdentifier = uint32(d.UintElement(72))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -3671,8 +3645,7 @@ func (x *WPTLFReceiverData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(77)
-				x.NumberOfReceivers = uint8(d.ElementUint())
+				x.NumberOfReceivers = uint8(d.UintElement(77))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -3957,8 +3930,7 @@ func (x *WPTFinePositioningSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(80))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4037,8 +4009,7 @@ func (x *WPTFinePositioningSetupRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(84)
-				x.NaturalOffset = uint16(d.ElementUint())
+				x.NaturalOffset = uint16(d.UintElement(84))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4061,8 +4032,7 @@ func (x *WPTFinePositioningSetupRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(85)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(85, nil))
 				st, n = 7, 1
 			case 1:
 				x.LFSystemSetupData = old.LFSystemSetupData
@@ -4098,8 +4068,7 @@ func (x *WPTFinePositioningSetupRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(85)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(85, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -4303,8 +4272,7 @@ func (x *WPTFinePositioningReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(88)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(88))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4320,8 +4288,7 @@ func (x *WPTFinePositioningReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(89)
-				x.EVResultCode = WPTEVResult(d.ElementEnum())
+				x.EVResultCode = WPTEVResult(d.EnumElement(89))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -4344,8 +4311,7 @@ func (x *WPTFinePositioningReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(90)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(90, nil))
 				st, n = 4, 1
 			case 1:
 				x.WPTLFDataPackageList = old.WPTLFDataPackageList
@@ -4381,8 +4347,7 @@ func (x *WPTFinePositioningReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(90)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(90, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -4483,8 +4448,7 @@ func (x *WPTLFDataPackageList) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(92)
-				x.NumPackages = uint8(d.ElementUint())
+				x.NumPackages = uint8(d.UintElement(92))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4601,8 +4565,7 @@ func (x *WPTLFDataPackage) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(94)
-				x.PackageIndex = uint8(d.ElementUint())
+				x.PackageIndex = uint8(d.UintElement(94))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4766,8 +4729,7 @@ func (x *WPTLFTxData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(97)
-				x.TxIdentifier = uint32(d.ElementUint())
+				x.TxIdentifier = uint32(d.UintElement(97))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -4902,8 +4864,7 @@ func (x *WPTLFRxData) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(101)
-				x.RxIdentifier = uint32(d.ElementUint())
+				x.RxIdentifier = uint32(d.UintElement(101))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5038,8 +4999,7 @@ func (x *WPTLFRxRSSI) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(104)
-				x.TxIdentifier = uint32(d.ElementUint())
+				x.TxIdentifier = uint32(d.UintElement(104))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -5219,8 +5179,7 @@ func (x *WPTFinePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(80))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5236,8 +5195,7 @@ func (x *WPTFinePositioningRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(107)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(107))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5260,8 +5218,7 @@ func (x *WPTFinePositioningRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(108)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(108, nil))
 				st, n = 4, 1
 			case 1:
 				x.WPTLFDataPackageList = old.WPTLFDataPackageList
@@ -5297,8 +5254,7 @@ func (x *WPTFinePositioningRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(108)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(108, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -5499,8 +5455,7 @@ func (x *WPTPairingReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(111)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(111))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5520,12 +5475,10 @@ func (x *WPTPairingReq) decodeEXI(d *exi.Decoder) {
 				if x.ObservedIDCode == nil {
 					x.ObservedIDCode = new(uint32)
 				}
-				d.Enter(112)
-				*x.ObservedIDCode = uint32(d.ElementUint())
+				*x.ObservedIDCode = uint32(d.UintElement(112))
 				st = 3
 			case 1:
-				d.Enter(113)
-				x.EVResultCode = WPTEVResult(d.ElementEnum())
+				x.EVResultCode = WPTEVResult(d.EnumElement(113))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -5541,8 +5494,7 @@ func (x *WPTPairingReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(113)
-				x.EVResultCode = WPTEVResult(d.ElementEnum())
+				x.EVResultCode = WPTEVResult(d.EnumElement(113))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5565,8 +5517,7 @@ func (x *WPTPairingReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(114)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(114, nil))
 				st, n = 5, 1
 			case 1:
 				return
@@ -5591,8 +5542,7 @@ func (x *WPTPairingReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(114)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(114, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -5784,8 +5734,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(80))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5801,8 +5750,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(116)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(116))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -5822,8 +5770,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 				if x.ObservedIDCode == nil {
 					x.ObservedIDCode = new(uint32)
 				}
-				d.Enter(117)
-				*x.ObservedIDCode = uint32(d.ElementUint())
+				*x.ObservedIDCode = uint32(d.UintElement(117))
 				st = 4
 			case 1:
 				x.AlternativeSECCList = old.AlternativeSECCList
@@ -5844,8 +5791,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(124)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(124, nil))
 				st, n = 6, 1
 			case 3:
 				return
@@ -5881,8 +5827,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(124)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(124, nil))
 				st, n = 6, 1
 			case 2:
 				return
@@ -5907,8 +5852,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(124)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(124, nil))
 				st, n = 6, 1
 			case 1:
 				return
@@ -5933,8 +5877,7 @@ func (x *WPTPairingRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(124)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(124, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -6269,32 +6212,28 @@ func (x *AlternativeSECC) decodeEXI(d *exi.Decoder) {
 				if x.SSID == nil {
 					x.SSID = new(string)
 				}
-				d.Enter(120)
-				*x.SSID = d.ElementString()
+				*x.SSID = d.StringElement(120)
 				st = 1
 			case 1:
 				x.BSSID = old.BSSID
 				if x.BSSID == nil {
 					x.BSSID = new(string)
 				}
-				d.Enter(121)
-				*x.BSSID = d.ElementString()
+				*x.BSSID = d.StringElement(121)
 				st = 2
 			case 2:
 				x.IPAddress = old.IPAddress
 				if x.IPAddress == nil {
 					x.IPAddress = new(string)
 				}
-				d.Enter(122)
-				*x.IPAddress = d.ElementString()
+				*x.IPAddress = d.StringElement(122)
 				st = 3
 			case 3:
 				x.Port = old.Port
 				if x.Port == nil {
 					x.Port = new(uint16)
 				}
-				d.Enter(123)
-				*x.Port = uint16(d.ElementUint())
+				*x.Port = uint16(d.UintElement(123))
 				st = 4
 			case 4:
 				return
@@ -6316,24 +6255,21 @@ func (x *AlternativeSECC) decodeEXI(d *exi.Decoder) {
 				if x.BSSID == nil {
 					x.BSSID = new(string)
 				}
-				d.Enter(121)
-				*x.BSSID = d.ElementString()
+				*x.BSSID = d.StringElement(121)
 				st = 2
 			case 1:
 				x.IPAddress = old.IPAddress
 				if x.IPAddress == nil {
 					x.IPAddress = new(string)
 				}
-				d.Enter(122)
-				*x.IPAddress = d.ElementString()
+				*x.IPAddress = d.StringElement(122)
 				st = 3
 			case 2:
 				x.Port = old.Port
 				if x.Port == nil {
 					x.Port = new(uint16)
 				}
-				d.Enter(123)
-				*x.Port = uint16(d.ElementUint())
+				*x.Port = uint16(d.UintElement(123))
 				st = 4
 			case 3:
 				return
@@ -6355,16 +6291,14 @@ func (x *AlternativeSECC) decodeEXI(d *exi.Decoder) {
 				if x.IPAddress == nil {
 					x.IPAddress = new(string)
 				}
-				d.Enter(122)
-				*x.IPAddress = d.ElementString()
+				*x.IPAddress = d.StringElement(122)
 				st = 3
 			case 1:
 				x.Port = old.Port
 				if x.Port == nil {
 					x.Port = new(uint16)
 				}
-				d.Enter(123)
-				*x.Port = uint16(d.ElementUint())
+				*x.Port = uint16(d.UintElement(123))
 				st = 4
 			case 2:
 				return
@@ -6386,8 +6320,7 @@ func (x *AlternativeSECC) decodeEXI(d *exi.Decoder) {
 				if x.Port == nil {
 					x.Port = new(uint16)
 				}
-				d.Enter(123)
-				*x.Port = uint16(d.ElementUint())
+				*x.Port = uint16(d.UintElement(123))
 				st = 4
 			case 1:
 				return
@@ -6559,8 +6492,7 @@ func (x *WPTChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(127)
-				x.SDMaxGroundClearence = uint16(d.ElementUint())
+				x.SDMaxGroundClearence = uint16(d.UintElement(127))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6576,8 +6508,7 @@ func (x *WPTChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(128)
-				x.SDMinGroundClearence = uint16(d.ElementUint())
+				x.SDMinGroundClearence = uint16(d.UintElement(128))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6614,8 +6545,7 @@ func (x *WPTChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(130)
-				x.EVPCDeviceLocalControl = d.ElementBool()
+				x.EVPCDeviceLocalControl = d.BoolElement(130)
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6638,8 +6568,7 @@ func (x *WPTChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(131)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(131, nil))
 				st, n = 7, 1
 			case 1:
 				return
@@ -6664,8 +6593,7 @@ func (x *WPTChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(131)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(131, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -6833,8 +6761,7 @@ func (x *WPTChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(80))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6850,8 +6777,7 @@ func (x *WPTChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(133)
-				x.PDInputPowerClass = WPTPowerClass(d.ElementEnum())
+				x.PDInputPowerClass = WPTPowerClass(d.EnumElement(133))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6909,8 +6835,7 @@ func (x *WPTChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(136)
-				x.SDMaxGroundClearanceSupport = uint16(d.ElementUint())
+				x.SDMaxGroundClearanceSupport = uint16(d.UintElement(136))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6926,8 +6851,7 @@ func (x *WPTChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(137)
-				x.SDMinGroundClearanceSupport = uint16(d.ElementUint())
+				x.SDMinGroundClearanceSupport = uint16(d.UintElement(137))
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -6992,8 +6916,7 @@ func (x *WPTChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(140)
-				x.SDManufacturerSpecificDataContainer = append(x.SDManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.SDManufacturerSpecificDataContainer = append(x.SDManufacturerSpecificDataContainer, d.BinaryElement(140, nil))
 				st, n = 10, 1
 			case 1:
 				return
@@ -7018,8 +6941,7 @@ func (x *WPTChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(140)
-				x.SDManufacturerSpecificDataContainer = append(x.SDManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.SDManufacturerSpecificDataContainer = append(x.SDManufacturerSpecificDataContainer, d.BinaryElement(140, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -7182,8 +7104,7 @@ func (x *WPTAlignmentCheckReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(142)
-				x.EVProcessing = Processing(d.ElementEnum())
+				x.EVProcessing = Processing(d.EnumElement(142))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7210,8 +7131,7 @@ func (x *WPTAlignmentCheckReq) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 3
 			case 1:
-				d.Enter(144)
-				x.EVResultCode = WPTEVResult(d.ElementEnum())
+				x.EVResultCode = WPTEVResult(d.EnumElement(144))
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -7227,8 +7147,7 @@ func (x *WPTAlignmentCheckReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(144)
-				x.EVResultCode = WPTEVResult(d.ElementEnum())
+				x.EVResultCode = WPTEVResult(d.EnumElement(144))
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7251,8 +7170,7 @@ func (x *WPTAlignmentCheckReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(145)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(145, nil))
 				st, n = 5, 1
 			case 1:
 				return
@@ -7277,8 +7195,7 @@ func (x *WPTAlignmentCheckReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(145)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(145, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -7469,8 +7386,7 @@ func (x *WPTAlignmentCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(80))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7486,8 +7402,7 @@ func (x *WPTAlignmentCheckRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(147)
-				x.EVSEProcessing = Processing(d.ElementEnum())
+				x.EVSEProcessing = Processing(d.EnumElement(147))
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7532,8 +7447,7 @@ func (x *WPTAlignmentCheckRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(150)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(150, nil))
 				st, n = 6, 1
 			case 3:
 				return
@@ -7569,8 +7483,7 @@ func (x *WPTAlignmentCheckRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(150)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(150, nil))
 				st, n = 6, 1
 			case 2:
 				return
@@ -7595,8 +7508,7 @@ func (x *WPTAlignmentCheckRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(150)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(150, nil))
 				st, n = 6, 1
 			case 1:
 				return
@@ -7621,8 +7533,7 @@ func (x *WPTAlignmentCheckRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(150)
-				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.ElementBinary(nil))
+				x.VendorSpecificDataContainer = append(x.VendorSpecificDataContainer, d.BinaryElement(150, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -7850,8 +7761,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 				d.Up()
 				st = 2
 			case 1:
-				d.Enter(163)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(163)
 				st = 3
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -7867,8 +7777,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(163)
-				x.MeterInfoRequested = d.ElementBool()
+				x.MeterInfoRequested = d.BoolElement(163)
 				st = 3
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7926,8 +7835,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(166)
-				x.EVPCChargeDiagnostics = WPTEVPCChargeDiagnostics(d.ElementEnum())
+				x.EVPCChargeDiagnostics = WPTEVPCChargeDiagnostics(d.EnumElement(166))
 				st = 6
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -7972,8 +7880,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(173)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(173, nil))
 				st, n = 9, 1
 			case 3:
 				return
@@ -8009,8 +7916,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(173)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(173, nil))
 				st, n = 9, 1
 			case 2:
 				return
@@ -8035,8 +7941,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(173)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(173, nil))
 				st, n = 9, 1
 			case 1:
 				return
@@ -8061,8 +7966,7 @@ func (x *WPTChargeLoopReq) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(173)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(173, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -8492,64 +8396,56 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				d.Enter(153)
-				*x.PresentSOC = uint8(d.ElementUint())
+				*x.PresentSOC = uint8(d.UintElement(153))
 				st = 1
 			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(154)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(154))
 				st = 2
 			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(155)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(155))
 				st = 3
 			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(156)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(156))
 				st = 4
 			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(157)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(157))
 				st = 5
 			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(158)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(158))
 				st = 6
 			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8567,8 +8463,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 10:
 				return
@@ -8590,56 +8485,49 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				d.Enter(154)
-				*x.MinimumSOC = uint8(d.ElementUint())
+				*x.MinimumSOC = uint8(d.UintElement(154))
 				st = 2
 			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(155)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(155))
 				st = 3
 			case 2:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(156)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(156))
 				st = 4
 			case 3:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(157)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(157))
 				st = 5
 			case 4:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(158)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(158))
 				st = 6
 			case 5:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 6:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 7:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8657,8 +8545,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 9:
 				return
@@ -8680,48 +8567,42 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				d.Enter(155)
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(155))
 				st = 3
 			case 1:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(156)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(156))
 				st = 4
 			case 2:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(157)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(157))
 				st = 5
 			case 3:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(158)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(158))
 				st = 6
 			case 4:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 5:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 6:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8739,8 +8620,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 8:
 				return
@@ -8762,40 +8642,35 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				d.Enter(156)
-				*x.MaximumSOC = uint8(d.ElementUint())
+				*x.MaximumSOC = uint8(d.UintElement(156))
 				st = 4
 			case 1:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(157)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(157))
 				st = 5
 			case 2:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(158)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(158))
 				st = 6
 			case 3:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 4:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 5:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8813,8 +8688,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 7:
 				return
@@ -8836,32 +8710,28 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				d.Enter(157)
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(157))
 				st = 5
 			case 1:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(158)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(158))
 				st = 6
 			case 2:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 3:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 4:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8879,8 +8749,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 6:
 				return
@@ -8902,24 +8771,21 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				d.Enter(158)
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(158))
 				st = 6
 			case 1:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 2:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 3:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8937,8 +8803,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 5:
 				return
@@ -8960,16 +8825,14 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				d.Enter(159)
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(159))
 				st = 7
 			case 1:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 2:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -8987,8 +8850,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 4:
 				return
@@ -9010,8 +8872,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				d.Enter(160)
-				*x.ChargingComplete = d.ElementBool()
+				*x.ChargingComplete = d.BoolElement(160)
 				st = 8
 			case 1:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
@@ -9029,8 +8890,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 3:
 				return
@@ -9063,8 +8923,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 2:
 				return
@@ -9086,8 +8945,7 @@ func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				d.Enter(162)
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(162)
 				st = 10
 			case 1:
 				return
@@ -9491,8 +9349,7 @@ func (x *WPTChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(80)
-				x.ResponseCode = ResponseCode(d.ElementEnum())
+				x.ResponseCode = ResponseCode(d.EnumElement(80))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9732,8 +9589,7 @@ func (x *WPTChargeLoopRes) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(202)
-				x.SPCChargeDiagnostics = WPTSPCChargeDiagnostics(d.ElementEnum())
+				x.SPCChargeDiagnostics = WPTSPCChargeDiagnostics(d.EnumElement(202))
 				st = 10
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -9778,8 +9634,7 @@ func (x *WPTChargeLoopRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(206)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(206, nil))
 				st, n = 13, 1
 			case 3:
 				return
@@ -9815,8 +9670,7 @@ func (x *WPTChargeLoopRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(206)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(206, nil))
 				st, n = 13, 1
 			case 2:
 				return
@@ -9841,8 +9695,7 @@ func (x *WPTChargeLoopRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(206)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(206, nil))
 				st, n = 13, 1
 			case 1:
 				return
@@ -9867,8 +9720,7 @@ func (x *WPTChargeLoopRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				d.Enter(206)
-				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.ElementBinary(nil))
+				x.ManufacturerSpecificDataContainer = append(x.ManufacturerSpecificDataContainer, d.BinaryElement(206, nil))
 				n++
 				switch {
 				case n >= 16:
@@ -9931,8 +9783,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(176)
-				x.NotificationMaxDelay = uint16(d.ElementUint())
+				x.NotificationMaxDelay = uint16(d.UintElement(176))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -9948,8 +9799,7 @@ func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(177)
-				x.EVSENotification = EvseNotification(d.ElementEnum())
+				x.EVSENotification = EvseNotification(d.EnumElement(177))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10201,8 +10051,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(179)
-				x.MeterID = d.ElementString()
+				x.MeterID = d.StringElement(179)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -10218,8 +10067,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(180)
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(180))
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -10239,44 +10087,38 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				d.Enter(181)
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(181))
 				st = 3
 			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(182)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(182))
 				st = 4
 			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(183)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(183))
 				st = 5
 			case 3:
-				d.Enter(184)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(184, old.MeterSignature[:0])
 				st = 6
 			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(185)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(185))
 				st = 7
 			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(186)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(186))
 				st = 8
 			case 6:
 				return
@@ -10298,36 +10140,31 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(182)
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(182))
 				st = 4
 			case 1:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(183)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(183))
 				st = 5
 			case 2:
-				d.Enter(184)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(184, old.MeterSignature[:0])
 				st = 6
 			case 3:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(185)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(185))
 				st = 7
 			case 4:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(186)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(186))
 				st = 8
 			case 5:
 				return
@@ -10349,28 +10186,24 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				d.Enter(183)
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(183))
 				st = 5
 			case 1:
-				d.Enter(184)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(184, old.MeterSignature[:0])
 				st = 6
 			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(185)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(185))
 				st = 7
 			case 3:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(186)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(186))
 				st = 8
 			case 4:
 				return
@@ -10388,24 +10221,21 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(184)
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
+				x.MeterSignature = d.BinaryElement(184, old.MeterSignature[:0])
 				st = 6
 			case 1:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(185)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(185))
 				st = 7
 			case 2:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(186)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(186))
 				st = 8
 			case 3:
 				return
@@ -10427,16 +10257,14 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				d.Enter(185)
-				*x.MeterStatus = int16(d.ElementInt())
+				*x.MeterStatus = int16(d.IntElement(185))
 				st = 7
 			case 1:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(186)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(186))
 				st = 8
 			case 2:
 				return
@@ -10458,8 +10286,7 @@ func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				d.Enter(186)
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(186))
 				st = 8
 			case 1:
 				return
@@ -10647,8 +10474,7 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(188)
-				x.TimeAnchor = uint64(d.ElementUint())
+				x.TimeAnchor = uint64(d.UintElement(188))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11106,8 +10932,7 @@ func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(196)
-				x.TaxRuleID = uint32(d.ElementUint())
+				x.TaxRuleID = uint32(d.UintElement(196))
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11499,16 +11324,13 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(20)
-				x.P = d.ElementBinary(old.P[:0])
+				x.P = d.BinaryElement(20, old.P[:0])
 				st = 1
 			case 1:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 2:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 3:
 				d.SecondLevelEE(3, 7, true)
@@ -11524,8 +11346,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(23)
-				x.Q = d.ElementBinary(old.Q[:0])
+				x.Q = d.BinaryElement(23, old.Q[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11541,12 +11362,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(21)
-				x.G = d.ElementBinary(old.G[:0])
+				x.G = d.BinaryElement(21, old.G[:0])
 				st = 3
 			case 1:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 2:
 				d.SecondLevelEE(2, 3, true)
@@ -11562,8 +11381,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(22)
-				x.Y = d.ElementBinary(old.Y[:0])
+				x.Y = d.BinaryElement(22, old.Y[:0])
 				st = 4
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11579,12 +11397,10 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(24)
-				x.J = d.ElementBinary(old.J[:0])
+				x.J = d.BinaryElement(24, old.J[:0])
 				st = 5
 			case 1:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 2:
 				return
@@ -11602,8 +11418,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(25)
-				x.Seed = d.ElementBinary(old.Seed[:0])
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
 				st = 6
 			case 1:
 				return
@@ -11621,8 +11436,7 @@ func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(26)
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
 				st = 7
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11690,8 +11504,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(28)
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11707,8 +11520,7 @@ func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(29)
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
@@ -11977,8 +11789,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(33)
-				x.X509IssuerName = d.ElementString()
+				x.X509IssuerName = d.StringElement(33)
 				st = 1
 			case 1:
 				d.SecondLevelEE(3, 7, true)
@@ -11994,8 +11805,7 @@ func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 			}
 			switch c {
 			case 0:
-				d.Enter(34)
-				x.X509SerialNumber = d.ElementBigInt()
+				x.X509SerialNumber = d.BigIntElement(34)
 				st = 2
 			case 1:
 				d.SecondLevelEE(2, 3, true)
