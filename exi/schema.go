@@ -3,7 +3,8 @@ package exi
 // This file holds the data model of a compiled schema set: the string-table
 // seeds, element and attribute declarations, datatypes and the normalised
 // EXI grammars. exigen emits a Schema as Go data; one interpreter in this
-// package encodes and decodes with it.
+// package encodes and decodes with it, and the generated typed code takes
+// its event codes from it at generation time.
 
 // EventKind is the kind of a grammar production's terminal.
 type EventKind uint8
