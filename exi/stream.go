@@ -28,8 +28,10 @@ type Fragment interface {
 }
 
 // inlineFrames is the nesting depth the Encoder and Decoder track without
-// allocating.
-const inlineFrames = DefaultMaxDepth
+// allocating. Generated code opens frames only for the root, wildcard and
+// mixed content and a few fallbacks, so few are needed; a smaller array is
+// less to clear per call.
+const inlineFrames = 16
 
 type frame struct {
 	c  cursor
